@@ -1,0 +1,63 @@
+/**
+ * The plotter's line to the notebook: tslab's display machinery, reached in the running kernel.
+ *
+ * tslab hooks `require("tslab")` only for cell code; a library requiring it would load a second,
+ * never-connected copy (its display throws "Not ready"). So we find the kernel's own instance in
+ * require.cache. We call its display writer directly rather than the public `display.raw()`, because
+ * the public API sends one MIME type a message and we want a bundle: our JSON plus a text fallback
+ * that tells users without the JupyterLab extension what to install.
+ */
+import * as path from 'path';
+
+type WriteDisplayData = (
+  msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id: string } },
+  update: boolean
+) => void;
+
+interface TslabJupyterModule {
+  lastWriteDisplayData: WriteDisplayData | null;
+}
+
+let found: TslabJupyterModule | null = null;
+
+function tslabJupyterModule(): TslabJupyterModule | null {
+  if (found) return found;
+  const suffix = `${path.sep}tslab${path.sep}dist${path.sep}jupyter.js`;
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (file.endsWith(suffix) && mod && 'lastWriteDisplayData' in (mod.exports as object)) {
+      return (found = mod.exports as TslabJupyterModule);
+    }
+  }
+  return null;
+}
+
+/** True inside a tslab kernel process. */
+export function runningInTslab(): boolean {
+  return tslabJupyterModule() !== null;
+}
+
+/** The Jupyter kernel id, read from the connection file name Jupyter passes (kernel-<id>.json). */
+export function kernelIdFromArgv(argv: readonly string[] = process.argv): string | null {
+  for (const arg of argv) {
+    const m = /kernel-([0-9A-Za-z-]+)\.json$/.exec(arg);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+let nextId = 0;
+
+/** One output in the notebook, updatable in place (display_data, then update_display_data). */
+export class KernelDisplay {
+  readonly id = `metrics-plotter-${process.pid}-${Date.now().toString(36)}-${nextId++}`;
+  private sent = false;
+
+  /** Sends (or updates) the output; false when there is no notebook to send to. */
+  send(bundle: Record<string, unknown>): boolean {
+    const write = tslabJupyterModule()?.lastWriteDisplayData;
+    if (!write) return false;
+    write({ data: bundle, metadata: {}, transient: { display_id: this.id } }, this.sent);
+    this.sent = true;
+    return true;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * One ffmpeg process per video, fed raw frames through its stdin (as google/mediapy does): no
+ * temporary images. Output is H.264 yuv420p with +faststart so that Chrome and Firefox play it.
+ */
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import { findFfmpeg } from './ffmpeg';
+import { FrameGeometry, PIXEL_FORMAT } from './frames';
+
+export interface EncoderOptions extends FrameGeometry {
+  fps: number;
+  /** Final path; frames are written to `<output>.part` and renamed when ffmpeg succeeds. */
+  output: string;
+  /** x264 constant rate factor: lower is better quality and bigger files. */
+  crf?: number;
+  preset?: string;
+}
+
+/** The ffmpeg arguments for a raw-frames-on-stdin encode; shared with the benchmark's raw CLI run. */
+export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, output: string): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'rawvideo', '-pix_fmt', PIXEL_FORMAT[opts.channels], '-s', `${opts.width}x${opts.height}`,
+    '-r', String(opts.fps), '-i', input,
+    '-an',
+    // yuv420p needs even sizes: pad odd ones by one black row/column rather than scaling the image.
+    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v', 'libx264', '-preset', opts.preset ?? 'veryfast', '-crf', String(opts.crf ?? 20),
+    '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+    '-f', 'mp4', output
+  ];
+}
+
+export class EncodeError extends Error {
+  constructor(message: string) {
+    super(`metrics-plotter: ${message}`);
+    this.name = 'EncodeError';
+  }
+}
+
+/** A running encode. Every live encoder is known to the kernel registry, for interrupt and exit. */
+export class VideoEncoder {
+  readonly frameBytes: number;
+  framesWritten = 0;
+  private readonly child: ChildProcess;
+  private readonly partPath: string;
+  private stderrTail = '';
+  private readonly exited: Promise<number | null>;
+  private failure: Error | null = null;
+  private done = false;
+  private stoppedBecause: string | null = null;
+
+  constructor(private readonly opts: EncoderOptions) {
+    this.frameBytes = opts.width * opts.height * opts.channels;
+    this.partPath = `${opts.output}.part`;
+    const ffmpeg = findFfmpeg();
+    this.child = spawn(ffmpeg.path, ffmpegArgs(opts, 'pipe:0', this.partPath), {
+      stdio: ['pipe', 'ignore', 'pipe']
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
+    });
+    // EPIPE when ffmpeg dies early: the exit code and stderr say why, reported by finish()/write().
+    this.child.stdin!.on('error', err => {
+      this.failure ??= err;
+    });
+    this.exited = new Promise(resolve => {
+      this.child.on('error', err => {
+        this.failure ??= err;
+        resolve(null);
+      });
+      this.child.on('close', code => resolve(code));
+    });
+  }
+
+  /** Writes one frame of exactly width*height*channels bytes, waiting when the pipe is full. */
+  async write(frame: Uint8Array): Promise<void> {
+    if (this.stoppedBecause) throw this.stoppedError();
+    if (this.done) throw new EncodeError('this video was already finished; frames cannot be added.');
+    if (frame.length !== this.frameBytes) {
+      throw new EncodeError(
+        `a frame holds ${frame.length} bytes but this ${this.opts.width}x${this.opts.height} video ` +
+          `with ${this.opts.channels} channels needs ${this.frameBytes}.`
+      );
+    }
+    if (this.failure) throw this.ffmpegError(null);
+    const stdin = this.child.stdin!;
+    // The frame buffer may be reused by the caller (or by our float converter): hand ffmpeg a copy.
+    if (!stdin.write(Buffer.from(frame))) {
+      await new Promise<void>(resolve => {
+        const settle = (): void => {
+          stdin.off('drain', settle);
+          stdin.off('close', settle);
+          resolve();
+        };
+        stdin.on('drain', settle);
+        stdin.on('close', settle);
+      });
+    }
+    if (this.failure) throw this.ffmpegError(null);
+    this.framesWritten++;
+  }
+
+  /** Closes the pipe, waits for ffmpeg, and renames the finished file into place. */
+  async finish(): Promise<{ bytes: number }> {
+    this.done = true;
+    this.child.stdin!.end();
+    const code = await this.exited;
+    if (this.stoppedBecause) throw this.stoppedError();
+    if (code !== 0 || this.failure) throw this.ffmpegError(code);
+    fs.renameSync(this.partPath, this.opts.output);
+    return { bytes: fs.statSync(this.opts.output).size };
+  }
+
+  /** Stops ffmpeg at once (SIGKILL) and removes the partial file. Synchronous: usable at exit. */
+  abortSync(reason = 'aborted'): void {
+    this.done = true;
+    this.stoppedBecause ??= reason;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    for (const file of [this.partPath, this.opts.output]) {
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        /* not created yet, or already gone */
+      }
+    }
+  }
+
+  /** Like abortSync, then waits for the process to be reaped so nothing keeps the event loop alive. */
+  async abort(): Promise<void> {
+    this.abortSync();
+    await this.exited;
+    this.abortSync(); // ffmpeg may have created the file after the first unlink
+  }
+
+  private stoppedError(): EncodeError {
+    return new EncodeError(`encoding ${this.opts.output} was stopped (${this.stoppedBecause}); its partial file was removed.`);
+  }
+
+  private ffmpegError(code: number | null): EncodeError {
+    const detail = this.stderrTail.trim() || (this.failure ? this.failure.message : `exit code ${code}`);
+    return new EncodeError(`ffmpeg failed while encoding ${this.opts.output}: ${detail}`);
+  }
+}

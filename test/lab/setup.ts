@@ -1,0 +1,1 @@
+// jsdom gaps filled for the lab components (see the lab tests).

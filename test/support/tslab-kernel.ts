@@ -1,0 +1,263 @@
+/**
+ * A real tslab kernel for tests, started the way jupyter_client starts it (a connection file and the
+ * kernelspec's argv `tslab kernel --config-path <file>`, cwd = the notebook's folder) and driven over
+ * the Jupyter messaging protocol on ZeroMQ, with HMAC-signed messages.
+ */
+import { spawn, ChildProcess } from 'child_process';
+import { createHmac, randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as zmq from 'zeromq';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+const TSLAB_BIN = path.join(REPO, 'node_modules', '.bin', 'tslab');
+/** Notebook folders for tests live under the repo so tslab resolves @types/node and metrics-plotter. */
+export const NOTEBOOKS = path.join(REPO, '.test-notebooks');
+
+export interface Output {
+  msg_type: string;
+  content: any;
+}
+
+export interface ExecuteResult {
+  status: 'ok' | 'error' | 'aborted';
+  stdout: string;
+  stderr: string;
+  outputs: Output[];
+  /** The JSON payloads of display_data / update_display_data with our MIME type. */
+  error?: { ename: string; evalue: string };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A fresh notebook folder (removed by `removeNotebookDir`). */
+export function makeNotebookDir(name: string): string {
+  const link = path.join(NOTEBOOKS, 'node_modules', 'metrics-plotter');
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  try {
+    fs.symlinkSync(REPO, link, 'dir');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.mkdtempSync(path.join(NOTEBOOKS, `${name}-`));
+}
+
+export function removeNotebookDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file and folder below dir, as sorted relative paths (what "the folder as it was" means). */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const rel = path.relative(dir, path.join(d, e.name));
+      out.push(rel + (e.isDirectory() ? '/' : ''));
+      if (e.isDirectory() && !e.isSymbolicLink()) walk(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export class TslabKernel {
+  readonly kernelId = randomUUID();
+  readonly connectionFile: string;
+  private readonly key = randomUUID();
+  private readonly session = randomUUID();
+  private shell!: zmq.Dealer;
+  private control!: zmq.Dealer;
+  private iopub!: zmq.Subscriber;
+  private readonly waiters = new Map<string, (msg: Output & { channel: string }) => void>();
+  private readonly iopubByParent = new Map<string, Output[]>();
+  private readonly idleWaiters = new Map<string, () => void>();
+  private closed = false;
+  readonly process: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderrLog = '';
+
+  private constructor(readonly cwd: string, ports: number[], env: NodeJS.ProcessEnv) {
+    this.connectionFile = path.join(os.tmpdir(), `kernel-${this.kernelId}.json`);
+    const [shell, iopub, stdin, control, hb] = ports;
+    fs.writeFileSync(
+      this.connectionFile,
+      JSON.stringify({
+        shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
+        ip: '127.0.0.1', key: this.key, transport: 'tcp', signature_scheme: 'hmac-sha256', kernel_name: 'tslab'
+      })
+    );
+    this.process = spawn(TSLAB_BIN, ['kernel', '--config-path', this.connectionFile], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    this.process.stdout!.on('data', d => (this.stderrLog += d));
+    this.process.stderr!.on('data', d => (this.stderrLog += d));
+    this.exited = new Promise(resolve => this.process.on('exit', (code, signal) => resolve({ code, signal })));
+    const url = (port: number): string => `tcp://127.0.0.1:${port}`;
+    this.shell = new zmq.Dealer({ linger: 0 });
+    this.shell.connect(url(shell));
+    this.control = new zmq.Dealer({ linger: 0 });
+    this.control.connect(url(control));
+    this.iopub = new zmq.Subscriber({ linger: 0 });
+    this.iopub.connect(url(iopub));
+    this.iopub.subscribe();
+    void this.pump(this.shell, 'shell');
+    void this.pump(this.control, 'control');
+    void this.pump(this.iopub, 'iopub');
+  }
+
+  static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TslabKernel> {
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const kernel = new TslabKernel(cwd, ports, env);
+    // kernel_info until answered, then until iopub is subscribed (the "slow joiner"): an execution's
+    // idle status must reach us before we rely on it.
+    await kernel.request('shell', 'kernel_info_request', {});
+    for (let i = 0; i < 50; i++) {
+      const r = await kernel.executeRaw('void 0');
+      if (r.sawIdle) break;
+    }
+    return kernel;
+  }
+
+  private sign(parts: string[]): string {
+    const h = createHmac('sha256', this.key);
+    for (const p of parts) h.update(p);
+    return h.digest('hex');
+  }
+
+  private async pump(sock: zmq.Dealer | zmq.Subscriber, channel: string): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        const strs = frames.map(f => f.toString('utf8'));
+        const at = strs.indexOf('<IDS|MSG>');
+        const [, header, parent, , content] = strs.slice(at + 1);
+        const h = JSON.parse(header);
+        const p = JSON.parse(parent);
+        const msg = { channel, msg_type: h.msg_type as string, content: JSON.parse(content) };
+        if (channel === 'iopub') {
+          const list = this.iopubByParent.get(p.msg_id) ?? [];
+          list.push(msg);
+          this.iopubByParent.set(p.msg_id, list);
+          if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') this.idleWaiters.get(p.msg_id)?.();
+        } else {
+          this.waiters.get(p.msg_id)?.(msg);
+        }
+      }
+    } catch {
+      /* socket closed */
+    }
+  }
+
+  /** A signed message, as frames, with its msg_id. */
+  private envelope(msgType: string, content: object): { msgId: string; frames: string[] } {
+    const msgId = randomUUID();
+    const header = JSON.stringify({
+      msg_id: msgId, username: 'test', session: this.session, msg_type: msgType, version: '5.3', date: new Date().toISOString()
+    });
+    const parts = [header, '{}', '{}', JSON.stringify(content)];
+    return { msgId, frames: ['<IDS|MSG>', this.sign(parts), ...parts] };
+  }
+
+  /** Sends a request and resolves with its reply. */
+  async request(channel: 'shell' | 'control', msgType: string, content: object): Promise<Output> {
+    const { msgId, frames } = this.envelope(msgType, content);
+    return new Promise((resolve, reject) => {
+      this.waiters.set(msgId, msg => {
+        this.waiters.delete(msgId);
+        resolve(msg);
+      });
+      (channel === 'shell' ? this.shell : this.control).send(frames).catch(reject);
+    });
+  }
+
+  private async executeRaw(code: string): Promise<{ reply: Output; outputs: Output[]; sawIdle: boolean }> {
+    const content = { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+    const { msgId, frames } = this.envelope('execute_request', content);
+    let sawIdle = false;
+    const idle = new Promise<void>(resolve => this.idleWaiters.set(msgId, () => ((sawIdle = true), resolve())));
+    const reply = new Promise<Output>(resolve => this.waiters.set(msgId, resolve));
+    await this.shell.send(frames);
+    const r = await reply;
+    // The idle status follows the reply on iopub; it is missing only before iopub is subscribed.
+    await Promise.race([idle, new Promise(res => setTimeout(res, 300))]);
+    this.waiters.delete(msgId);
+    this.idleWaiters.delete(msgId);
+    return { reply: r, outputs: this.iopubByParent.get(msgId) ?? [], sawIdle };
+  }
+
+  /** Runs a cell and collects what it printed and displayed. */
+  async execute(code: string): Promise<ExecuteResult> {
+    const { reply, outputs } = await this.executeRaw(code);
+    const text = (name: string): string =>
+      outputs.filter(o => o.msg_type === 'stream' && o.content.name === name).map(o => o.content.text).join('');
+    const err = outputs.find(o => o.msg_type === 'error');
+    return {
+      status: reply.content.status,
+      stdout: text('stdout'),
+      stderr: text('stderr'),
+      outputs,
+      ...(err ? { error: { ename: err.content.ename, evalue: err.content.evalue } } : {})
+    };
+  }
+
+  /** Runs a cell that must succeed; returns its stdout. */
+  async run(code: string): Promise<ExecuteResult> {
+    const r = await this.execute(code);
+    if (r.status !== 'ok') {
+      throw new Error(`cell failed (${r.status}): ${r.error?.ename}: ${r.error?.evalue}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nkernel: ${this.stderrLog.slice(-2000)}`);
+    }
+    return r;
+  }
+
+  /** Sends shutdown_request on the control channel, as jupyter_client does for shutdown and restart. */
+  async requestShutdown(restart: boolean): Promise<Output> {
+    return this.request('control', 'shutdown_request', { restart });
+  }
+
+  /**
+   * jupyter_client's shutdown: the request, then wait (here up to `waitMs`) for the process to exit,
+   * then SIGTERM, then SIGKILL. Returns which step ended it.
+   */
+  async shutdownLikeJupyter(restart: boolean, waitMs = 5000): Promise<'exited' | 'SIGTERM' | 'SIGKILL'> {
+    await this.requestShutdown(restart);
+    const timeout = (ms: number): Promise<'timeout'> => new Promise(res => setTimeout(() => res('timeout'), ms));
+    if ((await Promise.race([this.exited, timeout(waitMs)])) !== 'timeout') return this.finish('exited');
+    this.process.kill('SIGTERM');
+    if ((await Promise.race([this.exited, timeout(5000)])) !== 'timeout') return this.finish('SIGTERM');
+    this.process.kill('SIGKILL');
+    await this.exited;
+    return this.finish('SIGKILL');
+  }
+
+  private finish<T>(v: T): T {
+    this.close();
+    return v;
+  }
+
+  /** Closes our sockets (the kernel process is left as it is). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [this.shell, this.control, this.iopub]) s.close();
+    fs.rmSync(this.connectionFile, { force: true });
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.process.kill(signal);
+    const r = await this.exited;
+    this.close();
+    return r;
+  }
+}
