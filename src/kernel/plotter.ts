@@ -445,6 +445,16 @@ export class VideoWriter {
   /** Writes one frame: `{ width, height, data }` or raw bytes of the writer's size and channels. */
   async write(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
     if (this.ended) throw new EncodeError(`the video "${this.name}" was already finished or aborted.`);
+    try {
+      await this.writeFrame(frame);
+    } catch (err) {
+      // A bad frame ends the video: no stray ffmpeg keeps the kernel alive, no partial file stays.
+      await this.abort();
+      throw err;
+    }
+  }
+
+  private async writeFrame(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
     let bytes: Uint8Array;
     if (frame instanceof Uint8Array || frame instanceof Uint8ClampedArray) {
       bytes = frame as Uint8Array;
