@@ -32,8 +32,11 @@ const OWNER_DIR_PATTERN = /^metrics-plotter-(\d+)-[0-9a-f]{8}$/;
 interface OwnedFile {
   /** File name inside the owner folder (never a path). */
   name: string;
+  /** Identity of the finished file. Inode alone is not enough: ext4 hands a freed inode to the next file. */
   dev?: number;
   ino?: number;
+  size?: number;
+  mtimeMs?: number;
 }
 
 interface Manifest {
@@ -144,7 +147,7 @@ export class AssetsOwner {
   /** Records the identity of a finished file: only that exact file is ever deleted. */
   confirm(name: string): void {
     const st = fs.lstatSync(this.pathOf(name));
-    this.files.set(name, { name, dev: st.dev, ino: st.ino });
+    this.files.set(name, { name, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
     this.writeManifest(false);
   }
 
@@ -198,7 +201,10 @@ function removeOwnedFile(dir: string, entry: OwnedFile, report: CleanupReport): 
     return;
   }
   // Not the file we wrote any more (replaced by a user, or a symlink): not ours to delete.
-  if (!st.isFile() || (entry.ino !== undefined && (st.ino !== entry.ino || st.dev !== entry.dev))) return;
+  const replaced =
+    entry.ino !== undefined &&
+    (st.ino !== entry.ino || st.dev !== entry.dev || st.size !== entry.size || st.mtimeMs !== entry.mtimeMs);
+  if (!st.isFile() || replaced) return;
   try {
     fs.unlinkSync(file);
     report.removed.push(file);

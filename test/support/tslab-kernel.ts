@@ -189,7 +189,7 @@ export class TslabKernel {
     await this.shell.send(frames);
     const r = await reply;
     // The idle status follows the reply on iopub; it is missing only before iopub is subscribed.
-    await Promise.race([idle, new Promise(res => setTimeout(res, 300))]);
+    await Promise.race([idle, new Promise(res => setTimeout(res, 300).unref())]);
     this.waiters.delete(msgId);
     this.idleWaiters.delete(msgId);
     return { reply: r, outputs: this.iopubByParent.get(msgId) ?? [], sawIdle };
@@ -228,7 +228,7 @@ export class TslabKernel {
    */
   async shutdownLikeJupyter(restart: boolean, waitMs = 5000): Promise<'exited' | 'SIGTERM' | 'SIGKILL'> {
     await this.requestShutdown(restart);
-    const timeout = (ms: number): Promise<'timeout'> => new Promise(res => setTimeout(() => res('timeout'), ms));
+    const timeout = (ms: number): Promise<'timeout'> => new Promise(res => setTimeout(() => res('timeout'), ms).unref());
     if ((await Promise.race([this.exited, timeout(waitMs)])) !== 'timeout') return this.finish('exited');
     this.process.kill('SIGTERM');
     if ((await Promise.race([this.exited, timeout(5000)])) !== 'timeout') return this.finish('SIGTERM');

@@ -1,0 +1,283 @@
+/**
+ * Every way a notebook session ends, on a real tslab kernel: the folder must be left as it was,
+ * files the plotter did not write are never touched, and failures are told with the exact path.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/tslab-kernel';
+import { releaseRequestCode, parseReleaseReply, PLOTTER_MIME_TYPE } from '../../src/protocol';
+
+jest.setTimeout(180_000);
+
+const SETUP = `
+import { MetricsPlotter } from "metrics-plotter";
+function solid(w: number, h: number, v: number) {
+  return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(v) };
+}
+const plotter = new MetricsPlotter({ title: "session" });
+for (let i = 0; i < 50; i++) plotter.addScalar("loss", 1 / (i + 1), i);
+await plotter.addVideoFromFrames("a", Array.from({ length: 10 }, (_, t) => solid(16, 16, t * 20)), { fps: 10 });
+await plotter.addVideoFromFrames("b", Array.from({ length: 10 }, (_, t) => solid(16, 16, t * 20)), { fps: 10 });
+plotter.show();
+`;
+
+const dirs: string[] = [];
+const kernels: TslabKernel[] = [];
+function notebookDir(name: string): string {
+  const d = makeNotebookDir(name);
+  dirs.push(d);
+  return d;
+}
+async function startKernel(dir: string): Promise<TslabKernel> {
+  const k = await TslabKernel.start(dir);
+  kernels.push(k);
+  return k;
+}
+async function videosOf(k: TslabKernel): Promise<string[]> {
+  return JSON.parse((await k.run('console.log(JSON.stringify(plotter.videos.map(v => v.absolutePath)))')).stdout);
+}
+function chattr(flag: '+i' | '-i', file: string): void {
+  const r = spawnSync('chattr', [flag, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`chattr ${flag} ${file} failed (tests that need an undeletable file run as root on ext4): ${r.stderr}`);
+}
+
+afterAll(async () => {
+  for (const k of kernels) if (k.process.exitCode === null && k.process.signalCode === null) await k.kill('SIGKILL');
+  for (const d of dirs) removeNotebookDir(d);
+});
+
+describe.each([
+  ['shutdown', false],
+  ['restart', true]
+])('a %s request', (_what, restart) => {
+  test('removes the assets when tslab exits; the folder is as it was', async () => {
+    const dir = notebookDir(`end-${_what}`);
+    fs.writeFileSync(path.join(dir, 'train.ipynb'), '{}');
+    const before = listTree(dir);
+    const k = await startKernel(dir);
+    await k.run(SETUP);
+    const videos = await videosOf(k);
+    expect(videos.every(v => fs.existsSync(v))).toBe(true);
+    expect(await k.shutdownLikeJupyter(restart as boolean)).toBe('exited');
+    expect(listTree(dir)).toEqual(before);
+  });
+});
+
+test('SIGTERM after a shutdown request the kernel could not finish (a timer left running) cleans and kills', async () => {
+  const dir = notebookDir('sigterm');
+  const k = await startKernel(dir);
+  await k.run(SETUP + 'setInterval(() => {}, 1000);');
+  expect(await k.shutdownLikeJupyter(false, 1500)).toBe('SIGTERM');
+  expect((await k.exited).signal).toBe('SIGTERM');
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('SIGHUP cleans, and the process still dies of SIGHUP', async () => {
+  const dir = notebookDir('sighup');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  expect(await k.kill('SIGHUP')).toEqual({ code: null, signal: 'SIGHUP' });
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('SIGINT is tslab interrupt: the kernel and the plotter survive it; an encode in progress stops and its partial file goes', async () => {
+  const dir = notebookDir('sigint');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  const kept = listTree(dir);
+  const running = k.execute(`
+const w = plotter.createVideoWriter("endless", { fps: 30, width: 64, height: 64 });
+for (let t = 0; ; t++) { await w.write(solid(64, 64, t % 255)); if (t === 5) console.log("writing"); }`);
+  // Wait until the encode is under way (its .part file exists), then interrupt as JupyterLab does.
+  while (!listTree(dir).some(f => f.endsWith('endless.mp4.part'))) await new Promise(r => setTimeout(r, 20));
+  k.process.kill('SIGINT');
+  const r = await running;
+  expect(r.status).toBe('error');
+  expect(r.stderr).toMatch(/Interrupted/); // tslab's own words for an interrupted cell
+  expect(listTree(dir)).toEqual(kept);
+  k.process.kill('SIGINT'); // while idle, too
+  const after = await k.run('console.log(plotter.videos.length, plotter.closed)');
+  expect(after.stdout.trim()).toBe('2 false');
+  expect(await k.shutdownLikeJupyter(false)).toBe('exited');
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('SIGKILL runs no hook: the next plotter in that folder sweeps the dead kernel\'s files, never a live one\'s', async () => {
+  const dir = notebookDir('sigkill');
+  const dead = await startKernel(dir);
+  await dead.run(SETUP);
+  const live = await startKernel(dir);
+  await live.run(SETUP);
+  const liveVideos = await videosOf(live);
+  const deadVideos = await videosOf(dead);
+  await dead.kill('SIGKILL');
+  expect(deadVideos.every(v => fs.existsSync(v))).toBe(true);
+  const third = await startKernel(dir);
+  await third.run('import { MetricsPlotter } from "metrics-plotter"; const p = new MetricsPlotter();');
+  expect(deadVideos.some(v => fs.existsSync(v))).toBe(false);
+  expect(liveVideos.every(v => fs.existsSync(v))).toBe(true);
+  await third.shutdownLikeJupyter(false);
+  expect(await live.shutdownLikeJupyter(false)).toBe('exited');
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('`metrics-plotter clean [dir]` sweeps a killed kernel\'s files by hand', async () => {
+  const dir = notebookDir('cli');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  await k.kill('SIGKILL');
+  expect(listTree(dir).some(f => f.endsWith('.mp4'))).toBe(true);
+  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', dir], { encoding: 'utf8' });
+  expect(cli.status).toBe(0);
+  expect(cli.stdout).toMatch(/removed .*a\.mp4/);
+  expect(listTree(dir)).toEqual([]);
+  const bad = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'wipe'], { encoding: 'utf8' });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/usage: metrics-plotter clean \[dir\]/);
+});
+
+test('close() ends the session now; the kernel stays usable; other plotters keep theirs', async () => {
+  const dir = notebookDir('close');
+  const k = await startKernel(dir);
+  await k.run(SETUP + 'const other = new MetricsPlotter(); await other.addVideoFromFrames("o", [solid(8, 8, 1)], { fps: 1 });');
+  const mine = await videosOf(k);
+  const r = await k.run('const report = plotter.close(); console.log(report.ok, plotter.closed)');
+  expect(r.stdout.trim()).toBe('true true');
+  expect(mine.some(v => fs.existsSync(v))).toBe(false);
+  // The shown output switches to its ended state, in place.
+  const update = r.outputs.find(o => o.msg_type === 'update_display_data');
+  expect(update?.content.data[PLOTTER_MIME_TYPE]).toMatchObject({ state: 'closed', cleanup: { ok: true } });
+  expect(listTree(dir).filter(f => f.endsWith('.mp4'))).toHaveLength(1);
+  const again = await k.execute('plotter.addScalar("loss", 1)');
+  expect(again.stderr).toMatch(/cannot add a metric: the plotter "session" was closed/);
+  await k.run('other.close()');
+  expect(listTree(dir)).toEqual([]);
+  await k.shutdownLikeJupyter(false);
+});
+
+test('two kernels in one folder end independently', async () => {
+  const dir = notebookDir('two');
+  const a = await startKernel(dir);
+  const b = await startKernel(dir);
+  await a.run(SETUP);
+  await b.run(SETUP);
+  const bVideos = await videosOf(b);
+  expect(await a.shutdownLikeJupyter(true)).toBe('exited');
+  expect(bVideos.every(v => fs.existsSync(v))).toBe(true);
+  expect(await b.shutdownLikeJupyter(false)).toBe('exited');
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('a user\'s own assets/ folder, files and a symlink out are never touched', async () => {
+  const dir = notebookDir('user-files');
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-outside-'));
+  fs.writeFileSync(path.join(outside, 'precious.txt'), 'keep me');
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'assets', 'logo.png'), 'png');
+  fs.symlinkSync(outside, path.join(dir, 'assets', 'data-link'));
+  const before = listTree(dir);
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  expect(await k.shutdownLikeJupyter(false)).toBe('exited');
+  expect(listTree(dir)).toEqual(before);
+  expect(fs.readFileSync(path.join(outside, 'precious.txt'), 'utf8')).toBe('keep me');
+  fs.rmSync(outside, { recursive: true });
+});
+
+test('files a user put inside the plotter\'s folder, or in place of its video, stay', async () => {
+  const dir = notebookDir('foreign');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  const [a, b] = await videosOf(k);
+  fs.writeFileSync(path.join(path.dirname(a), 'notes.txt'), 'mine');
+  fs.rmSync(b);
+  fs.writeFileSync(b, 'a different file with the same name');
+  await k.run('plotter.close()');
+  expect(fs.existsSync(a)).toBe(false);
+  expect(fs.readFileSync(path.join(path.dirname(a), 'notes.txt'), 'utf8')).toBe('mine');
+  expect(fs.readFileSync(b, 'utf8')).toBe('a different file with the same name');
+  await k.shutdownLikeJupyter(false);
+});
+
+test('an undeletable file: close() says so in the cell with the exact path; the kernel stays usable; a later clean finishes', async () => {
+  const dir = notebookDir('immutable');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  const [locked] = await videosOf(k);
+  chattr('+i', locked);
+  try {
+    const r = await k.run('plotter.close(); console.log("still alive")');
+    expect(r.stdout).toMatch(/still alive/);
+    expect(r.stderr).toContain('metrics-plotter: cleanup failed.');
+    expect(r.stderr).toContain(`${locked}  (EPERM: operation not permitted)`);
+    expect(r.stderr).toContain(`${path.dirname(locked)}  (folder not removed`);
+    expect(r.stderr).toMatch(/Please delete them by hand/);
+  } finally {
+    chattr('-i', locked);
+  }
+  // The manifest was kept, marked closed: the next plotter (even in a live kernel) finishes the job.
+  await k.run('const next = new MetricsPlotter();');
+  expect(listTree(dir)).toEqual([]);
+  await k.shutdownLikeJupyter(false);
+});
+
+test('an undeletable file at kernel exit: the message goes to the kernel\'s stderr (the server log)', async () => {
+  const dir = notebookDir('immutable-exit');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  const [locked] = await videosOf(k);
+  chattr('+i', locked);
+  try {
+    expect(await k.shutdownLikeJupyter(false)).toBe('exited');
+    expect(k.stderrLog).toContain(`metrics-plotter: cleanup failed.`);
+    expect(k.stderrLog).toContain(locked);
+  } finally {
+    chattr('-i', locked);
+  }
+  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', dir], { encoding: 'utf8' });
+  expect(cli.status).toBe(0);
+  expect(listTree(dir)).toEqual([]);
+});
+
+test('the frontend\'s release request (src/protocol) closes a plotter only when its last view goes', async () => {
+  const dir = notebookDir('release');
+  const k = await startKernel(dir);
+  await k.run(SETUP + 'plotter.show();');
+  const shown = await k.run('console.log(plotter.id)');
+  const id = shown.stdout.trim();
+  const first = parseReleaseReply((await k.run(releaseRequestCode(id, 'v0'))).stdout);
+  expect(first).toEqual({ plotterId: id, outcome: 'kept' });
+  expect(listTree(dir).filter(f => f.endsWith('.mp4'))).toHaveLength(2);
+  const last = await k.run(releaseRequestCode(id, 'v1'));
+  const reply = parseReleaseReply(last.stdout);
+  expect(reply).toMatchObject({ plotterId: id, outcome: 'closed', report: { ok: true } });
+  expect(listTree(dir)).toEqual([]);
+  expect(parseReleaseReply((await k.run(releaseRequestCode(id, 'v1'))).stdout)).toEqual({ plotterId: id, outcome: 'unknown' });
+  await k.shutdownLikeJupyter(false);
+});
+
+test('show() sends one bundle with a text fallback; live updates go to the same display id, throttled', async () => {
+  const dir = notebookDir('live');
+  const k = await startKernel(dir);
+  const r = await k.run(`
+import { MetricsPlotter } from "metrics-plotter";
+const p = new MetricsPlotter({ title: "live", liveUpdateMs: 50 });
+p.show();
+for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res => setTimeout(res, 10)); }`);
+  const shows = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
+  expect(shows[0].msg_type).toBe('display_data');
+  expect(Object.keys(shows[0].content.data).sort()).toEqual([PLOTTER_MIME_TYPE, 'text/html', 'text/plain']);
+  expect(shows[0].content.data['text/plain']).toMatch(/install the metrics-plotter JupyterLab extension/);
+  const updates = shows.slice(1);
+  expect(updates.length).toBeGreaterThan(0);
+  expect(updates.length).toBeLessThan(20);
+  expect(updates.every(o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id)).toBe(true);
+  await k.run('await new Promise(res => setTimeout(res, 100));');
+  const final = await k.run('p.show()');
+  const payload = final.outputs.find(o => o.msg_type === 'display_data')!.content.data[PLOTTER_MIME_TYPE];
+  expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
+  expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });
+  await k.shutdownLikeJupyter(false);
+});
