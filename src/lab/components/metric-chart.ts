@@ -1,0 +1,246 @@
+/**
+ * <mp-metric-chart>: one chart (a group of metrics) drawn by uPlot, which keeps 10 series × 100k
+ * points smooth on a canvas. uPlot gives hover values (its live legend), drag-to-zoom on x and
+ * double-click to reset; this component adds keyboard-reachable controls around it: series
+ * toggles, reset zoom, CSV and PNG export. Smoothing and log scale come from the parent view so
+ * that one control drives every chart.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import { alignSeries, debiasedEma, fileStem, forLogScale, toCsv, type ChartGroup } from '../series';
+import { downloadBlob } from '../download';
+
+/** Tableau 10: distinct in light and dark themes. */
+export const SERIES_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const CHART_HEIGHT = 220;
+
+export class MetricChart extends LitElement {
+  static properties = {
+    group: { attribute: false },
+    smoothing: { type: Number },
+    logScale: { type: Boolean, attribute: 'log-scale' },
+    hidden_: { state: true },
+    zoomed: { state: true }
+  };
+
+  group: ChartGroup = { title: '', metrics: [] };
+  smoothing = 0;
+  logScale = false;
+  /** Names of metrics switched off by the user; kept across live updates. */
+  hidden_: Set<string> = new Set();
+  zoomed = false;
+
+  private plot: uPlot | null = null;
+  private plotKey = '';
+  private droppedForLog = 0;
+  private resizeObserver: ResizeObserver | null = null;
+  private themeObserver: MutationObserver | null = null;
+
+  /** Light DOM: JupyterLab's theme variables and uPlot's stylesheet apply directly. */
+  protected createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  /** The uPlot instance, for tests and the benchmark. */
+  get uplot(): uPlot | null {
+    return this.plot;
+  }
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    // A theme switch changes the --jp-* colors the canvas was drawn with: redraw.
+    this.themeObserver = new MutationObserver(() => this.rebuild());
+    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.themeObserver?.disconnect();
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = null;
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotKey = '';
+  }
+
+  protected render(): unknown {
+    const { title, metrics } = this.group;
+    const downsampled = metrics.filter(m => m.totalPoints > m.steps.length);
+    return html`
+      <div class="mp-chart-header">
+        <span class="mp-chart-title">${title}</span>
+        <span class="mp-chart-actions">
+          <button class="mp-button" data-action="reset" ?disabled=${!this.zoomed} @click=${this.resetZoom}
+            title="Show all steps again (or double-click the chart)">Reset zoom</button>
+          <button class="mp-button" data-action="csv" @click=${this.exportCsv} title="Download this chart's data as CSV">CSV</button>
+          <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
+        </span>
+      </div>
+      ${metrics.length > 1
+        ? html`<div class="mp-toggles" role="group" aria-label="Series shown in ${title}">
+            ${metrics.map(
+              (m, i) => html`<label class="mp-toggle">
+                <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
+                <span class="mp-swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${m.name}
+              </label>`
+            )}
+          </div>`
+        : nothing}
+      <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
+      ${downsampled.length || (this.logScale && this.droppedForLog)
+        ? html`<div class="mp-chart-note">
+            ${downsampled.map(m => html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`)}
+            ${this.logScale && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
+          </div>`
+        : nothing}
+    `;
+  }
+
+  protected updated(changed: PropertyValues): void {
+    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || !this.plot) this.draw();
+  }
+
+  private chartData(): uPlot.AlignedData {
+    let dropped = 0;
+    const series = this.group.metrics.map(m => {
+      let values = debiasedEma(m.values, this.smoothing);
+      if (this.logScale) {
+        const log = forLogScale(values);
+        values = log.values;
+        dropped += log.dropped;
+      }
+      return { steps: m.steps, values };
+    });
+    if (dropped !== this.droppedForLog) {
+      this.droppedForLog = dropped;
+      this.requestUpdate();
+    }
+    return alignSeries(series);
+  }
+
+  /** Creates the plot when its shape changed (series, scale); otherwise just swaps the data. */
+  private draw(): void {
+    const container = this.querySelector<HTMLElement>('.mp-plot');
+    if (!container) return;
+    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.logScale]);
+    const data = this.chartData();
+    if (this.plot && key === this.plotKey) {
+      // Live update: keep the user's zoom; otherwise follow the new steps.
+      this.plot.setData(data, !this.zoomed);
+      return;
+    }
+    this.plot?.destroy();
+    this.plotKey = key;
+    this.plot = new uPlot(this.options(container), data, container);
+    if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver(() => this.fit());
+      this.resizeObserver.observe(container);
+    }
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotKey = '';
+    this.draw();
+  }
+
+  private width(container: HTMLElement): number {
+    return Math.max(240, container.clientWidth || 600);
+  }
+
+  private fit(): void {
+    const container = this.querySelector<HTMLElement>('.mp-plot');
+    if (this.plot && container && this.plot.width !== this.width(container)) {
+      this.plot.setSize({ width: this.width(container), height: CHART_HEIGHT });
+    }
+  }
+
+  private options(container: HTMLElement): uPlot.Options {
+    const css = getComputedStyle(this);
+    const color = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+    const text = color('--jp-ui-font-color1', '#333');
+    const grid = color('--jp-border-color2', '#e0e0e0');
+    const axis = (label: string): uPlot.Axis => ({
+      label,
+      stroke: text,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      font: '11px system-ui, sans-serif',
+      labelFont: '11px system-ui, sans-serif'
+    });
+    return {
+      width: this.width(container),
+      height: CHART_HEIGHT,
+      scales: {
+        x: { time: false },
+        y: this.logScale ? { distr: 3, log: 10 } : { distr: 1 }
+      },
+      axes: [axis('step'), { ...axis(''), size: 60 }],
+      series: [
+        { label: 'step' },
+        ...this.group.metrics.map((m, i) => ({
+          label: m.name,
+          stroke: SERIES_COLORS[i % SERIES_COLORS.length],
+          width: 1.5,
+          show: !this.hidden_.has(m.name),
+          spanGaps: false,
+          points: { show: false }
+        }))
+      ],
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      legend: { show: true, live: true },
+      hooks: {
+        // uPlot zooms on drag-select; remember it so live updates do not snap the view back.
+        setSelect: [u => { if (u.select.width > 0) this.zoomed = true; }],
+        // A legend click toggles a series in uPlot itself: mirror it in our checkboxes.
+        setSeries: [(u, i) => {
+          if (i === null || i === 0) return;
+          const name = this.group.metrics[i - 1]?.name;
+          if (!name) return;
+          const hidden = new Set(this.hidden_);
+          if (u.series[i].show) hidden.delete(name);
+          else hidden.add(name);
+          this.hidden_ = hidden;
+        }]
+      }
+    };
+  }
+
+  private toggle(name: string, show: boolean): void {
+    const index = this.group.metrics.findIndex(m => m.name === name);
+    if (index >= 0) this.plot?.setSeries(index + 1, { show });
+    const hidden = new Set(this.hidden_);
+    if (show) hidden.delete(name);
+    else hidden.add(name);
+    this.hidden_ = hidden;
+  }
+
+  resetZoom(): void {
+    this.zoomed = false;
+    if (!this.plot) return;
+    const xs = this.plot.data[0];
+    if (xs.length) this.plot.setScale('x', { min: xs[0], max: xs[xs.length - 1] });
+  }
+
+  exportCsv(): void {
+    downloadBlob(new Blob([toCsv(this.group.metrics)], { type: 'text/csv' }), `${fileStem(this.group.title)}.csv`);
+  }
+
+  /** The canvas is transparent; the PNG gets the theme's background so it reads anywhere. */
+  exportPng(): void {
+    const source = this.plot?.ctx.canvas;
+    if (!source) return;
+    const out = document.createElement('canvas');
+    out.width = source.width;
+    out.height = source.height;
+    const ctx = out.getContext('2d');
+    if (!ctx) return;
+    ctx.fillStyle = getComputedStyle(this).getPropertyValue('--jp-layout-color0').trim() || '#fff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(source, 0, 0);
+    out.toBlob(blob => blob && downloadBlob(blob, `${fileStem(this.group.title)}.png`), 'image/png');
+  }
+}
+
+if (!customElements.get('mp-metric-chart')) customElements.define('mp-metric-chart', MetricChart);

@@ -1,0 +1,161 @@
+/**
+ * The MIME renderer for plotter outputs: a Lumino widget hosting <mp-plotter-view>. JupyterLab
+ * calls renderModel again on the same renderer for every display update, so live training updates
+ * redraw in place. The renderer tells the session tracker while its output is on screen, and shows
+ * the session's end and any file left behind.
+ */
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { PLOTTER_MIME_TYPE, isPlotterPayload, type CleanupFailure, type PlotterPayload, type VideoEntry } from '../protocol';
+import type { PlotterView } from './components/plotter-view';
+import type { VideoState } from './components/video-card';
+import type { SessionTracker, ViewHandle } from './sessions';
+import type { EndReason, ViewStatus } from './view-status';
+import './components/plotter-view';
+
+export const RENDERER_CLASS = 'jp-MetricsPlotter';
+
+export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
+  private readonly view: PlotterView;
+  private payload: PlotterPayload | null = null;
+  private handle: ViewHandle | null = null;
+  private handleKey = '';
+  private status: ViewStatus = { kind: 'live' };
+  private readonly videoStates = new Map<string, VideoState>();
+  /** Videos whose existence on the server was checked (a live output reopened later may have none). */
+  private readonly checkedVideos = new Set<string>();
+
+  constructor(
+    private readonly options: IRenderMime.IRendererOptions,
+    private readonly tracker: SessionTracker
+  ) {
+    super();
+    this.addClass(RENDERER_CLASS);
+    this.view = document.createElement('mp-plotter-view') as PlotterView;
+    this.node.appendChild(this.view);
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const data = model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE];
+    if (!isPlotterPayload(data)) {
+      this.node.textContent =
+        'metrics-plotter: this output was written by a different version of metrics-plotter and cannot be shown. ' +
+        'Re-run the cell, or install the matching version of the JupyterLab extension.';
+      return;
+    }
+    const previous = this.payload;
+    this.payload = data;
+    const key = `${data.kernel.id}/${data.kernel.pid}/${data.plotterId}/${data.viewId}`;
+    if (key !== this.handleKey) {
+      this.handle?.dispose();
+      this.handleKey = key;
+      this.status = { kind: 'live' };
+      this.handle = this.tracker.attach(data, why => void this.sessionEnded(why));
+    }
+    if (data.state === 'closed') {
+      // plotter.close() ran in the kernel; its cleanup report is authoritative.
+      const failures = data.cleanup?.failures ?? [];
+      this.status = { kind: 'ended', why: 'closed', left: failures };
+      for (const v of data.videos) this.videoStates.set(v.path, leftOrRemoved(v, failures));
+      this.handle?.dispose();
+      this.handle = null;
+    } else if (this.status.kind === 'live') {
+      await this.resolveNewVideos(data, previous);
+    }
+    this.update_();
+  }
+
+  private update_(): void {
+    this.view.payload = this.payload;
+    this.view.status = this.status;
+    this.view.videoStates = new Map(this.videoStates);
+  }
+
+  /** Gives each new video its server URL; a video missing on the server was removed by an ended session. */
+  private async resolveNewVideos(data: PlotterPayload, previous: PlotterPayload | null): Promise<void> {
+    const known = new Set(previous?.videos.map(v => v.path) ?? []);
+    const fresh = data.videos.filter(v => !known.has(v.path) || !this.videoStates.has(v.path));
+    const resolver = this.options.resolver;
+    await Promise.all(
+      fresh.map(async v => {
+        if (!resolver) {
+          this.videoStates.set(v.path, { kind: 'unreachable', reason: `This output has no notebook folder to find ${v.path} in.` });
+          return;
+        }
+        try {
+          const urlPath = await resolver.resolveUrl(v.path);
+          if (!this.checkedVideos.has(v.path)) {
+            this.checkedVideos.add(v.path);
+            if (!(await this.tracker.exists(decodeURIComponent(urlPath)))) {
+              this.videoStates.set(v.path, { kind: 'removed' });
+              return;
+            }
+          }
+          this.videoStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
+        } catch (e) {
+          this.videoStates.set(v.path, { kind: 'unreachable', reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}` });
+        }
+      })
+    );
+    // Every video is gone although the payload says live: the output outlived its session
+    // (the notebook was closed and reopened). Say so instead of showing a live panel.
+    if (this.status.kind === 'live' && data.videos.length && data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')) {
+      this.status = { kind: 'ended', why: 'earlier session', left: [] };
+      this.handle?.dispose();
+      this.handle = null;
+    }
+  }
+
+  /** The kernel process behind this output ended: check what it left on the server. */
+  private async sessionEnded(why: EndReason): Promise<void> {
+    if (this.isDisposed || !this.payload || this.status.kind !== 'live') return;
+    const payload = this.payload;
+    this.status = { kind: 'checking', why };
+    this.update_();
+    const left: CleanupFailure[] = [];
+    const resolver = this.options.resolver;
+    for (const v of payload.videos) {
+      let present = false;
+      try {
+        present = !!resolver && (await this.tracker.exists(decodeURIComponent(await resolver.resolveUrl(v.path))));
+      } catch {
+        present = false; // the server is unreachable too: nothing can be checked, nothing claimed
+      }
+      if (present) {
+        left.push({
+          path: v.absolutePath,
+          reason:
+            why === 'died' || why === 'earlier session'
+              ? 'the kernel process ended without cleaning up (was it killed?); `npx metrics-plotter clean` also removes it'
+              : 'still on disk after the session ended'
+        });
+      }
+      this.videoStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
+    }
+    if (this.isDisposed || this.payload !== payload) return;
+    this.status = { kind: 'ended', why, left };
+    this.update_();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.handle?.dispose();
+    this.handle = null;
+    super.dispose();
+  }
+}
+
+function leftOrRemoved(video: VideoEntry, failures: CleanupFailure[]): VideoState {
+  const failed = failures.find(f => f.path === video.absolutePath);
+  return failed ? { kind: 'left', path: failed.path } : { kind: 'removed' };
+}
+
+/** The factory JupyterLab's rendermime registry uses for our MIME type. */
+export function createRendererFactory(tracker: SessionTracker): IRenderMime.IRendererFactory {
+  return {
+    safe: true, // the payload is plain JSON drawn by our own code: shown in untrusted notebooks too
+    mimeTypes: [PLOTTER_MIME_TYPE],
+    defaultRank: 0,
+    createRenderer: options => new PlotterRenderer(options, tracker)
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Pure data shaping for the charts: grouping metrics into charts, TensorBoard's debiased EMA,
+ * aligning series on one x axis for uPlot, and CSV export. No DOM here, so it is unit-tested plainly.
+ */
+import uPlot from 'uplot';
+import type { MetricSeries } from '../protocol';
+
+export interface ChartGroup {
+  /** Chart title: the shared prefix ("loss" for "loss/train" and "loss/eval"), or the metric's name. */
+  title: string;
+  metrics: MetricSeries[];
+}
+
+/**
+ * Metrics named "<group>/<rest>" share a chart per group, as TensorBoard groups tags; any other
+ * metric gets a chart of its own. Order follows the order the metrics were first added.
+ */
+export function groupMetrics(metrics: MetricSeries[]): ChartGroup[] {
+  const groups = new Map<string, ChartGroup>();
+  for (const metric of metrics) {
+    const slash = metric.name.indexOf('/');
+    const key = slash > 0 && slash < metric.name.length - 1 ? metric.name.slice(0, slash) : `\u0000${metric.name}`;
+    const title = key.startsWith('\u0000') ? metric.name : key;
+    const group = groups.get(key) ?? { title, metrics: [] };
+    group.metrics.push(metric);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * TensorBoard's smoothing: an exponential moving average debiased for its zero start, so the first
+ * points are not pulled toward 0. `weight` in [0, 1); gaps (null) stay gaps and do not reset it.
+ */
+export function debiasedEma(values: ReadonlyArray<number | null>, weight: number): Array<number | null> {
+  if (!(weight > 0)) return values.slice();
+  const w = Math.min(weight, 0.999);
+  const out: Array<number | null> = new Array(values.length);
+  let last = 0;
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || !Number.isFinite(v)) {
+      out[i] = null;
+      continue;
+    }
+    last = last * w + (1 - w) * v;
+    count++;
+    out[i] = last / (1 - Math.pow(w, count));
+  }
+  return out;
+}
+
+/** Log scales cannot show values <= 0: those become gaps, and the count is reported. */
+export function forLogScale(values: ReadonlyArray<number | null>): { values: Array<number | null>; dropped: number } {
+  let dropped = 0;
+  const out = values.map(v => {
+    if (v !== null && v <= 0) {
+      dropped++;
+      return null;
+    }
+    return v;
+  });
+  return { values: out, dropped };
+}
+
+/**
+ * One x axis for all series of a chart (uPlot's data layout): the union of their steps, with
+ * null where a series has no point at a step. Series that share their steps (the usual case)
+ * skip the join.
+ */
+export function alignSeries(series: Array<{ steps: number[]; values: Array<number | null> }>): uPlot.AlignedData {
+  if (series.length === 0) return [[]];
+  const first = series[0].steps;
+  const same = series.every(s => s.steps === first || (s.steps.length === first.length && s.steps.every((x, i) => x === first[i])));
+  if (same) return [first, ...series.map(s => s.values)] as uPlot.AlignedData;
+  return uPlot.join(series.map(s => [s.steps, s.values] as uPlot.AlignedData));
+}
+
+/** CSV of a chart's raw data (not smoothed): a "step" column and one column per metric. */
+export function toCsv(metrics: MetricSeries[]): string {
+  const data = alignSeries(metrics);
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [['step', ...metrics.map(m => quote(m.name))].join(',')];
+  const xs = data[0] as ArrayLike<number>;
+  for (let i = 0; i < xs.length; i++) {
+    const row = [String(xs[i])];
+    for (let s = 1; s < data.length; s++) {
+      const v = (data[s] as ArrayLike<number | null | undefined>)[i];
+      row.push(v === null || v === undefined ? '' : String(v));
+    }
+    lines.push(row.join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** "1.5 MB", "820 kB": sizes as a file browser shows them. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = -1;
+  do {
+    v /= 1000;
+    u++;
+  } while (v >= 1000 && u < units.length - 1);
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+/** A file name safe for downloads, from a chart title. */
+export function fileStem(title: string): string {
+  return title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
+}

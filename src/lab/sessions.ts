@@ -1,0 +1,245 @@
+/**
+ * The frontend's side of "the session ends": which plotter outputs are on screen, which kernels
+ * they belong to, and what happened to those kernels.
+ *
+ * - tslab has no comm channel, so the frontend reaches the kernel with a tiny execute request on a
+ *   kernel connection this extension owns (it outlives any notebook panel): when the last output of
+ *   a plotter view goes away (output cleared, cell deleted, notebook closed) the view is released,
+ *   and the kernel closes the plotter once no view of it is left. The reply's cleanup report comes
+ *   back on that connection; a failure there becomes a JupyterLab notification, since no output
+ *   is left to show it.
+ * - The end of the kernel process is learnt from the Jupyter server: its kernel_actions events
+ *   (restart and shutdown from any client), the kernel's status on our connection (autorestart
+ *   after a crash, dead) and the list of running kernels. A restart keeps the kernel id but not the
+ *   process, so sessions are keyed by kernel id and process id together.
+ */
+import type { Contents, Event, Kernel, KernelMessage } from '@jupyterlab/services';
+import type { ISignal } from '@lumino/signaling';
+import {
+  cleanupFailureMessage,
+  parseReleaseReply,
+  releaseRequestCode,
+  type PlotterPayload,
+  type ReleaseReply
+} from '../protocol';
+import type { EndReason } from './view-status';
+
+/** The parts of JupyterLab's ServiceManager this uses. */
+export interface PlotterServices {
+  kernels: Pick<Kernel.IManager, 'ready' | 'running' | 'refreshRunning' | 'connectTo'> & {
+    runningChanged: ISignal<unknown, Kernel.IModel[]>;
+  };
+  contents: Pick<Contents.IManager, 'get'>;
+  events?: { stream: ISignal<unknown, Event.Emission> };
+}
+
+export interface ViewHandle {
+  dispose(): void;
+}
+
+/** How long a released output may take to come back (a cell moved, re-rendered) before the kernel is told. */
+export const RELEASE_DELAY_MS = 1000;
+const KERNEL_ACTIONS_SCHEMA = 'https://events.jupyter.org/jupyter_server/kernel_actions/v1';
+
+type EndListener = (why: EndReason) => void;
+
+/** One Jupyter kernel (by id) and the processes it has run, as far as this page has seen. */
+class KernelWatch {
+  /** Processes that ran in this kernel and ended, with why. */
+  readonly ended = new Map<number, EndReason>();
+  readonly listeners = new Map<EndListener, number>();
+  private connection: Kernel.IKernelConnection | null = null;
+  /** Resolves to false when the kernel is not running on the server (an output from an earlier session). */
+  readonly running: Promise<boolean>;
+
+  constructor(
+    readonly kernelId: string,
+    private readonly services: PlotterServices,
+    private readonly onGone: (watch: KernelWatch) => void
+  ) {
+    this.running = this.checkRunning();
+  }
+
+  private async checkRunning(): Promise<boolean> {
+    try {
+      await this.services.kernels.ready;
+      await this.services.kernels.refreshRunning();
+    } catch {
+      /* the server is unreachable: trust the last list */
+    }
+    const model = [...this.services.kernels.running()].find(k => k.id === this.kernelId);
+    if (!model) {
+      this.endAll('earlier session');
+      this.onGone(this);
+    }
+    return !!model;
+  }
+
+  /** Our own connection to the kernel: for release requests, and to hear of crashes. */
+  async connect(): Promise<Kernel.IKernelConnection | null> {
+    if (this.connection && !this.connection.isDisposed) return this.connection;
+    if (!(await this.running)) return null;
+    const model = [...this.services.kernels.running()].find(k => k.id === this.kernelId);
+    if (!model) return null;
+    const connection = this.services.kernels.connectTo({ model, handleComms: false });
+    connection.statusChanged.connect((_, status) => {
+      if (status === 'autorestarting') this.endAll('died');
+      else if (status === 'restarting') this.endAll('restarted');
+      else if (status === 'dead') this.gone('died');
+    });
+    this.connection = connection;
+    return connection;
+  }
+
+  /** Every process seen so far in this kernel has ended. */
+  endAll(why: EndReason): void {
+    for (const [listener, pid] of [...this.listeners]) {
+      if (!this.ended.has(pid)) this.ended.set(pid, why);
+      this.listeners.delete(listener);
+      listener(this.ended.get(pid)!);
+    }
+  }
+
+  gone(why: EndReason): void {
+    this.endAll(why);
+    this.connection?.dispose();
+    this.connection = null;
+    this.onGone(this);
+  }
+
+  dispose(): void {
+    this.connection?.dispose();
+    this.connection = null;
+  }
+}
+
+interface ViewRecord {
+  payload: PlotterPayload;
+  shown: number;
+  releaseTimer: ReturnType<typeof setTimeout> | null;
+}
+
+export class SessionTracker {
+  private readonly watches = new Map<string, KernelWatch>();
+  private readonly views = new Map<string, ViewRecord>();
+
+  constructor(
+    private readonly services: PlotterServices,
+    /** Shows a message when no output can: JupyterLab's Notification.error in the extension. */
+    private readonly notify: (message: string) => void,
+    private readonly releaseDelayMs = RELEASE_DELAY_MS
+  ) {
+    services.events?.stream.connect((_, event) => this.onServerEvent(event));
+    services.kernels.runningChanged.connect((_, models) => {
+      for (const watch of [...this.watches.values()]) {
+        if (!models.some(m => m.id === watch.kernelId)) watch.gone('shut down');
+      }
+    });
+  }
+
+  private onServerEvent(event: Event.Emission): void {
+    if (event.schema_id !== KERNEL_ACTIONS_SCHEMA || event.status !== 'success') return;
+    const watch = this.watches.get(String(event.kernel_id));
+    if (!watch) return;
+    if (event.action === 'restart') watch.endAll('restarted');
+    else if (event.action === 'shutdown') watch.gone('shut down');
+  }
+
+  private watch(kernelId: string): KernelWatch {
+    let watch = this.watches.get(kernelId);
+    if (!watch) {
+      watch = new KernelWatch(kernelId, this.services, w => {
+        if (this.watches.get(w.kernelId) === w) this.watches.delete(w.kernelId);
+        w.dispose();
+      });
+      this.watches.set(kernelId, watch);
+    }
+    return watch;
+  }
+
+  /**
+   * An output of this view is on screen. `onEnd` is called once, when the kernel process behind it
+   * ends. Disposing the handle (the output went away) releases the view if no other output of it
+   * is left after RELEASE_DELAY_MS.
+   */
+  attach(payload: PlotterPayload, onEnd: EndListener): ViewHandle {
+    const kernelId = payload.kernel.id;
+    if (payload.state === 'closed' || !kernelId) return { dispose: () => undefined };
+    const key = `${kernelId}/${payload.kernel.pid}/${payload.plotterId}/${payload.viewId}`;
+    const record = this.views.get(key) ?? { payload, shown: 0, releaseTimer: null };
+    record.payload = payload;
+    record.shown++;
+    if (record.releaseTimer) clearTimeout(record.releaseTimer);
+    record.releaseTimer = null;
+    this.views.set(key, record);
+
+    const watch = this.watch(kernelId);
+    const endedWhy = watch.ended.get(payload.kernel.pid);
+    if (endedWhy) queueMicrotask(() => onEnd(endedWhy));
+    else {
+      watch.listeners.set(onEnd, payload.kernel.pid);
+      void watch.connect(); // so a crash of this kernel is heard even if nothing is released
+    }
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        watch.listeners.delete(onEnd);
+        record.shown--;
+        if (record.shown > 0) return;
+        record.releaseTimer = setTimeout(() => {
+          record.releaseTimer = null;
+          if (record.shown > 0) return;
+          this.views.delete(key);
+          void this.release(record.payload);
+        }, this.releaseDelayMs);
+      }
+    };
+  }
+
+  /** Asks the kernel to release a view; reports a failed cleanup as a notification. */
+  async release(payload: PlotterPayload): Promise<ReleaseReply | null> {
+    const watch = this.watches.get(payload.kernel.id ?? '');
+    if (!watch || watch.ended.has(payload.kernel.pid)) return null;
+    const connection = await watch.connect();
+    if (!connection) return null;
+    let stdout = '';
+    try {
+      const future = connection.requestExecute(
+        { code: releaseRequestCode(payload.plotterId, payload.viewId), silent: false, store_history: false, allow_stdin: false, stop_on_error: false },
+        true
+      );
+      future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
+        if (msg.header.msg_type === 'stream') stdout += (msg.content as KernelMessage.IStreamMsg['content']).text;
+      };
+      await future.done;
+    } catch {
+      return null; // the kernel went away meanwhile: its exit hook does the cleanup
+    }
+    const reply = parseReleaseReply(stdout);
+    if (reply?.outcome === 'closed' && reply.report && !reply.report.ok) {
+      this.notify(`${payload.title}: ${cleanupFailureMessage(reply.report.failures)}`);
+    }
+    return reply;
+  }
+
+  /** Whether a file exists on the Jupyter server (contents API, path relative to the server root). */
+  async exists(serverPath: string): Promise<boolean> {
+    try {
+      await this.services.contents.get(serverPath, { content: false });
+      return true;
+    } catch (e) {
+      const status = (e as { response?: { status?: number } }).response?.status;
+      if (status === 404) return false;
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    for (const watch of this.watches.values()) watch.dispose();
+    this.watches.clear();
+    for (const record of this.views.values()) if (record.releaseTimer) clearTimeout(record.releaseTimer);
+    this.views.clear();
+  }
+}

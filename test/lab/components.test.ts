@@ -1,0 +1,148 @@
+/** The lit components in jsdom: what the researcher sees for each state of a plotter output. */
+import type { MetricChart } from '../../src/lab/components/metric-chart';
+import type { PlotterView } from '../../src/lab/components/plotter-view';
+import '../../src/lab/components/plotter-view';
+import { payload, settle, video } from './fixtures';
+
+function mount(setup: (view: PlotterView) => void): PlotterView {
+  const view = document.createElement('mp-plotter-view') as PlotterView;
+  setup(view);
+  document.body.appendChild(view);
+  return view;
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+  jest.restoreAllMocks();
+});
+
+describe('<mp-plotter-view>', () => {
+  it('shows the title, a chart per metric group with uPlot drawing every series, and the videos', async () => {
+    const p = payload();
+    const view = mount(v => {
+      v.payload = p;
+      v.videoStates = new Map([[p.videos[0].path, { kind: 'playable', url: '/files/x.mp4?token=t' }]]);
+    });
+    await settle();
+    expect(view.querySelector('.mp-title')?.textContent).toBe('CartPole');
+    expect(view.querySelector('.mp-state')?.textContent).toBe('Live');
+    const charts = [...view.querySelectorAll<MetricChart>('mp-metric-chart')];
+    expect(charts.map(c => c.querySelector('.mp-chart-title')?.textContent)).toEqual(['loss', 'reward']);
+    expect(charts[0].uplot?.series.map(s => s.label)).toEqual(['step', 'loss/train', 'loss/eval']);
+    expect(charts[0].uplot?.data[1]).toHaveLength(50);
+    const videoEl = view.querySelector('video')!;
+    expect(videoEl.getAttribute('src')).toBe('/files/x.mp4?token=t');
+    expect(videoEl.hasAttribute('controls')).toBe(true);
+    expect(view.querySelector('.mp-video-meta')?.textContent).toContain('64×48 · 90 frames · 30 fps · 3.0 s · 12 kB');
+  });
+
+  it('smoothing and log scale drive every chart', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const raw = [...(chart.uplot!.data[1] as number[])];
+    const slider = view.querySelector<HTMLInputElement>('input[type=range]')!;
+    slider.value = '0.9';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    const smoothed = chart.uplot!.data[1] as number[];
+    expect(smoothed[0]).toBeCloseTo(raw[0], 10); // debiased: the first point stays
+    expect(smoothed[10]).toBeGreaterThan(raw[10]); // a falling curve smoothed lags above it
+    const log = view.querySelector<HTMLInputElement>('.mp-controls input[type=checkbox]')!;
+    log.checked = true;
+    log.dispatchEvent(new Event('change'));
+    await settle();
+    expect(chart.uplot!.scales.y.distr).toBe(3);
+    const reward = view.querySelectorAll<MetricChart>('mp-metric-chart')[1];
+    expect(reward.querySelector('.mp-chart-note')?.textContent).toContain('1 values ≤ 0 are not drawn on the log scale');
+  });
+
+  it('series toggles are checkboxes that hide a series in the chart', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const boxes = chart.querySelectorAll<HTMLInputElement>('.mp-toggles input[type=checkbox]');
+    expect(boxes).toHaveLength(2);
+    boxes[1].checked = false;
+    boxes[1].dispatchEvent(new Event('change'));
+    await settle();
+    expect(chart.uplot!.series[2].show).toBe(false);
+    expect(chart.uplot!.series[1].show).toBe(true);
+  });
+
+  it('live updates swap the data in the same uPlot instance', async () => {
+    const p = payload();
+    const view = mount(v => (v.payload = p));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const plot = chart.uplot;
+    const grown = payload({ metrics: p.metrics.map(m => ({ ...m, steps: [...m.steps, 50], values: [...m.values, 0.01], totalPoints: 51 })) });
+    view.payload = grown;
+    await settle();
+    expect(chart.uplot).toBe(plot);
+    expect(chart.uplot!.data[0]).toHaveLength(51);
+  });
+
+  it('exports a chart as CSV and PNG downloads', async () => {
+    const blobs: Blob[] = [];
+    const names: string[] = [];
+    URL.createObjectURL = jest.fn((b: Blob) => (blobs.push(b), 'blob:x'));
+    URL.revokeObjectURL = jest.fn();
+    jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      names.push(this.download);
+    });
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    chart.querySelector<HTMLButtonElement>('[data-action=csv]')!.click();
+    chart.querySelector<HTMLButtonElement>('[data-action=png]')!.click();
+    expect(names).toEqual(['loss.csv', 'loss.png']);
+    const csv = await new Promise<string>(resolve => {
+      const reader = new FileReader(); // jsdom's Blob has no text()
+      reader.onload = () => resolve(String(reader.result));
+      reader.readAsText(blobs[0]);
+    });
+    expect(csv.split('\n')[0]).toBe('step,loss/train,loss/eval');
+    expect(csv.split('\n')[2]).toBe('1,0.5,1');
+    expect(blobs[1].type).toBe('image/png');
+  });
+
+  it('says when a series was downsampled for the payload', async () => {
+    const p = payload();
+    p.metrics[2] = { ...p.metrics[2], totalPoints: 100000 };
+    const view = mount(v => (v.payload = p));
+    await settle();
+    expect(view.textContent).toContain('reward: 50 of 100,000 points shown');
+  });
+
+  it('shows the ended state, removed videos, and a failure with the exact path to delete by hand', async () => {
+    const p = payload({ videos: [video('a'), video('b')] });
+    const left = p.videos[1].absolutePath;
+    const view = mount(v => {
+      v.payload = p;
+      v.status = { kind: 'ended', why: 'restarted', left: [{ path: left, reason: 'EPERM: operation not permitted' }] };
+      v.videoStates = new Map([
+        [p.videos[0].path, { kind: 'removed' }],
+        [p.videos[1].path, { kind: 'left', path: left }]
+      ]);
+    });
+    await settle();
+    expect(view.querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was restarted), but cleanup failed.');
+    const failure = view.querySelector('.mp-failure')!.textContent!;
+    expect(failure).toContain('cleanup failed');
+    expect(failure).toContain(left);
+    expect(failure).toContain('delete it by hand');
+    expect(view.querySelector('video')).toBeNull();
+    const cards = view.querySelectorAll('mp-video-card');
+    expect(cards[0].textContent).toContain('Removed when the session ended.');
+    expect(cards[1].textContent).toContain(`Still on disk: ${left}. Please delete it by hand.`);
+  });
+
+  it('controls are reachable from the keyboard (native buttons, checkboxes and a slider)', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const focusable = view.querySelectorAll('button, input');
+    expect(focusable.length).toBeGreaterThanOrEqual(2 + 3 * 2 + 2);
+    for (const el of focusable) expect((el as HTMLElement).tabIndex).toBeGreaterThanOrEqual(0);
+  });
+});

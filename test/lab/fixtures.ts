@@ -1,0 +1,43 @@
+import { PLOTTER_MIME_TYPE, PROTOCOL_VERSION, type MetricSeries, type PlotterPayload, type VideoEntry } from '../../src/protocol';
+
+export function series(name: string, n: number, f: (i: number) => number | null = i => i): MetricSeries {
+  const steps = Array.from({ length: n }, (_, i) => i);
+  return { name, steps, values: steps.map(f), totalPoints: n };
+}
+
+export function video(name = 'rollout'): VideoEntry {
+  return {
+    name,
+    path: `assets/metrics-plotter-100-abcd0123/${name}.mp4`,
+    absolutePath: `/home/me/project/assets/metrics-plotter-100-abcd0123/${name}.mp4`,
+    fps: 30,
+    frames: 90,
+    width: 64,
+    height: 48,
+    bytes: 12345
+  };
+}
+
+export function payload(overrides: Partial<PlotterPayload> = {}): PlotterPayload {
+  return {
+    protocol: 'metrics-plotter',
+    version: PROTOCOL_VERSION,
+    plotterId: '100-abcd0123',
+    viewId: 'v0',
+    title: 'CartPole',
+    kernel: { id: 'k-1', pid: 100, cwd: '/home/me/project' },
+    state: 'live',
+    metrics: [series('loss/train', 50, i => 1 / (i + 1)), series('loss/eval', 50, i => 2 / (i + 1)), series('reward', 50)],
+    videos: [video()],
+    ...overrides
+  };
+}
+
+export function mimeModel(data: PlotterPayload) {
+  return { data: { [PLOTTER_MIME_TYPE]: data as unknown as Record<string, unknown> }, metadata: {}, trusted: false, setData: () => undefined } as never;
+}
+
+/** Waits for lit's update cycle (microtasks) and pending promises. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise(resolve => setTimeout(resolve, 0));
+}

@@ -1,0 +1,69 @@
+import { alignSeries, debiasedEma, fileStem, forLogScale, formatBytes, groupMetrics, toCsv } from '../../src/lab/series';
+import { series } from './fixtures';
+
+describe('groupMetrics', () => {
+  it('puts "group/name" metrics in one chart and others in their own, in first-seen order', () => {
+    const groups = groupMetrics([series('loss/train', 3), series('reward', 3), series('loss/eval', 3), series('/odd', 3), series('odd/', 3)]);
+    expect(groups.map(g => [g.title, g.metrics.map(m => m.name)])).toEqual([
+      ['loss', ['loss/train', 'loss/eval']],
+      ['reward', ['reward']],
+      ['/odd', ['/odd']],
+      ['odd/', ['odd/']]
+    ]);
+  });
+});
+
+describe('debiasedEma (TensorBoard smoothing)', () => {
+  it('is not pulled toward zero at the start', () => {
+    expect(debiasedEma([5, 5, 5], 0.9)).toEqual([5, 5, 5].map(v => expect.closeTo(v, 10)));
+  });
+  it('matches the formula by hand', () => {
+    // last = 0.6*last + 0.4*v; shown = last / (1 - 0.6^n)
+    const out = debiasedEma([0, 10], 0.6);
+    expect(out[0]).toBeCloseTo(0, 10);
+    expect(out[1]).toBeCloseTo(4 / (1 - 0.36), 10);
+  });
+  it('keeps gaps as gaps without resetting, and weight 0 returns the data', () => {
+    const out = debiasedEma([1, null, 3], 0.5);
+    expect(out[1]).toBeNull();
+    expect(out[2]).toBeCloseTo((0.5 * 0.5 + 0.5 * 3) / (1 - 0.25), 10);
+    expect(debiasedEma([1, 2, 3], 0)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('forLogScale', () => {
+  it('turns values <= 0 into gaps and counts them', () => {
+    expect(forLogScale([1, 0, -2, null, 3])).toEqual({ values: [1, null, null, null, 3], dropped: 2 });
+  });
+});
+
+describe('alignSeries', () => {
+  it('shares the x axis when steps match', () => {
+    const a = { steps: [0, 1, 2], values: [1, 2, 3] };
+    const b = { steps: [0, 1, 2], values: [4, 5, 6] };
+    expect(alignSeries([a, b])).toEqual([[0, 1, 2], [1, 2, 3], [4, 5, 6]]);
+  });
+  it('joins different steps with gaps', () => {
+    const data = alignSeries([{ steps: [0, 2], values: [1, 3] }, { steps: [1, 2], values: [10, 30] }]);
+    expect(Array.from(data[0] as number[])).toEqual([0, 1, 2]);
+    expect(Array.from(data[1] as Array<number | null>).map(v => v ?? null)).toEqual([1, null, 3]);
+    expect(Array.from(data[2] as Array<number | null>).map(v => v ?? null)).toEqual([null, 10, 30]);
+  });
+});
+
+describe('toCsv', () => {
+  it('writes a step column, one column per metric, empty cells for gaps, quoted names', () => {
+    const a = { ...series('loss, train', 2), values: [0.5, null] };
+    const b = { ...series('acc', 3), values: [0.1, 0.2, 0.3] };
+    expect(toCsv([a, b])).toBe('step,"loss, train",acc\n0,0.5,0.1\n1,,0.2\n2,,0.3\n');
+  });
+});
+
+describe('formatting', () => {
+  it('formats sizes as a file browser does', () => {
+    expect([formatBytes(999), formatBytes(1500), formatBytes(12_345_678), formatBytes(-1)]).toEqual(['999 B', '1.5 kB', '12 MB', '?']);
+  });
+  it('makes download file names from titles', () => {
+    expect([fileStem('loss/train: v2'), fileStem('///')]).toEqual(['loss_train_v2', 'chart']);
+  });
+});
