@@ -66,3 +66,8 @@ if (typeof (globalThis as { Path2D?: unknown }).Path2D === 'undefined') {
     addPath(): void {}
   };
 }
+
+if (typeof (globalThis as { DragEvent?: unknown }).DragEvent === 'undefined') {
+  // @lumino/dragdrop subclasses DragEvent at import time; jsdom has none.
+  (globalThis as { DragEvent?: unknown }).DragEvent = class DragEvent extends MouseEvent {};
+}

@@ -1,0 +1,223 @@
+/**
+ * The session tracker and the renderer against stand-in Jupyter services: jsdom has no server.
+ * The same flows run against a real JupyterLab server and a real tslab kernel in test/e2e.
+ */
+import { Signal } from '@lumino/signaling';
+import { PLOTTER_MIME_TYPE, formatReleaseReply, type PlotterPayload } from '../../src/protocol';
+import { PlotterRenderer } from '../../src/lab/renderer';
+import { SessionTracker, type PlotterServices } from '../../src/lab/sessions';
+import type { PlotterView } from '../../src/lab/components/plotter-view';
+import { mimeModel, payload, settle } from './fixtures';
+
+class FakeKernelConnection {
+  readonly statusChanged = new Signal<this, string>(this);
+  isDisposed = false;
+  readonly executed: string[] = [];
+  constructor(private readonly reply: (code: string) => string) {}
+  requestExecute(content: { code: string }) {
+    this.executed.push(content.code);
+    const future = {
+      onIOPub: (_msg: unknown) => undefined,
+      done: Promise.resolve().then(() => {
+        future.onIOPub({ header: { msg_type: 'stream' }, content: { name: 'stdout', text: this.reply(content.code) } });
+        return {};
+      })
+    };
+    return future;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+class FakeServices {
+  running = [{ id: 'k-1', name: 'tslab' }];
+  files = new Set<string>();
+  reply = (_code: string) => formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: true, removed: [], failures: [] } });
+  readonly connections: FakeKernelConnection[] = [];
+  readonly runningChanged = new Signal<this, Array<{ id: string; name: string }>>(this);
+  readonly eventStream = new Signal<this, Record<string, unknown>>(this);
+  readonly services: PlotterServices = {
+    kernels: {
+      ready: Promise.resolve(),
+      refreshRunning: async () => undefined,
+      running: () => this.running[Symbol.iterator](),
+      connectTo: () => {
+        const c = new FakeKernelConnection(code => this.reply(code));
+        this.connections.push(c);
+        return c as never;
+      },
+      runningChanged: this.runningChanged as never
+    } as never,
+    contents: {
+      get: async (path: string) => {
+        if (this.files.has(path)) return { path } as never;
+        throw Object.assign(new Error('not found'), { response: { status: 404 } });
+      }
+    },
+    events: { stream: this.eventStream as never }
+  };
+}
+
+const resolver = {
+  resolveUrl: async (url: string) => `work/${url}`,
+  getDownloadUrl: async (path: string) => `/files/${path}?token=t`,
+  isLocal: () => true
+};
+
+function renderer(tracker: SessionTracker): PlotterRenderer {
+  const r = new PlotterRenderer({ mimeType: PLOTTER_MIME_TYPE, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null }, tracker);
+  document.body.appendChild(r.node);
+  return r;
+}
+
+const view = (r: PlotterRenderer) => r.node.querySelector('mp-plotter-view') as PlotterView;
+
+describe('SessionTracker', () => {
+  it('releases a view once its last output is gone for the release delay, not before', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 20);
+    const p = payload();
+    const first = tracker.attach(p, () => undefined);
+    const second = tracker.attach(p, () => undefined); // the same view shown twice (e.g. a cell re-rendered)
+    first.dispose();
+    await new Promise(r => setTimeout(r, 40));
+    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    second.dispose();
+    // Re-attached within the delay (a cell moved): nothing is released.
+    const again = tracker.attach(p, () => undefined);
+    await new Promise(r => setTimeout(r, 40));
+    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    again.dispose();
+    await new Promise(r => setTimeout(r, 40));
+    await settle();
+    const codes = fake.connections.flatMap(c => c.executed);
+    expect(codes).toHaveLength(1);
+    expect(codes[0]).toContain('releaseView("100-abcd0123", "v0")');
+    tracker.dispose();
+  });
+
+  it('turns a failed cleanup in the release reply into a notification with the path', async () => {
+    const fake = new FakeServices();
+    const path = '/home/me/project/assets/metrics-plotter-100-abcd0123/rollout.mp4';
+    fake.reply = () => formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] } });
+    const messages: string[] = [];
+    const tracker = new SessionTracker(fake.services, m => messages.push(m), 0);
+    await tracker.attach(payload(), () => undefined).dispose();
+    await new Promise(r => setTimeout(r, 10));
+    await settle();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('CartPole: metrics-plotter: cleanup failed');
+    expect(messages[0]).toContain(path);
+    expect(messages[0]).toContain('by hand');
+    tracker.dispose();
+  });
+
+  it('hears restarts and shutdowns from the server, crashes from the kernel status', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const ends: string[] = [];
+    tracker.attach(payload(), why => ends.push(`a:${why}`));
+    await settle();
+    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'restart', status: 'success', kernel_id: 'k-1' });
+    // After the restart a new process (pid 200) shows a new plotter; the old pid stays ended.
+    tracker.attach(payload({ kernel: { id: 'k-1', pid: 200, cwd: '/p' } }), why => ends.push(`b:${why}`));
+    tracker.attach(payload(), why => ends.push(`old:${why}`));
+    await settle();
+    fake.connections.at(-1)!.statusChanged.emit('autorestarting');
+    fake.running = [];
+    fake.runningChanged.emit([]);
+    expect(ends).toEqual(['a:restarted', 'old:restarted', 'b:died']);
+    tracker.dispose();
+  });
+
+  it('says an output is from an earlier session when its kernel is not running', async () => {
+    const fake = new FakeServices();
+    fake.running = [];
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const ends: string[] = [];
+    tracker.attach(payload(), why => ends.push(why));
+    await settle();
+    expect(ends).toEqual(['earlier session']);
+    tracker.dispose();
+  });
+});
+
+describe('PlotterRenderer', () => {
+  afterEach(() => (document.body.innerHTML = ''));
+
+  it('plays a live video from the server URL the notebook resolver gives', async () => {
+    const fake = new FakeServices();
+    const p = payload();
+    fake.files.add(`work/${p.videos[0].path}`);
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(p));
+    await settle();
+    expect(view(r).querySelector('video')?.getAttribute('src')).toBe(`/files/work/${p.videos[0].path}?token=t`);
+    r.dispose();
+    tracker.dispose();
+  });
+
+  it('after a restart shows the ended state, and the exact path of a file still on disk', async () => {
+    const fake = new FakeServices();
+    const p = payload();
+    const serverPath = `work/${p.videos[0].path}`;
+    fake.files.add(serverPath);
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(p));
+    await settle();
+    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'restart', status: 'success', kernel_id: 'k-1' });
+    await settle();
+    expect(view(r).querySelector('.mp-failure')?.textContent).toContain(p.videos[0].absolutePath);
+    expect(view(r).querySelector('video')).toBeNull();
+
+    // The next process's plotter, then a shutdown that removed its file: the plain ended state.
+    const r2 = renderer(tracker);
+    await r2.renderModel(mimeModel(payload({ kernel: { id: 'k-1', pid: 300, cwd: '/p' } })));
+    await settle();
+    expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Live');
+    fake.files.delete(serverPath);
+    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    await settle();
+    expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
+    r.dispose();
+    r2.dispose();
+    tracker.dispose();
+  });
+
+  it('shows plotter.close() from the payload, with the kernel report', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    const p: PlotterPayload = payload({ state: 'closed', cleanup: { ok: true, removed: ['x'], failures: [] } });
+    await r.renderModel(mimeModel(p));
+    await settle();
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (plotter.close() was called); its video was removed.');
+    expect(view(r).textContent).toContain('Removed when the session ended.');
+    r.dispose();
+    tracker.dispose();
+  });
+
+  it('a reopened notebook whose videos are gone says so instead of looking live', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(payload()));
+    await settle();
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (this output is from an earlier session); its video was removed.');
+    // Its charts still render from the payload.
+    expect(view(r).querySelectorAll('mp-metric-chart')).toHaveLength(2);
+    r.dispose();
+    tracker.dispose();
+  });
+
+  it('an output of another version gets a readable message', async () => {
+    const tracker = new SessionTracker(new FakeServices().services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel({ data: { [PLOTTER_MIME_TYPE]: { protocol: 'metrics-plotter', version: 99 } }, metadata: {}, trusted: true, setData: () => undefined } as never);
+    expect(r.node.textContent).toContain('different version of metrics-plotter');
+    tracker.dispose();
+  });
+});
