@@ -1,0 +1,53 @@
+/**
+ * Scenario 1 in a real JupyterLab and Chromium: the example notebook runs, its charts are drawn
+ * and its video plays from the Jupyter server; then closing the notebook ends the session.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
+import { drawnPixels, openNotebook, playFirstVideo, runAll, stateText, videoStates } from '../support/lab-page';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+
+jest.setTimeout(300000);
+
+let lab: JupyterLab;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  dir = makeNotebookDir('example');
+  fs.copyFileSync(path.join(REPO, 'examples', 'cartpole.ipynb'), path.join(dir, 'cartpole.ipynb'));
+  lab = await JupyterLab.start(path.dirname(dir));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  removeNotebookDir(dir);
+});
+
+it('runs the example notebook: charts drawn, the video plays from the server, the MP4 is under assets/', async () => {
+  const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors = collectErrors(page);
+  await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
+  await runAll(page);
+  expect(await stateText(page)).toEqual(['Live']);
+  const pixels = await drawnPixels(page);
+  expect(pixels.length).toBe(2); // "return" group and "policy norm"
+  for (const n of pixels) expect(n).toBeGreaterThan(1000);
+  const [video] = await videoStates(page);
+  expect(video.error).toBeNull();
+  expect(video.duration).toBeGreaterThan(0);
+  expect(video.src).toContain(`/files/${path.basename(dir)}/assets/metrics-plotter-`);
+  const played = await playFirstVideo(page);
+  expect(played.width).toBe(240);
+  expect(played.currentTime).toBeGreaterThan(0);
+  const mp4s = listTree(dir).filter(f => f.endsWith('.mp4'));
+  expect(mp4s).toHaveLength(1);
+  expect(mp4s[0]).toMatch(/^assets\/metrics-plotter-[^/]+\/best-policy-rollout\.mp4$/);
+  await page.screenshot({ path: path.join(REPO, 'test-results', 'example-light.png'), fullPage: false });
+  expect(errors).toEqual([]);
+  await page.close();
+});

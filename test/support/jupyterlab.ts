@@ -1,0 +1,181 @@
+/**
+ * A real JupyterLab 4 (from the project's venv, with the extension and the tslab kernel that
+ * scripts/setup.sh installed there) and Debian's Chromium driven by playwright-core. Used by the
+ * end-to-end tests and the chart benchmark.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO } from './tslab-kernel';
+
+export const VENV = path.join(REPO, '.venv');
+export const CHROMIUM = process.env.METRICS_PLOTTER_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function requireSetup(): void {
+  const missing = [
+    [path.join(VENV, 'bin', 'jupyter-lab'), 'JupyterLab in .venv'],
+    [path.join(VENV, 'share', 'jupyter', 'labextensions', 'metrics-plotter', 'package.json'), 'the extension in .venv'],
+    [path.join(VENV, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), 'the tslab kernelspec in .venv'],
+    [CHROMIUM, 'Chromium (apt-get install chromium)']
+  ].filter(([file]) => !fs.existsSync(file));
+  if (missing.length) {
+    throw new Error(`End-to-end tests need ${missing.map(m => m[1]).join(', ')}. Run ./scripts/test.sh (or ./scripts/setup.sh), which installs them.`);
+  }
+}
+
+export interface KernelModel {
+  id: string;
+  name: string;
+  execution_state: string;
+}
+
+export class JupyterLab {
+  private constructor(
+    readonly root: string,
+    readonly port: number,
+    readonly token: string,
+    private readonly child: ChildProcess,
+    private readonly home: string,
+    readonly log: () => string
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts `jupyter lab` serving `root`, isolated from the user's Jupyter config. */
+  static async start(root: string): Promise<JupyterLab> {
+    requireSetup();
+    const port = await freePort();
+    const token = `e2e-${process.pid}-${port}`;
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-jupyter-'));
+    const env = {
+      ...process.env,
+      JUPYTER_CONFIG_DIR: path.join(home, 'config'),
+      JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
+      JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
+      JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
+      PATH: `${path.join(VENV, 'bin')}${path.delimiter}${process.env.PATH}`
+    };
+    // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
+    fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
+    const args = [
+      'lab',
+      '--no-browser',
+      `--port=${port}`,
+      '--ServerApp.ip=127.0.0.1',
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${root}`,
+      '--LabApp.expose_app_in_browser=True',
+      '--ServerApp.port_retries=0'
+    ];
+    if (process.getuid?.() === 0) args.push('--allow-root');
+    const child = spawn(path.join(VENV, 'bin', 'jupyter'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', d => (output += d));
+    child.stderr!.on('data', d => (output += d));
+    const lab = new JupyterLab(root, port, token, child, home, () => output);
+    await lab.waitUntilUp();
+    return lab;
+  }
+
+  private async waitUntilUp(): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+      if (this.child.exitCode !== null) throw new Error(`jupyter lab exited:\n${this.log()}`);
+      try {
+        const res = await fetch(`${this.baseUrl}/api/status?token=${this.token}`);
+        if (res.ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`jupyter lab did not come up:\n${this.log()}`);
+  }
+
+  async api(method: string, route: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.baseUrl}${route}`, {
+      method,
+      headers: { Authorization: `token ${this.token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+    if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  kernels(): Promise<KernelModel[]> {
+    return this.api('GET', '/api/kernels') as Promise<KernelModel[]>;
+  }
+
+  /** The URL that opens a notebook (path relative to the server root) in JupyterLab. */
+  notebookUrl(relPath: string): string {
+    return `${this.baseUrl}/lab/tree/${relPath.split('/').map(encodeURIComponent).join('/')}?token=${this.token}&reset`;
+  }
+
+  /** Shuts the server down the way `jupyter lab` does on Ctrl+C twice: kernels first. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise(resolve => this.child.once('exit', resolve));
+      try {
+        await this.api('POST', '/api/shutdown');
+      } catch {
+        this.child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 20000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}
+
+/** Collects console errors and page errors of a page (the product must cause none). */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', msg => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', err => errors.push(String(err)));
+  return errors;
+}
+
+/** Writes a TypeScript notebook with the given code cells. */
+export function writeNotebook(file: string, cells: string[]): void {
+  const nb = {
+    cells: cells.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: {}, outputs: [], source })),
+    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' }, language_info: { name: 'typescript' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  fs.writeFileSync(file, JSON.stringify(nb, null, 1));
+}

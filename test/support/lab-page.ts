@@ -1,0 +1,87 @@
+/** Driving JupyterLab in a page the way a researcher does, through its own commands and DOM. */
+import type { Page } from 'playwright-core';
+import type { JupyterLab } from './jupyterlab';
+
+type App = {
+  commands: { execute(id: string, args?: unknown): Promise<unknown> };
+  shell: { currentWidget: unknown };
+};
+declare global {
+  interface Window {
+    jupyterapp: App;
+  }
+}
+
+/** Opens a notebook and waits for its kernel to be ready. Returns the kernel id. */
+export async function openNotebook(page: Page, lab: JupyterLab, relPath: string): Promise<string> {
+  await page.goto(lab.notebookUrl(relPath));
+  await page.waitForFunction(() => {
+    const w = window.jupyterapp?.shell.currentWidget as { sessionContext?: { session?: { kernel?: { status: string } } } } | null;
+    return w?.sessionContext?.session?.kernel?.status === 'idle';
+  }, undefined, { timeout: 120000 });
+  return page.evaluate(() => (window.jupyterapp.shell.currentWidget as { sessionContext: { session: { kernel: { id: string } } } }).sessionContext.session.kernel.id);
+}
+
+export async function command(page: Page, id: string, args?: unknown): Promise<void> {
+  await page.evaluate(([id, args]) => window.jupyterapp.commands.execute(id as string, args), [id, args] as const);
+}
+
+/** Runs every cell and waits until each has run (an execution count) and the kernel is idle. */
+export async function runAll(page: Page): Promise<void> {
+  await command(page, 'notebook:run-all-cells');
+  await waitIdleAndRun(page);
+}
+
+export async function waitIdleAndRun(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const w = window.jupyterapp.shell.currentWidget as {
+      sessionContext: { session?: { kernel?: { status: string } } };
+      content: { widgets: Array<{ model: { type: string; executionCount?: number | null } }> };
+    };
+    const status = w.sessionContext.session?.kernel?.status;
+    const cells = w.content.widgets.filter(c => c.model.type === 'code');
+    return status === 'idle' && cells.every(c => c.model.executionCount);
+  }, undefined, { timeout: 180000 });
+}
+
+/** The state of the video elements of plotter outputs, once each can play or failed. */
+export async function videoStates(page: Page): Promise<Array<{ src: string; readyState: number; duration: number; error: string | null }>> {
+  await page.waitForFunction(() => {
+    const videos = [...document.querySelectorAll<HTMLVideoElement>('.jp-MetricsPlotter video')];
+    return videos.length > 0 && videos.every(v => v.readyState >= 1 || v.error);
+  }, undefined, { timeout: 60000 });
+  return page.$$eval('.jp-MetricsPlotter video', videos =>
+    (videos as HTMLVideoElement[]).map(v => ({ src: v.currentSrc, readyState: v.readyState, duration: v.duration, error: v.error ? `${v.error.code} ${v.error.message}` : null }))
+  );
+}
+
+/** Plays the first plotter video for a moment: proof the browser decodes it, not just reads its header. */
+export async function playFirstVideo(page: Page): Promise<{ currentTime: number; width: number; height: number }> {
+  return page.$eval('.jp-MetricsPlotter video', async el => {
+    const v = el as HTMLVideoElement;
+    v.muted = true;
+    await v.play();
+    await new Promise<void>(resolve => {
+      const check = () => (v.currentTime > 0.2 || v.ended ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+    v.pause();
+    return { currentTime: v.currentTime, width: v.videoWidth, height: v.videoHeight };
+  });
+}
+
+/** How many pixels of each chart canvas are drawn (not transparent). */
+export async function drawnPixels(page: Page): Promise<number[]> {
+  return page.$$eval('.jp-MetricsPlotter .mp-plot canvas', canvases =>
+    (canvases as HTMLCanvasElement[]).map(c => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+      return n;
+    })
+  );
+}
+
+export async function stateText(page: Page): Promise<string[]> {
+  return page.$$eval('.jp-MetricsPlotter .mp-state', els => els.map(e => e.textContent ?? ''));
+}
