@@ -20,7 +20,7 @@ import {
   cleanupFailureMessage,
   formatReleaseReply
 } from '../protocol';
-import { runningInTslab } from './tslab-bridge';
+import { onTslabShutdownRequest, runningInTslab } from './tslab-bridge';
 
 export interface ManagedPlotter {
   readonly id: string;
@@ -82,12 +82,21 @@ export function kernelRegistry(): KernelRegistry {
   if (!registry) {
     registry = holder[key] = new KernelRegistry();
     const r = registry;
-    onExit(() => r.endAll());
-    if (runningInTslab()) {
-      // tslab's own SIGINT listener turns the signal into an interrupt (the kernel survives);
-      // signal-exit sees that listener and stays out of it. We only stop encodes that are running.
-      process.on('SIGINT', () => r.interruptEncodes());
-    }
+    // A shutdown or restart request ends every session at once, before the process goes.
+    onTslabShutdownRequest(() => r.endAll());
+    // Signal listeners are added on the next turn of the event loop, never while a cell's code runs:
+    // tslab runs cells with vm's breakOnSigint, which, for the length of the cell's synchronous part,
+    // stashes the SIGINT listeners and swaps in a watchdog that restores the old signal disposition
+    // when it ends. A SIGINT listener added in between loses its OS handler, and the next interrupt
+    // from JupyterLab kills the kernel outright instead of interrupting it (measured; see README).
+    setImmediate(() => {
+      onExit(() => r.endAll());
+      if (runningInTslab()) {
+        // tslab's own SIGINT listener turns the signal into an interrupt (the kernel survives);
+        // signal-exit sees that listener and stays out of it. We only stop encodes that are running.
+        process.on('SIGINT', () => r.interruptEncodes());
+      }
+    });
   }
   return registry;
 }

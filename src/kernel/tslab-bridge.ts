@@ -16,6 +16,7 @@ type WriteDisplayData = (
 
 interface TslabJupyterModule {
   lastWriteDisplayData: WriteDisplayData | null;
+  ZmqServer?: { prototype: { handleShutdown?: (...args: unknown[]) => unknown } & Record<symbol, unknown> };
 }
 
 let found: TslabJupyterModule | null = null;
@@ -34,6 +35,37 @@ function tslabJupyterModule(): TslabJupyterModule | null {
 /** True inside a tslab kernel process. */
 export function runningInTslab(): boolean {
   return tslabJupyterModule() !== null;
+}
+
+const SHUTDOWN_HOOKS = Symbol.for('metrics-plotter.tslab-shutdown-hooks.v1');
+
+/**
+ * Runs `hook` synchronously when tslab receives a shutdown request (a shutdown or a restart from
+ * Jupyter), before tslab replies: the assets are gone by the time Jupyter sees the reply, however
+ * the process ends afterwards (jupyter_client escalates to SIGTERM and SIGKILL when a kernel is
+ * slow to exit, e.g. because user code left a timer running). False when not in tslab.
+ */
+export function onTslabShutdownRequest(hook: () => void): boolean {
+  const proto = tslabJupyterModule()?.ZmqServer?.prototype;
+  if (!proto || typeof proto.handleShutdown !== 'function') return false;
+  let hooks = proto[SHUTDOWN_HOOKS] as Array<() => void> | undefined;
+  if (!hooks) {
+    const list: Array<() => void> = (hooks = []);
+    proto[SHUTDOWN_HOOKS] = list;
+    const original = proto.handleShutdown;
+    proto.handleShutdown = function (this: unknown, ...args: unknown[]) {
+      for (const h of list) {
+        try {
+          h();
+        } catch {
+          /* a hook must never stop the kernel from shutting down */
+        }
+      }
+      return original.apply(this, args);
+    };
+  }
+  hooks.push(hook);
+  return true;
 }
 
 /** The Jupyter kernel id, read from the connection file name Jupyter passes (kernel-<id>.json). */

@@ -104,6 +104,19 @@ for (let t = 0; ; t++) { await w.write(solid(64, 64, t % 255)); if (t === 5) con
   expect(listTree(dir)).toEqual([]);
 });
 
+test('an interrupt after a cell that created a plotter synchronously still only interrupts (tslab runs cells with breakOnSigint)', async () => {
+  const dir = notebookDir('sigint-sync');
+  const k = await startKernel(dir);
+  // No await in this cell: the plotter (and its exit hooks) are set up inside vm's SIGINT watchdog.
+  await k.run('import { MetricsPlotter } from "metrics-plotter"; const p = new MetricsPlotter(); p.addScalar("x", 1);');
+  await new Promise(r => setTimeout(r, 100));
+  k.process.kill('SIGINT');
+  const after = await k.run('console.log("alive", p.closed)');
+  expect(after.stdout.trim()).toBe('alive false');
+  expect(await k.shutdownLikeJupyter(true)).toBe('exited');
+  expect(listTree(dir)).toEqual([]);
+});
+
 test('SIGKILL runs no hook: the next plotter in that folder sweeps the dead kernel\'s files, never a live one\'s', async () => {
   const dir = notebookDir('sigkill');
   const dead = await startKernel(dir);

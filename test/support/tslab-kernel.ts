@@ -227,6 +227,8 @@ export class TslabKernel {
    * then SIGTERM, then SIGKILL. Returns which step ended it.
    */
   async shutdownLikeJupyter(restart: boolean, waitMs = 5000): Promise<'exited' | 'SIGTERM' | 'SIGKILL'> {
+    // jupyter_client's shutdown_kernel interrupts the kernel first (SIGINT), then asks it to shut down.
+    this.process.kill('SIGINT');
     await this.requestShutdown(restart);
     const timeout = (ms: number): Promise<'timeout'> => new Promise(res => setTimeout(() => res('timeout'), ms).unref());
     if ((await Promise.race([this.exited, timeout(waitMs)])) !== 'timeout') return this.finish('exited');

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: speed and memory, measured side by side in one run on this machine, printed as
+ * a table of ratios and written to bench/results.md. Nothing here is asserted; goals are printed
+ * next to the numbers. Needs the build (lib/) and, for the cleanup and chart rows, the venv and
+ * Chromium that scripts/setup.sh and scripts/test.sh install.
+ */
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { MetricsPlotter } = require('../lib/kernel');
+const { findFfmpeg } = require('../lib/kernel/ffmpeg');
+const { ffmpegArgs } = require('../lib/kernel/video-encoder');
+const { chartBench } = require('./chart');
+
+const ROOT = path.resolve(__dirname, '..');
+const W = 256;
+const H = 256;
+const RUNS = 3;
+
+function frame(t) {
+  const data = new Uint8Array(W * H * 4);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const i = (y * W + x) * 4;
+    data[i] = (x + t) & 255; data[i + 1] = (y + 2 * t) & 255; data[i + 2] = (x ^ y) & 255; data[i + 3] = 255;
+  }
+  return { width: W, height: H, data };
+}
+
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = f => { const t0 = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t0) / 1e9; };
+async function secondsAsync(f) { const t0 = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t0) / 1e9; }
+
+/** Our pipeline against the raw ffmpeg CLI on the same raw frames, and the seed's images-then-encode route. */
+async function encodeBench(count) {
+  const ffmpeg = findFfmpeg().path;
+  const frames = Array.from({ length: count }, (_, t) => frame(t));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-encode-'));
+  const raw = path.join(work, 'frames.rgba');
+  fs.writeFileSync(raw, Buffer.concat(frames.map(f => Buffer.from(f.data.buffer))));
+  const opts = { fps: 30, width: W, height: H, channels: 4 };
+  const ours = [], cli = [], seed = [];
+  for (let run = 0; run < RUNS; run++) {
+    // ours: addVideoFromFrames (one ffmpeg, frames through a pipe), then close() removes it
+    const plotter = new MetricsPlotter({ title: 'bench', root: work });
+    ours.push(await secondsAsync(() => plotter.addVideoFromFrames('v', frames, { fps: 30 })));
+    plotter.close();
+    // the raw CLI: the same arguments, reading the frames from a file
+    cli.push(seconds(() => execFileSync(ffmpeg, ffmpegArgs(opts, raw, path.join(work, 'cli.mp4')))));
+    // the seed's route: every frame written as an image file, then encoded from the images
+    const images = fs.mkdtempSync(path.join(work, 'images-'));
+    seed.push(seconds(() => {
+      frames.forEach((f, i) => {
+        const header = Buffer.from(`P7\nWIDTH ${W}\nHEIGHT ${H}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`);
+        fs.writeFileSync(path.join(images, `f${String(i).padStart(5, '0')}.pam`), Buffer.concat([header, Buffer.from(f.data.buffer)]));
+      });
+      const args = ffmpegArgs(opts, path.join(images, 'f%05d.pam'), path.join(work, 'seed.mp4'));
+      args.splice(args.indexOf('-f'), 6, '-framerate', '30'); // image sequence input instead of rawvideo
+      args.splice(args.indexOf('-r'), 2);
+      execFileSync(ffmpeg, args);
+    }));
+    fs.rmSync(images, { recursive: true });
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  return { ours: median(ours), cli: median(cli), seed: median(seed) };
+}
+
+/** Peak RSS of a node process that makes 1000 frames on the fly: without encoding, streaming, and holding them all. */
+function memoryBench() {
+  const script = mode => `
+    const { MetricsPlotter } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel'))});
+    const W = ${W}, H = ${H}, N = 1000;
+    const frame = t => ({ width: W, height: H, data: new Uint8Array(W * H * 4).fill(t & 255) });
+    (async () => {
+      const p = new MetricsPlotter({ root: process.argv[1] });
+      if (${JSON.stringify(mode)} === 'baseline') { let s = 0; for (let t = 0; t < N; t++) s += frame(t).data[0]; }
+      if (${JSON.stringify(mode)} === 'streaming') { const w = p.createVideoWriter('v', { fps: 30, width: W, height: H }); for (let t = 0; t < N; t++) await w.write(frame(t)); await w.finish(); }
+      if (${JSON.stringify(mode)} === 'array') { await p.addVideoFromFrames('v', Array.from({ length: N }, (_, t) => frame(t)), { fps: 30 }); }
+      p.close();
+      console.log(process.resourceUsage().maxRSS * 1024);
+    })();`;
+  const out = {};
+  for (const mode of ['baseline', 'streaming', 'array']) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-mem-'));
+    const r = spawnSync(process.execPath, ['-e', script(mode), dir], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(r.stderr);
+    out[mode] = Number(r.stdout.trim());
+  }
+  return out;
+}
+
+/** Bytes one show() adds to a saved notebook, against inlining the videos as base64. */
+async function growthBench() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-growth-'));
+  const rows = {};
+  for (const points of [1, 100000]) {
+    const plotter = new MetricsPlotter({ title: 'growth', root: work });
+    for (let s = 0; s < 10; s++) plotter.addMetric(`metric/${s}`, Array.from({ length: points }, (_, i) => Math.exp(-i / 1000) + s));
+    const frames = Array.from({ length: 60 }, (_, t) => frame(t));
+    for (let v = 0; v < 10; v++) await plotter.addVideoFromFrames(`video ${v}`, frames, { fps: 30 });
+    const output = { output_type: 'display_data', data: plotter.bundle('v0'), metadata: {} };
+    const ours = Buffer.byteLength(JSON.stringify(output));
+    const inlined = plotter.videos.reduce((sum, v) => sum + Buffer.byteLength(`<video controls src="data:video/mp4;base64,${fs.readFileSync(v.absolutePath).toString('base64')}"></video>`), 0);
+    rows[points] = { ours, inlined: ours + inlined };
+    plotter.close();
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  return rows;
+}
+
+function cleanupBench() {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  const notebooks = path.join(ROOT, '.test-notebooks');
+  fs.mkdirSync(path.join(notebooks, 'node_modules'), { recursive: true });
+  try { fs.symlinkSync(ROOT, path.join(notebooks, 'node_modules', 'metrics-plotter'), 'dir'); } catch (e) { if (e.code !== 'EEXIST') throw e; }
+  const env = { ...process.env, JUPYTER_PATH: path.join(ROOT, '.venv', 'share', 'jupyter') };
+  const out = execFileSync(python, [path.join(__dirname, 'cleanup.py'), notebooks], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const fmt = (s, unit = 's') => (unit === 'ms' ? `${s.toFixed(1)} ms` : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`);
+const mb = b => `${(b / 1e6).toFixed(1)} MB`;
+const kb = b => (b < 1e6 ? `${(b / 1e3).toFixed(1)} kB` : mb(b));
+const x = r => `${r.toFixed(2)}×`;
+
+(async () => {
+  const lines = [];
+  const row = cells => lines.push(`| ${cells.join(' | ')} |`);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  lines.push(`# metrics-plotter benchmarks`, '', `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ffmpeg from ${findFfmpeg().source}. Medians; every row measured side by side in this run.`, '');
+
+  lines.push('## Encode: 256×256 RGBA frames to H.264 MP4', '', '| frames | ours (pipe) | raw ffmpeg CLI | seed route (images, then encode) | ours / CLI (goal ≤ 1.10×) | seed / ours |', '|---|---|---|---|---|---|');
+  for (const n of [100, 1000]) {
+    process.stderr.write(`encode ${n}…\n`);
+    const r = await encodeBench(n);
+    row([n, fmt(r.ours), fmt(r.cli), fmt(r.seed), x(r.ours / r.cli), x(r.seed / r.ours)]);
+  }
+  process.stderr.write('memory…\n');
+  const m = memoryBench();
+  const frameBytes = W * H * 4;
+  lines.push('', '| peak RSS, 1000 frames made on the fly | bytes | beyond the no-encode baseline |', '|---|---|---|');
+  row(['baseline (frames made, not encoded)', mb(m.baseline), '']);
+  row(['streaming `createVideoWriter`', mb(m.streaming), `${mb(m.streaming - m.baseline)} = ${((m.streaming - m.baseline) / frameBytes).toFixed(1)} frames`]);
+  row(['`addVideoFromFrames` (all frames held)', mb(m.array), `${mb(m.array - m.baseline)} = ${((m.array - m.baseline) / frameBytes).toFixed(1)} frames`]);
+  lines.push('', 'ffmpeg runs in its own process in every form; the rows above are the Node side only.');
+
+  process.stderr.write('cleanup…\n');
+  try {
+    const c = cleanupBench();
+    lines.push('', '## Cleanup (real tslab kernel, driven by jupyter_client)', '', '| videos | shutdown request → assets/ gone (goal ≤ 0.2 s; spec ≤ 5 s) | plotter.close() | rm -rf of the same files | shutdown / rm -rf |', '|---|---|---|---|---|');
+    for (const n of ['1', '10']) row([n, fmt(c[n].shutdown_s), fmt(c[n].close_s), fmt(c[n].rm_rf_s), x(c[n].shutdown_s / c[n].rm_rf_s)]);
+    lines.push('', '`rm -rf` includes starting the process, as a user typing it would.');
+  } catch (e) {
+    lines.push('', `Cleanup: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
+  }
+
+  process.stderr.write('chart…\n');
+  try {
+    const ch = await chartBench();
+    lines.push('', '## Chart (uPlot as <mp-metric-chart> configures it, headless Chromium)', '', '| 10 series × | first paint (goal ≤ 200 ms) | hover | paint / goal |', '|---|---|---|---|');
+    row(['100,000 points', fmt(ch.full.paintMs, 'ms'), fmt(ch.full.hoverMs, 'ms'), x(ch.full.paintMs / 200)]);
+    row(['2,000 points (default payload downsampling)', fmt(ch.downsampled.paintMs, 'ms'), fmt(ch.downsampled.hoverMs, 'ms'), x(ch.downsampled.paintMs / 200)]);
+  } catch (e) {
+    lines.push('', `Chart: not measured (${String(e.message).split('\n')[0]}); install Chromium (scripts/test.sh does).`);
+  }
+
+  process.stderr.write('notebook growth…\n');
+  const g = await growthBench();
+  lines.push('', '## Notebook growth: one show() with 10 series and 10 videos (60 frames each)', '', '| points per series | bytes added (videos referenced) | videos inlined as base64 | inlined / ours |', '|---|---|---|---|');
+  for (const p of ['1', '100000']) row([Number(p).toLocaleString('en'), kb(g[p].ours), kb(g[p].inlined), x(g[p].inlined / g[p].ours)]);
+  lines.push('', 'Series longer than 2,000 points are downsampled for the payload (min and max of each bucket kept).', '', 'Reproduce: `./scripts/setup.sh && npm run bench`.', '');
+
+  const text = lines.join('\n');
+  fs.writeFileSync(path.join(__dirname, 'results.md'), text);
+  console.log(text);
+})().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

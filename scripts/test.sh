@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine (this is what .ci/run runs): installs what the tests need
+# (Debian's Chromium and chattr when missing, then scripts/setup.sh), then runs every jest project:
+# kernel (real tslab + ffmpeg + file system), lab (components in jsdom), e2e (real JupyterLab + Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM="${METRICS_PLOTTER_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ] || ! command -v chattr >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    printf '\n== apt-get install chromium e2fsprogs\n'
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium e2fsprogs >/dev/null
+  else
+    echo "metrics-plotter tests: need Chromium at $CHROMIUM and chattr: sudo apt-get install chromium e2fsprogs" >&2
+    exit 1
+  fi
+fi
+
+./scripts/setup.sh
+printf '\n== jest\n'
+exec npm test -- --ci "$@"
