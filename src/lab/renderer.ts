@@ -86,7 +86,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
           const urlPath = await resolver.resolveUrl(v.path);
           if (!this.checkedVideos.has(v.path)) {
             this.checkedVideos.add(v.path);
-            if (!(await this.tracker.exists(decodeURIComponent(urlPath)))) {
+            if (!(await this.onServer(v, urlPath))) {
               this.videoStates.set(v.path, { kind: 'removed' });
               return;
             }
@@ -106,6 +106,15 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
+  /** Whether a video's file is on the server; `urlPath` is what the resolver made of its path. */
+  private onServer(video: VideoEntry, urlPath: string): Promise<boolean> {
+    const serverPath = decodeURIComponent(urlPath);
+    const dir = serverPath.endsWith(video.path) ? serverPath.slice(0, serverPath.length - video.path.length).replace(/\/$/, '') : '';
+    return dir || serverPath === video.path
+      ? this.tracker.exists(dir, video.path)
+      : this.tracker.exists('', serverPath);
+  }
+
   /** The kernel process behind this output ended: check what it left on the server. */
   private async sessionEnded(why: EndReason): Promise<void> {
     if (this.isDisposed || !this.payload || this.status.kind !== 'live') return;
@@ -117,7 +126,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     for (const v of payload.videos) {
       let present = false;
       try {
-        present = !!resolver && (await this.tracker.exists(decodeURIComponent(await resolver.resolveUrl(v.path))));
+        present = !!resolver && (await this.onServer(v, await resolver.resolveUrl(v.path)));
       } catch {
         present = false; // the server is unreachable too: nothing can be checked, nothing claimed
       }

@@ -83,8 +83,9 @@ class KernelWatch {
     if (!model) return null;
     const connection = this.services.kernels.connectTo({ model, handleComms: false });
     connection.statusChanged.connect((_, status) => {
-      if (status === 'autorestarting') this.endAll('died');
-      else if (status === 'restarting') this.endAll('restarted');
+      // Another client's restart is not seen as a status here (it comes as a server event);
+      // these two only reach this connection when the server restarts a kernel that died.
+      if (status === 'autorestarting' || status === 'restarting') this.endAll('died');
       else if (status === 'dead') this.gone('died');
     });
     this.connection = connection;
@@ -125,8 +126,12 @@ export class SessionTracker {
 
   constructor(
     private readonly services: PlotterServices,
-    /** Shows a message when no output can: JupyterLab's Notification.error in the extension. */
-    private readonly notify: (message: string) => void,
+    /**
+     * Tells the user when no output can: a JupyterLab notification in the extension. JupyterLab
+     * cuts toasts at 140 characters, so `summary` is the toast and `details` (with every path) is
+     * one click away.
+     */
+    private readonly notify: (summary: string, details: string) => void,
     private readonly releaseDelayMs = RELEASE_DELAY_MS
   ) {
     services.events?.stream.connect((_, event) => this.onServerEvent(event));
@@ -219,21 +224,36 @@ export class SessionTracker {
     }
     const reply = parseReleaseReply(stdout);
     if (reply?.outcome === 'closed' && reply.report && !reply.report.ok) {
-      this.notify(`${payload.title}: ${cleanupFailureMessage(reply.report.failures)}`);
+      const n = reply.report.failures.length;
+      this.notify(
+        `metrics-plotter "${payload.title}": cleanup failed, ${n} path${n === 1 ? '' : 's'} left on disk. Delete by hand.`,
+        cleanupFailureMessage(reply.report.failures)
+      );
     }
     return reply;
   }
 
-  /** Whether a file exists on the Jupyter server (contents API, path relative to the server root). */
-  async exists(serverPath: string): Promise<boolean> {
-    try {
-      await this.services.contents.get(serverPath, { content: false });
-      return true;
-    } catch (e) {
-      const status = (e as { response?: { status?: number } }).response?.status;
-      if (status === 404) return false;
-      throw e;
+  /**
+   * Whether `relPath` (POSIX, below the server folder `dir`) exists on the Jupyter server. It walks
+   * down folder listings instead of asking for the file, so a file that is gone costs no 404, which
+   * the browser would log as a console error.
+   */
+  async exists(dir: string, relPath: string): Promise<boolean> {
+    let current = dir;
+    for (const name of relPath.split('/')) {
+      let listing: Contents.IModel;
+      try {
+        listing = await this.services.contents.get(current, { content: true });
+      } catch (e) {
+        if ((e as { response?: { status?: number } }).response?.status === 404) return false;
+        throw e;
+      }
+      if (listing.type !== 'directory' || !Array.isArray(listing.content)) return false;
+      const entry = (listing.content as Contents.IModel[]).find(item => item.name === name);
+      if (!entry) return false;
+      current = entry.path;
     }
+    return true;
   }
 
   dispose(): void {

@@ -50,9 +50,14 @@ class FakeServices {
       runningChanged: this.runningChanged as never
     } as never,
     contents: {
+      // A server folder lists the files below it; a path that is neither gets a 404.
       get: async (path: string) => {
-        if (this.files.has(path)) return { path } as never;
-        throw Object.assign(new Error('not found'), { response: { status: 404 } });
+        if (this.files.has(path)) return { path, type: 'file' } as never;
+        const prefix = path ? `${path}/` : '';
+        const below = [...this.files].filter(f => f.startsWith(prefix));
+        if (!below.length && path !== 'work') throw Object.assign(new Error('not found'), { response: { status: 404 } });
+        const names = [...new Set(below.map(f => f.slice(prefix.length).split('/')[0]))];
+        return { path, type: 'directory', content: names.map(name => ({ name, path: prefix + name })) } as never;
       }
     },
     events: { stream: this.eventStream as never }
@@ -102,14 +107,16 @@ describe('SessionTracker', () => {
     const path = '/home/me/project/assets/metrics-plotter-100-abcd0123/rollout.mp4';
     fake.reply = () => formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] } });
     const messages: string[] = [];
-    const tracker = new SessionTracker(fake.services, m => messages.push(m), 0);
+    const tracker = new SessionTracker(fake.services, (summary, details) => messages.push(summary, details), 0);
     await tracker.attach(payload(), () => undefined).dispose();
     await new Promise(r => setTimeout(r, 10));
     await settle();
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toContain('CartPole: metrics-plotter: cleanup failed');
-    expect(messages[0]).toContain(path);
-    expect(messages[0]).toContain('by hand');
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toBe('metrics-plotter "CartPole": cleanup failed, 1 path left on disk. Delete by hand.');
+    expect(messages[0].length).toBeLessThanOrEqual(140); // JupyterLab cuts longer toasts
+    expect(messages[1]).toContain('cleanup failed');
+    expect(messages[1]).toContain(path);
+    expect(messages[1]).toContain('by hand');
     tracker.dispose();
   });
 

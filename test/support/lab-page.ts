@@ -26,6 +26,13 @@ export async function command(page: Page, id: string, args?: unknown): Promise<v
   await page.evaluate(([id, args]) => window.jupyterapp.commands.execute(id as string, args), [id, args] as const);
 }
 
+/** Starts a command without waiting for it (JupyterLab's run commands resolve when the cells finish). */
+export async function startCommand(page: Page, id: string, args?: unknown): Promise<void> {
+  await page.evaluate(([id, args]) => {
+    void window.jupyterapp.commands.execute(id as string, args);
+  }, [id, args] as const);
+}
+
 /** Runs every cell and waits until each has run (an execution count) and the kernel is idle. */
 export async function runAll(page: Page): Promise<void> {
   await command(page, 'notebook:run-all-cells');
