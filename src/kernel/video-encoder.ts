@@ -31,6 +31,9 @@ export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, 
   ];
 }
 
+/** Frames that may wait in our pipe buffer ahead of ffmpeg. */
+const QUEUED_FRAMES = 4;
+
 export class EncodeError extends Error {
   constructor(message: string) {
     super(`metrics-plotter: ${message}`);
@@ -87,7 +90,10 @@ export class VideoEncoder {
     if (this.failure) throw this.ffmpegError(null);
     const stdin = this.child.stdin!;
     // The frame buffer may be reused by the caller (or by our float converter): hand ffmpeg a copy.
-    if (!stdin.write(Buffer.from(frame))) {
+    stdin.write(Buffer.from(frame));
+    // Keep a few frames queued ahead of ffmpeg instead of waiting for each one to drain: x264's
+    // frame threads starve when the input stalls frame by frame. Memory stays bounded (see bench).
+    if (stdin.writableLength > QUEUED_FRAMES * this.frameBytes) {
       await new Promise<void>(resolve => {
         const settle = (): void => {
           stdin.off('drain', settle);

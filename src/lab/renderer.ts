@@ -57,7 +57,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
       const failures = data.cleanup?.failures ?? [];
       this.status = { kind: 'ended', why: 'closed', left: failures };
       for (const v of data.videos) this.videoStates.set(v.path, leftOrRemoved(v, failures));
-      this.handle?.dispose();
+      this.handle?.forget();
       this.handle = null;
     } else if (this.status.kind === 'live') {
       await this.resolveNewVideos(data, previous);
@@ -101,7 +101,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     // (the notebook was closed and reopened). Say so instead of showing a live panel.
     if (this.status.kind === 'live' && data.videos.length && data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')) {
       this.status = { kind: 'ended', why: 'earlier session', left: [] };
-      this.handle?.dispose();
+      this.handle?.forget();
       this.handle = null;
     }
   }

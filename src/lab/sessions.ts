@@ -34,7 +34,10 @@ export interface PlotterServices {
 }
 
 export interface ViewHandle {
+  /** The output went away: release the view unless another output of it comes back in time. */
   dispose(): void;
+  /** The view's session is over already (closed, or from an earlier session): stop tracking, release nothing. */
+  forget(): void;
 }
 
 /** How long a released output may take to come back (a cell moved, re-rendered) before the kernel is told. */
@@ -169,7 +172,7 @@ export class SessionTracker {
    */
   attach(payload: PlotterPayload, onEnd: EndListener): ViewHandle {
     const kernelId = payload.kernel.id;
-    if (payload.state === 'closed' || !kernelId) return { dispose: () => undefined };
+    if (payload.state === 'closed' || !kernelId) return { dispose: () => undefined, forget: () => undefined };
     const key = `${kernelId}/${payload.kernel.pid}/${payload.plotterId}/${payload.viewId}`;
     const record = this.views.get(key) ?? { payload, shown: 0, releaseTimer: null };
     record.payload = payload;
@@ -187,6 +190,13 @@ export class SessionTracker {
     }
     let disposed = false;
     return {
+      forget: () => {
+        if (disposed) return;
+        disposed = true;
+        watch.listeners.delete(onEnd);
+        record.shown--;
+        if (record.shown <= 0) this.views.delete(key);
+      },
       dispose: () => {
         if (disposed) return;
         disposed = true;

@@ -33,6 +33,7 @@ it('runs the example notebook: charts drawn, the video plays from the server, th
   const errors = collectErrors(page);
   await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
   await runAll(page);
+  await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live');
   expect(await stateText(page)).toEqual(['Live']);
   const pixels = await drawnPixels(page);
   expect(pixels.length).toBe(2); // "return" group and "policy norm"
@@ -47,7 +48,7 @@ it('runs the example notebook: charts drawn, the video plays from the server, th
   const mp4s = listTree(dir).filter(f => f.endsWith('.mp4'));
   expect(mp4s).toHaveLength(1);
   expect(mp4s[0]).toMatch(/^assets\/metrics-plotter-[^/]+\/best-policy-rollout\.mp4$/);
-  await page.screenshot({ path: path.join(REPO, 'test-results', 'example-light.png'), fullPage: false });
+  await page.locator('.jp-MetricsPlotter').first().screenshot({ path: path.join(REPO, 'test-results', 'example-light.png') });
   expect(errors).toEqual([]);
   await page.close();
 });

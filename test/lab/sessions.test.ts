@@ -207,6 +207,20 @@ describe('PlotterRenderer', () => {
     tracker.dispose();
   });
 
+  it('a live output updated to closed (plotter.close()) sends no release when it goes away', async () => {
+    const fake = new FakeServices();
+    const p = payload();
+    fake.files.add(`work/${p.videos[0].path}`);
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(p));
+    await r.renderModel(mimeModel(payload({ state: 'closed', cleanup: { ok: true, removed: [], failures: [] } })));
+    r.dispose();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    tracker.dispose();
+  });
+
   it('a reopened notebook whose videos are gone says so instead of looking live', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
