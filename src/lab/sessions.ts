@@ -125,6 +125,11 @@ interface ViewRecord {
 
 export class SessionTracker {
   private readonly watches = new Map<string, KernelWatch>();
+  /**
+   * Why the processes of kernels no longer watched ended. JupyterLab re-creates outputs when a
+   * notebook's kernel goes away, and the new renderer must learn "shut down", not "earlier session".
+   */
+  private readonly endedBefore = new Map<string, Map<number, EndReason>>();
   private readonly views = new Map<string, ViewRecord>();
 
   constructor(
@@ -158,8 +163,10 @@ export class SessionTracker {
     if (!watch) {
       watch = new KernelWatch(kernelId, this.services, w => {
         if (this.watches.get(w.kernelId) === w) this.watches.delete(w.kernelId);
+        this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.ended]));
         w.dispose();
       });
+      for (const [pid, why] of this.endedBefore.get(kernelId) ?? []) watch.ended.set(pid, why);
       this.watches.set(kernelId, watch);
     }
     return watch;

@@ -84,7 +84,11 @@ const backToBefore = (s: Session, what: string) =>
   waitForTree(s.dir, t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints(s.before)), what);
 
 async function waitForState(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(t => [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e => e.textContent === t), text, { timeout: 60000 });
+  try {
+    await page.waitForFunction(t => [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e => e.textContent === t), text, { timeout: 60000 });
+  } catch (err) {
+    throw new Error(`the output never said "${text}"; it says ${JSON.stringify(await stateText(page))}`);
+  }
 }
 
 async function saveAndClose(page: Page): Promise<void> {

@@ -138,6 +138,20 @@ describe('SessionTracker', () => {
     tracker.dispose();
   });
 
+  it('an output re-created after its kernel shut down still says "shut down"', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const ends: string[] = [];
+    tracker.attach(payload(), why => ends.push(why));
+    await settle();
+    fake.running = [];
+    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    tracker.attach(payload(), why => ends.push(`again:${why}`)); // JupyterLab re-rendered the output
+    await settle();
+    expect(ends).toEqual(['shut down', 'again:shut down']);
+    tracker.dispose();
+  });
+
   it('says an output is from an earlier session when its kernel is not running', async () => {
     const fake = new FakeServices();
     fake.running = [];
