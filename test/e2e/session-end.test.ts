@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { command, openNotebook, startCommand, playFirstVideo, runAll, stateText, videoStates, waitIdleAndRun } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
 
@@ -26,7 +26,7 @@ let browser: Browser;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  lab = await JupyterLab.start(path.join(REPO, '.test-notebooks'));
+  lab = await JupyterLab.start(notebooksRoot());
   browser = await launchChromium();
 });
 
@@ -99,7 +99,7 @@ async function saveAndClose(page: Page): Promise<void> {
 
 function canLock(): boolean {
   try {
-    const probe = path.join(REPO, '.test-notebooks', `.chattr-probe-${process.pid}`);
+    const probe = path.join(notebooksRoot(), `.chattr-probe-${process.pid}`);
     fs.writeFileSync(probe, '');
     execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
     execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });

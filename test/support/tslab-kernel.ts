@@ -39,8 +39,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh notebook folder (removed by `removeNotebookDir`). */
-export function makeNotebookDir(name: string): string {
+/**
+ * The folder all test notebooks live in, with node_modules/metrics-plotter -> this checkout, so that
+ * `import ... from "metrics-plotter"` resolves as after `npm install metrics-plotter`.
+ */
+export function notebooksRoot(): string {
   const link = path.join(NOTEBOOKS, 'node_modules', 'metrics-plotter');
   fs.mkdirSync(path.dirname(link), { recursive: true });
   try {
@@ -48,7 +51,12 @@ export function makeNotebookDir(name: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  return fs.mkdtempSync(path.join(NOTEBOOKS, `${name}-`));
+  return NOTEBOOKS;
+}
+
+/** A fresh notebook folder (removed by `removeNotebookDir`). */
+export function makeNotebookDir(name: string): string {
+  return fs.mkdtempSync(path.join(notebooksRoot(), `${name}-`));
 }
 
 export function removeNotebookDir(dir: string): void {
