@@ -62,10 +62,10 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     } else if (this.status.kind === 'live') {
       await this.resolveNewVideos(data, previous);
     }
-    this.update_();
+    this.refreshView();
   }
 
-  private update_(): void {
+  private refreshView(): void {
     this.view.payload = this.payload;
     this.view.status = this.status;
     this.view.videoStates = new Map(this.videoStates);
@@ -120,7 +120,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     if (this.isDisposed || !this.payload || this.status.kind !== 'live') return;
     const payload = this.payload;
     this.status = { kind: 'checking', why };
-    this.update_();
+    this.refreshView();
     const left: CleanupFailure[] = [];
     const resolver = this.options.resolver;
     for (const v of payload.videos) {
@@ -143,7 +143,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     }
     if (this.isDisposed || this.payload !== payload) return;
     this.status = { kind: 'ended', why, left };
-    this.update_();
+    this.refreshView();
   }
 
   dispose(): void {
