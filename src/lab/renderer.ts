@@ -14,6 +14,8 @@ import type { EndReason, ViewStatus } from './view-status';
 import './components/plotter-view';
 
 export const RENDERER_CLASS = 'jp-MetricsPlotter';
+/** How long a live output whose videos are gone waits for the server to say why its session ended. */
+export const EARLIER_SESSION_GRACE_MS = 2000;
 
 export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly view: PlotterView;
@@ -24,6 +26,8 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly videoStates = new Map<string, VideoState>();
   /** Videos whose existence on the server was checked (a live output reopened later may have none). */
   private readonly checkedVideos = new Set<string>();
+  /** Set while a live output found its videos gone and waits to learn why (see resolveNewVideos). */
+  private provisional: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly options: IRenderMime.IRendererOptions,
@@ -97,12 +101,20 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
         }
       })
     );
-    // Every video is gone although the payload says live: the output outlived its session
-    // (the notebook was closed and reopened). Say so instead of showing a live panel.
+    // Every video is gone although the payload says live: the session behind it ended. Either the
+    // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
+    // the server's event reaches us: the tracker will say why), or the output outlived its session
+    // (the notebook was closed and reopened): say so after a grace period instead of looking live.
     if (this.status.kind === 'live' && data.videos.length && data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')) {
-      this.status = { kind: 'ended', why: 'earlier session', left: [] };
-      this.handle?.forget();
-      this.handle = null;
+      this.status = { kind: 'checking', why: 'earlier session' };
+      this.provisional = setTimeout(() => {
+        this.provisional = null;
+        if (this.isDisposed || this.status.kind !== 'checking') return;
+        this.status = { kind: 'ended', why: 'earlier session', left: [] };
+        this.handle?.forget();
+        this.handle = null;
+        this.refreshView();
+      }, EARLIER_SESSION_GRACE_MS);
     }
   }
 
@@ -117,7 +129,10 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
 
   /** The kernel process behind this output ended: check what it left on the server. */
   private async sessionEnded(why: EndReason): Promise<void> {
-    if (this.isDisposed || !this.payload || this.status.kind !== 'live') return;
+    if (this.isDisposed || !this.payload) return;
+    if (this.status.kind !== 'live' && !this.provisional) return;
+    if (this.provisional) clearTimeout(this.provisional);
+    this.provisional = null;
     const payload = this.payload;
     this.status = { kind: 'checking', why };
     this.refreshView();
@@ -148,6 +163,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
 
   dispose(): void {
     if (this.isDisposed) return;
+    if (this.provisional) clearTimeout(this.provisional);
     this.handle?.dispose();
     this.handle = null;
     super.dispose();

@@ -4,7 +4,7 @@
  */
 import { Signal } from '@lumino/signaling';
 import { PLOTTER_MIME_TYPE, formatReleaseReply, type PlotterPayload } from '../../src/protocol';
-import { PlotterRenderer } from '../../src/lab/renderer';
+import { EARLIER_SESSION_GRACE_MS, PlotterRenderer } from '../../src/lab/renderer';
 import { SessionTracker, type PlotterServices } from '../../src/lab/sessions';
 import type { PlotterView } from '../../src/lab/components/plotter-view';
 import { mimeModel, payload, settle } from './fixtures';
@@ -241,9 +241,26 @@ describe('PlotterRenderer', () => {
     const r = renderer(tracker);
     await r.renderModel(mimeModel(payload()));
     await settle();
+    expect(view(r).querySelector('.mp-state')?.textContent).toContain('checking its files');
+    await new Promise(resolve => setTimeout(resolve, EARLIER_SESSION_GRACE_MS + 50)); // no server event came
+    await settle();
     expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (this output is from an earlier session); its video was removed.');
     // Its charts still render from the payload.
     expect(view(r).querySelectorAll('mp-metric-chart')).toHaveLength(2);
+    r.dispose();
+    tracker.dispose();
+  });
+
+  it('an output re-created just as its kernel shuts down (files already gone) learns the real reason', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(payload())); // the kernel removed the files at its shutdown request
+    await settle();
+    fake.running = [];
+    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    await settle();
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
     r.dispose();
     tracker.dispose();
   });
