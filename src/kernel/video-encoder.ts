@@ -90,10 +90,11 @@ export class VideoEncoder {
     if (this.failure) throw this.ffmpegError(null);
     const stdin = this.child.stdin!;
     // The frame buffer may be reused by the caller (or by our float converter): hand ffmpeg a copy.
-    stdin.write(Buffer.from(frame));
+    const accepted = stdin.write(Buffer.from(frame));
     // Keep a few frames queued ahead of ffmpeg instead of waiting for each one to drain: x264's
     // frame threads starve when the input stalls frame by frame. Memory stays bounded (see bench).
-    if (stdin.writableLength > QUEUED_FRAMES * this.frameBytes) {
+    // 'drain' only comes after a write() that returned false, so only then is it waited for.
+    if (!accepted && stdin.writableLength > QUEUED_FRAMES * this.frameBytes) {
       await new Promise<void>(resolve => {
         const settle = (): void => {
           stdin.off('drain', settle);
