@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 import { PLOTTER_MIME_TYPE, isPlotterPayload, type CleanupFailure, type PlotterPayload, type VideoEntry } from '../protocol';
 import type { PlotterView } from './components/plotter-view';
 import type { VideoState } from './components/video-card';
-import type { SessionTracker, ViewHandle } from './sessions';
+import type { FolderListings, SessionTracker, ViewHandle } from './sessions';
 import type { EndReason, ViewStatus } from './view-status';
 import './components/plotter-view';
 
@@ -80,6 +80,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const known = new Set(previous?.videos.map(v => v.path) ?? []);
     const fresh = data.videos.filter(v => !known.has(v.path) || !this.videoStates.has(v.path));
     const resolver = this.options.resolver;
+    const listings: FolderListings = new Map();
     await Promise.all(
       fresh.map(async v => {
         if (!resolver) {
@@ -90,7 +91,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
           const urlPath = await resolver.resolveUrl(v.path);
           if (!this.checkedVideos.has(v.path)) {
             this.checkedVideos.add(v.path);
-            if (!(await this.onServer(v, urlPath))) {
+            if (!(await this.onServer(v, urlPath, listings))) {
               this.videoStates.set(v.path, { kind: 'removed' });
               return;
             }
@@ -119,12 +120,12 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   /** Whether a video's file is on the server; `urlPath` is what the resolver made of its path. */
-  private onServer(video: VideoEntry, urlPath: string): Promise<boolean> {
+  private onServer(video: VideoEntry, urlPath: string, listings: FolderListings): Promise<boolean> {
     const serverPath = decodeURIComponent(urlPath);
     const dir = serverPath.endsWith(video.path) ? serverPath.slice(0, serverPath.length - video.path.length).replace(/\/$/, '') : '';
     return dir || serverPath === video.path
-      ? this.tracker.exists(dir, video.path)
-      : this.tracker.exists('', serverPath);
+      ? this.tracker.exists(dir, video.path, listings)
+      : this.tracker.exists('', serverPath, listings);
   }
 
   /** The kernel process behind this output ended: check what it left on the server. */
@@ -138,10 +139,11 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     this.refreshView();
     const left: CleanupFailure[] = [];
     const resolver = this.options.resolver;
+    const listings: FolderListings = new Map();
     for (const v of payload.videos) {
       let present = false;
       try {
-        present = !!resolver && (await this.onServer(v, await resolver.resolveUrl(v.path)));
+        present = !!resolver && (await this.onServer(v, await resolver.resolveUrl(v.path), listings));
       } catch {
         present = false; // the server is unreachable too: nothing can be checked, nothing claimed
       }

@@ -33,6 +33,9 @@ export interface PlotterServices {
   events?: { stream: ISignal<unknown, Event.Emission> };
 }
 
+/** Folder listings fetched during one check of several files (null: the folder is gone). */
+export type FolderListings = Map<string, Promise<Contents.IModel | null>>;
+
 export interface ViewHandle {
   /** The output went away: release the view unless another output of it comes back in time. */
   dispose(): void;
@@ -52,8 +55,8 @@ class KernelWatch {
   readonly ended = new Map<number, EndReason>();
   readonly listeners = new Map<EndListener, number>();
   private connection: Kernel.IKernelConnection | null = null;
-  /** Resolves to false when the kernel is not running on the server (an output from an earlier session). */
-  readonly running: Promise<boolean>;
+  /** The kernel's model on the server; null when it is not running (an output from an earlier session). */
+  readonly running: Promise<Kernel.IModel | null>;
 
   constructor(
     readonly kernelId: string,
@@ -63,7 +66,7 @@ class KernelWatch {
     this.running = this.checkRunning();
   }
 
-  private async checkRunning(): Promise<boolean> {
+  private async checkRunning(): Promise<Kernel.IModel | null> {
     try {
       await this.services.kernels.ready;
       await this.services.kernels.refreshRunning();
@@ -75,15 +78,16 @@ class KernelWatch {
       this.endAll('earlier session');
       this.onGone(this);
     }
-    return !!model;
+    return model ?? null;
   }
 
   /** Our own connection to the kernel: for release requests, and to hear of crashes. */
   async connect(): Promise<Kernel.IKernelConnection | null> {
     if (this.connection && !this.connection.isDisposed) return this.connection;
-    if (!(await this.running)) return null;
-    const model = [...this.services.kernels.running()].find(k => k.id === this.kernelId);
+    const model = await this.running;
     if (!model) return null;
+    // Several outputs attach at once (a notebook opening): the first to get here connects, once.
+    if (this.connection && !this.connection.isDisposed) return this.connection;
     const connection = this.services.kernels.connectTo({ model, handleComms: false });
     connection.statusChanged.connect((_, status) => {
       // Another client's restart is not seen as a status here (it comes as a server event);
@@ -253,18 +257,22 @@ export class SessionTracker {
   /**
    * Whether `relPath` (POSIX, below the server folder `dir`) exists on the Jupyter server. It walks
    * down folder listings instead of asking for the file, so a file that is gone costs no 404, which
-   * the browser would log as a console error.
+   * the browser would log as a console error. Pass the same `listings` to checks of one moment
+   * (a plotter's videos share their folders) so that each folder is listed once.
    */
-  async exists(dir: string, relPath: string): Promise<boolean> {
+  async exists(dir: string, relPath: string, listings: FolderListings = new Map()): Promise<boolean> {
     let current = dir;
     for (const name of relPath.split('/')) {
-      let listing: Contents.IModel;
-      try {
-        listing = await this.services.contents.get(current, { content: true });
-      } catch (e) {
-        if ((e as { response?: { status?: number } }).response?.status === 404) return false;
-        throw e;
+      let pending = listings.get(current);
+      if (!pending) {
+        pending = this.services.contents.get(current, { content: true }).catch(e => {
+          if ((e as { response?: { status?: number } }).response?.status === 404) return null;
+          throw e;
+        });
+        listings.set(current, pending);
       }
+      const listing = await pending;
+      if (!listing) return false;
       if (listing.type !== 'directory' || !Array.isArray(listing.content)) return false;
       const entry = (listing.content as Contents.IModel[]).find(item => item.name === name);
       if (!entry) return false;

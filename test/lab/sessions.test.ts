@@ -37,6 +37,11 @@ class FakeServices {
   readonly connections: FakeKernelConnection[] = [];
   readonly runningChanged = new Signal<this, Array<{ id: string; name: string }>>(this);
   readonly eventStream = new Signal<this, Record<string, unknown>>(this);
+  /** What the Jupyter server's event stream says when any client restarts or shuts down kernel k-1. */
+  kernelAction(action: 'restart' | 'shutdown'): void {
+    this.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action, status: 'success', kernel_id: 'k-1' });
+  }
+
   readonly services: PlotterServices = {
     kernels: {
       ready: Promise.resolve(),
@@ -126,7 +131,7 @@ describe('SessionTracker', () => {
     const ends: string[] = [];
     tracker.attach(payload(), why => ends.push(`a:${why}`));
     await settle();
-    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'restart', status: 'success', kernel_id: 'k-1' });
+    fake.kernelAction('restart');
     // After the restart a new process (pid 200) shows a new plotter; the old pid stays ended.
     tracker.attach(payload({ kernel: { id: 'k-1', pid: 200, cwd: '/p' } }), why => ends.push(`b:${why}`));
     tracker.attach(payload(), why => ends.push(`old:${why}`));
@@ -145,7 +150,7 @@ describe('SessionTracker', () => {
     tracker.attach(payload(), why => ends.push(why));
     await settle();
     fake.running = [];
-    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    fake.kernelAction('shutdown');
     tracker.attach(payload(), why => ends.push(`again:${why}`)); // JupyterLab re-rendered the output
     await settle();
     expect(ends).toEqual(['shut down', 'again:shut down']);
@@ -189,7 +194,7 @@ describe('PlotterRenderer', () => {
     const r = renderer(tracker);
     await r.renderModel(mimeModel(p));
     await settle();
-    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'restart', status: 'success', kernel_id: 'k-1' });
+    fake.kernelAction('restart');
     await settle();
     expect(view(r).querySelector('.mp-failure')?.textContent).toContain(p.videos[0].absolutePath);
     expect(view(r).querySelector('video')).toBeNull();
@@ -200,7 +205,7 @@ describe('PlotterRenderer', () => {
     await settle();
     expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Live');
     fake.files.delete(serverPath);
-    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    fake.kernelAction('shutdown');
     await settle();
     expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
     r.dispose();
@@ -258,7 +263,7 @@ describe('PlotterRenderer', () => {
     await r.renderModel(mimeModel(payload())); // the kernel removed the files at its shutdown request
     await settle();
     fake.running = [];
-    fake.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action: 'shutdown', status: 'success', kernel_id: 'k-1' });
+    fake.kernelAction('shutdown');
     await settle();
     expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
     r.dispose();
