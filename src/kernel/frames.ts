@@ -50,14 +50,28 @@ function isByteArray(data: unknown): data is Uint8Array | Uint8ClampedArray {
   return data instanceof Uint8Array || data instanceof Uint8ClampedArray;
 }
 
+/** The largest side a video may have: H.264 encoders and browsers' decoders stop around here. */
+export const MAX_VIDEO_SIDE = 8192;
+
+/** Checks a video's size before anything is allocated or written. */
+export function checkVideoSize(width: unknown, height: unknown, where = 'the video'): void {
+  if (!isPositiveInt(width) || !isPositiveInt(height)) {
+    throw new FrameError(`${where} has width ${String(width)} and height ${String(height)}; both must be positive whole numbers.`);
+  }
+  if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
+    throw new FrameError(
+      `${where} is ${width}x${height}; at most ${MAX_VIDEO_SIDE} pixels a side can be encoded and played back. ` +
+        'Downscale the frames (e.g. render the environment at a smaller size).'
+    );
+  }
+}
+
 /** Validates one image frame and says how many channels its data holds. */
 export function imageChannels(frame: FrameImage, index: number | null): Channels {
   const where = index === null ? 'frame' : `frame ${index}`;
   if (!frame || typeof frame !== 'object') throw new FrameError(`${where} is not an object like { width, height, data }.`);
   const { width, height, data } = frame;
-  if (!isPositiveInt(width) || !isPositiveInt(height)) {
-    throw new FrameError(`${where} has width ${width} and height ${height}; both must be positive whole numbers.`);
-  }
+  checkVideoSize(width, height, where);
   if (!isByteArray(data)) {
     throw new FrameError(`${where}.data must be a Uint8Array or Uint8ClampedArray (RGBA like ImageData, or RGB).`);
   }
@@ -98,6 +112,7 @@ function fromPacked(input: PackedFrames): FrameSource {
     throw new FrameError(`shape must be [frames, height, width, channels] of positive whole numbers; got ${JSON.stringify(shape)}.`);
   }
   const [count, height, width, c] = shape;
+  checkVideoSize(width, height, 'each frame');
   if (c !== 1 && c !== 3 && c !== 4) throw new FrameError(`shape[3] (channels) is ${c}; it must be 1, 3 or 4.`);
   const channels = c as Channels;
   const frameSize = height * width * channels;

@@ -7,16 +7,15 @@ import {
   PLOTTER_MIME_TYPE,
   PROTOCOL_VERSION,
   CleanupReport,
-  MetricSeries,
   PlotterPayload,
   ReleaseReply,
   VideoEntry,
   cleanupFailureMessage
 } from '../protocol';
-import { AssetsOwner, sweepOrphans } from './assets';
-import { FrameError, FramesInput, FrameImage, Channels, imageChannels, toFrameSource } from './frames';
+import { AssetsOwner, StorageError, sweepOrphans } from './assets';
+import { FrameError, FramesInput, FrameImage, Channels, checkVideoSize, imageChannels, toFrameSource } from './frames';
 import { kernelRegistry, ManagedPlotter } from './lifecycle';
-import { downsampleSeries } from './downsample';
+import { metricsWithinBudget } from './payload';
 import { KernelDisplay, kernelIdFromArgv, runningInTslab } from './tslab-bridge';
 import { EncodeError, VideoEncoder } from './video-encoder';
 
@@ -59,6 +58,9 @@ interface Series {
   values: Array<number | null>;
 }
 
+/** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
+const UPDATE_COST_SHARE_INVERSE = 9;
+
 /** One human name check for metrics and videos. */
 function checkName(kind: 'metric' | 'video', name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') {
@@ -73,11 +75,25 @@ function checkName(kind: 'metric' | 'video', name: unknown): string {
   return name;
 }
 
+/** Slower than one frame in 100 s or faster than 1000 a second is no video a browser plays. */
+export const FPS_RANGE = { min: 0.01, max: 1000 } as const;
+
 function checkFps(fps: unknown): number {
   if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) {
     throw new TypeError(`metrics-plotter: fps must be a positive number (e.g. { fps: 30 }); got ${String(fps)}.`);
   }
+  if (fps < FPS_RANGE.min || fps > FPS_RANGE.max) {
+    throw new RangeError(
+      `metrics-plotter: fps is ${fps}; it must be between ${FPS_RANGE.min} and ${FPS_RANGE.max} frames a second (e.g. { fps: 30 }).`
+    );
+  }
   return fps;
+}
+
+function checkCrf(crf: unknown): void {
+  if (crf !== undefined && !(typeof crf === 'number' && Number.isInteger(crf) && crf >= 0 && crf <= 51)) {
+    throw new RangeError(`metrics-plotter: crf is ${String(crf)}; it must be a whole number from 0 (lossless) to 51 (smallest); default 20.`);
+  }
 }
 
 function checkNumber(what: string, value: unknown): number {
@@ -105,6 +121,8 @@ export class MetricsPlotter implements ManagedPlotter {
   private readonly maxPoints: number;
   private readonly liveUpdateMs: number;
   private lastUpdate = 0;
+  /** The gap before the next live update: liveUpdateMs, or more when building updates got costly. */
+  private updateGapMs: number;
   private updateTimer: NodeJS.Timeout | null = null;
   private finalReport: CleanupReport | null = null;
   private nextView = 0;
@@ -119,12 +137,19 @@ export class MetricsPlotter implements ManagedPlotter {
       throw new TypeError(`metrics-plotter: maxPointsPerSeries must be a whole number of at least 4; got ${options.maxPointsPerSeries}.`);
     }
     this.liveUpdateMs = options.liveUpdateMs ?? 250;
+    this.updateGapMs = this.liveUpdateMs;
     const root = path.resolve(options.root ?? process.cwd());
     this.assets = new AssetsOwner(root);
     this.id = this.assets.id;
     // Plotters of killed kernels (SIGKILL, crash) ran no hook: their files are removed now.
     const swept = sweepOrphans(root);
     if (!swept.ok) console.error(cleanupFailureMessage(swept.failures));
+    if (swept.kept?.length) {
+      console.error(
+        `metrics-plotter: ${swept.kept.length} path(s) under ${path.join(root, 'assets')} were left alone because they are ` +
+          'not provably a plotter\'s own files; run `npx metrics-plotter clean` in that folder to see each one and why.'
+      );
+    }
     kernelRegistry().add(this);
   }
 
@@ -213,6 +238,7 @@ export class MetricsPlotter implements ManagedPlotter {
     checkName('video', name);
     if (!options || typeof options !== 'object') throw new TypeError('metrics-plotter: pass options like { fps: 30 }.');
     checkFps(options.fps);
+    checkCrf(options.crf);
     const source = toFrameSource(frames);
     const writer = this.createVideoWriter(name, { ...options, width: source.width, height: source.height, channels: source.channels }, source.count);
     try {
@@ -234,18 +260,16 @@ export class MetricsPlotter implements ManagedPlotter {
     checkName('video', name);
     if (!options || typeof options !== 'object') throw new TypeError('metrics-plotter: pass options like { fps: 30, width: 64, height: 64 }.');
     checkFps(options.fps);
+    checkCrf(options.crf);
     const channels = options.channels ?? 4;
     if (channels !== 1 && channels !== 3 && channels !== 4) {
       throw new FrameError(`channels is ${channels}; it must be 1 (gray), 3 (RGB) or 4 (RGBA).`);
     }
-    // Reuses the image check so the streaming form reports sizes the same way.
-    imageChannels({ width: options.width, height: options.height, data: new Uint8Array(options.width * options.height * 4) }, null);
+    checkVideoSize(options.width, options.height);
     if (this.videoEntries.some(v => v.name === name) || [...this.encoders].some(e => e.name === name)) {
       throw new Error(`metrics-plotter: this plotter already has a video named "${name}"; give each video its own name.`);
     }
-    let fileName = `${fileStem(name)}.mp4`;
-    for (let n = 2; this.videoEntries.some(v => path.basename(v.path) === fileName); n++) fileName = `${fileStem(name)}-${n}.mp4`;
-    const output = this.assets.claim(fileName);
+    const { name: fileName, path: output } = this.assets.claimFile(fileStem(name), '.mp4');
     let encoder: VideoEncoder;
     try {
       encoder = new VideoEncoder({ output, fps: options.fps, width: options.width, height: options.height, channels, crf: options.crf });
@@ -260,8 +284,13 @@ export class MetricsPlotter implements ManagedPlotter {
 
   /** @internal VideoWriter's way back in. */
   finishVideo(handle: EncodeHandle, entry: Omit<VideoEntry, 'path' | 'absolutePath'>): VideoEntry {
+    try {
+      this.assets.confirm(handle.fileName);
+    } catch (err) {
+      this.dropVideo(handle);
+      throw err instanceof StorageError ? err : new StorageError(`could not record the finished video "${entry.name}": ${String(err)}. It was removed.`);
+    }
     this.encoders.delete(handle);
-    this.assets.confirm(handle.fileName);
     const absolutePath = this.assets.pathOf(handle.fileName);
     const video: VideoEntry = {
       ...entry,
@@ -289,11 +318,7 @@ export class MetricsPlotter implements ManagedPlotter {
 
   /** The payload one view shows (see src/protocol). */
   toPayload(viewId: string): PlotterPayload {
-    const metrics: MetricSeries[] = [...this.series].map(([name, s]) => ({
-      name,
-      ...downsampleSeries(s.steps, s.values, this.maxPoints),
-      totalPoints: s.steps.length
-    }));
+    const { metrics, omittedMetrics } = metricsWithinBudget(this.series, this.maxPoints);
     return {
       protocol: 'metrics-plotter',
       version: PROTOCOL_VERSION,
@@ -303,6 +328,7 @@ export class MetricsPlotter implements ManagedPlotter {
       kernel: { id: kernelIdFromArgv(), pid: process.pid, cwd: this.assets.root },
       state: this.closed ? 'closed' : 'live',
       metrics,
+      ...(omittedMetrics ? { omittedMetrics } : {}),
       videos: this.videoEntries.map(v => ({ ...v })),
       ...(this.finalReport ? { cleanup: this.finalReport } : {})
     };
@@ -343,16 +369,20 @@ export class MetricsPlotter implements ManagedPlotter {
   private sendUpdates(): void {
     if (this.updateTimer) clearTimeout(this.updateTimer);
     this.updateTimer = null;
-    this.lastUpdate = Date.now();
+    const started = Date.now();
     for (const [viewId, display] of this.views) {
       if (!this.releasedViews.has(viewId)) display.send(this.bundle(viewId));
     }
+    this.lastUpdate = Date.now();
+    // Live updates may take at most a tenth of the training loop's time, whatever the data size:
+    // an update that cost c ms waits at least 9·c ms before the next one.
+    this.updateGapMs = Math.max(this.liveUpdateMs, UPDATE_COST_SHARE_INVERSE * (this.lastUpdate - started));
   }
 
   /** Throttled live update; the timer is unref'd so it never keeps a finishing kernel alive. */
   private scheduleUpdate(now = false): void {
     if (this.views.size === 0 || this.updateTimer) return;
-    const wait = this.lastUpdate + this.liveUpdateMs - Date.now();
+    const wait = this.lastUpdate + this.updateGapMs - Date.now();
     if (now || wait <= 0) {
       this.sendUpdates();
     } else if (Number.isFinite(wait)) {

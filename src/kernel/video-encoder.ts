@@ -48,7 +48,7 @@ export class VideoEncoder {
   private readonly child: ChildProcess;
   private readonly partPath: string;
   private stderrTail = '';
-  private readonly exited: Promise<number | null>;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private failure: Error | null = null;
   private done = false;
   private stoppedBecause: string | null = null;
@@ -71,9 +71,9 @@ export class VideoEncoder {
     this.exited = new Promise(resolve => {
       this.child.on('error', err => {
         this.failure ??= err;
-        resolve(null);
+        resolve({ code: null, signal: null });
       });
-      this.child.on('close', code => resolve(code));
+      this.child.on('close', (code, signal) => resolve({ code, signal }));
     });
   }
 
@@ -87,7 +87,7 @@ export class VideoEncoder {
           `with ${this.opts.channels} channels needs ${this.frameBytes}.`
       );
     }
-    if (this.failure) throw this.ffmpegError(null);
+    if (this.failure) throw await this.ffmpegError();
     const stdin = this.child.stdin!;
     // The frame buffer may be reused by the caller (or by our float converter): hand ffmpeg a copy.
     const accepted = stdin.write(Buffer.from(frame));
@@ -105,7 +105,7 @@ export class VideoEncoder {
         stdin.on('close', settle);
       });
     }
-    if (this.failure) throw this.ffmpegError(null);
+    if (this.failure) throw await this.ffmpegError();
     this.framesWritten++;
   }
 
@@ -113,9 +113,9 @@ export class VideoEncoder {
   async finish(): Promise<{ bytes: number }> {
     this.done = true;
     this.child.stdin!.end();
-    const code = await this.exited;
+    const { code } = await this.exited;
     if (this.stoppedBecause) throw this.stoppedError();
-    if (code !== 0 || this.failure) throw this.ffmpegError(code);
+    if (code !== 0 || this.failure) throw await this.ffmpegError();
     fs.renameSync(this.partPath, this.opts.output);
     return { bytes: fs.statSync(this.opts.output).size };
   }
@@ -145,8 +145,26 @@ export class VideoEncoder {
     return new EncodeError(`encoding ${this.opts.output} was stopped (${this.stoppedBecause}); its partial file was removed.`);
   }
 
-  private ffmpegError(code: number | null): EncodeError {
+  /**
+   * Why ffmpeg stopped, once its process is gone: a broken pipe (EPIPE) only says that it went, the
+   * exit code or signal and its stderr say why.
+   */
+  private async ffmpegError(): Promise<EncodeError> {
+    const { code, signal } = await this.exited;
+    if (this.stoppedBecause) return this.stoppedError();
+    const removed = 'Its partial file was removed.';
+    if (signal) {
+      return new EncodeError(
+        `ffmpeg was killed (${signal}) while encoding ${this.opts.output}. ${removed} ` +
+          (signal === 'SIGKILL'
+            ? 'If the system ran out of memory (the OOM killer sends SIGKILL), encode smaller or fewer frames at once; otherwise try again.'
+            : 'Try again.')
+      );
+    }
+    if (/No space left on device/i.test(this.stderrTail)) {
+      return new EncodeError(`the disk is full: ffmpeg could not write ${this.opts.output} (ENOSPC). ${removed} Free some space, then try again.`);
+    }
     const detail = this.stderrTail.trim() || (this.failure ? this.failure.message : `exit code ${code}`);
-    return new EncodeError(`ffmpeg failed while encoding ${this.opts.output}: ${detail}`);
+    return new EncodeError(`ffmpeg failed while encoding ${this.opts.output}: ${detail}. ${removed}`);
   }
 }

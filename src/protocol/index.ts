@@ -53,6 +53,12 @@ export interface CleanupReport {
   /** Paths the plotter wrote and removed. */
   removed: string[];
   failures: CleanupFailure[];
+  /**
+   * Paths left on purpose because they are not provably the plotter's: a file a user put in its
+   * place, a manifest entry that is not a plain file name with a recorded identity, a folder
+   * written by a kernel on another host. Not failures: `ok` stays true.
+   */
+  kept?: CleanupFailure[];
 }
 
 export interface PlotterPayload {
@@ -71,6 +77,11 @@ export interface PlotterPayload {
   };
   state: SessionState;
   metrics: MetricSeries[];
+  /**
+   * Metrics the kernel records but this payload leaves out: one message has a size budget across
+   * all series, and with tens of thousands of metrics even their names would pass it. Absent: 0.
+   */
+  omittedMetrics?: number;
   videos: VideoEntry[];
   /** Present once the session ended: what cleanup did. */
   cleanup?: CleanupReport;

@@ -56,6 +56,12 @@ export class PlotterView extends LitElement {
                 ${groups.map(g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}></mp-metric-chart>`)}
               </div>`
           : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`}
+        ${p.omittedMetrics
+          ? html`<div class="mp-note" role="note">
+              ${p.omittedMetrics.toLocaleString()} more metrics are recorded in the kernel but not shown: one output
+              has a size budget, and these did not fit. Show fewer metrics per plotter (one plotter per group).
+            </div>`
+          : nothing}
         ${p.videos.length
           ? html`<div class="mp-videos">
               ${p.videos.map(v => html`<mp-video-card .video=${v} .state=${this.videoStates.get(v.path) ?? { kind: 'resolving' }}></mp-video-card>`)}
