@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npx metrics-plotter clean [dir]`: removes, by hand, what sessions killed without a chance to clean
- * (SIGKILL, crash) left in <dir>/assets. Live kernels' folders are never touched.
+ * (SIGKILL, crash) left in <dir>/assets. Live kernels' folders are never touched; folders written by
+ * a kernel on another host (a shared drive) are listed and left, since their process cannot be checked.
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -30,6 +31,8 @@ export function main(argv: string[]): number {
   const root = path.resolve(dir ?? '.');
   const report = sweepOrphans(root);
   for (const removed of report.removed) console.log(`removed ${removed}`);
+  // Left on purpose (not provably a plotter's own): said, so that the user can decide.
+  for (const kept of report.kept ?? []) console.log(`left    ${kept.path}: ${kept.reason}`);
   if (!report.ok) {
     console.error(cleanupFailureMessage(report.failures));
     return 1;

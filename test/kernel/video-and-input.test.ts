@@ -100,6 +100,11 @@ describe('bad input: a clear error, and no file left behind', () => {
     ['an absolute path as name', `await plotter.addVideoFromFrames("/tmp/x", [solid(8, 8, [0, 0, 0])], { fps: 10 })`, /contains a path/],
     ['a streaming frame of the wrong size', `const w2 = plotter.createVideoWriter("i", { fps: 10, width: 8, height: 8 }); await w2.write(solid(8, 8, [0, 0, 0])); await w2.write(solid(4, 4, [0, 0, 0]));`, /frame 1 is 4x4 with 4 channels, but the video "i" is 8x8/],
     ['finishing a stream with no frames', `await plotter.createVideoWriter("j", { fps: 10, width: 8, height: 8 }).finish()`, /no frames were written to the video "j"/],
+    ['a streaming video of negative width', `plotter.createVideoWriter("k", { fps: 5, width: -64, height: 64 })`, /the video has width -64 and height 64; both must be positive whole numbers/],
+    ['a streaming video a million pixels a side (checked before anything is allocated)', `plotter.createVideoWriter("l", { fps: 5, width: 1e6, height: 1e6 })`, /the video is 1000000x1000000; at most 8192 pixels a side can be encoded and played back\. Downscale the frames/],
+    ['packed frames too large a side', `await plotter.addVideoFromFrames("m", { shape: [1, 1, 9000, 1], data: new Uint8Array(9000) }, { fps: 5 })`, /each frame is 9000x1; at most 8192 pixels a side/],
+    ['fps of a billion', `await plotter.addVideoFromFrames("n", [solid(8, 8, [0, 0, 0])], { fps: 1e9 })`, /fps is 1000000000; it must be between 0\.01 and 1000 frames a second/],
+    ['a crf out of range', `await plotter.addVideoFromFrames("o", [solid(8, 8, [0, 0, 0])], { fps: 5, crf: 99 })`, /crf is 99; it must be a whole number from 0 \(lossless\) to 51/],
     ['a metric value that is not a number', `plotter.addScalar("loss", "0.5" as any)`, /the value of "loss" must be a number; got string "0.5"/],
     ['a duplicate video name', `await plotter.addVideoFromFrames("red", [solid(8, 8, [0, 0, 0])], { fps: 10 })`, /already has a video named "red"/]
   ];
