@@ -117,15 +117,18 @@ async function growthBench() {
   return rows;
 }
 
-function cleanupBench() {
+/** Runs one of the jupyter_client-driven benchmarks (a real tslab kernel) and returns its JSON. */
+function kernelBench(script) {
   const python = path.join(ROOT, '.venv', 'bin', 'python');
   const notebooks = path.join(ROOT, '.test-notebooks');
   fs.mkdirSync(path.join(notebooks, 'node_modules'), { recursive: true });
   try { fs.symlinkSync(ROOT, path.join(notebooks, 'node_modules', 'metrics-plotter'), 'dir'); } catch (e) { if (e.code !== 'EEXIST') throw e; }
   const env = { ...process.env, JUPYTER_PATH: path.join(ROOT, '.venv', 'share', 'jupyter') };
-  const out = execFileSync(python, [path.join(__dirname, 'cleanup.py'), notebooks], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(python, [path.join(__dirname, script), notebooks], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop());
 }
+const cleanupBench = () => kernelBench('cleanup.py');
+const liveBench = () => kernelBench('live.py');
 
 const fmt = (s, unit = 's') => (unit === 'ms' ? `${s.toFixed(1)} ms` : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`);
 const mb = b => `${(b / 1e6).toFixed(1)} MB`;
@@ -163,6 +166,18 @@ async function main() {
     lines.push('', `Cleanup: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
   }
 
+  process.stderr.write('live updates…\n');
+  try {
+    const l = liveBench();
+    lines.push('', `## Live updates while training (real tslab kernel, driven by jupyter_client)`, '', `A loop of ${l.steps} steps, each ${l.work_ms} ms of its own work and then one value added to every metric (each already holding 200 points), timed inside the kernel with the plotter shown (live updates on) and not shown.`, '', '| metrics | loop, shown | loop, not shown | shown / not shown | largest output message (goal ≤ 2 MB) | all output messages | messages |', '|---|---|---|---|---|---|---|');
+    for (const m of ['10', '1000', '10000']) {
+      const r = l.rows[m];
+      row([Number(m).toLocaleString('en'), fmt(r.shown_ms / 1000), fmt(r.hidden_ms / 1000), x(r.ratio), kb(r.largest_bytes), kb(r.total_bytes), r.messages]);
+    }
+  } catch (e) {
+    lines.push('', `Live updates: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
+  }
+
   process.stderr.write('chart…\n');
   try {
     const ch = await chartBench();
@@ -184,7 +199,7 @@ async function main() {
   console.log(text);
 }
 
-module.exports = { encodeBench, memoryBench, growthBench, cleanupBench };
+module.exports = { encodeBench, memoryBench, growthBench, cleanupBench, liveBench };
 if (require.main === module) {
   main().catch(e => {
     console.error(e);
