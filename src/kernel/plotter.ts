@@ -16,6 +16,7 @@ import { AssetsOwner, StorageError, sweepOrphans } from './assets';
 import { FrameError, FramesInput, FrameImage, Channels, checkVideoSize, imageChannels, toFrameSource } from './frames';
 import { kernelRegistry, ManagedPlotter } from './lifecycle';
 import { metricsWithinBudget } from './payload';
+import { summaryHtml, summaryText, type SummaryInput } from './summary';
 import { KernelDisplay, kernelIdFromArgv, runningInTslab } from './tslab-bridge';
 import { EncodeError, VideoEncoder } from './video-encoder';
 
@@ -56,6 +57,9 @@ interface EncodeHandle {
 interface Series {
   steps: number[];
   values: Array<number | null>;
+  /** Kept as points arrive, for the plain-text summary (no pass over the data per update). */
+  min: number | null;
+  max: number | null;
 }
 
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
@@ -184,9 +188,14 @@ export class MetricsPlotter implements ManagedPlotter {
     checkNumber(`the value of "${name}"`, value);
     let s = this.series.get(name);
     if (step !== undefined) checkNumber(`the step of "${name}"`, step);
-    if (!s) this.series.set(name, (s = { steps: [], values: [] }));
+    if (!s) this.series.set(name, (s = { steps: [], values: [], min: null, max: null }));
     s.steps.push(step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0));
-    s.values.push(Number.isFinite(value) ? value : null);
+    const finite = Number.isFinite(value) ? value : null;
+    s.values.push(finite);
+    if (finite !== null) {
+      if (s.min === null || finite < s.min) s.min = finite;
+      if (s.max === null || finite > s.max) s.max = finite;
+    }
     this.scheduleUpdate();
     return this;
   }
@@ -334,21 +343,23 @@ export class MetricsPlotter implements ManagedPlotter {
     };
   }
 
-  private summary(): string {
-    const m = this.series.size;
-    const v = this.videoEntries.length;
-    return `MetricsPlotter "${this.title}": ${m} metric${m === 1 ? '' : 's'}, ${v} video${v === 1 ? '' : 's'}${this.closed ? ' (session ended, videos removed)' : ''}.`;
+  private summaryInput(): SummaryInput {
+    const metrics = [...this.series].map(([name, s]) => ({
+      name,
+      points: s.steps.length,
+      last: s.values.length ? s.values[s.values.length - 1] : null,
+      min: s.min,
+      max: s.max
+    }));
+    return { title: this.title, metrics, videos: this.videoEntries, closed: this.closed };
   }
 
   private bundle(viewId: string): Record<string, unknown> {
-    const hint =
-      'To see the charts and videos, install the metrics-plotter JupyterLab extension ' +
-      '(see the package README: `npm run setup` in the metrics-plotter folder), then reload JupyterLab.';
-    const escape = (s: string): string => s.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+    const summary = this.summaryInput();
     return {
       [PLOTTER_MIME_TYPE]: this.toPayload(viewId),
-      'text/html': `<div><b>${escape(this.summary())}</b><br>${escape(hint)}</div>`,
-      'text/plain': `${this.summary()}\n${hint}`
+      'text/html': summaryHtml(summary),
+      'text/plain': summaryText(summary)
     };
   }
 
@@ -361,7 +372,7 @@ export class MetricsPlotter implements ManagedPlotter {
     if (!display.send(this.bundle(viewId))) {
       // Not in a notebook (a plain node script): say what there is.
       this.views.delete(viewId);
-      console.log(this.summary());
+      console.log(summaryText(this.summaryInput(), null));
     }
     this.lastUpdate = Date.now();
   }

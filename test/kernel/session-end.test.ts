@@ -2,7 +2,7 @@
  * Every way a notebook session ends, on a real tslab kernel: the folder must be left as it was,
  * files the plotter did not write are never touched, and failures are told with the exact path.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -271,9 +271,15 @@ test('the frontend\'s release request (src/protocol) closes a plotter only when 
   await k.shutdownLikeJupyter(false);
 });
 
+/** The Python of the venv's JupyterLab, standing in for the Jupyter server that starts kernels. */
+const JUPYTER_PYTHON = path.join(REPO, '.venv', 'bin', 'python');
+
 test('show() sends one bundle with a text fallback; live updates go to the same display id, throttled', async () => {
   const dir = notebookDir('live');
-  const k = await startKernel(dir);
+  const server = spawn(JUPYTER_PYTHON, ['-c', 'import time; time.sleep(600)'], { stdio: 'ignore' });
+  const k = await TslabKernel.start(dir, { JPY_PARENT_PID: String(server.pid) });
+  kernels.push(k);
+  server.unref();
   const r = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const p = new MetricsPlotter({ title: "live", liveUpdateMs: 50 });
@@ -282,15 +288,24 @@ for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res =
   const shows = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
   expect(shows[0].msg_type).toBe('display_data');
   expect(Object.keys(shows[0].content.data).sort()).toEqual([PLOTTER_MIME_TYPE, 'text/html', 'text/plain']);
-  expect(shows[0].content.data['text/plain']).toMatch(/install the metrics-plotter JupyterLab extension/);
   const updates = shows.slice(1);
   expect(updates.length).toBeGreaterThan(0);
   expect(updates.length).toBeLessThan(20);
   expect(updates.every(o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id)).toBe(true);
   await k.run('await new Promise(res => setTimeout(res, 100));');
   const final = await k.run('p.show()');
-  const payload = final.outputs.find(o => o.msg_type === 'display_data')!.content.data[PLOTTER_MIME_TYPE];
+  const shown = final.outputs.find(o => o.msg_type === 'display_data')!.content;
+  const payload = shown.data[PLOTTER_MIME_TYPE];
+  // Without the extension, the text is useful on its own: values, the install command for the
+  // JupyterLab that started the kernel (its Python, from JPY_PARENT_PID), and what cleans up without it.
+  const text: string = shown.data['text/plain'];
+  expect(text).toMatch(/^MetricsPlotter "live": 1 metric, 0 videos\.$/m);
+  expect(text).toMatch(/^ {2}reward +19 +0 +19 +20$/m);
+  expect(text).toContain(`npx metrics-plotter install --python ${JUPYTER_PYTHON}`);
+  expect(text).toMatch(/only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/);
+  expect(shown.data['text/html']).toContain('<tr><td>reward</td><td>19</td><td>0</td><td>19</td><td>20</td></tr>');
   expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
   expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });
   await k.shutdownLikeJupyter(false);
+  server.kill();
 });

@@ -1,0 +1,115 @@
+/**
+ * The plain-text and HTML parts of a plotter output: what a JupyterLab without the extension shows
+ * (and what a plain Node script prints). Useful on their own: each metric's last, min and max, the
+ * videos' paths, the one command that installs the extension for the JupyterLab in use, and the
+ * honest note on what cleans up without it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { VideoEntry } from '../protocol';
+
+/** Metrics listed in the text; a run with more says how many more. */
+const LISTED_METRICS = 40;
+
+export interface MetricStats {
+  name: string;
+  points: number;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface SummaryInput {
+  title: string;
+  metrics: MetricStats[];
+  videos: readonly VideoEntry[];
+  closed: boolean;
+}
+
+/** Short, readable at every magnitude: 3e-4, 0.9998, 12345, 2.1e9. */
+export function formatValue(v: number | null): string {
+  if (v === null) return '—';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e-3 && a < 1e6) return String(Number(v.toPrecision(5)));
+  return v.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
+}
+
+/**
+ * The Python that runs the Jupyter server, to name it in the install command: jupyter_client tells
+ * kernels its pid (JPY_PARENT_PID), and its command line starts with the interpreter of the
+ * environment JupyterLab runs in (a venv's bin/python, not the file that symlink points to).
+ */
+export function jupyterPython(env: NodeJS.ProcessEnv = process.env): string | null {
+  const pid = Number(env.JPY_PARENT_PID);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return path.isAbsolute(argv0) && /python/i.test(path.basename(argv0)) ? argv0 : null;
+  } catch {
+    return null;
+  }
+}
+
+export function installCommand(python: string | null = jupyterPython()): string {
+  return `npx metrics-plotter install --python ${python ?? '"$(which python)"'}`;
+}
+
+function headline(s: SummaryInput): string {
+  const m = s.metrics.length;
+  const v = s.videos.length;
+  return (
+    `MetricsPlotter "${s.title}": ${m} metric${m === 1 ? '' : 's'}, ${v} video${v === 1 ? '' : 's'}` +
+    (s.closed ? ' (session ended, videos removed).' : '.')
+  );
+}
+
+function extensionNote(command: string): string[] {
+  return [
+    'The charts and video players need the metrics-plotter JupyterLab extension. Install it for this JupyterLab',
+    `(in the notebook's folder), then reload the page:  ${command}`,
+    'Until then, only plotter.close(), a kernel restart or a shutdown removes the videos; closing the notebook or',
+    'clearing this output does not.'
+  ];
+}
+
+/** @param command the install command to show; null outside a notebook, where the extension note means nothing. */
+export function summaryText(s: SummaryInput, command: string | null = installCommand()): string {
+  const lines = [headline(s)];
+  const listed = s.metrics.slice(0, LISTED_METRICS);
+  if (listed.length) {
+    const width = Math.min(40, Math.max(6, ...listed.map(m => m.name.length)));
+    const cell = (x: string): string => x.padStart(11);
+    lines.push(`  ${'metric'.padEnd(width)} ${cell('last')} ${cell('min')} ${cell('max')} ${cell('points')}`);
+    for (const m of listed) {
+      const name = m.name.length > width ? `${m.name.slice(0, width - 1)}…` : m.name.padEnd(width);
+      lines.push(`  ${name} ${cell(formatValue(m.last))} ${cell(formatValue(m.min))} ${cell(formatValue(m.max))} ${cell(m.points.toLocaleString('en'))}`);
+    }
+    if (s.metrics.length > listed.length) lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
+  }
+  if (!s.closed) {
+    for (const v of s.videos) lines.push(`  video "${v.name}": ${v.path}  (${v.width}x${v.height}, ${v.frames} frames at ${v.fps} fps)`);
+    if (command) lines.push(...extensionNote(command));
+  }
+  return lines.join('\n');
+}
+
+const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+
+export function summaryHtml(s: SummaryInput, command = installCommand()): string {
+  const listed = s.metrics.slice(0, LISTED_METRICS);
+  const rows = listed
+    .map(
+      m =>
+        `<tr><td>${escapeHtml(m.name)}</td><td>${formatValue(m.last)}</td><td>${formatValue(m.min)}</td>` +
+        `<td>${formatValue(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
+    )
+    .join('');
+  const more = s.metrics.length > listed.length ? `<p>… and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics</p>` : '';
+  const table = listed.length ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}` : '';
+  const videos = s.closed
+    ? ''
+    : s.videos.map(v => `<div>video "${escapeHtml(v.name)}": <code>${escapeHtml(v.path)}</code></div>`).join('');
+  const note = s.closed ? '' : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
+  return `<div><b>${escapeHtml(headline(s))}</b>${table}${videos}${note}</div>`;
+}
