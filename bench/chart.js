@@ -3,7 +3,7 @@
  * the options our <mp-metric-chart> uses, first paint and one hover, for 10 series × 100k points
  * and for 10 × 2,000 (what a payload holds after the kernel's default downsampling).
  */
-const fs = require('fs');
+/* global document, requestAnimationFrame, uPlot -- the measured code runs in the page */
 const path = require('path');
 const { chromium } = require('playwright-core');
 

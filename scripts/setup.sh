@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything metrics-plotter needs, locally to this checkout, and is safe to run again:
 #   - npm packages (npm ci), the TypeScript build and the prebuilt JupyterLab extension;
-#   - JupyterLab 4 from PyPI in a project-local venv (.venv), with the extension installed into it;
-#   - the tslab TypeScript kernel registered in that venv only (nothing in ~/.local or /usr);
+#   - JupyterLab 4 from PyPI in a project-local venv (.venv), with the extension installed into it
+#     and the tslab TypeScript kernel registered in that venv only (nothing in ~/.local or /usr);
 #   - examples/node_modules/metrics-plotter -> this checkout, so `import ... from "metrics-plotter"`
 #     works in the example notebooks exactly as it would after `npm install metrics-plotter`.
 set -euo pipefail
@@ -33,15 +33,10 @@ export PATH="$VENV/bin:$PATH"
 step "build (TypeScript + prebuilt JupyterLab extension)"
 npm run --silent build
 
-step "install the extension into $VENV"
-DEST="$VENV/share/jupyter/labextensions/metrics-plotter"
-rm -rf "$DEST"
-mkdir -p "$DEST"
-cp -R labextension/. "$DEST/"
-cp install.json "$DEST/install.json"
-
-step "register the tslab kernel in $VENV"
-"$ROOT/node_modules/.bin/tslab" install --python="$VENV/bin/python" --binary="$ROOT/node_modules/.bin/tslab" --sys-prefix
+step "install the extension and register the tslab kernel in $VENV"
+# The same command users run (npx metrics-plotter install): the prebuilt extension into the venv,
+# and kernelspecs that start this checkout's tslab by absolute path.
+node lib/kernel/cli.js install --python "$VENV/bin/python" --sys-prefix
 
 mkdir -p examples/node_modules
 ln -sfn ../.. examples/node_modules/metrics-plotter

@@ -51,11 +51,15 @@ export function findFfmpeg(): FfmpegLocation {
     );
   }
   if (cached && isExecutable(cached.path)) return cached;
+  // Plain require(): both packages are optional (missing, or missing their platform binary), and a
+  // failed require is how we learn it.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const candidates: Array<[FfmpegLocation['source'], () => string | null]> = [
     ['ffmpeg-static', () => fromPackage(() => require('ffmpeg-static'))],
     ['@ffmpeg-installer/ffmpeg', () => fromPackage(() => require('@ffmpeg-installer/ffmpeg'))],
     ['PATH', onPath]
   ];
+  /* eslint-enable @typescript-eslint/no-require-imports */
   for (const [source, find] of candidates) {
     const found = find();
     if (isExecutable(found)) return (cached = { path: found, source });

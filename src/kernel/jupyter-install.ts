@@ -98,7 +98,7 @@ function dataDir(info: PythonInfo, scope: Scope): string {
   return scope === 'user' ? info.userDataDir : path.join(info.prefix, 'share', 'jupyter');
 }
 
-function readJson(file: string): any {
+function readJson<T>(file: string): T | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -144,12 +144,20 @@ function findTslab(cwd: string): string {
 }
 
 /** The extension folder's install.json says who installed it; pip's copy is pip's to manage. */
-function assertNotPipInstalled(extDir: string): void {
-  const info = readJson(path.join(extDir, 'install.json'));
+function assertNotPipInstalled(extDir: string, opts: JupyterInstallOptions): void {
+  const info = readJson<{ packageManager?: string; packageName?: string }>(path.join(extDir, 'install.json'));
   if (info && info.packageManager !== 'npm') {
+    let kernelHint = '';
+    try {
+      kernelHint =
+        ` To register only the tslab kernel of this folder, run: npx tslab install --python ${opts.python} ` +
+        `--binary ${findTslab(opts.cwd)} --${opts.scope}`;
+    } catch {
+      /* no tslab here: nothing to suggest */
+    }
     throw new InstallError(
-      `the extension at ${extDir} was installed by ${info.packageManager} (package ${info.packageName}), so this command leaves it alone. ` +
-        `Update or remove it with ${info.packageManager === 'python' ? 'pip' : info.packageManager} (e.g. pip uninstall ${info.packageName}).`
+      `the extension at ${extDir} was installed by ${info.packageManager} (package ${info.packageName}), so this command leaves it alone: ` +
+        `update or remove it with ${info.packageManager === 'python' ? 'pip' : info.packageManager} (pip uninstall ${info.packageName}).${kernelHint}`
     );
   }
 }
@@ -170,10 +178,10 @@ export function install(opts: JupyterInstallOptions): void {
   const info = askPython(opts.python);
   const data = dataDir(info, opts.scope);
   const extDir = path.join(data, 'labextensions', EXTENSION_NAME);
-  assertNotPipInstalled(extDir);
+  assertNotPipInstalled(extDir, opts);
   const source = shippedExtension();
   const tslab = opts.kernel ? findTslab(opts.cwd) : null;
-  const oldReceipt: Receipt | null = readJson(path.join(extDir, RECEIPT_NAME));
+  const oldReceipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME));
   const receipt: Receipt = { tool: 'metrics-plotter', scope: opts.scope, python: opts.python, kernels: [], createdDirs: [...(oldReceipt?.createdDirs ?? [])] };
 
   if (tslab) {
@@ -226,8 +234,8 @@ export function uninstall(opts: JupyterInstallOptions): void {
     opts.log(`metrics-plotter: nothing to uninstall: no extension at ${extDir}.`);
     return;
   }
-  assertNotPipInstalled(extDir);
-  const receipt: Receipt | null = readJson(path.join(extDir, RECEIPT_NAME));
+  assertNotPipInstalled(extDir, opts);
+  const receipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME));
   for (const k of receipt?.kernels ?? []) {
     const file = path.join(k.dir, 'kernel.json');
     if (readText(file) !== k.written) {

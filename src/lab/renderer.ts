@@ -141,7 +141,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
     for (const v of payload.videos) {
-      let present = false;
+      let present: boolean;
       try {
         present = !!resolver && (await this.onServer(v, await resolver.resolveUrl(v.path), listings));
       } catch {

@@ -87,7 +87,7 @@ async function waitForState(page: Page, text: string): Promise<void> {
   try {
     await page.waitForFunction(t => [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e => e.textContent === t), text, { timeout: 60000 });
   } catch (err) {
-    throw new Error(`the output never said "${text}"; it says ${JSON.stringify(await stateText(page))}`);
+    throw new Error(`the output never said "${text}"; it says ${JSON.stringify(await stateText(page))}`, { cause: err });
   }
 }
 

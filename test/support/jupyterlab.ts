@@ -35,11 +35,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export function requireSetup(): void {
+export function requireSetup(venv = VENV): void {
   const missing = [
-    [path.join(VENV, 'bin', 'jupyter-lab'), 'JupyterLab in .venv'],
-    [path.join(VENV, 'share', 'jupyter', 'labextensions', 'metrics-plotter', 'package.json'), 'the extension in .venv'],
-    [path.join(VENV, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), 'the tslab kernelspec in .venv'],
+    [path.join(venv, 'bin', 'jupyter-lab'), `JupyterLab in ${venv}`],
+    [path.join(venv, 'share', 'jupyter', 'labextensions', 'metrics-plotter', 'package.json'), `the extension in ${venv}`],
+    [path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), `the tslab kernelspec in ${venv}`],
     [CHROMIUM, 'Chromium (apt-get install chromium)']
   ].filter(([file]) => !fs.existsSync(file));
   if (missing.length) {
@@ -67,9 +67,9 @@ export class JupyterLab {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts `jupyter lab` serving `root`, isolated from the user's Jupyter config. */
-  static async start(root: string): Promise<JupyterLab> {
-    requireSetup();
+  /** Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's Jupyter config. */
+  static async start(root: string, venv = VENV): Promise<JupyterLab> {
+    requireSetup(venv);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-jupyter-'));
@@ -79,7 +79,7 @@ export class JupyterLab {
       JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
       JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
       JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
-      PATH: `${path.join(VENV, 'bin')}${path.delimiter}${process.env.PATH}`
+      PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`
     };
     // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
     fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
@@ -95,7 +95,7 @@ export class JupyterLab {
       '--ServerApp.port_retries=0'
     ];
     if (process.getuid?.() === 0) args.push('--allow-root');
-    const child = spawn(path.join(VENV, 'bin', 'jupyter'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(venv, 'bin', 'jupyter'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', d => (output += d));
     child.stderr!.on('data', d => (output += d));
