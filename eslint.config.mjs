@@ -6,7 +6,9 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'lib/', 'labextension/', '.venv/', '.test-notebooks/', 'test-results/', 'examples/node_modules/'] },
+  {
+    ignores: ['node_modules/', 'lib/', 'labextension/', '.venv/', '.test-notebooks/', 'test-results/', 'examples/node_modules/']
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

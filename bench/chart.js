@@ -8,10 +8,22 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 const ROOT = path.resolve(__dirname, '..');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
 
 async function chartBench() {
-  const browser = await chromium.launch({ executablePath: process.env.METRICS_PLOTTER_CHROMIUM || '/usr/bin/chromium', headless: true, args: FLAGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.METRICS_PLOTTER_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.setContent('<!doctype html><html><body><div id="chart" style="width:900px"></div></body></html>');
@@ -20,7 +32,9 @@ async function chartBench() {
     const measure = points =>
       page.evaluate(async points => {
         const xs = Array.from({ length: points }, (_, i) => i);
-        const series = Array.from({ length: 10 }, (_, s) => xs.map(i => Math.exp(-i / points) + 0.1 * Math.sin(i / 50 + s) + s * 0.05));
+        const series = Array.from({ length: 10 }, (_, s) =>
+          xs.map(i => Math.exp(-i / points) + 0.1 * Math.sin(i / 50 + s) + s * 0.05)
+        );
         const el = document.getElementById('chart');
         const frame = () => new Promise(r => requestAnimationFrame(() => r()));
         const runs = [];
@@ -30,9 +44,15 @@ async function chartBench() {
           const t0 = performance.now();
           const u = new uPlot(
             {
-              width: 900, height: 220, scales: { x: { time: false } },
-              series: [{ label: 'step' }, ...series.map((_, i) => ({ label: `s${i}`, stroke: '#4e79a7', width: 1.5, points: { show: false } }))],
-              cursor: { drag: { x: true, y: false, setScale: true } }, legend: { show: true, live: true }
+              width: 900,
+              height: 220,
+              scales: { x: { time: false } },
+              series: [
+                { label: 'step' },
+                ...series.map((_, i) => ({ label: `s${i}`, stroke: '#4e79a7', width: 1.5, points: { show: false } }))
+              ],
+              cursor: { drag: { x: true, y: false, setScale: true } },
+              legend: { show: true, live: true }
             },
             [xs, ...series],
             el

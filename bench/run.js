@@ -21,16 +21,28 @@ const RUNS = 3;
 
 function frame(t) {
   const data = new Uint8Array(W * H * 4);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const i = (y * W + x) * 4;
-    data[i] = (x + t) & 255; data[i + 1] = (y + 2 * t) & 255; data[i + 2] = (x ^ y) & 255; data[i + 3] = 255;
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = (y * W + x) * 4;
+      data[i] = (x + t) & 255;
+      data[i + 1] = (y + 2 * t) & 255;
+      data[i + 2] = (x ^ y) & 255;
+      data[i + 3] = 255;
+    }
   return { width: W, height: H, data };
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const seconds = f => { const t0 = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t0) / 1e9; };
-async function secondsAsync(f) { const t0 = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t0) / 1e9; }
+const seconds = f => {
+  const t0 = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+};
+async function secondsAsync(f) {
+  const t0 = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
 
 /** Our pipeline against the raw ffmpeg CLI on the same raw frames, and the seed's images-then-encode route. */
 async function encodeBench(count) {
@@ -40,7 +52,10 @@ async function encodeBench(count) {
   const raw = path.join(work, 'frames.rgba');
   fs.writeFileSync(raw, Buffer.concat(frames.map(f => Buffer.from(f.data.buffer))));
   const opts = { fps: 30, width: W, height: H, channels: 4 };
-  const ours = [], cli = [], cliPipe = [], seed = [];
+  const ours = [],
+    cli = [],
+    cliPipe = [],
+    seed = [];
   for (let run = 0; run < RUNS; run++) {
     // ours: addVideoFromFrames (one ffmpeg, frames through a pipe), then close() removes it
     const plotter = new MetricsPlotter({ title: 'bench', root: work });
@@ -49,24 +64,36 @@ async function encodeBench(count) {
     // the raw CLI: the same arguments, reading the frames from a file
     cli.push(seconds(() => execFileSync(ffmpeg, ffmpegArgs(opts, raw, path.join(work, 'cli.mp4')))));
     // the same CLI fed the same file through a pipe from Node: what the pipe alone costs
-    cliPipe.push(await secondsAsync(() => new Promise((resolve, reject) => {
-      const child = spawn(ffmpeg, ffmpegArgs(opts, 'pipe:0', path.join(work, 'pipe.mp4')), { stdio: ['pipe', 'ignore', 'inherit'] });
-      fs.createReadStream(raw).pipe(child.stdin);
-      child.on('error', reject);
-      child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
-    })));
+    cliPipe.push(
+      await secondsAsync(
+        () =>
+          new Promise((resolve, reject) => {
+            const child = spawn(ffmpeg, ffmpegArgs(opts, 'pipe:0', path.join(work, 'pipe.mp4')), {
+              stdio: ['pipe', 'ignore', 'inherit']
+            });
+            fs.createReadStream(raw).pipe(child.stdin);
+            child.on('error', reject);
+            child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+          })
+      )
+    );
     // the seed's route: every frame written as an image file, then encoded from the images
     const images = fs.mkdtempSync(path.join(work, 'images-'));
-    seed.push(seconds(() => {
-      frames.forEach((f, i) => {
-        const header = Buffer.from(`P7\nWIDTH ${W}\nHEIGHT ${H}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`);
-        fs.writeFileSync(path.join(images, `f${String(i).padStart(5, '0')}.pam`), Buffer.concat([header, Buffer.from(f.data.buffer)]));
-      });
-      const args = ffmpegArgs(opts, path.join(images, 'f%05d.pam'), path.join(work, 'seed.mp4'));
-      args.splice(args.indexOf('-f'), 6, '-framerate', '30'); // image sequence input instead of rawvideo
-      args.splice(args.indexOf('-r'), 2);
-      execFileSync(ffmpeg, args);
-    }));
+    seed.push(
+      seconds(() => {
+        frames.forEach((f, i) => {
+          const header = Buffer.from(`P7\nWIDTH ${W}\nHEIGHT ${H}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`);
+          fs.writeFileSync(
+            path.join(images, `f${String(i).padStart(5, '0')}.pam`),
+            Buffer.concat([header, Buffer.from(f.data.buffer)])
+          );
+        });
+        const args = ffmpegArgs(opts, path.join(images, 'f%05d.pam'), path.join(work, 'seed.mp4'));
+        args.splice(args.indexOf('-f'), 6, '-framerate', '30'); // image sequence input instead of rawvideo
+        args.splice(args.indexOf('-r'), 2);
+        execFileSync(ffmpeg, args);
+      })
+    );
     fs.rmSync(images, { recursive: true });
   }
   fs.rmSync(work, { recursive: true, force: true });
@@ -104,12 +131,23 @@ async function growthBench() {
   const rows = {};
   for (const points of [1, 100000]) {
     const plotter = new MetricsPlotter({ title: 'growth', root: work });
-    for (let s = 0; s < 10; s++) plotter.addMetric(`metric/${s}`, Array.from({ length: points }, (_, i) => Math.exp(-i / 1000) + s));
+    for (let s = 0; s < 10; s++)
+      plotter.addMetric(
+        `metric/${s}`,
+        Array.from({ length: points }, (_, i) => Math.exp(-i / 1000) + s)
+      );
     const frames = Array.from({ length: 60 }, (_, t) => frame(t));
     for (let v = 0; v < 10; v++) await plotter.addVideoFromFrames(`video ${v}`, frames, { fps: 30 });
     const output = { output_type: 'display_data', data: plotter.bundle('v0'), metadata: {} };
     const ours = Buffer.byteLength(JSON.stringify(output));
-    const inlined = plotter.videos.reduce((sum, v) => sum + Buffer.byteLength(`<video controls src="data:video/mp4;base64,${fs.readFileSync(v.absolutePath).toString('base64')}"></video>`), 0);
+    const inlined = plotter.videos.reduce(
+      (sum, v) =>
+        sum +
+        Buffer.byteLength(
+          `<video controls src="data:video/mp4;base64,${fs.readFileSync(v.absolutePath).toString('base64')}"></video>`
+        ),
+      0
+    );
     rows[points] = { ours, inlined: ours + inlined };
     plotter.close();
   }
@@ -122,7 +160,11 @@ function kernelBench(script) {
   const python = path.join(ROOT, '.venv', 'bin', 'python');
   const notebooks = path.join(ROOT, '.test-notebooks');
   fs.mkdirSync(path.join(notebooks, 'node_modules'), { recursive: true });
-  try { fs.symlinkSync(ROOT, path.join(notebooks, 'node_modules', 'metrics-plotter'), 'dir'); } catch (e) { if (e.code !== 'EEXIST') throw e; }
+  try {
+    fs.symlinkSync(ROOT, path.join(notebooks, 'node_modules', 'metrics-plotter'), 'dir');
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  }
   const env = { ...process.env, JUPYTER_PATH: path.join(ROOT, '.venv', 'share', 'jupyter') };
   const out = execFileSync(python, [path.join(__dirname, script), notebooks], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop());
@@ -130,7 +172,8 @@ function kernelBench(script) {
 const cleanupBench = () => kernelBench('cleanup.py');
 const liveBench = () => kernelBench('live.py');
 
-const fmt = (s, unit = 's') => (unit === 'ms' ? `${s.toFixed(1)} ms` : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`);
+const fmt = (s, unit = 's') =>
+  unit === 'ms' ? `${s.toFixed(1)} ms` : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`;
 const mb = b => `${(b / 1e6).toFixed(1)} MB`;
 const kb = b => (b < 1e6 ? `${(b / 1e3).toFixed(1)} kB` : mb(b));
 const x = r => `${r.toFixed(2)}×`;
@@ -139,9 +182,19 @@ async function main() {
   const lines = [];
   const row = cells => lines.push(`| ${cells.join(' | ')} |`);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  lines.push(`# metrics-plotter benchmarks`, '', `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ffmpeg from ${findFfmpeg().source}. Medians; every row measured side by side in this run.`, '');
+  lines.push(
+    `# metrics-plotter benchmarks`,
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ffmpeg from ${findFfmpeg().source}. Medians; every row measured side by side in this run.`,
+    ''
+  );
 
-  lines.push('## Encode: 256×256 RGBA frames to H.264 MP4', '', '| frames | ours (pipe) | raw ffmpeg CLI (file) | the CLI fed the file through a pipe | seed route (images, then encode) | ours / CLI (goal ≤ 1.10×) | ours / CLI through a pipe | seed / ours |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '## Encode: 256×256 RGBA frames to H.264 MP4',
+    '',
+    '| frames | ours (pipe) | raw ffmpeg CLI (file) | the CLI fed the file through a pipe | seed route (images, then encode) | ours / CLI (goal ≤ 1.10×) | ours / CLI through a pipe | seed / ours |',
+    '|---|---|---|---|---|---|---|---|'
+  );
   for (const n of [100, 1000]) {
     process.stderr.write(`encode ${n}…\n`);
     const r = await encodeBench(n);
@@ -152,15 +205,30 @@ async function main() {
   const frameBytes = W * H * 4;
   lines.push('', '| peak RSS, 1000 frames made on the fly | bytes | beyond the no-encode baseline |', '|---|---|---|');
   row(['baseline (frames made, not encoded)', mb(m.baseline), '']);
-  row(['streaming `createVideoWriter`', mb(m.streaming), `${mb(m.streaming - m.baseline)} = ${((m.streaming - m.baseline) / frameBytes).toFixed(1)} frames`]);
-  row(['`addVideoFromFrames` (all frames held)', mb(m.array), `${mb(m.array - m.baseline)} = ${((m.array - m.baseline) / frameBytes).toFixed(1)} frames`]);
+  row([
+    'streaming `createVideoWriter`',
+    mb(m.streaming),
+    `${mb(m.streaming - m.baseline)} = ${((m.streaming - m.baseline) / frameBytes).toFixed(1)} frames`
+  ]);
+  row([
+    '`addVideoFromFrames` (all frames held)',
+    mb(m.array),
+    `${mb(m.array - m.baseline)} = ${((m.array - m.baseline) / frameBytes).toFixed(1)} frames`
+  ]);
   lines.push('', 'ffmpeg runs in its own process in every form; the rows above are the Node side only.');
 
   process.stderr.write('cleanup…\n');
   try {
     const c = cleanupBench();
-    lines.push('', '## Cleanup (real tslab kernel, driven by jupyter_client)', '', '| videos | shutdown request → assets/ gone (goal ≤ 0.2 s; spec ≤ 5 s) | plotter.close() | rm -rf of the same files | shutdown / rm -rf |', '|---|---|---|---|---|');
-    for (const n of ['1', '10']) row([n, fmt(c[n].shutdown_s), fmt(c[n].close_s), fmt(c[n].rm_rf_s), x(c[n].shutdown_s / c[n].rm_rf_s)]);
+    lines.push(
+      '',
+      '## Cleanup (real tslab kernel, driven by jupyter_client)',
+      '',
+      '| videos | shutdown request → assets/ gone (goal ≤ 0.2 s; spec ≤ 5 s) | plotter.close() | rm -rf of the same files | shutdown / rm -rf |',
+      '|---|---|---|---|---|'
+    );
+    for (const n of ['1', '10'])
+      row([n, fmt(c[n].shutdown_s), fmt(c[n].close_s), fmt(c[n].rm_rf_s), x(c[n].shutdown_s / c[n].rm_rf_s)]);
     lines.push('', '`rm -rf` includes starting the process, as a user typing it would.');
   } catch (e) {
     lines.push('', `Cleanup: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
@@ -169,10 +237,26 @@ async function main() {
   process.stderr.write('live updates…\n');
   try {
     const l = liveBench();
-    lines.push('', `## Live updates while training (real tslab kernel, driven by jupyter_client)`, '', `A loop of ${l.steps} steps, each ${l.work_ms} ms of its own work and then one value added to every metric (each already holding 200 points), timed inside the kernel with the plotter shown (live updates on) and not shown.`, '', '| metrics | loop, shown | loop, not shown | shown / not shown | largest output message (goal ≤ 2 MB) | all output messages | messages |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `## Live updates while training (real tslab kernel, driven by jupyter_client)`,
+      '',
+      `A loop of ${l.steps} steps, each ${l.work_ms} ms of its own work and then one value added to every metric (each already holding 200 points), timed inside the kernel with the plotter shown (live updates on) and not shown.`,
+      '',
+      '| metrics | loop, shown | loop, not shown | shown / not shown | largest output message (goal ≤ 2 MB) | all output messages | messages |',
+      '|---|---|---|---|---|---|---|'
+    );
     for (const m of ['10', '1000', '10000']) {
       const r = l.rows[m];
-      row([Number(m).toLocaleString('en'), fmt(r.shown_ms / 1000), fmt(r.hidden_ms / 1000), x(r.ratio), kb(r.largest_bytes), kb(r.total_bytes), r.messages]);
+      row([
+        Number(m).toLocaleString('en'),
+        fmt(r.shown_ms / 1000),
+        fmt(r.hidden_ms / 1000),
+        x(r.ratio),
+        kb(r.largest_bytes),
+        kb(r.total_bytes),
+        r.messages
+      ]);
     }
   } catch (e) {
     lines.push('', `Live updates: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
@@ -181,18 +265,42 @@ async function main() {
   process.stderr.write('chart…\n');
   try {
     const ch = await chartBench();
-    lines.push('', '## Chart (uPlot as <mp-metric-chart> configures it, headless Chromium)', '', '| 10 series × | first paint (goal ≤ 200 ms) | hover | paint / goal |', '|---|---|---|---|');
+    lines.push(
+      '',
+      '## Chart (uPlot as <mp-metric-chart> configures it, headless Chromium)',
+      '',
+      '| 10 series × | first paint (goal ≤ 200 ms) | hover | paint / goal |',
+      '|---|---|---|---|'
+    );
     row(['100,000 points', fmt(ch.full.paintMs, 'ms'), fmt(ch.full.hoverMs, 'ms'), x(ch.full.paintMs / 200)]);
-    row(['2,000 points (default payload downsampling)', fmt(ch.downsampled.paintMs, 'ms'), fmt(ch.downsampled.hoverMs, 'ms'), x(ch.downsampled.paintMs / 200)]);
+    row([
+      '2,000 points (default payload downsampling)',
+      fmt(ch.downsampled.paintMs, 'ms'),
+      fmt(ch.downsampled.hoverMs, 'ms'),
+      x(ch.downsampled.paintMs / 200)
+    ]);
   } catch (e) {
     lines.push('', `Chart: not measured (${String(e.message).split('\n')[0]}); install Chromium (scripts/test.sh does).`);
   }
 
   process.stderr.write('notebook growth…\n');
   const g = await growthBench();
-  lines.push('', '## Notebook growth: one show() with 10 series and 10 videos (60 frames each)', '', '| points per series | bytes added (videos referenced) | videos inlined as base64 | inlined / ours |', '|---|---|---|---|');
-  for (const p of ['1', '100000']) row([Number(p).toLocaleString('en'), kb(g[p].ours), kb(g[p].inlined), x(g[p].inlined / g[p].ours)]);
-  lines.push('', 'Series longer than 2,000 points are downsampled for the payload (min and max of each bucket kept).', '', 'Reproduce: `./scripts/setup.sh && npm run bench`.', '');
+  lines.push(
+    '',
+    '## Notebook growth: one show() with 10 series and 10 videos (60 frames each)',
+    '',
+    '| points per series | bytes added (videos referenced) | videos inlined as base64 | inlined / ours |',
+    '|---|---|---|---|'
+  );
+  for (const p of ['1', '100000'])
+    row([Number(p).toLocaleString('en'), kb(g[p].ours), kb(g[p].inlined), x(g[p].inlined / g[p].ours)]);
+  lines.push(
+    '',
+    'Series longer than 2,000 points are downsampled for the payload (min and max of each bucket kept).',
+    '',
+    'Reproduce: `./scripts/setup.sh && npm run bench`.',
+    ''
+  );
 
   const text = lines.join('\n');
   fs.writeFileSync(path.join(__dirname, 'results.md'), text);

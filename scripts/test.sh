@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine (this is what .ci/run runs): installs what the tests need
-# (Debian's Chromium and chattr when missing, then scripts/setup.sh), then runs every jest project:
+# (Debian's Chromium and chattr when missing, then scripts/setup.sh), checks lint and formatting,
+# then runs every jest project:
 # kernel (real tslab + ffmpeg + file system), lab (components in jsdom), e2e (real JupyterLab + Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +19,7 @@ if [ ! -x "$CHROMIUM" ] || ! command -v chattr >/dev/null; then
 fi
 
 ./scripts/setup.sh
+printf '\n== lint (eslint + prettier)\n'
+npm run --silent lint
 printf '\n== jest\n'
 exec npm test -- --ci "$@"

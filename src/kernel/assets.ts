@@ -40,7 +40,10 @@ const PART_SUFFIX = '.part';
 
 /** The file system said no: disk full, read-only, no permission. The message says what to do. */
 export class StorageError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string
+  ) {
     super(`metrics-plotter: ${message}`);
     this.name = 'StorageError';
   }
@@ -52,9 +55,15 @@ export function storageError(err: unknown, action: string, target: string): Stor
   const tail = 'Nothing was left behind.';
   switch (code) {
     case 'ENOSPC':
-      return new StorageError(`cannot ${action}: the disk that holds ${target} is full (ENOSPC). Free some space there, then try again. ${tail}`, code);
+      return new StorageError(
+        `cannot ${action}: the disk that holds ${target} is full (ENOSPC). Free some space there, then try again. ${tail}`,
+        code
+      );
     case 'EDQUOT':
-      return new StorageError(`cannot ${action}: your disk quota for ${target} is used up (EDQUOT). Free some space, then try again. ${tail}`, code);
+      return new StorageError(
+        `cannot ${action}: your disk quota for ${target} is used up (EDQUOT). Free some space, then try again. ${tail}`,
+        code
+      );
     case 'EROFS':
       return new StorageError(
         `cannot ${action}: ${target} is on a read-only file system (EROFS), and videos are written next to the notebook. ` +
@@ -532,7 +541,7 @@ export function sweepOrphans(root: string): CleanupReport {
         fs.rmdirSync(dir);
         report.removed.push(dir);
       } catch {
-        keep(report, dir, 'it has no readable ownership manifest, so nothing in it is provably the plotter\'s');
+        keep(report, dir, "it has no readable ownership manifest, so nothing in it is provably the plotter's");
       }
     }
   }

@@ -76,7 +76,13 @@ export function main(argv: string[]): number {
     if (values.user && values['sys-prefix']) return usageError('choose one of --user and --sys-prefix');
     if (command === 'uninstall' && values['no-kernel']) return usageError('--no-kernel is for install');
     const scope: Scope = values.user ? 'user' : 'sys-prefix';
-    const opts = { python: values.python ?? 'python3', scope, kernel: !values['no-kernel'], cwd: process.cwd(), log: console.log };
+    const opts = {
+      python: values.python ?? 'python3',
+      scope,
+      kernel: !values['no-kernel'],
+      cwd: process.cwd(),
+      log: console.log
+    };
     try {
       (command === 'install' ? install : uninstall)(opts);
       return 0;

@@ -26,7 +26,7 @@ function isExecutable(file: string | null | undefined): file is string {
 function fromPackage(load: () => unknown): string | null {
   try {
     const mod = load() as string | { path?: string } | null;
-    return typeof mod === 'string' ? mod : mod?.path ?? null;
+    return typeof mod === 'string' ? mod : (mod?.path ?? null);
   } catch {
     return null; // not installed, or its platform package is missing
   }

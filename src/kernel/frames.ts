@@ -56,7 +56,9 @@ export const MAX_VIDEO_SIDE = 8192;
 /** Checks a video's size before anything is allocated or written. */
 export function checkVideoSize(width: unknown, height: unknown, where = 'the video'): void {
   if (!isPositiveInt(width) || !isPositiveInt(height)) {
-    throw new FrameError(`${where} has width ${String(width)} and height ${String(height)}; both must be positive whole numbers.`);
+    throw new FrameError(
+      `${where} has width ${String(width)} and height ${String(height)}; both must be positive whole numbers.`
+    );
   }
   if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
     throw new FrameError(
@@ -109,21 +111,26 @@ function fromImages(frames: readonly FrameImage[]): FrameSource {
 function fromPacked(input: PackedFrames): FrameSource {
   const { shape, data } = input;
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every(isPositiveInt)) {
-    throw new FrameError(`shape must be [frames, height, width, channels] of positive whole numbers; got ${JSON.stringify(shape)}.`);
+    throw new FrameError(
+      `shape must be [frames, height, width, channels] of positive whole numbers; got ${JSON.stringify(shape)}.`
+    );
   }
   const [count, height, width, c] = shape;
   checkVideoSize(width, height, 'each frame');
   if (c !== 1 && c !== 3 && c !== 4) throw new FrameError(`shape[3] (channels) is ${c}; it must be 1, 3 or 4.`);
   const channels = c as Channels;
   const frameSize = height * width * channels;
-  if (!data || typeof (data as ArrayLike<number>).length !== 'number') throw new FrameError('data must be a typed array or an array of numbers.');
+  if (!data || typeof (data as ArrayLike<number>).length !== 'number')
+    throw new FrameError('data must be a typed array or an array of numbers.');
   if (data.length < count * frameSize) {
     throw new FrameError(
       `data holds ${data.length} values, shorter than shape ${JSON.stringify(shape)} needs (${count * frameSize}).`
     );
   }
   if (data.length !== count * frameSize) {
-    throw new FrameError(`data holds ${data.length} values, but shape ${JSON.stringify(shape)} needs exactly ${count * frameSize}.`);
+    throw new FrameError(
+      `data holds ${data.length} values, but shape ${JSON.stringify(shape)} needs exactly ${count * frameSize}.`
+    );
   }
   if (isByteArray(data)) {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
@@ -133,9 +140,7 @@ function fromPacked(input: PackedFrames): FrameSource {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!(v >= 0 && v <= 1)) {
-      throw new FrameError(
-        `data[${i}] is ${v}; float frames must hold values in [0, 1] (or pass a Uint8Array of 0..255).`
-      );
+      throw new FrameError(`data[${i}] is ${v}; float frames must hold values in [0, 1] (or pass a Uint8Array of 0..255).`);
     }
   }
   const scratch = new Uint8Array(frameSize);

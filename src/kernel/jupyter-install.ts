@@ -118,7 +118,9 @@ function readText(file: string): string | null {
 function shippedExtension(): string {
   const dir = path.resolve(__dirname, '..', '..', 'labextension');
   if (!fs.existsSync(path.join(dir, 'package.json'))) {
-    throw new InstallError(`this copy of metrics-plotter has no prebuilt extension at ${dir}. In a checkout, run \`npm run build\` first.`);
+    throw new InstallError(
+      `this copy of metrics-plotter has no prebuilt extension at ${dir}. In a checkout, run \`npm run build\` first.`
+    );
   }
   return dir;
 }
@@ -182,10 +184,19 @@ export function install(opts: JupyterInstallOptions): void {
   const source = shippedExtension();
   const tslab = opts.kernel ? findTslab(opts.cwd) : null;
   const oldReceipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME));
-  const receipt: Receipt = { tool: 'metrics-plotter', scope: opts.scope, python: opts.python, kernels: [], createdDirs: [...(oldReceipt?.createdDirs ?? [])] };
+  const receipt: Receipt = {
+    tool: 'metrics-plotter',
+    scope: opts.scope,
+    python: opts.python,
+    kernels: [],
+    createdDirs: [...(oldReceipt?.createdDirs ?? [])]
+  };
 
   if (tslab) {
-    for (const [name, js] of [['tslab', false], ['jslab', true]] as const) {
+    for (const [name, js] of [
+      ['tslab', false],
+      ['jslab', true]
+    ] as const) {
       const dir = path.join(data, 'kernels', name);
       const file = path.join(dir, 'kernel.json');
       const written = kernelJson(process.execPath, tslab, js);
@@ -222,7 +233,9 @@ export function install(opts: JupyterInstallOptions): void {
   fs.rmSync(extDir, { recursive: true, force: true });
   fs.renameSync(staging, extDir);
   opts.log(`${oldReceipt ? 'updated ' : 'wrote   '} ${extDir}  (the JupyterLab extension)`);
-  opts.log(`metrics-plotter: installed for the JupyterLab of ${opts.python} (${info.prefix}). Reload JupyterLab's page to load the extension.`);
+  opts.log(
+    `metrics-plotter: installed for the JupyterLab of ${opts.python} (${info.prefix}). Reload JupyterLab's page to load the extension.`
+  );
   opts.log(`Undo with: npx metrics-plotter uninstall --python ${opts.python} ${scopeFlag}`);
 }
 
@@ -260,5 +273,5 @@ export function uninstall(opts: JupyterInstallOptions): void {
       /* gone already, or it holds files that are not ours */
     }
   }
-  opts.log('metrics-plotter: uninstalled. Reload JupyterLab\'s page.');
+  opts.log("metrics-plotter: uninstalled. Reload JupyterLab's page.");
 }

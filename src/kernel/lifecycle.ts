@@ -13,13 +13,7 @@
  */
 import * as fs from 'fs';
 import { onExit } from 'signal-exit';
-import {
-  KERNEL_REGISTRY_KEY,
-  CleanupReport,
-  ReleaseReply,
-  cleanupFailureMessage,
-  formatReleaseReply
-} from '../protocol';
+import { KERNEL_REGISTRY_KEY, CleanupReport, ReleaseReply, cleanupFailureMessage, formatReleaseReply } from '../protocol';
 import { onTslabShutdownRequest, runningInTslab } from './tslab-bridge';
 
 export interface ManagedPlotter {

@@ -96,7 +96,9 @@ function checkFps(fps: unknown): number {
 
 function checkCrf(crf: unknown): void {
   if (crf !== undefined && !(typeof crf === 'number' && Number.isInteger(crf) && crf >= 0 && crf <= 51)) {
-    throw new RangeError(`metrics-plotter: crf is ${String(crf)}; it must be a whole number from 0 (lossless) to 51 (smallest); default 20.`);
+    throw new RangeError(
+      `metrics-plotter: crf is ${String(crf)}; it must be a whole number from 0 (lossless) to 51 (smallest); default 20.`
+    );
   }
 }
 
@@ -109,7 +111,10 @@ function checkNumber(what: string, value: unknown): number {
 
 /** File names derived from labels: readable, safe on every OS, unique within the plotter. */
 function fileStem(name: string): string {
-  const stem = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  const stem = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '');
   return (stem || 'video').slice(0, 80);
 }
 
@@ -138,7 +143,9 @@ export class MetricsPlotter implements ManagedPlotter {
     this.title = options.title === undefined ? 'Metrics' : String(options.title);
     this.maxPoints = options.maxPointsPerSeries ?? 2000;
     if (!Number.isInteger(this.maxPoints) || this.maxPoints < 4) {
-      throw new TypeError(`metrics-plotter: maxPointsPerSeries must be a whole number of at least 4; got ${options.maxPointsPerSeries}.`);
+      throw new TypeError(
+        `metrics-plotter: maxPointsPerSeries must be a whole number of at least 4; got ${options.maxPointsPerSeries}.`
+      );
     }
     this.liveUpdateMs = options.liveUpdateMs ?? 250;
     this.updateGapMs = this.liveUpdateMs;
@@ -151,7 +158,7 @@ export class MetricsPlotter implements ManagedPlotter {
     if (swept.kept?.length) {
       console.error(
         `metrics-plotter: ${swept.kept.length} path(s) under ${path.join(root, 'assets')} were left alone because they are ` +
-          'not provably a plotter\'s own files; run `npx metrics-plotter clean` in that folder to see each one and why.'
+          "not provably a plotter's own files; run `npx metrics-plotter clean` in that folder to see each one and why."
       );
     }
     kernelRegistry().add(this);
@@ -249,7 +256,11 @@ export class MetricsPlotter implements ManagedPlotter {
     checkFps(options.fps);
     checkCrf(options.crf);
     const source = toFrameSource(frames);
-    const writer = this.createVideoWriter(name, { ...options, width: source.width, height: source.height, channels: source.channels }, source.count);
+    const writer = this.createVideoWriter(
+      name,
+      { ...options, width: source.width, height: source.height, channels: source.channels },
+      source.count
+    );
     try {
       for (let i = 0; i < source.count; i++) await writer.write(source.frame(i));
     } catch (err) {
@@ -267,7 +278,8 @@ export class MetricsPlotter implements ManagedPlotter {
   createVideoWriter(name: string, options: VideoWriterOptions, expectedFrames?: number): VideoWriter {
     this.ensureOpen('add a video');
     checkName('video', name);
-    if (!options || typeof options !== 'object') throw new TypeError('metrics-plotter: pass options like { fps: 30, width: 64, height: 64 }.');
+    if (!options || typeof options !== 'object')
+      throw new TypeError('metrics-plotter: pass options like { fps: 30, width: 64, height: 64 }.');
     checkFps(options.fps);
     checkCrf(options.crf);
     const channels = options.channels ?? 4;
@@ -281,7 +293,14 @@ export class MetricsPlotter implements ManagedPlotter {
     const { name: fileName, path: output } = this.assets.claimFile(fileStem(name), '.mp4');
     let encoder: VideoEncoder;
     try {
-      encoder = new VideoEncoder({ output, fps: options.fps, width: options.width, height: options.height, channels, crf: options.crf });
+      encoder = new VideoEncoder({
+        output,
+        fps: options.fps,
+        width: options.width,
+        height: options.height,
+        channels,
+        crf: options.crf
+      });
     } catch (err) {
       this.discardFile(fileName);
       throw err;
@@ -297,7 +316,9 @@ export class MetricsPlotter implements ManagedPlotter {
       this.assets.confirm(handle.fileName);
     } catch (err) {
       this.dropVideo(handle);
-      throw err instanceof StorageError ? err : new StorageError(`could not record the finished video "${entry.name}": ${String(err)}. It was removed.`);
+      throw err instanceof StorageError
+        ? err
+        : new StorageError(`could not record the finished video "${entry.name}": ${String(err)}. It was removed.`);
     }
     this.encoders.delete(handle);
     const absolutePath = this.assets.pathOf(handle.fileName);

@@ -32,7 +32,10 @@ export function formatValue(v: number | null): string {
   const a = Math.abs(v);
   if (a === 0) return '0';
   if (a >= 1e-3 && a < 1e6) return String(Number(v.toPrecision(5)));
-  return v.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return v
+    .toExponential(3)
+    .replace(/\.?0+e/, 'e')
+    .replace('e+', 'e');
 }
 
 /**
@@ -83,12 +86,16 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
     lines.push(`  ${'metric'.padEnd(width)} ${cell('last')} ${cell('min')} ${cell('max')} ${cell('points')}`);
     for (const m of listed) {
       const name = m.name.length > width ? `${m.name.slice(0, width - 1)}…` : m.name.padEnd(width);
-      lines.push(`  ${name} ${cell(formatValue(m.last))} ${cell(formatValue(m.min))} ${cell(formatValue(m.max))} ${cell(m.points.toLocaleString('en'))}`);
+      lines.push(
+        `  ${name} ${cell(formatValue(m.last))} ${cell(formatValue(m.min))} ${cell(formatValue(m.max))} ${cell(m.points.toLocaleString('en'))}`
+      );
     }
-    if (s.metrics.length > listed.length) lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
+    if (s.metrics.length > listed.length)
+      lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
   }
   if (!s.closed) {
-    for (const v of s.videos) lines.push(`  video "${v.name}": ${v.path}  (${v.width}x${v.height}, ${v.frames} frames at ${v.fps} fps)`);
+    for (const v of s.videos)
+      lines.push(`  video "${v.name}": ${v.path}  (${v.width}x${v.height}, ${v.frames} frames at ${v.fps} fps)`);
     if (command) lines.push(...extensionNote(command));
   }
   return lines.join('\n');
@@ -105,11 +112,18 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
         `<td>${formatValue(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
     )
     .join('');
-  const more = s.metrics.length > listed.length ? `<p>… and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics</p>` : '';
-  const table = listed.length ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}` : '';
+  const more =
+    s.metrics.length > listed.length
+      ? `<p>… and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics</p>`
+      : '';
+  const table = listed.length
+    ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}`
+    : '';
   const videos = s.closed
     ? ''
     : s.videos.map(v => `<div>video "${escapeHtml(v.name)}": <code>${escapeHtml(v.path)}</code></div>`).join('');
-  const note = s.closed ? '' : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
+  const note = s.closed
+    ? ''
+    : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
   return `<div><b>${escapeHtml(headline(s))}</b>${table}${videos}${note}</div>`;
 }

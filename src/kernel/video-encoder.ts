@@ -19,15 +19,37 @@ export interface EncoderOptions extends FrameGeometry {
 /** The ffmpeg arguments for a raw-frames-on-stdin encode; shared with the benchmark's raw CLI run. */
 export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, output: string): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', PIXEL_FORMAT[opts.channels], '-s', `${opts.width}x${opts.height}`,
-    '-r', String(opts.fps), '-i', input,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    PIXEL_FORMAT[opts.channels],
+    '-s',
+    `${opts.width}x${opts.height}`,
+    '-r',
+    String(opts.fps),
+    '-i',
+    input,
     '-an',
     // yuv420p needs even sizes: pad odd ones by one black row/column rather than scaling the image.
-    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
-    '-c:v', 'libx264', '-preset', opts.preset ?? 'veryfast', '-crf', String(opts.crf ?? 20),
-    '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
-    '-f', 'mp4', output
+    '-vf',
+    'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    opts.preset ?? 'veryfast',
+    '-crf',
+    String(opts.crf ?? 20),
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    output
   ];
 }
 
@@ -162,7 +184,9 @@ export class VideoEncoder {
       );
     }
     if (/No space left on device/i.test(this.stderrTail)) {
-      return new EncodeError(`the disk is full: ffmpeg could not write ${this.opts.output} (ENOSPC). ${removed} Free some space, then try again.`);
+      return new EncodeError(
+        `the disk is full: ffmpeg could not write ${this.opts.output} (ENOSPC). ${removed} Free some space, then try again.`
+      );
     }
     const detail = this.stderrTail.trim() || (this.failure ? this.failure.message : `exit code ${code}`);
     return new EncodeError(`ffmpeg failed while encoding ${this.opts.output}: ${detail}. ${removed}`);

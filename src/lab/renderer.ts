@@ -84,7 +84,10 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     await Promise.all(
       fresh.map(async v => {
         if (!resolver) {
-          this.videoStates.set(v.path, { kind: 'unreachable', reason: `This output has no notebook folder to find ${v.path} in.` });
+          this.videoStates.set(v.path, {
+            kind: 'unreachable',
+            reason: `This output has no notebook folder to find ${v.path} in.`
+          });
           return;
         }
         try {
@@ -98,7 +101,10 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
           }
           this.videoStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
         } catch (e) {
-          this.videoStates.set(v.path, { kind: 'unreachable', reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}` });
+          this.videoStates.set(v.path, {
+            kind: 'unreachable',
+            reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}`
+          });
         }
       })
     );
@@ -106,7 +112,11 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
     // the server's event reaches us: the tracker will say why), or the output outlived its session
     // (the notebook was closed and reopened): say so after a grace period instead of looking live.
-    if (this.status.kind === 'live' && data.videos.length && data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')) {
+    if (
+      this.status.kind === 'live' &&
+      data.videos.length &&
+      data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')
+    ) {
       this.status = { kind: 'checking', why: 'earlier session' };
       this.provisional = setTimeout(() => {
         this.provisional = null;
@@ -122,7 +132,9 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   /** Whether a video's file is on the server; `urlPath` is what the resolver made of its path. */
   private onServer(video: VideoEntry, urlPath: string, listings: FolderListings): Promise<boolean> {
     const serverPath = decodeURIComponent(urlPath);
-    const dir = serverPath.endsWith(video.path) ? serverPath.slice(0, serverPath.length - video.path.length).replace(/\/$/, '') : '';
+    const dir = serverPath.endsWith(video.path)
+      ? serverPath.slice(0, serverPath.length - video.path.length).replace(/\/$/, '')
+      : '';
     return dir || serverPath === video.path
       ? this.tracker.exists(dir, video.path, listings)
       : this.tracker.exists('', serverPath, listings);

@@ -72,7 +72,9 @@ export function forLogScale(values: ReadonlyArray<number | null>): { values: Arr
 export function alignSeries(series: Array<{ steps: number[]; values: Array<number | null> }>): uPlot.AlignedData {
   if (series.length === 0) return [[]];
   const first = series[0].steps;
-  const same = series.every(s => s.steps === first || (s.steps.length === first.length && s.steps.every((x, i) => x === first[i])));
+  const same = series.every(
+    s => s.steps === first || (s.steps.length === first.length && s.steps.every((x, i) => x === first[i]))
+  );
   if (same) return [first, ...series.map(s => s.values)] as uPlot.AlignedData;
   return uPlot.join(series.map(s => [s.steps, s.values] as uPlot.AlignedData));
 }

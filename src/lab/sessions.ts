@@ -233,7 +233,13 @@ export class SessionTracker {
     let stdout = '';
     try {
       const future = connection.requestExecute(
-        { code: releaseRequestCode(payload.plotterId, payload.viewId), silent: false, store_history: false, allow_stdin: false, stop_on_error: false },
+        {
+          code: releaseRequestCode(payload.plotterId, payload.viewId),
+          silent: false,
+          store_history: false,
+          allow_stdin: false,
+          stop_on_error: false
+        },
         true
       );
       future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {

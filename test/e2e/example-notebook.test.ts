@@ -48,7 +48,10 @@ it('runs the example notebook: charts drawn, the video plays from the server, th
   const mp4s = listTree(dir).filter(f => f.endsWith('.mp4'));
   expect(mp4s).toHaveLength(1);
   expect(mp4s[0]).toMatch(/^assets\/metrics-plotter-[^/]+\/best-policy-rollout\.mp4$/);
-  await page.locator('.jp-MetricsPlotter').first().screenshot({ path: path.join(REPO, 'test-results', 'example-light.png') });
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'example-light.png') });
   expect(errors).toEqual([]);
   await page.close();
 });

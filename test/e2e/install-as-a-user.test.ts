@@ -53,7 +53,10 @@ function du(dir: string): number {
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-as-a-user-'));
-  tarball = path.join(work, run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO }).trim().split('\n').pop()!);
+  tarball = path.join(
+    work,
+    run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO }).trim().split('\n').pop()!
+  );
   venv = path.join(work, 'venv');
   run('python3', ['-m', 'venv', venv]);
   run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', JUPYTERLAB_SPEC]);
@@ -69,7 +72,7 @@ afterAll(async () => {
 const shareJupyter = (): string[] => listTree(path.join(venv, 'share', 'jupyter'));
 let beforeInstall: string[];
 
-test('the README\'s own-folder commands, from npm pack output, give a notebook whose charts draw, whose video plays, and whose assets go with it', async () => {
+test("the README's own-folder commands, from npm pack output, give a notebook whose charts draw, whose video plays, and whose assets go with it", async () => {
   const commands = readmeCommands();
   expect(commands.length).toBeLessThanOrEqual(3);
   expect(commands[commands.length - 1]).toBe('jupyter lab');
@@ -85,9 +88,14 @@ test('the README\'s own-folder commands, from npm pack output, give a notebook w
   for (const frontend of ['@jupyterlab', '@lumino', 'lit', 'uplot', 'react-dom']) {
     expect({ frontend, there: fs.existsSync(path.join(folder, 'node_modules', frontend)) }).toEqual({ frontend, there: false });
   }
-  console.log(`notebook folder: ${sizeBefore} bytes before, ${du(folder)} after npm install (node_modules: ${du(path.join(folder, 'node_modules'))}; metrics-plotter itself: ${du(installed)})`);
+  console.log(
+    `notebook folder: ${sizeBefore} bytes before, ${du(folder)} after npm install (node_modules: ${du(path.join(folder, 'node_modules'))}; metrics-plotter itself: ${du(installed)})`
+  );
   const kernelSpec = JSON.parse(fs.readFileSync(path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), 'utf8'));
-  expect(kernelSpec.argv.slice(0, 2)).toEqual([process.execPath, fs.realpathSync(path.join(folder, 'node_modules', 'tslab', 'bin', 'tslab'))]);
+  expect(kernelSpec.argv.slice(0, 2)).toEqual([
+    process.execPath,
+    fs.realpathSync(path.join(folder, 'node_modules', 'tslab', 'bin', 'tslab'))
+  ]);
 
   writeNotebook(path.join(folder, 'train.ipynb'), [
     `import { MetricsPlotter } from "metrics-plotter";
@@ -105,7 +113,9 @@ plotter.show();`
     const errors = collectErrors(page);
     await openNotebook(page, lab, 'train.ipynb');
     await runAll(page);
-    await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live', undefined, { timeout: 60000 });
+    await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live', undefined, {
+      timeout: 60000
+    });
     for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
     const [video] = await videoStates(page);
     expect(video.error).toBeNull();
@@ -114,7 +124,8 @@ plotter.show();`
     await command(page, 'docmanager:save');
     await command(page, 'application:close');
     const settled = (t: string[]) => t.filter(f => !f.startsWith('.ipynb_checkpoints'));
-    for (let i = 0; i < 600 && JSON.stringify(settled(listTree(folder))) !== JSON.stringify(settled(before)); i++) await new Promise(r => setTimeout(r, 100));
+    for (let i = 0; i < 600 && JSON.stringify(settled(listTree(folder))) !== JSON.stringify(settled(before)); i++)
+      await new Promise(r => setTimeout(r, 100));
     expect(settled(listTree(folder))).toEqual(settled(before));
     expect(errors).toEqual([]);
     await page.close();
@@ -144,7 +155,9 @@ test('pip install of the checkout installs the extension into the environment; p
     env: { ...process.env, PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}` }
   });
   expect(refused.status).toBe(1);
-  expect(refused.stderr).toMatch(/was installed by python \(package metrics_plotter\), so this command leaves it alone: .*pip uninstall metrics_plotter\)\. To register only the tslab kernel of this folder, run: npx tslab install/);
+  expect(refused.stderr).toMatch(
+    /was installed by python \(package metrics_plotter\), so this command leaves it alone: .*pip uninstall metrics_plotter\)\. To register only the tslab kernel of this folder, run: npx tslab install/
+  );
   run(pip, ['uninstall', '--yes', '--quiet', 'metrics_plotter']);
   expect(fs.existsSync(ext)).toBe(false);
   expect(shareJupyter()).toEqual(beforeInstall);

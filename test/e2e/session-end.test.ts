@@ -9,7 +9,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
-import { command, openNotebook, startCommand, playFirstVideo, runAll, stateText, videoStates, waitIdleAndRun } from '../support/lab-page';
+import {
+  command,
+  openNotebook,
+  startCommand,
+  playFirstVideo,
+  runAll,
+  stateText,
+  videoStates,
+  waitIdleAndRun
+} from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -85,7 +94,11 @@ const backToBefore = (s: Session, what: string) =>
 
 async function waitForState(page: Page, text: string): Promise<void> {
   try {
-    await page.waitForFunction(t => [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e => e.textContent === t), text, { timeout: 60000 });
+    await page.waitForFunction(
+      t => [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e => e.textContent === t),
+      text,
+      { timeout: 60000 }
+    );
   } catch (err) {
     throw new Error(`the output never said "${text}"; it says ${JSON.stringify(await stateText(page))}`, { cause: err });
   }
@@ -110,7 +123,7 @@ function canLock(): boolean {
   }
 }
 
-it('2. restart from JupyterLab\'s Kernel menu: assets gone, the output says the session ended', async () => {
+it("2. restart from JupyterLab's Kernel menu: assets gone, the output says the session ended", async () => {
   const s = await openSession('restart');
   await runAll(s.page);
   expect(mp4s(s.dir)).toHaveLength(1);
@@ -157,7 +170,11 @@ it('4. clearing the output ends the session; re-running shows a video that plays
   // Re-run once more without clearing: the old output's plotter is released (its folder goes),
   // and the video the new output shows stays.
   await runAll(s.page);
-  const tree = await waitForTree(s.dir, t => !t.includes(second[0]) && t.filter(f => f.endsWith('.mp4')).length === 1, 'the replaced output\'s plotter should be released');
+  const tree = await waitForTree(
+    s.dir,
+    t => !t.includes(second[0]) && t.filter(f => f.endsWith('.mp4')).length === 1,
+    "the replaced output's plotter should be released"
+  );
   const third = tree.filter(f => f.endsWith('.mp4'));
   const [again] = await videoStates(s.page);
   expect(again.error).toBeNull();
@@ -169,7 +186,8 @@ it('4. clearing the output ends the session; re-running shows a video that plays
 
 it('5. an undeletable video: the output shows the failure and the exact path; closed notebook: a notification', async () => {
   // An undeletable file needs chattr +i: root, on a file system that supports it (CI runs as root on ext4).
-  if (!canLock()) throw new Error('scenario 5 needs `chattr +i` to work here: run the tests as root on ext4 (apt-get install e2fsprogs)');
+  if (!canLock())
+    throw new Error('scenario 5 needs `chattr +i` to work here: run the tests as root on ext4 (apt-get install e2fsprogs)');
   // (a) the kernel restarts while a video is immutable: the failure shows in the output.
   const s = await openSession('undeletable');
   await runAll(s.page);
@@ -182,7 +200,9 @@ it('5. an undeletable video: the output shows the failure and the exact path; cl
   expect(failure).toContain('cleanup failed');
   expect(failure).toContain(absolute);
   expect(failure).toContain('delete it by hand');
-  expect(await s.page.textContent('.jp-MetricsPlotter mp-video-card')).toContain(`Still on disk: ${absolute}. Please delete it by hand.`);
+  expect(await s.page.textContent('.jp-MetricsPlotter mp-video-card')).toContain(
+    `Still on disk: ${absolute}. Please delete it by hand.`
+  );
   // Unlock and clean by hand, as the message says: the folder is as it was.
   execFileSync('chattr', ['-i', absolute]);
   execFileSync(process.execPath, [path.join(REPO, 'lib', 'kernel', 'cli.js'), 'clean', s.dir]);
@@ -223,18 +243,30 @@ for (let step = 0; step < 60; step++) {
   ]);
   await startCommand(s.page, 'notebook:run-all-cells'); // resolves only when the cells are done
   // While the cell still runs, the one chart has grown past its first points...
-  const seen = await s.page.waitForFunction(() => {
-    const chart = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot?: { data: number[][] } } | null;
-    const w = window.jupyterapp.shell.currentWidget as { sessionContext: { session?: { kernel?: { status: string } } } };
-    const n = chart?.uplot?.data[0].length ?? 0;
-    return n >= 10 && n < 60 && w.sessionContext.session?.kernel?.status === 'busy' ? n : false;
-  }, undefined, { timeout: 60000 });
+  const seen = await s.page.waitForFunction(
+    () => {
+      const chart = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as {
+        uplot?: { data: number[][] };
+      } | null;
+      const w = window.jupyterapp.shell.currentWidget as { sessionContext: { session?: { kernel?: { status: string } } } };
+      const n = chart?.uplot?.data[0].length ?? 0;
+      return n >= 10 && n < 60 && w.sessionContext.session?.kernel?.status === 'busy' ? n : false;
+    },
+    undefined,
+    { timeout: 60000 }
+  );
   expect(await seen.jsonValue()).toBeGreaterThanOrEqual(10);
   await waitIdleAndRun(s.page);
-  await s.page.waitForFunction(() => {
-    const chart = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot?: { data: number[][] } } | null;
-    return chart?.uplot?.data[0].length === 60;
-  }, undefined, { timeout: 30000 });
+  await s.page.waitForFunction(
+    () => {
+      const chart = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as {
+        uplot?: { data: number[][] };
+      } | null;
+      return chart?.uplot?.data[0].length === 60;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
   // ...and it stayed one output.
   expect(await s.page.$$('.jp-MetricsPlotter')).toHaveLength(1);
   expect(s.errors).toEqual([]);
@@ -279,13 +311,21 @@ for (let t = 0; t < 100000; t++) await writer.write(new Uint8Array(64 * 64 * 4).
     ]);
     await command(s.page, 'notebook:run-cell-and-select-next');
     await waitForTree(s.dir, t => t.filter(f => f.endsWith('.mp4')).length === 1, 'the first video');
-    await s.page.waitForFunction(() => (window.jupyterapp.shell.currentWidget as { sessionContext: { session?: { kernel?: { status: string } } } }).sessionContext.session?.kernel?.status === 'idle');
+    await s.page.waitForFunction(
+      () =>
+        (window.jupyterapp.shell.currentWidget as { sessionContext: { session?: { kernel?: { status: string } } } })
+          .sessionContext.session?.kernel?.status === 'idle'
+    );
     await lab.api('POST', `/api/kernels/${s.kernelId}/interrupt`);
     expect(mp4s(s.dir)).toHaveLength(1);
     await startCommand(s.page, 'notebook:run-cell');
     await waitForTree(s.dir, t => t.some(f => f.endsWith('long.mp4.part')), 'the long encode should be writing');
     await lab.api('POST', `/api/kernels/${s.kernelId}/interrupt`);
-    const tree = await waitForTree(s.dir, t => !t.some(f => f.includes('long.mp4')), 'the interrupt should have removed the partial file');
+    const tree = await waitForTree(
+      s.dir,
+      t => !t.some(f => f.includes('long.mp4')),
+      'the interrupt should have removed the partial file'
+    );
     expect(tree.filter(f => f.endsWith('.mp4'))).toHaveLength(1); // the finished video is still shown
     expect(await stateText(s.page)).toEqual(['Live']);
     await lab.api('DELETE', `/api/kernels/${s.kernelId}`);
@@ -308,7 +348,11 @@ for (let t = 0; t < 100000; t++) await writer.write(new Uint8Array(64 * 64 * 4).
     // JupyterLab says the kernel died and restarts it; as a researcher would, dismiss that and run again.
     await s.page.click('.jp-Dialog .jp-mod-accept');
     await runAll(s.page);
-    await waitForTree(s.dir, t => !t.includes(mp4) && t.filter(f => f.endsWith('.mp4')).length === 1, 'the new plotter should have swept the dead kernel\'s files');
+    await waitForTree(
+      s.dir,
+      t => !t.includes(mp4) && t.filter(f => f.endsWith('.mp4')).length === 1,
+      "the new plotter should have swept the dead kernel's files"
+    );
     await lab.api('DELETE', `/api/kernels/${s.kernelId}`);
     await backToBefore(s, 'the shutdown should have removed the assets');
     await s.page.close();

@@ -50,7 +50,14 @@ function makeTree(ownerPid: number): Tree {
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
         const st = fs.lstatSync(p);
-        files.set(p, { content: fs.readFileSync(p, 'utf8'), dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs });
+        files.set(p, {
+          content: fs.readFileSync(p, 'utf8'),
+          dev: st.dev,
+          ino: st.ino,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          birthtimeMs: st.birthtimeMs
+        });
       }
     }
   };
@@ -99,7 +106,11 @@ const entrySpec: fc.Arbitrary<EntrySpec> = fc.record({
 
 function manifestEntry(tree: Tree, spec: EntrySpec): Record<string, unknown> {
   const name =
-    spec.name === '__ABS_SECRET__' ? path.join(tree.base, 'outside', 'secret.txt') : spec.name === '__ABS_NOTES__' ? path.join(tree.notebook, 'notes.txt') : spec.name;
+    spec.name === '__ABS_SECRET__'
+      ? path.join(tree.base, 'outside', 'secret.txt')
+      : spec.name === '__ABS_NOTES__'
+        ? path.join(tree.notebook, 'notes.txt')
+        : spec.name;
   const entry: Record<string, unknown> = { name };
   if (spec.state !== undefined) entry.state = spec.state;
   const target =
@@ -110,20 +121,32 @@ function manifestEntry(tree: Tree, spec: EntrySpec): Record<string, unknown> {
         : spec.identity === 'outside'
           ? tree.files.get(path.join(tree.base, 'outside', 'secret.txt'))
           : undefined;
-  if (target) Object.assign(entry, { dev: target.dev, ino: target.ino, size: target.size, mtimeMs: target.mtimeMs, birthtimeMs: target.birthtimeMs });
+  if (target)
+    Object.assign(entry, {
+      dev: target.dev,
+      ino: target.ino,
+      size: target.size,
+      mtimeMs: target.mtimeMs,
+      birthtimeMs: target.birthtimeMs
+    });
   if (spec.identity === 'random') Object.assign(entry, { dev: 1, ino: spec.randomIno, size: 11, mtimeMs: 1, birthtimeMs: 1 });
   return entry;
 }
 
 /** Whether the manifest had an entry that names `file` (directly in the owner folder) with its exact identity. */
-function listedWithIdentity(tree: Tree, manifest: { version: number; files: Array<Record<string, unknown>> }, file: string): boolean {
+function listedWithIdentity(
+  tree: Tree,
+  manifest: { version: number; files: Array<Record<string, unknown>> },
+  file: string
+): boolean {
   const before = tree.files.get(file)!;
   return manifest.files.some(raw => {
     const e = parseOwnedFile(raw, manifest.version);
     if ('ignored' in e) return false;
     const onDisk = e.state === 'writing' ? [e.name + '.part', e.name] : [e.name];
     if (!onDisk.map(n => path.join(tree.owner, n)).includes(file)) return false;
-    const sameInode = e.dev === before.dev && e.ino === before.ino && (e.birthtimeMs === undefined || e.birthtimeMs === before.birthtimeMs);
+    const sameInode =
+      e.dev === before.dev && e.ino === before.ino && (e.birthtimeMs === undefined || e.birthtimeMs === before.birthtimeMs);
     return sameInode && (e.state === 'writing' || (e.size === before.size && e.mtimeMs === before.mtimeMs));
   });
 }
@@ -182,7 +205,12 @@ test('the attack from the report: a name that climbs out, with no identity, clos
     const tree = makeTree(process.pid);
     try {
       const manifest = {
-        tool: 'metrics-plotter', version: 1, pid: process.pid, processStart: null, hostname, closed: true,
+        tool: 'metrics-plotter',
+        version: 1,
+        pid: process.pid,
+        processStart: null,
+        hostname,
+        closed: true,
         files: [{ name: '../../notes.txt' }, { name: path.join(tree.base, 'outside', 'secret.txt') }, { name: 'own.mp4' }]
       };
       fs.writeFileSync(path.join(tree.owner, MANIFEST_NAME), JSON.stringify(manifest));
@@ -194,7 +222,9 @@ test('the attack from the report: a name that climbs out, with no identity, clos
         expect(reasons).toMatch(/entry ignored: name "\.\.\/\.\.\/notes\.txt" is not a plain file name inside the folder/);
         expect(reasons).toMatch(/entry ignored: "own\.mp4" has no recorded device and inode/);
       } else {
-        expect(reasons).toMatch(/written by a kernel on host "another-machine\.example", whose process cannot be checked from here/);
+        expect(reasons).toMatch(
+          /written by a kernel on host "another-machine\.example", whose process cannot be checked from here/
+        );
       }
     } finally {
       fs.rmSync(tree.base, { recursive: true, force: true });
@@ -202,7 +232,7 @@ test('the attack from the report: a name that climbs out, with no identity, clos
   }
 });
 
-test('a dead plotter\'s own files, listed with their identity, are removed with its folder', () => {
+test("a dead plotter's own files, listed with their identity, are removed with its folder", () => {
   const tree = makeTree(DEAD_PID);
   try {
     const id = (name: string): Record<string, unknown> => {
@@ -212,8 +242,16 @@ test('a dead plotter\'s own files, listed with their identity, are removed with 
     // Only the plotter's files: the user's file, the links and the hard link are taken out first.
     for (const name of ['user.txt', 'hard.mp4', 'link-out', 'notes-link.mp4']) fs.rmSync(path.join(tree.owner, name));
     const manifest = {
-      tool: 'metrics-plotter', version: 2, pid: DEAD_PID, processStart: null, hostname: os.hostname(), closed: false,
-      files: [{ name: 'own.mp4', state: 'done', ...id('own.mp4') }, { name: 'own2.mp4', state: 'writing', ...id('own2.mp4.part') }]
+      tool: 'metrics-plotter',
+      version: 2,
+      pid: DEAD_PID,
+      processStart: null,
+      hostname: os.hostname(),
+      closed: false,
+      files: [
+        { name: 'own.mp4', state: 'done', ...id('own.mp4') },
+        { name: 'own2.mp4', state: 'writing', ...id('own2.mp4.part') }
+      ]
     };
     fs.writeFileSync(path.join(tree.owner, MANIFEST_NAME), JSON.stringify(manifest));
     const report = sweepOrphans(tree.notebook);

@@ -22,7 +22,14 @@ test('the longest JSON numbers, names that need escaping, and any count of metri
       (metrics, points, prefix, budget) => {
         const map = new Map<string, StoredSeries>();
         for (let m = 0; m < metrics; m++) {
-          map.set(`${prefix}\u0001"${m}`, series(points, i => -1.2345678901234567e-100 * (i + 1), i => 1e15 + i * 1.0000000000001));
+          map.set(
+            `${prefix}\u0001"${m}`,
+            series(
+              points,
+              i => -1.2345678901234567e-100 * (i + 1),
+              i => 1e15 + i * 1.0000000000001
+            )
+          );
         }
         const { metrics: shown, omittedMetrics } = metricsWithinBudget(map, 2000, budget);
         expect(bytes(shown)).toBeLessThanOrEqual(budget);
@@ -49,7 +56,11 @@ test('a few long series get the whole budget; each keeps its minimum and maximum
 
 test('10,000 metrics of 200 points: most are shown with their extremes, the rest are counted', () => {
   const map = new Map<string, StoredSeries>();
-  for (let m = 0; m < 10_000; m++) map.set(`layer${m}/grad_norm`, series(200, i => Math.random() * 1e-7 + i));
+  for (let m = 0; m < 10_000; m++)
+    map.set(
+      `layer${m}/grad_norm`,
+      series(200, i => Math.random() * 1e-7 + i)
+    );
   const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000);
   expect(bytes(metrics)).toBeLessThanOrEqual(METRICS_BUDGET_BYTES);
   // Each name costs its bytes plus two points at the longest JSON numbers: about 8,000 fit in 1.5 MB.

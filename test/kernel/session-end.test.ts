@@ -40,7 +40,8 @@ async function videosOf(k: TslabKernel): Promise<string[]> {
 }
 function chattr(flag: '+i' | '-i', file: string): void {
   const r = spawnSync('chattr', [flag, file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`chattr ${flag} ${file} failed (tests that need an undeletable file run as root on ext4): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`chattr ${flag} ${file} failed (tests that need an undeletable file run as root on ext4): ${r.stderr}`);
 }
 
 afterAll(async () => {
@@ -117,7 +118,7 @@ test('an interrupt after a cell that created a plotter synchronously still only 
   expect(listTree(dir)).toEqual([]);
 });
 
-test('SIGKILL runs no hook: the next plotter in that folder sweeps the dead kernel\'s files, never a live one\'s', async () => {
+test("SIGKILL runs no hook: the next plotter in that folder sweeps the dead kernel's files, never a live one's", async () => {
   const dir = notebookDir('sigkill');
   const dead = await startKernel(dir);
   await dead.run(SETUP);
@@ -136,7 +137,7 @@ test('SIGKILL runs no hook: the next plotter in that folder sweeps the dead kern
   expect(listTree(dir)).toEqual([]);
 });
 
-test('`metrics-plotter clean [dir]` sweeps a killed kernel\'s files by hand', async () => {
+test("`metrics-plotter clean [dir]` sweeps a killed kernel's files by hand", async () => {
   const dir = notebookDir('cli');
   const k = await startKernel(dir);
   await k.run(SETUP);
@@ -183,7 +184,7 @@ test('two kernels in one folder end independently', async () => {
   expect(listTree(dir)).toEqual([]);
 });
 
-test('a user\'s own assets/ folder, files and a symlink out are never touched', async () => {
+test("a user's own assets/ folder, files and a symlink out are never touched", async () => {
   const dir = notebookDir('user-files');
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-outside-'));
   fs.writeFileSync(path.join(outside, 'precious.txt'), 'keep me');
@@ -199,7 +200,7 @@ test('a user\'s own assets/ folder, files and a symlink out are never touched', 
   fs.rmSync(outside, { recursive: true });
 });
 
-test('files a user put inside the plotter\'s folder, or in place of its video, stay', async () => {
+test("files a user put inside the plotter's folder, or in place of its video, stay", async () => {
   const dir = notebookDir('foreign');
   const k = await startKernel(dir);
   await k.run(SETUP);
@@ -236,7 +237,7 @@ test('an undeletable file: close() says so in the cell with the exact path; the 
   await k.shutdownLikeJupyter(false);
 });
 
-test('an undeletable file at kernel exit: the message goes to the kernel\'s stderr (the server log)', async () => {
+test("an undeletable file at kernel exit: the message goes to the kernel's stderr (the server log)", async () => {
   const dir = notebookDir('immutable-exit');
   const k = await startKernel(dir);
   await k.run(SETUP);
@@ -254,7 +255,7 @@ test('an undeletable file at kernel exit: the message goes to the kernel\'s stde
   expect(listTree(dir)).toEqual([]);
 });
 
-test('the frontend\'s release request (src/protocol) closes a plotter only when its last view goes', async () => {
+test("the frontend's release request (src/protocol) closes a plotter only when its last view goes", async () => {
   const dir = notebookDir('release');
   const k = await startKernel(dir);
   await k.run(SETUP + 'plotter.show();');
@@ -291,7 +292,11 @@ for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res =
   const updates = shows.slice(1);
   expect(updates.length).toBeGreaterThan(0);
   expect(updates.length).toBeLessThan(20);
-  expect(updates.every(o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id)).toBe(true);
+  expect(
+    updates.every(
+      o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id
+    )
+  ).toBe(true);
   await k.run('await new Promise(res => setTimeout(res, 100));');
   const final = await k.run('p.show()');
   const shown = final.outputs.find(o => o.msg_type === 'display_data')!.content;
@@ -302,7 +307,9 @@ for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res =
   expect(text).toMatch(/^MetricsPlotter "live": 1 metric, 0 videos\.$/m);
   expect(text).toMatch(/^ {2}reward +19 +0 +19 +20$/m);
   expect(text).toContain(`npx metrics-plotter install --python ${JUPYTER_PYTHON}`);
-  expect(text).toMatch(/only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/);
+  expect(text).toMatch(
+    /only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/
+  );
   expect(shown.data['text/html']).toContain('<tr><td>reward</td><td>19</td><td>0</td><td>19</td><td>20</td></tr>');
   expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
   expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });

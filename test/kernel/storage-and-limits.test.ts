@@ -41,7 +41,8 @@ afterAll(async () => {
 
 function sh(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (these tests mount a tmpfs, so they run as root): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (these tests mount a tmpfs, so they run as root): ${r.stderr}`);
 }
 
 /** A small tmpfs of its own, so that a full disk or a read-only folder is real and harms nothing else. */
@@ -65,7 +66,9 @@ const onFull = new MetricsPlotter({ root: ${JSON.stringify(full)} });`);
   const r = await kernel.execute(`
 await onFull.addVideoFromFrames("rollout", [solid(16, 16, 9)], { fps: 10 });`);
   expect(r.status).toBe('error');
-  expect(r.stderr).toMatch(/StorageError: metrics-plotter: cannot store videos: the disk that holds .*\/assets is full \(ENOSPC\)\. Free some space there, then try again\. Nothing was left behind\./);
+  expect(r.stderr).toMatch(
+    /StorageError: metrics-plotter: cannot store videos: the disk that holds .*\/assets is full \(ENOSPC\)\. Free some space there, then try again\. Nothing was left behind\./
+  );
   expect(listTree(full)).toEqual(before);
   const closed = await kernel.run('console.log(JSON.stringify(onFull.close()))');
   expect(JSON.parse(closed.stdout)).toMatchObject({ ok: true, failures: [] });
@@ -76,9 +79,13 @@ test('a read-only notebook folder: the error says so and what to do; nothing is 
   const ro = tmpfs(1024);
   fs.writeFileSync(path.join(ro, 'train.ipynb'), '{}');
   sh('mount', ['-o', 'remount,ro', ro]);
-  const r = await kernel.execute(`await new MetricsPlotter({ root: ${JSON.stringify(ro)} }).addVideoFromFrames("rollout", [solid(16, 16, 9)], { fps: 10 });`);
+  const r = await kernel.execute(
+    `await new MetricsPlotter({ root: ${JSON.stringify(ro)} }).addVideoFromFrames("rollout", [solid(16, 16, 9)], { fps: 10 });`
+  );
   expect(r.status).toBe('error');
-  expect(r.stderr).toMatch(/cannot store videos: .*\/assets is on a read-only file system \(EROFS\), and videos are written next to the notebook\. Copy the notebook to a writable folder and run it from there\./);
+  expect(r.stderr).toMatch(
+    /cannot store videos: .*\/assets is on a read-only file system \(EROFS\), and videos are written next to the notebook\. Copy the notebook to a writable folder and run it from there\./
+  );
   expect(listTree(ro)).toEqual(['train.ipynb']);
 });
 
@@ -110,7 +117,9 @@ await vw.write(solid(64, 64, 1));`);
   process.kill(ffmpeg[0].pid, 'SIGKILL');
   const r = await kernel.execute('for (let i = 0; i < 10000; i++) await vw.write(solid(64, 64, i & 255));');
   expect(r.status).toBe('error');
-  expect(r.stderr).toMatch(/ffmpeg was killed \(SIGKILL\) while encoding .*doomed\.mp4\. Its partial file was removed\. If the system ran out of memory/);
+  expect(r.stderr).toMatch(
+    /ffmpeg was killed \(SIGKILL\) while encoding .*doomed\.mp4\. Its partial file was removed\. If the system ran out of memory/
+  );
   expect(r.stderr).not.toMatch(/EPIPE/);
   await kernel.run('victim.close()');
   expect(listTree(dir)).toEqual(before);
@@ -122,19 +131,34 @@ test('a tampered manifest that names files outside its folder: neither a new plo
     fs.writeFileSync(path.join(nb, 'notes.txt'), 'my notes');
     const owner = path.join(nb, 'assets', 'metrics-plotter-999999-0123abcd');
     fs.mkdirSync(owner, { recursive: true });
-    const manifest = { tool: 'metrics-plotter', version: 1, pid: 999999, processStart: null, hostname: os.hostname(), closed: true, files: [{ name: '../../notes.txt' }] };
+    const manifest = {
+      tool: 'metrics-plotter',
+      version: 1,
+      pid: 999999,
+      processStart: null,
+      hostname: os.hostname(),
+      closed: true,
+      files: [{ name: '../../notes.txt' }]
+    };
     fs.writeFileSync(path.join(owner, '.metrics-plotter-owner.json'), JSON.stringify(manifest));
     const r = await kernel.run(`new MetricsPlotter({ root: ${JSON.stringify(nb)} });`);
-    expect(r.stderr).toMatch(/1 path\(s\) under .*\/assets were left alone because they are not provably a plotter's own files; run `npx metrics-plotter clean`/);
+    expect(r.stderr).toMatch(
+      /1 path\(s\) under .*\/assets were left alone because they are not provably a plotter's own files; run `npx metrics-plotter clean`/
+    );
     expect(fs.readFileSync(path.join(nb, 'notes.txt'), 'utf8')).toBe('my notes');
     // Nothing was followed; the folder held only its manifest, so the sweep tidied both away.
     expect(fs.existsSync(owner)).toBe(false);
     // The same folder from a shared drive, written on another host: left, and `clean` says why.
     fs.mkdirSync(owner, { recursive: true });
-    fs.writeFileSync(path.join(owner, '.metrics-plotter-owner.json'), JSON.stringify({ ...manifest, hostname: 'another-machine.example' }));
+    fs.writeFileSync(
+      path.join(owner, '.metrics-plotter-owner.json'),
+      JSON.stringify({ ...manifest, hostname: 'another-machine.example' })
+    );
     const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', nb], { encoding: 'utf8' });
     expect(cli.status).toBe(0);
-    expect(cli.stdout).toMatch(/left {4}.*metrics-plotter-999999-0123abcd: written by a kernel on host "another-machine\.example", whose process cannot be checked from here; run `npx metrics-plotter clean` on that host/);
+    expect(cli.stdout).toMatch(
+      /left {4}.*metrics-plotter-999999-0123abcd: written by a kernel on host "another-machine\.example", whose process cannot be checked from here; run `npx metrics-plotter clean` on that host/
+    );
     expect(cli.stdout).not.toMatch(/removed/);
     expect(fs.readFileSync(path.join(nb, 'notes.txt'), 'utf8')).toBe('my notes');
   } finally {

@@ -38,7 +38,9 @@ async function videoPath(name: string): Promise<string> {
 }
 
 test('RGBA frames of an odd size become an H.264 yuv420p +faststart MP4 that decodes back', async () => {
-  await kernel.run(`await plotter.addVideoFromFrames("red", Array.from({ length: 24 }, () => solid(33, 17, [230, 20, 20])), { fps: 12 });`);
+  await kernel.run(
+    `await plotter.addVideoFromFrames("red", Array.from({ length: 24 }, () => solid(33, 17, [230, 20, 20])), { fps: 12 });`
+  );
   const file = await videoPath('red');
   expect(path.relative(dir, file)).toMatch(/^assets\/metrics-plotter-\d+-[0-9a-f]{8}\/red\.mp4$/);
   const v = probeVideo(file);
@@ -76,7 +78,9 @@ await w.finish();
 });
 
 test('a long video shows its encoding progress in the cell, updated in place', async () => {
-  const r = await kernel.run(`await plotter.addVideoFromFrames("long", Array.from({ length: 200 }, () => solid(8, 8, [1, 2, 3])), { fps: 50 });`);
+  const r = await kernel.run(
+    `await plotter.addVideoFromFrames("long", Array.from({ length: 200 }, () => solid(8, 8, [1, 2, 3])), { fps: 50 });`
+  );
   const progress = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data['text/plain']);
   expect(progress[0].msg_type).toBe('display_data');
   expect(progress.slice(1).every(o => o.msg_type === 'update_display_data')).toBe(true);
@@ -89,24 +93,96 @@ test('a long video shows its encoding progress in the cell, updated in place', a
 describe('bad input: a clear error, and no file left behind', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['no frames', `await plotter.addVideoFromFrames("a", [], { fps: 10 })`, /no frames were given/],
-    ['frames of different sizes', `await plotter.addVideoFromFrames("b", [solid(8, 8, [0, 0, 0]), solid(8, 6, [0, 0, 0])], { fps: 10 })`, /frame 1 is 8x6 .* all frames of a video must have the same size/],
-    ['data shorter than width*height*channels', `await plotter.addVideoFromFrames("c", [{ width: 8, height: 8, data: new Uint8Array(100) }], { fps: 10 })`, /frame 0.data holds 100 bytes, but a 8x8 frame needs 256 \(RGBA\) or 192 \(RGB\)/],
-    ['packed data shorter than its shape', `await plotter.addVideoFromFrames("d", { shape: [2, 4, 4, 3], data: new Uint8Array(50) }, { fps: 10 })`, /data holds 50 values, shorter than shape \[2,4,4,3\] needs \(96\)/],
-    ['floats out of [0, 1]', `await plotter.addVideoFromFrames("e", { shape: [1, 2, 2, 1], data: [0, 0.5, 2, 1] }, { fps: 10 })`, /data\[2\] is 2; float frames must hold values in \[0, 1\]/],
-    ['fps zero', `await plotter.addVideoFromFrames("f", [solid(8, 8, [0, 0, 0])], { fps: 0 })`, /fps must be a positive number .* got 0/],
-    ['fps negative', `await plotter.addVideoFromFrames("g", [solid(8, 8, [0, 0, 0])], { fps: -5 })`, /fps must be a positive number/],
-    ['fps not a number', `await plotter.addVideoFromFrames("h", [solid(8, 8, [0, 0, 0])], { fps: NaN })`, /fps must be a positive number .* got NaN/],
-    ['a name that climbs out of the folder', `await plotter.addVideoFromFrames("../../escape", [solid(8, 8, [0, 0, 0])], { fps: 10 })`, /contains a path .* use a plain name/],
-    ['an absolute path as name', `await plotter.addVideoFromFrames("/tmp/x", [solid(8, 8, [0, 0, 0])], { fps: 10 })`, /contains a path/],
-    ['a streaming frame of the wrong size', `const w2 = plotter.createVideoWriter("i", { fps: 10, width: 8, height: 8 }); await w2.write(solid(8, 8, [0, 0, 0])); await w2.write(solid(4, 4, [0, 0, 0]));`, /frame 1 is 4x4 with 4 channels, but the video "i" is 8x8/],
-    ['finishing a stream with no frames', `await plotter.createVideoWriter("j", { fps: 10, width: 8, height: 8 }).finish()`, /no frames were written to the video "j"/],
-    ['a streaming video of negative width', `plotter.createVideoWriter("k", { fps: 5, width: -64, height: 64 })`, /the video has width -64 and height 64; both must be positive whole numbers/],
-    ['a streaming video a million pixels a side (checked before anything is allocated)', `plotter.createVideoWriter("l", { fps: 5, width: 1e6, height: 1e6 })`, /the video is 1000000x1000000; at most 8192 pixels a side can be encoded and played back\. Downscale the frames/],
-    ['packed frames too large a side', `await plotter.addVideoFromFrames("m", { shape: [1, 1, 9000, 1], data: new Uint8Array(9000) }, { fps: 5 })`, /each frame is 9000x1; at most 8192 pixels a side/],
-    ['fps of a billion', `await plotter.addVideoFromFrames("n", [solid(8, 8, [0, 0, 0])], { fps: 1e9 })`, /fps is 1000000000; it must be between 0\.01 and 1000 frames a second/],
-    ['a crf out of range', `await plotter.addVideoFromFrames("o", [solid(8, 8, [0, 0, 0])], { fps: 5, crf: 99 })`, /crf is 99; it must be a whole number from 0 \(lossless\) to 51/],
-    ['a metric value that is not a number', `plotter.addScalar("loss", "0.5" as any)`, /the value of "loss" must be a number; got string "0.5"/],
-    ['a duplicate video name', `await plotter.addVideoFromFrames("red", [solid(8, 8, [0, 0, 0])], { fps: 10 })`, /already has a video named "red"/]
+    [
+      'frames of different sizes',
+      `await plotter.addVideoFromFrames("b", [solid(8, 8, [0, 0, 0]), solid(8, 6, [0, 0, 0])], { fps: 10 })`,
+      /frame 1 is 8x6 .* all frames of a video must have the same size/
+    ],
+    [
+      'data shorter than width*height*channels',
+      `await plotter.addVideoFromFrames("c", [{ width: 8, height: 8, data: new Uint8Array(100) }], { fps: 10 })`,
+      /frame 0.data holds 100 bytes, but a 8x8 frame needs 256 \(RGBA\) or 192 \(RGB\)/
+    ],
+    [
+      'packed data shorter than its shape',
+      `await plotter.addVideoFromFrames("d", { shape: [2, 4, 4, 3], data: new Uint8Array(50) }, { fps: 10 })`,
+      /data holds 50 values, shorter than shape \[2,4,4,3\] needs \(96\)/
+    ],
+    [
+      'floats out of [0, 1]',
+      `await plotter.addVideoFromFrames("e", { shape: [1, 2, 2, 1], data: [0, 0.5, 2, 1] }, { fps: 10 })`,
+      /data\[2\] is 2; float frames must hold values in \[0, 1\]/
+    ],
+    [
+      'fps zero',
+      `await plotter.addVideoFromFrames("f", [solid(8, 8, [0, 0, 0])], { fps: 0 })`,
+      /fps must be a positive number .* got 0/
+    ],
+    [
+      'fps negative',
+      `await plotter.addVideoFromFrames("g", [solid(8, 8, [0, 0, 0])], { fps: -5 })`,
+      /fps must be a positive number/
+    ],
+    [
+      'fps not a number',
+      `await plotter.addVideoFromFrames("h", [solid(8, 8, [0, 0, 0])], { fps: NaN })`,
+      /fps must be a positive number .* got NaN/
+    ],
+    [
+      'a name that climbs out of the folder',
+      `await plotter.addVideoFromFrames("../../escape", [solid(8, 8, [0, 0, 0])], { fps: 10 })`,
+      /contains a path .* use a plain name/
+    ],
+    [
+      'an absolute path as name',
+      `await plotter.addVideoFromFrames("/tmp/x", [solid(8, 8, [0, 0, 0])], { fps: 10 })`,
+      /contains a path/
+    ],
+    [
+      'a streaming frame of the wrong size',
+      `const w2 = plotter.createVideoWriter("i", { fps: 10, width: 8, height: 8 }); await w2.write(solid(8, 8, [0, 0, 0])); await w2.write(solid(4, 4, [0, 0, 0]));`,
+      /frame 1 is 4x4 with 4 channels, but the video "i" is 8x8/
+    ],
+    [
+      'finishing a stream with no frames',
+      `await plotter.createVideoWriter("j", { fps: 10, width: 8, height: 8 }).finish()`,
+      /no frames were written to the video "j"/
+    ],
+    [
+      'a streaming video of negative width',
+      `plotter.createVideoWriter("k", { fps: 5, width: -64, height: 64 })`,
+      /the video has width -64 and height 64; both must be positive whole numbers/
+    ],
+    [
+      'a streaming video a million pixels a side (checked before anything is allocated)',
+      `plotter.createVideoWriter("l", { fps: 5, width: 1e6, height: 1e6 })`,
+      /the video is 1000000x1000000; at most 8192 pixels a side can be encoded and played back\. Downscale the frames/
+    ],
+    [
+      'packed frames too large a side',
+      `await plotter.addVideoFromFrames("m", { shape: [1, 1, 9000, 1], data: new Uint8Array(9000) }, { fps: 5 })`,
+      /each frame is 9000x1; at most 8192 pixels a side/
+    ],
+    [
+      'fps of a billion',
+      `await plotter.addVideoFromFrames("n", [solid(8, 8, [0, 0, 0])], { fps: 1e9 })`,
+      /fps is 1000000000; it must be between 0\.01 and 1000 frames a second/
+    ],
+    [
+      'a crf out of range',
+      `await plotter.addVideoFromFrames("o", [solid(8, 8, [0, 0, 0])], { fps: 5, crf: 99 })`,
+      /crf is 99; it must be a whole number from 0 \(lossless\) to 51/
+    ],
+    [
+      'a metric value that is not a number',
+      `plotter.addScalar("loss", "0.5" as any)`,
+      /the value of "loss" must be a number; got string "0.5"/
+    ],
+    [
+      'a duplicate video name',
+      `await plotter.addVideoFromFrames("red", [solid(8, 8, [0, 0, 0])], { fps: 10 })`,
+      /already has a video named "red"/
+    ]
   ];
   test.each(cases)('%s', async (_what, code, message) => {
     const before = listTree(dir);

@@ -76,7 +76,9 @@ describe('<mp-plotter-view>', () => {
     await settle();
     const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
     const plot = chart.uplot;
-    const grown = payload({ metrics: p.metrics.map(m => ({ ...m, steps: [...m.steps, 50], values: [...m.values, 0.01], totalPoints: 51 })) });
+    const grown = payload({
+      metrics: p.metrics.map(m => ({ ...m, steps: [...m.steps, 50], values: [...m.values, 0.01], totalPoints: 51 }))
+    });
     view.payload = grown;
     await settle();
     expect(chart.uplot).toBe(plot);

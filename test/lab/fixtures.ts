@@ -34,7 +34,12 @@ export function payload(overrides: Partial<PlotterPayload> = {}): PlotterPayload
 }
 
 export function mimeModel(data: PlotterPayload) {
-  return { data: { [PLOTTER_MIME_TYPE]: data as unknown as Record<string, unknown> }, metadata: {}, trusted: false, setData: () => undefined } as never;
+  return {
+    data: { [PLOTTER_MIME_TYPE]: data as unknown as Record<string, unknown> },
+    metadata: {},
+    trusted: false,
+    setData: () => undefined
+  } as never;
 }
 
 /** Waits for lit's update cycle (microtasks) and pending promises. */

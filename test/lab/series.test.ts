@@ -3,7 +3,13 @@ import { series } from './fixtures';
 
 describe('groupMetrics', () => {
   it('puts "group/name" metrics in one chart and others in their own, in first-seen order', () => {
-    const groups = groupMetrics([series('loss/train', 3), series('reward', 3), series('loss/eval', 3), series('/odd', 3), series('odd/', 3)]);
+    const groups = groupMetrics([
+      series('loss/train', 3),
+      series('reward', 3),
+      series('loss/eval', 3),
+      series('/odd', 3),
+      series('odd/', 3)
+    ]);
     expect(groups.map(g => [g.title, g.metrics.map(m => m.name)])).toEqual([
       ['loss', ['loss/train', 'loss/eval']],
       ['reward', ['reward']],
@@ -41,10 +47,17 @@ describe('alignSeries', () => {
   it('shares the x axis when steps match', () => {
     const a = { steps: [0, 1, 2], values: [1, 2, 3] };
     const b = { steps: [0, 1, 2], values: [4, 5, 6] };
-    expect(alignSeries([a, b])).toEqual([[0, 1, 2], [1, 2, 3], [4, 5, 6]]);
+    expect(alignSeries([a, b])).toEqual([
+      [0, 1, 2],
+      [1, 2, 3],
+      [4, 5, 6]
+    ]);
   });
   it('joins different steps with gaps', () => {
-    const data = alignSeries([{ steps: [0, 2], values: [1, 3] }, { steps: [1, 2], values: [10, 30] }]);
+    const data = alignSeries([
+      { steps: [0, 2], values: [1, 3] },
+      { steps: [1, 2], values: [10, 30] }
+    ]);
     expect(Array.from(data[0] as number[])).toEqual([0, 1, 2]);
     expect(Array.from(data[1] as Array<number | null>).map(v => v ?? null)).toEqual([1, null, 3]);
     expect(Array.from(data[2] as Array<number | null>).map(v => v ?? null)).toEqual([null, 10, 30]);
@@ -61,7 +74,12 @@ describe('toCsv', () => {
 
 describe('formatting', () => {
   it('formats sizes as a file browser does', () => {
-    expect([formatBytes(999), formatBytes(1500), formatBytes(12_345_678), formatBytes(-1)]).toEqual(['999 B', '1.5 kB', '12 MB', '?']);
+    expect([formatBytes(999), formatBytes(1500), formatBytes(12_345_678), formatBytes(-1)]).toEqual([
+      '999 B',
+      '1.5 kB',
+      '12 MB',
+      '?'
+    ]);
   });
   it('makes download file names from titles', () => {
     expect([fileStem('loss/train: v2'), fileStem('///')]).toEqual(['loss_train_v2', 'chart']);

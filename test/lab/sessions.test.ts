@@ -33,13 +33,19 @@ class FakeKernelConnection {
 class FakeServices {
   running = [{ id: 'k-1', name: 'tslab' }];
   files = new Set<string>();
-  reply = (_code: string) => formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: true, removed: [], failures: [] } });
+  reply = (_code: string) =>
+    formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: true, removed: [], failures: [] } });
   readonly connections: FakeKernelConnection[] = [];
   readonly runningChanged = new Signal<this, Array<{ id: string; name: string }>>(this);
   readonly eventStream = new Signal<this, Record<string, unknown>>(this);
   /** What the Jupyter server's event stream says when any client restarts or shuts down kernel k-1. */
   kernelAction(action: 'restart' | 'shutdown'): void {
-    this.eventStream.emit({ schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1', action, status: 'success', kernel_id: 'k-1' });
+    this.eventStream.emit({
+      schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1',
+      action,
+      status: 'success',
+      kernel_id: 'k-1'
+    });
   }
 
   readonly services: PlotterServices = {
@@ -76,7 +82,10 @@ const resolver = {
 };
 
 function renderer(tracker: SessionTracker): PlotterRenderer {
-  const r = new PlotterRenderer({ mimeType: PLOTTER_MIME_TYPE, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null }, tracker);
+  const r = new PlotterRenderer(
+    { mimeType: PLOTTER_MIME_TYPE, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null },
+    tracker
+  );
   document.body.appendChild(r.node);
   return r;
 }
@@ -110,7 +119,12 @@ describe('SessionTracker', () => {
   it('turns a failed cleanup in the release reply into a notification with the path', async () => {
     const fake = new FakeServices();
     const path = '/home/me/project/assets/metrics-plotter-100-abcd0123/rollout.mp4';
-    fake.reply = () => formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] } });
+    fake.reply = () =>
+      formatReleaseReply({
+        plotterId: '100-abcd0123',
+        outcome: 'closed',
+        report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] }
+      });
     const messages: string[] = [];
     const tracker = new SessionTracker(fake.services, (summary, details) => messages.push(summary, details), 0);
     await tracker.attach(payload(), () => undefined).dispose();
@@ -207,7 +221,9 @@ describe('PlotterRenderer', () => {
     fake.files.delete(serverPath);
     fake.kernelAction('shutdown');
     await settle();
-    expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
+    expect(view(r2).querySelector('.mp-state')?.textContent).toBe(
+      'Session ended (the kernel was shut down); its video was removed.'
+    );
     r.dispose();
     r2.dispose();
     tracker.dispose();
@@ -220,7 +236,9 @@ describe('PlotterRenderer', () => {
     const p: PlotterPayload = payload({ state: 'closed', cleanup: { ok: true, removed: ['x'], failures: [] } });
     await r.renderModel(mimeModel(p));
     await settle();
-    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (plotter.close() was called); its video was removed.');
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe(
+      'Session ended (plotter.close() was called); its video was removed.'
+    );
     expect(view(r).textContent).toContain('Removed when the session ended.');
     r.dispose();
     tracker.dispose();
@@ -249,7 +267,9 @@ describe('PlotterRenderer', () => {
     expect(view(r).querySelector('.mp-state')?.textContent).toContain('checking its files');
     await new Promise(resolve => setTimeout(resolve, EARLIER_SESSION_GRACE_MS + 50)); // no server event came
     await settle();
-    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (this output is from an earlier session); its video was removed.');
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe(
+      'Session ended (this output is from an earlier session); its video was removed.'
+    );
     // Its charts still render from the payload.
     expect(view(r).querySelectorAll('mp-metric-chart')).toHaveLength(2);
     r.dispose();
@@ -265,7 +285,9 @@ describe('PlotterRenderer', () => {
     fake.running = [];
     fake.kernelAction('shutdown');
     await settle();
-    expect(view(r).querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was shut down); its video was removed.');
+    expect(view(r).querySelector('.mp-state')?.textContent).toBe(
+      'Session ended (the kernel was shut down); its video was removed.'
+    );
     r.dispose();
     tracker.dispose();
   });
@@ -273,7 +295,12 @@ describe('PlotterRenderer', () => {
   it('an output of another version gets a readable message', async () => {
     const tracker = new SessionTracker(new FakeServices().services, () => undefined, 0);
     const r = renderer(tracker);
-    await r.renderModel({ data: { [PLOTTER_MIME_TYPE]: { protocol: 'metrics-plotter', version: 99 } }, metadata: {}, trusted: true, setData: () => undefined } as never);
+    await r.renderModel({
+      data: { [PLOTTER_MIME_TYPE]: { protocol: 'metrics-plotter', version: 99 } },
+      metadata: {},
+      trusted: true,
+      setData: () => undefined
+    } as never);
     expect(r.node.textContent).toContain('different version of metrics-plotter');
     tracker.dispose();
   });

@@ -11,8 +11,14 @@ function fakeContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D & Reco
     get(target, prop) {
       if (prop === 'canvas') return canvas;
       if (prop in target) return target[prop];
-      if (prop === 'measureText') return (text: string) => ({ width: String(text).length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
-      if (prop === 'getImageData') return (_x: number, _y: number, w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) });
+      if (prop === 'measureText')
+        return (text: string) => ({ width: String(text).length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+      if (prop === 'getImageData')
+        return (_x: number, _y: number, w: number, h: number) => ({
+          width: w,
+          height: h,
+          data: new Uint8ClampedArray(w * h * 4)
+        });
       return (...args: unknown[]) => {
         (target.calls as Recorded['calls']).push([String(prop), args]);
       };

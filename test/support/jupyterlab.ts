@@ -43,7 +43,9 @@ export function requireSetup(venv = VENV): void {
     [CHROMIUM, 'Chromium (apt-get install chromium)']
   ].filter(([file]) => !fs.existsSync(file));
   if (missing.length) {
-    throw new Error(`End-to-end tests need ${missing.map(m => m[1]).join(', ')}. Run ./scripts/test.sh (or ./scripts/setup.sh), which installs them.`);
+    throw new Error(
+      `End-to-end tests need ${missing.map(m => m[1]).join(', ')}. Run ./scripts/test.sh (or ./scripts/setup.sh), which installs them.`
+    );
   }
 }
 
@@ -83,7 +85,10 @@ export class JupyterLab {
     };
     // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
     fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
+    fs.writeFileSync(
+      path.join(home, 'settings', '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'),
+      JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
+    );
     const args = [
       'lab',
       '--no-browser',
@@ -172,8 +177,18 @@ export function collectErrors(page: Page): string[] {
 /** Writes a TypeScript notebook with the given code cells. */
 export function writeNotebook(file: string, cells: string[]): void {
   const nb = {
-    cells: cells.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: {}, outputs: [], source })),
-    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' }, language_info: { name: 'typescript' } },
+    cells: cells.map((source, i) => ({
+      cell_type: 'code',
+      execution_count: null,
+      id: `c${i}`,
+      metadata: {},
+      outputs: [],
+      source
+    })),
+    metadata: {
+      kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' },
+      language_info: { name: 'typescript' }
+    },
     nbformat: 4,
     nbformat_minor: 5
   };

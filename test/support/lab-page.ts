@@ -15,11 +15,21 @@ declare global {
 /** Opens a notebook and waits for its kernel to be ready. Returns the kernel id. */
 export async function openNotebook(page: Page, lab: JupyterLab, relPath: string): Promise<string> {
   await page.goto(lab.notebookUrl(relPath));
-  await page.waitForFunction(() => {
-    const w = window.jupyterapp?.shell.currentWidget as { sessionContext?: { session?: { kernel?: { status: string } } } } | null;
-    return w?.sessionContext?.session?.kernel?.status === 'idle';
-  }, undefined, { timeout: 120000 });
-  return page.evaluate(() => (window.jupyterapp.shell.currentWidget as { sessionContext: { session: { kernel: { id: string } } } }).sessionContext.session.kernel.id);
+  await page.waitForFunction(
+    () => {
+      const w = window.jupyterapp?.shell.currentWidget as {
+        sessionContext?: { session?: { kernel?: { status: string } } };
+      } | null;
+      return w?.sessionContext?.session?.kernel?.status === 'idle';
+    },
+    undefined,
+    { timeout: 120000 }
+  );
+  return page.evaluate(
+    () =>
+      (window.jupyterapp.shell.currentWidget as { sessionContext: { session: { kernel: { id: string } } } }).sessionContext
+        .session.kernel.id
+  );
 }
 
 export async function command(page: Page, id: string, args?: unknown): Promise<void> {
@@ -28,9 +38,12 @@ export async function command(page: Page, id: string, args?: unknown): Promise<v
 
 /** Starts a command without waiting for it (JupyterLab's run commands resolve when the cells finish). */
 export async function startCommand(page: Page, id: string, args?: unknown): Promise<void> {
-  await page.evaluate(([id, args]) => {
-    void window.jupyterapp.commands.execute(id as string, args);
-  }, [id, args] as const);
+  await page.evaluate(
+    ([id, args]) => {
+      void window.jupyterapp.commands.execute(id as string, args);
+    },
+    [id, args] as const
+  );
 }
 
 /** Runs every cell and waits until each has run (an execution count) and the kernel is idle. */
@@ -40,25 +53,40 @@ export async function runAll(page: Page): Promise<void> {
 }
 
 export async function waitIdleAndRun(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const w = window.jupyterapp.shell.currentWidget as {
-      sessionContext: { session?: { kernel?: { status: string } } };
-      content: { widgets: Array<{ model: { type: string; executionCount?: number | null } }> };
-    };
-    const status = w.sessionContext.session?.kernel?.status;
-    const cells = w.content.widgets.filter(c => c.model.type === 'code');
-    return status === 'idle' && cells.every(c => c.model.executionCount);
-  }, undefined, { timeout: 180000 });
+  await page.waitForFunction(
+    () => {
+      const w = window.jupyterapp.shell.currentWidget as {
+        sessionContext: { session?: { kernel?: { status: string } } };
+        content: { widgets: Array<{ model: { type: string; executionCount?: number | null } }> };
+      };
+      const status = w.sessionContext.session?.kernel?.status;
+      const cells = w.content.widgets.filter(c => c.model.type === 'code');
+      return status === 'idle' && cells.every(c => c.model.executionCount);
+    },
+    undefined,
+    { timeout: 180000 }
+  );
 }
 
 /** The state of the video elements of plotter outputs, once each can play or failed. */
-export async function videoStates(page: Page): Promise<Array<{ src: string; readyState: number; duration: number; error: string | null }>> {
-  await page.waitForFunction(() => {
-    const videos = [...document.querySelectorAll<HTMLVideoElement>('.jp-MetricsPlotter video')];
-    return videos.length > 0 && videos.every(v => v.readyState >= 1 || v.error);
-  }, undefined, { timeout: 60000 });
+export async function videoStates(
+  page: Page
+): Promise<Array<{ src: string; readyState: number; duration: number; error: string | null }>> {
+  await page.waitForFunction(
+    () => {
+      const videos = [...document.querySelectorAll<HTMLVideoElement>('.jp-MetricsPlotter video')];
+      return videos.length > 0 && videos.every(v => v.readyState >= 1 || v.error);
+    },
+    undefined,
+    { timeout: 60000 }
+  );
   return page.$$eval('.jp-MetricsPlotter video', videos =>
-    (videos as HTMLVideoElement[]).map(v => ({ src: v.currentSrc, readyState: v.readyState, duration: v.duration, error: v.error ? `${v.error.code} ${v.error.message}` : null }))
+    (videos as HTMLVideoElement[]).map(v => ({
+      src: v.currentSrc,
+      readyState: v.readyState,
+      duration: v.duration,
+      error: v.error ? `${v.error.code} ${v.error.message}` : null
+    }))
   );
 }
 

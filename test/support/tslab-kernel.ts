@@ -93,14 +93,26 @@ export class TslabKernel {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderrLog = '';
 
-  private constructor(readonly cwd: string, ports: number[], env: NodeJS.ProcessEnv) {
+  private constructor(
+    readonly cwd: string,
+    ports: number[],
+    env: NodeJS.ProcessEnv
+  ) {
     this.connectionFile = path.join(os.tmpdir(), `kernel-${this.kernelId}.json`);
     const [shell, iopub, stdin, control, hb] = ports;
     fs.writeFileSync(
       this.connectionFile,
       JSON.stringify({
-        shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
-        ip: '127.0.0.1', key: this.key, transport: 'tcp', signature_scheme: 'hmac-sha256', kernel_name: 'tslab'
+        shell_port: shell,
+        iopub_port: iopub,
+        stdin_port: stdin,
+        control_port: control,
+        hb_port: hb,
+        ip: '127.0.0.1',
+        key: this.key,
+        transport: 'tcp',
+        signature_scheme: 'hmac-sha256',
+        kernel_name: 'tslab'
       })
     );
     this.process = spawn(TSLAB_BIN, ['kernel', '--config-path', this.connectionFile], {
@@ -170,7 +182,12 @@ export class TslabKernel {
   private envelope(msgType: string, content: object): { msgId: string; frames: string[] } {
     const msgId = randomUUID();
     const header = JSON.stringify({
-      msg_id: msgId, username: 'test', session: this.session, msg_type: msgType, version: '5.3', date: new Date().toISOString()
+      msg_id: msgId,
+      username: 'test',
+      session: this.session,
+      msg_type: msgType,
+      version: '5.3',
+      date: new Date().toISOString()
     });
     const parts = [header, '{}', '{}', JSON.stringify(content)];
     return { msgId, frames: ['<IDS|MSG>', this.sign(parts), ...parts] };
@@ -207,7 +224,10 @@ export class TslabKernel {
   async execute(code: string): Promise<ExecuteResult> {
     const { reply, outputs } = await this.executeRaw(code);
     const text = (name: string): string =>
-      outputs.filter(o => o.msg_type === 'stream' && o.content.name === name).map(o => o.content.text).join('');
+      outputs
+        .filter(o => o.msg_type === 'stream' && o.content.name === name)
+        .map(o => o.content.text)
+        .join('');
     if (reply.content.status === 'error') {
       // tslab aborts requests that arrive within 200 ms of a failed cell; a person is never that quick.
       await new Promise(res => setTimeout(res, 250));
@@ -220,7 +240,9 @@ export class TslabKernel {
   async run(code: string): Promise<ExecuteResult> {
     const r = await this.execute(code);
     if (r.status !== 'ok') {
-      throw new Error(`cell failed (${r.status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nkernel: ${this.stderrLog.slice(-2000)}`);
+      throw new Error(
+        `cell failed (${r.status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nkernel: ${this.stderrLog.slice(-2000)}`
+      );
     }
     return r;
   }

@@ -11,7 +11,18 @@ import { alignSeries, debiasedEma, fileStem, forLogScale, toCsv, type ChartGroup
 import { downloadBlob } from '../download';
 
 /** Tableau 10: distinct in light and dark themes. */
-export const SERIES_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const SERIES_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac'
+];
 const CHART_HEIGHT = 220;
 
 export class MetricChart extends LitElement {
@@ -50,7 +61,10 @@ export class MetricChart extends LitElement {
     super.connectedCallback();
     // A theme switch changes the --jp-* colors the canvas was drawn with: redraw.
     this.themeObserver = new MutationObserver(() => this.rebuild());
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+    this.themeObserver.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
   }
 
   disconnectedCallback(): void {
@@ -76,8 +90,9 @@ export class MetricChart extends LitElement {
           <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
         </span>
       </div>
-      ${metrics.length > 1
-        ? html`<div class="mp-toggles" role="group" aria-label="Series shown in ${title}">
+      ${
+        metrics.length > 1
+          ? html`<div class="mp-toggles" role="group" aria-label="Series shown in ${title}">
             ${metrics.map(
               (m, i) => html`<label class="mp-toggle">
                 <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
@@ -85,14 +100,17 @@ export class MetricChart extends LitElement {
               </label>`
             )}
           </div>`
-        : nothing}
+          : nothing
+      }
       <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
-      ${downsampled.length || (this.logScale && this.droppedForLog)
-        ? html`<div class="mp-chart-note">
+      ${
+        downsampled.length || (this.logScale && this.droppedForLog)
+          ? html`<div class="mp-chart-note">
             ${downsampled.map(m => html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`)}
             ${this.logScale && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
           </div>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -192,17 +210,23 @@ export class MetricChart extends LitElement {
       legend: { show: true, live: true },
       hooks: {
         // uPlot zooms on drag-select; remember it so live updates do not snap the view back.
-        setSelect: [u => { if (u.select.width > 0) this.zoomed = true; }],
+        setSelect: [
+          u => {
+            if (u.select.width > 0) this.zoomed = true;
+          }
+        ],
         // A legend click toggles a series in uPlot itself: mirror it in our checkboxes.
-        setSeries: [(u, i) => {
-          if (i === null || i === 0) return;
-          const name = this.group.metrics[i - 1]?.name;
-          if (!name) return;
-          const hidden = new Set(this.hidden_);
-          if (u.series[i].show) hidden.delete(name);
-          else hidden.add(name);
-          this.hidden_ = hidden;
-        }]
+        setSeries: [
+          (u, i) => {
+            if (i === null || i === 0) return;
+            const name = this.group.metrics[i - 1]?.name;
+            if (!name) return;
+            const hidden = new Set(this.hidden_);
+            if (u.series[i].show) hidden.delete(name);
+            else hidden.add(name);
+            this.hidden_ = hidden;
+          }
+        ]
       }
     };
   }

@@ -42,8 +42,9 @@ export class PlotterView extends LitElement {
           <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.videos.length)}</span>
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
-        ${groups.length
-          ? html`<div class="mp-controls">
+        ${
+          groups.length
+            ? html`<div class="mp-controls">
                 <label>Smoothing
                   <input type="range" min="0" max="0.99" step="0.01" .value=${String(this.smoothing)}
                     @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))} aria-label="Smoothing" />
@@ -55,18 +56,23 @@ export class PlotterView extends LitElement {
               <div class="mp-charts">
                 ${groups.map(g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}></mp-metric-chart>`)}
               </div>`
-          : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`}
-        ${p.omittedMetrics
-          ? html`<div class="mp-note" role="note">
+            : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
+        }
+        ${
+          p.omittedMetrics
+            ? html`<div class="mp-note" role="note">
               ${p.omittedMetrics.toLocaleString()} more metrics are recorded in the kernel but not shown: one output
               has a size budget, and these did not fit. Show fewer metrics per plotter (one plotter per group).
             </div>`
-          : nothing}
-        ${p.videos.length
-          ? html`<div class="mp-videos">
+            : nothing
+        }
+        ${
+          p.videos.length
+            ? html`<div class="mp-videos">
               ${p.videos.map(v => html`<mp-video-card .video=${v} .state=${this.videoStates.get(v.path) ?? { kind: 'resolving' }}></mp-video-card>`)}
             </div>`
-          : nothing}
+            : nothing
+        }
       </section>
     `;
   }
