@@ -159,6 +159,8 @@ export class AssetsOwner {
   readonly dir: string;
   private readonly manifestPath: string;
   private readonly files = new Map<string, OwnedFile>();
+  /** Every name this owner ever claimed: a name is never reused, so a URL always means one file. */
+  private readonly claimedNames = new Set<string>();
   private dirReady = false;
 
   /** @param root the notebook's folder; nothing is written until the first file is claimed. */
@@ -242,7 +244,7 @@ export class AssetsOwner {
   claimFile(stem: string, ext: string): { name: string; path: string } {
     for (let n = 1; ; n++) {
       const name = `${stem}${n === 1 ? '' : `-${n}`}${ext}`;
-      if (this.files.has(name) || fs.existsSync(this.pathOf(name))) continue;
+      if (this.claimedNames.has(name) || fs.existsSync(this.pathOf(name))) continue;
       try {
         return { name, path: this.claim(name) };
       } catch (err) {
@@ -261,6 +263,7 @@ export class AssetsOwner {
       created = true;
       const st = fs.lstatSync(part);
       this.files.set(name, { name, state: 'writing', dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs });
+      this.claimedNames.add(name);
       this.writeManifest(false);
     } catch (err) {
       this.files.delete(name);

@@ -2,6 +2,7 @@
  * Turns the frame shapes researchers have into raw uint8 frames for ffmpeg, validating everything
  * before a single file is written: bad input must leave nothing behind.
  */
+import { InputError, checkMediaSize, isPositiveInt } from './input';
 
 /** One image: what a canvas ImageData holds (RGBA), or RGB, row-major, 8 bits a channel. */
 export interface FrameImage {
@@ -35,65 +36,36 @@ export interface FrameSource extends FrameGeometry {
   frame(i: number): Uint8Array;
 }
 
-export class FrameError extends Error {
-  constructor(message: string) {
-    super(`metrics-plotter: ${message}`);
-    this.name = 'FrameError';
-  }
-}
-
-function isPositiveInt(n: unknown): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n > 0;
-}
-
 function isByteArray(data: unknown): data is Uint8Array | Uint8ClampedArray {
   return data instanceof Uint8Array || data instanceof Uint8ClampedArray;
-}
-
-/** The largest side a video may have: H.264 encoders and browsers' decoders stop around here. */
-export const MAX_VIDEO_SIDE = 8192;
-
-/** Checks a video's size before anything is allocated or written. */
-export function checkVideoSize(width: unknown, height: unknown, where = 'the video'): void {
-  if (!isPositiveInt(width) || !isPositiveInt(height)) {
-    throw new FrameError(
-      `${where} has width ${String(width)} and height ${String(height)}; both must be positive whole numbers.`
-    );
-  }
-  if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
-    throw new FrameError(
-      `${where} is ${width}x${height}; at most ${MAX_VIDEO_SIDE} pixels a side can be encoded and played back. ` +
-        'Downscale the frames (e.g. render the environment at a smaller size).'
-    );
-  }
 }
 
 /** Validates one image frame and says how many channels its data holds. */
 export function imageChannels(frame: FrameImage, index: number | null): Channels {
   const where = index === null ? 'frame' : `frame ${index}`;
-  if (!frame || typeof frame !== 'object') throw new FrameError(`${where} is not an object like { width, height, data }.`);
+  if (!frame || typeof frame !== 'object') throw new InputError(`${where} is not an object like { width, height, data }.`);
   const { width, height, data } = frame;
-  checkVideoSize(width, height, where);
+  checkMediaSize(width, height, where);
   if (!isByteArray(data)) {
-    throw new FrameError(`${where}.data must be a Uint8Array or Uint8ClampedArray (RGBA like ImageData, or RGB).`);
+    throw new InputError(`${where}.data must be a Uint8Array or Uint8ClampedArray (RGBA like ImageData, or RGB).`);
   }
   const pixels = width * height;
   if (data.length === pixels * 4) return 4;
   if (data.length === pixels * 3) return 3;
-  throw new FrameError(
+  throw new InputError(
     `${where}.data holds ${data.length} bytes, but a ${width}x${height} frame needs ${pixels * 4} (RGBA) ` +
       `or ${pixels * 3} (RGB). Check width, height and the pixel layout.`
   );
 }
 
 function fromImages(frames: readonly FrameImage[]): FrameSource {
-  if (frames.length === 0) throw new FrameError('no frames were given; pass at least one frame.');
+  if (frames.length === 0) throw new InputError('no frames were given; pass at least one frame.');
   const first = frames[0];
   const channels = imageChannels(first, 0);
   frames.forEach((f, i) => {
     const c = imageChannels(f, i);
     if (f.width !== first.width || f.height !== first.height || c !== channels) {
-      throw new FrameError(
+      throw new InputError(
         `frame ${i} is ${f.width}x${f.height} with ${c} channels, but frame 0 is ` +
           `${first.width}x${first.height} with ${channels}; all frames of a video must have the same size and layout.`
       );
@@ -111,24 +83,24 @@ function fromImages(frames: readonly FrameImage[]): FrameSource {
 function fromPacked(input: PackedFrames): FrameSource {
   const { shape, data } = input;
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every(isPositiveInt)) {
-    throw new FrameError(
+    throw new InputError(
       `shape must be [frames, height, width, channels] of positive whole numbers; got ${JSON.stringify(shape)}.`
     );
   }
   const [count, height, width, c] = shape;
-  checkVideoSize(width, height, 'each frame');
-  if (c !== 1 && c !== 3 && c !== 4) throw new FrameError(`shape[3] (channels) is ${c}; it must be 1, 3 or 4.`);
+  checkMediaSize(width, height, 'each frame');
+  if (c !== 1 && c !== 3 && c !== 4) throw new InputError(`shape[3] (channels) is ${c}; it must be 1, 3 or 4.`);
   const channels = c as Channels;
   const frameSize = height * width * channels;
   if (!data || typeof (data as ArrayLike<number>).length !== 'number')
-    throw new FrameError('data must be a typed array or an array of numbers.');
+    throw new InputError('data must be a typed array or an array of numbers.');
   if (data.length < count * frameSize) {
-    throw new FrameError(
+    throw new InputError(
       `data holds ${data.length} values, shorter than shape ${JSON.stringify(shape)} needs (${count * frameSize}).`
     );
   }
   if (data.length !== count * frameSize) {
-    throw new FrameError(
+    throw new InputError(
       `data holds ${data.length} values, but shape ${JSON.stringify(shape)} needs exactly ${count * frameSize}.`
     );
   }
@@ -140,7 +112,7 @@ function fromPacked(input: PackedFrames): FrameSource {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!(v >= 0 && v <= 1)) {
-      throw new FrameError(`data[${i}] is ${v}; float frames must hold values in [0, 1] (or pass a Uint8Array of 0..255).`);
+      throw new InputError(`data[${i}] is ${v}; float frames must hold values in [0, 1] (or pass a Uint8Array of 0..255).`);
     }
   }
   const scratch = new Uint8Array(frameSize);
@@ -160,7 +132,20 @@ function fromPacked(input: PackedFrames): FrameSource {
 export function toFrameSource(input: FramesInput): FrameSource {
   if (Array.isArray(input)) return fromImages(input as readonly FrameImage[]);
   if (input && typeof input === 'object' && 'shape' in input) return fromPacked(input as PackedFrames);
-  throw new FrameError(
+  throw new InputError(
     'frames must be an array of { width, height, data } images, or one packed { shape: [T, H, W, C], data } array.'
   );
+}
+
+/**
+ * One image in any accepted frame format: `{ width, height, data }`, or packed as [H, W, C] or
+ * [1, H, W, C] (uint8, or floats in [0, 1]).
+ */
+export function toSingleFrame(input: FrameImage | PackedFrames): FrameSource {
+  if (input && typeof input === 'object' && 'shape' in input && Array.isArray(input.shape) && input.shape.length === 3) {
+    return fromPacked({ shape: [1, ...input.shape], data: input.data });
+  }
+  const source = 'shape' in (input ?? {}) ? toFrameSource(input as PackedFrames) : toFrameSource([input as FrameImage]);
+  if (source.count !== 1) throw new InputError(`an image is one frame; got ${source.count}. Use addVideoFromFrames for several.`);
+  return source;
 }

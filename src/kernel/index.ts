@@ -1,10 +1,11 @@
 /** metrics-plotter, kernel side: `import { MetricsPlotter } from "metrics-plotter"` in a tslab notebook. */
 export { MetricsPlotter, VideoWriter } from './plotter';
-export type { MetricsPlotterOptions, VideoOptions, VideoWriterOptions } from './plotter';
+export type { MetricsPlotterOptions, MediaOptions, VideoOptions, VideoWriterOptions } from './plotter';
 export type { FrameImage, PackedFrames, FramesInput, Channels } from './frames';
-export { FrameError } from './frames';
+export { InputError, InputError as FrameError } from './input';
 export { EncodeError } from './video-encoder';
+export { StorageError } from './assets';
 export { findFfmpeg, FFMPEG_ENV } from './ffmpeg';
 export { sweepOrphans } from './assets';
-export type { CleanupReport, CleanupFailure, VideoEntry, PlotterPayload } from '../protocol';
+export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, PlotterPayload } from '../protocol';
 export { PLOTTER_MIME_TYPE } from '../protocol';

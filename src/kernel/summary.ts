@@ -6,10 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { VideoEntry } from '../protocol';
+import type { MediaEntry } from '../protocol';
 
 /** Metrics listed in the text; a run with more says how many more. */
 const LISTED_METRICS = 40;
+/** Media entries listed (the latest); the rest are counted. */
+const LISTED_MEDIA = 20;
 
 export interface MetricStats {
   name: string;
@@ -22,7 +24,7 @@ export interface MetricStats {
 export interface SummaryInput {
   title: string;
   metrics: MetricStats[];
-  videos: readonly VideoEntry[];
+  media: readonly MediaEntry[];
   closed: boolean;
 }
 
@@ -58,13 +60,21 @@ export function installCommand(python: string | null = jupyterPython()): string 
   return `npx metrics-plotter install --python ${python ?? '"$(which python)"'}`;
 }
 
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 function headline(s: SummaryInput): string {
-  const m = s.metrics.length;
-  const v = s.videos.length;
+  const videos = s.media.filter(e => e.kind === 'video').length;
+  const images = s.media.length - videos;
   return (
-    `MetricsPlotter "${s.title}": ${m} metric${m === 1 ? '' : 's'}, ${v} video${v === 1 ? '' : 's'}` +
-    (s.closed ? ' (session ended, videos removed).' : '.')
+    `MetricsPlotter "${s.title}": ${count(s.metrics.length, 'metric')}, ${count(videos, 'video')}` +
+    (images ? `, ${count(images, 'image')}` : '') +
+    (s.closed ? ' (session ended, files removed).' : '.')
   );
+}
+
+function mediaLine(e: MediaEntry): string {
+  const detail = e.kind === 'video' ? `${e.width}x${e.height}, ${e.frames} frames at ${e.fps} fps` : `${e.width}x${e.height}`;
+  return `${e.kind} "${e.name}" at step ${e.step}: ${e.path}  (${detail})`;
 }
 
 function extensionNote(command: string): string[] {
@@ -94,8 +104,8 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
       lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
   }
   if (!s.closed) {
-    for (const v of s.videos)
-      lines.push(`  video "${v.name}": ${v.path}  (${v.width}x${v.height}, ${v.frames} frames at ${v.fps} fps)`);
+    for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
+    if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
     if (command) lines.push(...extensionNote(command));
   }
   return lines.join('\n');
@@ -119,11 +129,14 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
   const table = listed.length
     ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}`
     : '';
-  const videos = s.closed
+  const media = s.closed
     ? ''
-    : s.videos.map(v => `<div>video "${escapeHtml(v.name)}": <code>${escapeHtml(v.path)}</code></div>`).join('');
+    : s.media
+        .slice(-LISTED_MEDIA)
+        .map(e => `<div>${escapeHtml(mediaLine(e))}</div>`)
+        .join('');
   const note = s.closed
     ? ''
     : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
-  return `<div><b>${escapeHtml(headline(s))}</b>${table}${videos}${note}</div>`;
+  return `<div><b>${escapeHtml(headline(s))}</b>${table}${media}${note}</div>`;
 }

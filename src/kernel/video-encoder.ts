@@ -11,6 +11,8 @@ export interface EncoderOptions extends FrameGeometry {
   fps: number;
   /** Final path; frames are written to `<output>.part` and renamed when ffmpeg succeeds. */
   output: string;
+  /** An H.264 MP4 (default), or one frame as a PNG. */
+  format?: 'mp4' | 'png';
   /** x264 constant rate factor: lower is better quality and bigger files. */
   crf?: number;
   preset?: string;
@@ -18,38 +20,22 @@ export interface EncoderOptions extends FrameGeometry {
 
 /** The ffmpeg arguments for a raw-frames-on-stdin encode; shared with the benchmark's raw CLI run. */
 export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, output: string): string[] {
+  const rawInput = ['-f', 'rawvideo', '-pix_fmt', PIXEL_FORMAT[opts.channels], '-s', `${opts.width}x${opts.height}`];
+  if (opts.format === 'png') {
+    // One frame, lossless, in the channels it came with.
+    // prettier-ignore
+    return ['-hide_banner', '-loglevel', 'error', '-y', ...rawInput, '-i', input, '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', output];
+  }
+  // prettier-ignore
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    PIXEL_FORMAT[opts.channels],
-    '-s',
-    `${opts.width}x${opts.height}`,
-    '-r',
-    String(opts.fps),
-    '-i',
-    input,
+    '-hide_banner', '-loglevel', 'error', '-y',
+    ...rawInput, '-r', String(opts.fps), '-i', input,
     '-an',
     // yuv420p needs even sizes: pad odd ones by one black row/column rather than scaling the image.
-    '-vf',
-    'pad=ceil(iw/2)*2:ceil(ih/2)*2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    opts.preset ?? 'veryfast',
-    '-crf',
-    String(opts.crf ?? 20),
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
-    output
+    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v', 'libx264', '-preset', opts.preset ?? 'veryfast', '-crf', String(opts.crf ?? 20),
+    '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+    '-f', 'mp4', output
   ];
 }
 

@@ -6,15 +6,22 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { PLOTTER_MIME_TYPE, isPlotterPayload, type CleanupFailure, type PlotterPayload, type VideoEntry } from '../protocol';
+import {
+  PLOTTER_MIME_TYPE,
+  PLOTTER_MIME_TYPE_V1,
+  readPayload,
+  type CleanupFailure,
+  type MediaEntry,
+  type PlotterPayload
+} from '../protocol';
 import type { PlotterView } from './components/plotter-view';
-import type { VideoState } from './components/video-card';
+import type { MediaState } from './components/media-card';
 import type { FolderListings, SessionTracker, ViewHandle } from './sessions';
 import type { EndReason, ViewStatus } from './view-status';
 import './components/plotter-view';
 
 export const RENDERER_CLASS = 'jp-MetricsPlotter';
-/** How long a live output whose videos are gone waits for the server to say why its session ended. */
+/** How long a live output whose files are gone waits for the server to say why its session ended. */
 export const EARLIER_SESSION_GRACE_MS = 2000;
 
 export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
@@ -23,10 +30,10 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private handle: ViewHandle | null = null;
   private handleKey = '';
   private status: ViewStatus = { kind: 'live' };
-  private readonly videoStates = new Map<string, VideoState>();
-  /** Videos whose existence on the server was checked (a live output reopened later may have none). */
-  private readonly checkedVideos = new Set<string>();
-  /** Set while a live output found its videos gone and waits to learn why (see resolveNewVideos). */
+  private readonly mediaStates = new Map<string, MediaState>();
+  /** Media files whose existence on the server was checked (a live output reopened later may have none). */
+  private readonly checkedFiles = new Set<string>();
+  /** Set while a live output found its files gone and waits to learn why (see resolveNewMedia). */
   private provisional: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -40,8 +47,9 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE];
-    if (!isPlotterPayload(data)) {
+    // Version 1 outputs (saved by an older metrics-plotter) are read as the current version.
+    const data = readPayload(model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE]);
+    if (!data) {
       this.node.textContent =
         'metrics-plotter: this output was written by a different version of metrics-plotter and cannot be shown. ' +
         'Re-run the cell, or install the matching version of the JupyterLab extension.';
@@ -60,11 +68,11 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
       // plotter.close() ran in the kernel; its cleanup report is authoritative.
       const failures = data.cleanup?.failures ?? [];
       this.status = { kind: 'ended', why: 'closed', left: failures };
-      for (const v of data.videos) this.videoStates.set(v.path, leftOrRemoved(v, failures));
+      for (const v of data.media) this.mediaStates.set(v.path, leftOrRemoved(v, failures));
       this.handle?.forget();
       this.handle = null;
     } else if (this.status.kind === 'live') {
-      await this.resolveNewVideos(data, previous);
+      await this.resolveNewMedia(data, previous);
     }
     this.refreshView();
   }
@@ -72,19 +80,19 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private refreshView(): void {
     this.view.payload = this.payload;
     this.view.status = this.status;
-    this.view.videoStates = new Map(this.videoStates);
+    this.view.mediaStates = new Map(this.mediaStates);
   }
 
-  /** Gives each new video its server URL; a video missing on the server was removed by an ended session. */
-  private async resolveNewVideos(data: PlotterPayload, previous: PlotterPayload | null): Promise<void> {
-    const known = new Set(previous?.videos.map(v => v.path) ?? []);
-    const fresh = data.videos.filter(v => !known.has(v.path) || !this.videoStates.has(v.path));
+  /** Gives each new media entry its server URL; a file missing on the server was removed by an ended session. */
+  private async resolveNewMedia(data: PlotterPayload, previous: PlotterPayload | null): Promise<void> {
+    const known = new Set(previous?.media.map(v => v.path) ?? []);
+    const fresh = data.media.filter(v => !known.has(v.path) || !this.mediaStates.has(v.path));
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
     await Promise.all(
       fresh.map(async v => {
         if (!resolver) {
-          this.videoStates.set(v.path, {
+          this.mediaStates.set(v.path, {
             kind: 'unreachable',
             reason: `This output has no notebook folder to find ${v.path} in.`
           });
@@ -92,30 +100,30 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
         }
         try {
           const urlPath = await resolver.resolveUrl(v.path);
-          if (!this.checkedVideos.has(v.path)) {
-            this.checkedVideos.add(v.path);
+          if (!this.checkedFiles.has(v.path)) {
+            this.checkedFiles.add(v.path);
             if (!(await this.onServer(v, urlPath, listings))) {
-              this.videoStates.set(v.path, { kind: 'removed' });
+              this.mediaStates.set(v.path, { kind: 'removed' });
               return;
             }
           }
-          this.videoStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
+          this.mediaStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
         } catch (e) {
-          this.videoStates.set(v.path, {
+          this.mediaStates.set(v.path, {
             kind: 'unreachable',
             reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}`
           });
         }
       })
     );
-    // Every video is gone although the payload says live: the session behind it ended. Either the
+    // Every file is gone although the payload says live: the session behind it ended. Either the
     // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
     // the server's event reaches us: the tracker will say why), or the output outlived its session
     // (the notebook was closed and reopened): say so after a grace period instead of looking live.
     if (
       this.status.kind === 'live' &&
-      data.videos.length &&
-      data.videos.every(v => this.videoStates.get(v.path)?.kind === 'removed')
+      data.media.length &&
+      data.media.every(v => this.mediaStates.get(v.path)?.kind === 'removed')
     ) {
       this.status = { kind: 'checking', why: 'earlier session' };
       this.provisional = setTimeout(() => {
@@ -129,8 +137,8 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
-  /** Whether a video's file is on the server; `urlPath` is what the resolver made of its path. */
-  private onServer(video: VideoEntry, urlPath: string, listings: FolderListings): Promise<boolean> {
+  /** Whether a media file is on the server; `urlPath` is what the resolver made of its path. */
+  private onServer(video: MediaEntry, urlPath: string, listings: FolderListings): Promise<boolean> {
     const serverPath = decodeURIComponent(urlPath);
     const dir = serverPath.endsWith(video.path)
       ? serverPath.slice(0, serverPath.length - video.path.length).replace(/\/$/, '')
@@ -152,7 +160,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const left: CleanupFailure[] = [];
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
-    for (const v of payload.videos) {
+    for (const v of payload.media) {
       let present: boolean;
       try {
         present = !!resolver && (await this.onServer(v, await resolver.resolveUrl(v.path), listings));
@@ -168,7 +176,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
               : 'still on disk after the session ended'
         });
       }
-      this.videoStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
+      this.mediaStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
     }
     if (this.isDisposed || this.payload !== payload) return;
     this.status = { kind: 'ended', why, left };
@@ -184,7 +192,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   }
 }
 
-function leftOrRemoved(video: VideoEntry, failures: CleanupFailure[]): VideoState {
+function leftOrRemoved(video: MediaEntry, failures: CleanupFailure[]): MediaState {
   const failed = failures.find(f => f.path === video.absolutePath);
   return failed ? { kind: 'left', path: failed.path } : { kind: 'removed' };
 }
@@ -193,7 +201,7 @@ function leftOrRemoved(video: VideoEntry, failures: CleanupFailure[]): VideoStat
 export function createRendererFactory(tracker: SessionTracker): IRenderMime.IRendererFactory {
   return {
     safe: true, // the payload is plain JSON drawn by our own code: shown in untrusted notebooks too
-    mimeTypes: [PLOTTER_MIME_TYPE],
+    mimeTypes: [PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1],
     defaultRank: 0,
     createRenderer: options => new PlotterRenderer(options, tracker)
   };

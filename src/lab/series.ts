@@ -3,7 +3,7 @@
  * aligning series on one x axis for uPlot, and CSV export. No DOM here, so it is unit-tested plainly.
  */
 import uPlot from 'uplot';
-import type { MetricSeries } from '../protocol';
+import type { MediaEntry, MetricSeries } from '../protocol';
 
 export interface ChartGroup {
   /** Chart title: the shared prefix ("loss" for "loss/train" and "loss/eval"), or the metric's name. */
@@ -113,4 +113,30 @@ export function formatBytes(bytes: number): string {
 /** A file name safe for downloads, from a chart title. */
 export function fileStem(title: string): string {
   return title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
+}
+
+/** One media name's entries, in step order: what one card shows. */
+export interface MediaSeries {
+  name: string;
+  kind: MediaEntry['kind'];
+  entries: MediaEntry[];
+}
+
+/** Media entries grouped by name (in order of first appearance), each sorted by step. */
+export function groupMedia(media: readonly MediaEntry[]): MediaSeries[] {
+  const byName = new Map<string, MediaSeries>();
+  for (const e of media) {
+    const s = byName.get(e.name) ?? { name: e.name, kind: e.kind, entries: [] };
+    s.entries.push(e);
+    byName.set(e.name, s);
+  }
+  for (const s of byName.values()) s.entries.sort((a, b) => a.step - b.step);
+  return [...byName.values()];
+}
+
+/** The index of the entry at the largest step ≤ `step` (the first entry when all are later). */
+export function entryAtOrBefore(entries: readonly MediaEntry[], step: number): number {
+  let found = 0;
+  for (let i = 0; i < entries.length; i++) if (entries[i].step <= step) found = i;
+  return found;
 }

@@ -28,8 +28,17 @@ const REASON_TEXT: Record<EndReason, string> = {
   'earlier session': 'this output is from an earlier session'
 };
 
+/** "its video was", "its 3 videos and 2 images were": what the session ended with. */
+function itsFiles(media: ReadonlyArray<{ kind: string }>): string {
+  const videos = media.filter(e => e.kind === 'video').length;
+  const images = media.length - videos;
+  const part = (n: number, what: string): string => (n === 1 ? what : `${n} ${what}s`);
+  const parts = [videos && part(videos, 'video'), images && part(images, 'image')].filter(Boolean);
+  return `its ${parts.join(' and ')} ${media.length === 1 ? 'was' : 'were'}`;
+}
+
 /** The one-line state shown in the panel header. */
-export function statusLine(status: ViewStatus, videoCount: number): string {
+export function statusLine(status: ViewStatus, media: ReadonlyArray<{ kind: string }>): string {
   switch (status.kind) {
     case 'live':
       return 'Live';
@@ -37,8 +46,8 @@ export function statusLine(status: ViewStatus, videoCount: number): string {
       return `Session ended (${REASON_TEXT[status.why]}); checking its files…`;
     case 'ended':
       if (status.left.length) return `Session ended (${REASON_TEXT[status.why]}), but cleanup failed.`;
-      return videoCount
-        ? `Session ended (${REASON_TEXT[status.why]}); its video${videoCount === 1 ? ' was' : 's were'} removed.`
+      return media.length
+        ? `Session ended (${REASON_TEXT[status.why]}); ${itsFiles(media)} removed.`
         : `Session ended (${REASON_TEXT[status.why]}).`;
   }
 }

@@ -10,8 +10,10 @@
  */
 
 /** MIME type of the JSON part of a plotter output. Bump the `v` with PROTOCOL_VERSION. */
-export const PLOTTER_MIME_TYPE = 'application/vnd.metrics-plotter.v1+json';
-export const PROTOCOL_VERSION = 1;
+export const PLOTTER_MIME_TYPE = 'application/vnd.metrics-plotter.v2+json';
+export const PROTOCOL_VERSION = 2;
+/** Outputs saved by version 1 (videos only, no steps): the frontend still renders them. */
+export const PLOTTER_MIME_TYPE_V1 = 'application/vnd.metrics-plotter.v1+json';
 
 /** Where, on `globalThis` of the kernel process, the live-plotter registry hangs. */
 export const KERNEL_REGISTRY_KEY = 'metrics-plotter.kernel-registry.v1';
@@ -28,11 +30,31 @@ export interface MetricSeries {
   totalPoints: number;
 }
 
-export interface VideoEntry {
+export type MediaKind = 'video' | 'image';
+
+/** One logged rollout video or image: one entry of a media name's series over training steps. */
+export interface MediaEntry {
+  kind: MediaKind;
+  /** The media name: entries of one name form one card with a step slider. */
   name: string;
+  /** The training step it was logged at. */
+  step: number;
   /** POSIX path relative to the notebook's folder (the kernel's working folder). */
   path: string;
   /** Absolute path on the kernel's machine, for messages that tell the user what to delete. */
+  absolutePath: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Videos only. */
+  fps?: number;
+  frames?: number;
+}
+
+/** A version 1 video entry (no kind, no step). */
+export interface VideoEntryV1 {
+  name: string;
+  path: string;
   absolutePath: string;
   fps: number;
   frames: number;
@@ -82,23 +104,47 @@ export interface PlotterPayload {
    * all series, and with tens of thousands of metrics even their names would pass it. Absent: 0.
    */
   omittedMetrics?: number;
-  videos: VideoEntry[];
+  /** Every media entry still on disk, by name, then step. */
+  media: MediaEntry[];
+  /** Per media name, how many older entries `keepLast` removed (their files were the plotter's own). */
+  retired?: Record<string, number>;
   /** Present once the session ended: what cleanup did. */
   cleanup?: CleanupReport;
 }
 
-export function isPlotterPayload(value: unknown): value is PlotterPayload {
-  const v = value as Partial<PlotterPayload> | null;
+/** What version 1 sent: the same, with `videos` instead of `media`. */
+export interface PlotterPayloadV1 extends Omit<PlotterPayload, 'version' | 'media' | 'retired'> {
+  version: 1;
+  videos: VideoEntryV1[];
+}
+
+function hasHeader(v: Partial<PlotterPayload> | null, version: number): boolean {
   return (
     typeof v === 'object' &&
     v !== null &&
     v.protocol === 'metrics-plotter' &&
-    v.version === PROTOCOL_VERSION &&
+    (v.version as number) === version &&
     typeof v.plotterId === 'string' &&
     typeof v.viewId === 'string' &&
-    Array.isArray(v.metrics) &&
-    Array.isArray(v.videos)
+    Array.isArray(v.metrics)
   );
+}
+
+export function isPlotterPayload(value: unknown): value is PlotterPayload {
+  const v = value as Partial<PlotterPayload> | null;
+  return hasHeader(v, PROTOCOL_VERSION) && Array.isArray(v!.media);
+}
+
+/**
+ * A payload of any version this frontend knows, as the current version; null for anything else.
+ * A version 1 video was logged without a step: each gets the step 0, under its own name.
+ */
+export function readPayload(value: unknown): PlotterPayload | null {
+  if (isPlotterPayload(value)) return value;
+  const v1 = value as Partial<PlotterPayloadV1> | null;
+  if (!hasHeader(v1 as Partial<PlotterPayload>, 1) || !Array.isArray(v1!.videos)) return null;
+  const { videos, ...rest } = v1 as PlotterPayloadV1;
+  return { ...rest, version: PROTOCOL_VERSION, media: videos.map(v => ({ ...v, kind: 'video', step: 0 })) };
 }
 
 /** The marker that starts the one stdout line the kernel answers a release request with. */

@@ -86,7 +86,7 @@ test('a long video shows its encoding progress in the cell, updated in place', a
   expect(progress.slice(1).every(o => o.msg_type === 'update_display_data')).toBe(true);
   const texts = progress.map(o => o.content.data['text/plain']);
   expect(texts.some(t => /Encoding "long": \d+\/200 frames/.test(t))).toBe(true);
-  expect(texts[texts.length - 1]).toMatch(/Encoded "long": 200 frames/);
+  expect(texts[texts.length - 1]).toMatch(/Encoded "long" \(step 0\): 200 frames/);
   expect(new Set(progress.map(o => o.content.transient.display_id)).size).toBe(1);
 });
 
@@ -179,9 +179,19 @@ describe('bad input: a clear error, and no file left behind', () => {
       /the value of "loss" must be a number; got string "0.5"/
     ],
     [
-      'a duplicate video name',
-      `await plotter.addVideoFromFrames("red", [solid(8, 8, [0, 0, 0])], { fps: 10 })`,
-      /already has a video named "red"/
+      'a media step that is not a finite number',
+      `await plotter.addVideoFromFrames("p", [solid(8, 8, [0, 0, 0])], { fps: 10, step: Infinity })`,
+      /the step of "p" must be a finite number; got Infinity/
+    ],
+    [
+      'keepLast of zero',
+      `await plotter.addVideoFromFrames("q", [solid(8, 8, [0, 0, 0])], { fps: 10, keepLast: 0 })`,
+      /"q": keepLast is 0; it must be a whole number of at least 1/
+    ],
+    [
+      'an image of two frames',
+      `await plotter.addImage("r", { shape: [2, 4, 4, 3], data: new Uint8Array(96) })`,
+      /an image is one frame; got 2\. Use addVideoFromFrames for several/
     ]
   ];
   test.each(cases)('%s', async (_what, code, message) => {

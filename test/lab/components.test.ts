@@ -1,6 +1,8 @@
 /** The lit components in jsdom: what the researcher sees for each state of a plotter output. */
 import type { MetricChart } from '../../src/lab/components/metric-chart';
 import type { PlotterView } from '../../src/lab/components/plotter-view';
+import type { MediaCard } from '../../src/lab/components/media-card';
+import { SELECT_STEP_EVENT } from '../../src/lab/components/metric-chart';
 import '../../src/lab/components/plotter-view';
 import { payload, settle, video } from './fixtures';
 
@@ -21,7 +23,7 @@ describe('<mp-plotter-view>', () => {
     const p = payload();
     const view = mount(v => {
       v.payload = p;
-      v.videoStates = new Map([[p.videos[0].path, { kind: 'playable', url: '/files/x.mp4?token=t' }]]);
+      v.mediaStates = new Map([[p.media[0].path, { kind: 'playable', url: '/files/x.mp4?token=t' }]]);
     });
     await settle();
     expect(view.querySelector('.mp-title')?.textContent).toBe('CartPole');
@@ -33,7 +35,7 @@ describe('<mp-plotter-view>', () => {
     const videoEl = view.querySelector('video')!;
     expect(videoEl.getAttribute('src')).toBe('/files/x.mp4?token=t');
     expect(videoEl.hasAttribute('controls')).toBe(true);
-    expect(view.querySelector('.mp-video-meta')?.textContent).toContain('64×48 · 90 frames · 30 fps · 3.0 s · 12 kB');
+    expect(view.querySelector('.mp-media-meta')?.textContent).toContain('64×48 · 90 frames · 30 fps · 3.0 s · 12 kB');
   });
 
   it('smoothing and log scale drive every chart', async () => {
@@ -118,14 +120,14 @@ describe('<mp-plotter-view>', () => {
   });
 
   it('shows the ended state, removed videos, and a failure with the exact path to delete by hand', async () => {
-    const p = payload({ videos: [video('a'), video('b')] });
-    const left = p.videos[1].absolutePath;
+    const p = payload({ media: [video('a'), video('b')] });
+    const left = p.media[1].absolutePath;
     const view = mount(v => {
       v.payload = p;
       v.status = { kind: 'ended', why: 'restarted', left: [{ path: left, reason: 'EPERM: operation not permitted' }] };
-      v.videoStates = new Map([
-        [p.videos[0].path, { kind: 'removed' }],
-        [p.videos[1].path, { kind: 'left', path: left }]
+      v.mediaStates = new Map([
+        [p.media[0].path, { kind: 'removed' }],
+        [p.media[1].path, { kind: 'left', path: left }]
       ]);
     });
     await settle();
@@ -135,7 +137,7 @@ describe('<mp-plotter-view>', () => {
     expect(failure).toContain(left);
     expect(failure).toContain('delete it by hand');
     expect(view.querySelector('video')).toBeNull();
-    const cards = view.querySelectorAll('mp-video-card');
+    const cards = view.querySelectorAll('mp-media-card');
     expect(cards[0].textContent).toContain('Removed when the session ended.');
     expect(cards[1].textContent).toContain(`Still on disk: ${left}. Please delete it by hand.`);
   });
@@ -146,5 +148,99 @@ describe('<mp-plotter-view>', () => {
     const focusable = view.querySelectorAll('button, input');
     expect(focusable.length).toBeGreaterThanOrEqual(2 + 3 * 2 + 2);
     for (const el of focusable) expect((el as HTMLElement).tabIndex).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('media over training steps', () => {
+  const rollouts = [0, 100, 200, 300].map(step => video('rollout', step));
+  const playable = (entries: ReturnType<typeof video>[]) =>
+    new Map(entries.map(e => [e.path, { kind: 'playable' as const, url: `/files/${e.path}` }]));
+
+  it('one card per media name, with a slider over its logged steps that starts at the latest', async () => {
+    const p = payload({ media: [...rollouts, video('eval', 150)] });
+    const view = mount(v => {
+      v.payload = p;
+      v.mediaStates = playable(p.media);
+    });
+    await settle();
+    const cards = view.querySelectorAll<MediaCard>('mp-media-card');
+    expect(cards).toHaveLength(2);
+    expect(cards[0].querySelector('.mp-media-step')?.textContent).toBe('step 300 · 4 of 4');
+    expect(cards[0].querySelector('video')?.getAttribute('src')).toBe(`/files/${rollouts[3].path}`);
+    const slider = cards[0].querySelector<HTMLInputElement>('.mp-media-slider input[type=range]')!;
+    expect([slider.min, slider.max, slider.value]).toEqual(['0', '3', '3']);
+    slider.value = '1';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    expect(cards[0].querySelector('.mp-media-step')?.textContent).toBe('step 100 · 2 of 4');
+    expect(cards[0].querySelector('video')?.getAttribute('src')).toBe(`/files/${rollouts[1].path}`);
+    expect(cards[0].querySelector('.mp-media-meta')?.textContent).toContain('64×48 · 90 frames · 30 fps · 3.0 s');
+  });
+
+  it('"Latest" follows new entries while training; a user who moved back stays where they are', async () => {
+    const view = mount(v => (v.payload = payload({ media: rollouts.slice(0, 2) })));
+    await settle();
+    const card = view.querySelector<MediaCard>('mp-media-card')!;
+    view.payload = payload({ media: rollouts.slice(0, 3) });
+    await settle();
+    expect(card.entry?.step).toBe(200);
+    const slider = card.querySelector<HTMLInputElement>('input[type=range]')!;
+    slider.value = '0';
+    slider.dispatchEvent(new Event('input'));
+    view.payload = payload({ media: rollouts });
+    await settle();
+    expect(card.entry?.step).toBe(0);
+    expect(card.querySelector('button[aria-pressed]')?.getAttribute('aria-pressed')).toBe('false');
+    card.querySelector<HTMLButtonElement>('button[aria-pressed]')!.click();
+    await settle();
+    expect(card.entry?.step).toBe(300);
+  });
+
+  it('a click on a chart selects that step (the nearest logged step at or before it) in every card, and marks it on the charts', async () => {
+    const p = payload({ media: [...rollouts, video('eval', 150)] });
+    const view = mount(v => (v.payload = p));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    expect(chart.mediaSteps).toEqual([0, 100, 150, 200, 300]);
+    chart.dispatchEvent(new CustomEvent(SELECT_STEP_EVENT, { detail: { step: 170 }, bubbles: true }));
+    await settle();
+    const [rollout, evalCard] = view.querySelectorAll<MediaCard>('mp-media-card');
+    expect(rollout.entry?.step).toBe(100);
+    expect(evalCard.entry?.step).toBe(150);
+    expect(view.querySelectorAll<MetricChart>('mp-metric-chart')[1].selectedStep).toBe(170);
+  });
+
+  it('"Move together": one card\'s slider drives every card', async () => {
+    const p = payload({ media: [...rollouts, video('eval', 0), video('eval', 250)] });
+    const view = mount(v => (v.payload = p));
+    await settle();
+    const link = view.querySelector<HTMLInputElement>('.mp-link input')!;
+    link.checked = true;
+    link.dispatchEvent(new Event('change'));
+    await settle();
+    const [rollout, evalCard] = view.querySelectorAll<MediaCard>('mp-media-card');
+    const slider = rollout.querySelector<HTMLInputElement>('input[type=range]')!;
+    slider.value = '2';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    expect(rollout.entry?.step).toBe(200);
+    expect(evalCard.entry?.step).toBe(0);
+    slider.value = '3';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    expect(evalCard.entry?.step).toBe(250);
+  });
+
+  it('images show as images; entries removed by keepLast are counted on their card', async () => {
+    const image = { ...video('frame', 5), kind: 'image' as const, path: 'assets/x/frame.png', fps: undefined, frames: undefined };
+    const view = mount(v => {
+      v.payload = payload({ media: [image], retired: { frame: 7 } });
+      v.mediaStates = playable([image]);
+    });
+    await settle();
+    const card = view.querySelector<MediaCard>('mp-media-card')!;
+    expect(card.querySelector('img')?.getAttribute('src')).toBe('/files/assets/x/frame.png');
+    expect(card.querySelector('.mp-media-meta')?.textContent).toBe('64×48 · 12 kB');
+    expect(card.querySelector('.mp-media-retired')?.textContent).toMatch(/7 older entries were\s+removed by keepLast/);
   });
 });

@@ -1,15 +1,18 @@
-import { PLOTTER_MIME_TYPE, PROTOCOL_VERSION, type MetricSeries, type PlotterPayload, type VideoEntry } from '../../src/protocol';
+import { PLOTTER_MIME_TYPE, PROTOCOL_VERSION, type MediaEntry, type MetricSeries, type PlotterPayload } from '../../src/protocol';
 
 export function series(name: string, n: number, f: (i: number) => number | null = i => i): MetricSeries {
   const steps = Array.from({ length: n }, (_, i) => i);
   return { name, steps, values: steps.map(f), totalPoints: n };
 }
 
-export function video(name = 'rollout'): VideoEntry {
+export function video(name = 'rollout', step = 0): MediaEntry {
+  const file = step ? `${name}-${step}` : name;
   return {
+    kind: 'video',
     name,
-    path: `assets/metrics-plotter-100-abcd0123/${name}.mp4`,
-    absolutePath: `/home/me/project/assets/metrics-plotter-100-abcd0123/${name}.mp4`,
+    step,
+    path: `assets/metrics-plotter-100-abcd0123/${file}.mp4`,
+    absolutePath: `/home/me/project/assets/metrics-plotter-100-abcd0123/${file}.mp4`,
     fps: 30,
     frames: 90,
     width: 64,
@@ -28,14 +31,14 @@ export function payload(overrides: Partial<PlotterPayload> = {}): PlotterPayload
     kernel: { id: 'k-1', pid: 100, cwd: '/home/me/project' },
     state: 'live',
     metrics: [series('loss/train', 50, i => 1 / (i + 1)), series('loss/eval', 50, i => 2 / (i + 1)), series('reward', 50)],
-    videos: [video()],
+    media: [video()],
     ...overrides
   };
 }
 
-export function mimeModel(data: PlotterPayload) {
+export function mimeModel(data: unknown, mimeType = PLOTTER_MIME_TYPE) {
   return {
-    data: { [PLOTTER_MIME_TYPE]: data as unknown as Record<string, unknown> },
+    data: { [mimeType]: data as Record<string, unknown> },
     metadata: {},
     trusted: false,
     setData: () => undefined

@@ -3,7 +3,7 @@
  * The same flows run against a real JupyterLab server and a real tslab kernel in test/e2e.
  */
 import { Signal } from '@lumino/signaling';
-import { PLOTTER_MIME_TYPE, formatReleaseReply, type PlotterPayload } from '../../src/protocol';
+import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, formatReleaseReply, type PlotterPayload } from '../../src/protocol';
 import { EARLIER_SESSION_GRACE_MS, PlotterRenderer } from '../../src/lab/renderer';
 import { SessionTracker, type PlotterServices } from '../../src/lab/sessions';
 import type { PlotterView } from '../../src/lab/components/plotter-view';
@@ -81,9 +81,9 @@ const resolver = {
   isLocal: () => true
 };
 
-function renderer(tracker: SessionTracker): PlotterRenderer {
+function renderer(tracker: SessionTracker, mimeType = PLOTTER_MIME_TYPE): PlotterRenderer {
   const r = new PlotterRenderer(
-    { mimeType: PLOTTER_MIME_TYPE, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null },
+    { mimeType, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null },
     tracker
   );
   document.body.appendChild(r.node);
@@ -186,15 +186,31 @@ describe('SessionTracker', () => {
 describe('PlotterRenderer', () => {
   afterEach(() => (document.body.innerHTML = ''));
 
+  it('still renders a version 1 output saved in an existing notebook: its videos as media at step 0', async () => {
+    const fake = new FakeServices();
+    const { media, ...rest } = payload();
+    const v1 = { ...rest, version: 1, videos: media.map(({ kind: _kind, step: _step, ...v }) => v) };
+    fake.files.add(`work/${media[0].path}`);
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker, PLOTTER_MIME_TYPE_V1);
+    await r.renderModel(mimeModel(v1, PLOTTER_MIME_TYPE_V1));
+    await settle();
+    expect(view(r).querySelectorAll('mp-metric-chart')).toHaveLength(2);
+    expect(view(r).querySelector('.mp-media-step')?.textContent).toBe('step 0');
+    expect(view(r).querySelector('video')?.getAttribute('src')).toBe(`/files/work/${media[0].path}?token=t`);
+    r.dispose();
+    tracker.dispose();
+  });
+
   it('plays a live video from the server URL the notebook resolver gives', async () => {
     const fake = new FakeServices();
     const p = payload();
-    fake.files.add(`work/${p.videos[0].path}`);
+    fake.files.add(`work/${p.media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
     const r = renderer(tracker);
     await r.renderModel(mimeModel(p));
     await settle();
-    expect(view(r).querySelector('video')?.getAttribute('src')).toBe(`/files/work/${p.videos[0].path}?token=t`);
+    expect(view(r).querySelector('video')?.getAttribute('src')).toBe(`/files/work/${p.media[0].path}?token=t`);
     r.dispose();
     tracker.dispose();
   });
@@ -202,7 +218,7 @@ describe('PlotterRenderer', () => {
   it('after a restart shows the ended state, and the exact path of a file still on disk', async () => {
     const fake = new FakeServices();
     const p = payload();
-    const serverPath = `work/${p.videos[0].path}`;
+    const serverPath = `work/${p.media[0].path}`;
     fake.files.add(serverPath);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
     const r = renderer(tracker);
@@ -210,7 +226,7 @@ describe('PlotterRenderer', () => {
     await settle();
     fake.kernelAction('restart');
     await settle();
-    expect(view(r).querySelector('.mp-failure')?.textContent).toContain(p.videos[0].absolutePath);
+    expect(view(r).querySelector('.mp-failure')?.textContent).toContain(p.media[0].absolutePath);
     expect(view(r).querySelector('video')).toBeNull();
 
     // The next process's plotter, then a shutdown that removed its file: the plain ended state.
@@ -247,7 +263,7 @@ describe('PlotterRenderer', () => {
   it('a live output updated to closed (plotter.close()) sends no release when it goes away', async () => {
     const fake = new FakeServices();
     const p = payload();
-    fake.files.add(`work/${p.videos[0].path}`);
+    fake.files.add(`work/${p.media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
     const r = renderer(tracker);
     await r.renderModel(mimeModel(p));

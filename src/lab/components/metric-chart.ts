@@ -25,13 +25,18 @@ export const SERIES_COLORS = [
 ];
 const CHART_HEIGHT = 220;
 
+/** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
+export const SELECT_STEP_EVENT = 'mp-select-step';
+
 export class MetricChart extends LitElement {
   static properties = {
     group: { attribute: false },
     smoothing: { type: Number },
     logScale: { type: Boolean, attribute: 'log-scale' },
     hidden_: { state: true },
-    zoomed: { state: true }
+    zoomed: { state: true },
+    mediaSteps: { attribute: false },
+    selectedStep: { attribute: false }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -40,6 +45,10 @@ export class MetricChart extends LitElement {
   /** Names of metrics switched off by the user; kept across live updates. */
   hidden_: Set<string> = new Set();
   zoomed = false;
+  /** Steps where media were logged: marked on the x axis. */
+  mediaSteps: number[] = [];
+  /** The step selected in the panel: marked with a line. */
+  selectedStep: number | null = null;
 
   private plot: uPlot | null = null;
   private plotKey = '';
@@ -116,6 +125,54 @@ export class MetricChart extends LitElement {
 
   protected updated(changed: PropertyValues): void {
     if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || !this.plot) this.draw();
+    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
+  }
+
+  /** Marks media steps (short ticks at the bottom) and the selected step (a line) on the plot. */
+  private drawMarkers(u: uPlot): void {
+    if (!this.mediaSteps.length && this.selectedStep === null) return;
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    const css = getComputedStyle(this);
+    const x = (step: number): number | null => {
+      const pos = u.valToPos(step, 'x', true);
+      return pos >= left && pos <= left + width ? pos : null;
+    };
+    ctx.save();
+    ctx.strokeStyle = css.getPropertyValue('--jp-ui-font-color2').trim() || '#888';
+    ctx.lineWidth = 2 * devicePixelRatio;
+    const tick = 8 * devicePixelRatio;
+    for (const step of this.mediaSteps) {
+      const at = x(step);
+      if (at === null) continue;
+      ctx.beginPath();
+      ctx.moveTo(at, top + height);
+      ctx.lineTo(at, top + height - tick);
+      ctx.stroke();
+    }
+    const at = this.selectedStep === null ? null : x(this.selectedStep);
+    if (at !== null) {
+      ctx.strokeStyle = css.getPropertyValue('--jp-brand-color1').trim() || '#1976d2';
+      ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(at, top);
+      ctx.lineTo(at, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /** A click (not the end of a drag-to-zoom) selects the step of the nearest point. */
+  private listenForClicks(u: uPlot): void {
+    let downX = 0;
+    u.over.addEventListener('mousedown', e => (downX = e.clientX));
+    u.over.addEventListener('click', e => {
+      if (Math.abs(e.clientX - downX) > 3) return;
+      const idx = u.cursor.idx;
+      const step = idx === null || idx === undefined ? null : (u.data[0][idx] as number);
+      if (step !== null) this.dispatchEvent(new CustomEvent(SELECT_STEP_EVENT, { detail: { step }, bubbles: true }));
+    });
   }
 
   private chartData(): uPlot.AlignedData {
@@ -150,6 +207,7 @@ export class MetricChart extends LitElement {
     this.plot?.destroy();
     this.plotKey = key;
     this.plot = new uPlot(this.options(container), data, container);
+    this.listenForClicks(this.plot);
     if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver(() => this.fit());
       this.resizeObserver.observe(container);
@@ -209,6 +267,7 @@ export class MetricChart extends LitElement {
       cursor: { drag: { x: true, y: false, setScale: true } },
       legend: { show: true, live: true },
       hooks: {
+        draw: [u => this.drawMarkers(u)],
         // uPlot zooms on drag-select; remember it so live updates do not snap the view back.
         setSelect: [
           u => {

@@ -1,45 +1,72 @@
 /**
  * <mp-plotter-view>: the panel one plotter output shows. A title with the session's state, one
- * smoothing and one log-scale control for every chart, a chart per metric group, then the videos.
- * It renders what it is given (payload, session status, video states); the renderer feeds it.
+ * smoothing and one log-scale control for every chart, a chart per metric group, then one card per
+ * media name. Charts and media are linked by training step: clicking a chart selects that step in
+ * every media card, and the charts mark the steps where media exist and the selected one. With
+ * "Move together" on, one card's slider drives every card.
+ * It renders what it is given (payload, session status, file states); the renderer feeds it.
  */
 import { LitElement, html, nothing } from 'lit';
 import type { PlotterPayload } from '../../protocol';
-import { groupMetrics } from '../series';
+import { groupMedia, groupMetrics } from '../series';
 import { failureText, statusLine, type ViewStatus } from '../view-status';
-import type { VideoState } from './video-card';
+import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from './media-card';
+import { SELECT_STEP_EVENT } from './metric-chart';
 import './metric-chart';
-import './video-card';
+import './media-card';
 
 export class PlotterView extends LitElement {
   static properties = {
     payload: { attribute: false },
     status: { attribute: false },
-    videoStates: { attribute: false },
+    mediaStates: { attribute: false },
     smoothing: { state: true },
-    logScale: { state: true }
+    logScale: { state: true },
+    selection: { state: true },
+    linked: { state: true }
   };
 
   payload: PlotterPayload | null = null;
   status: ViewStatus = { kind: 'live' };
-  videoStates: Map<string, VideoState> = new Map();
+  mediaStates: Map<string, MediaState> = new Map();
   smoothing = 0;
   logScale = false;
+  /** The step selected by a chart click (or a linked card's slider). */
+  selection: StepSelection | null = null;
+  /** "Move together": a card's slider moves every card. */
+  linked = false;
+  private seq = 0;
+
+  constructor() {
+    super();
+    this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
+    this.addEventListener(MEDIA_STEP_EVENT, e => {
+      if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
+    });
+  }
 
   protected createRenderRoot(): HTMLElement {
     return this;
+  }
+
+  /** Selects a training step in every media card and marks it on every chart. */
+  select(step: number): void {
+    this.selection = { step, seq: ++this.seq };
   }
 
   protected render(): unknown {
     const p = this.payload;
     if (!p) return nothing;
     const groups = groupMetrics(p.metrics);
+    const media = groupMedia(p.media);
+    const mediaSteps = [...new Set(p.media.map(e => e.step))].sort((a, b) => a - b);
+    const selectedStep = this.selection?.step ?? null;
     const failure = failureText(this.status);
     return html`
       <section class="mp-panel" data-state=${this.status.kind} aria-label="Metrics plotter ${p.title}">
         <header class="mp-header">
           <h3 class="mp-title">${p.title}</h3>
-          <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.videos.length)}</span>
+          <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.media)}</span>
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
         ${
@@ -52,9 +79,13 @@ export class PlotterView extends LitElement {
                 </label>
                 <label><input type="checkbox" .checked=${this.logScale}
                   @change=${(e: Event) => (this.logScale = (e.target as HTMLInputElement).checked)} /> Log scale</label>
+                ${media.length ? html`<span class="mp-hint">Click a chart to show the media of that step.</span>` : nothing}
               </div>
               <div class="mp-charts">
-                ${groups.map(g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}></mp-metric-chart>`)}
+                ${groups.map(
+                  g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
+                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep}></mp-metric-chart>`
+                )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
         }
@@ -67,9 +98,20 @@ export class PlotterView extends LitElement {
             : nothing
         }
         ${
-          p.videos.length
-            ? html`<div class="mp-videos">
-              ${p.videos.map(v => html`<mp-video-card .video=${v} .state=${this.videoStates.get(v.path) ?? { kind: 'resolving' }}></mp-video-card>`)}
+          media.length
+            ? html`<div class="mp-media-section">
+              ${
+                media.length > 1
+                  ? html`<label class="mp-link"><input type="checkbox" .checked=${this.linked}
+                    @change=${(e: Event) => (this.linked = (e.target as HTMLInputElement).checked)} /> Move together</label>`
+                  : nothing
+              }
+              <div class="mp-media-cards">
+                ${media.map(
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${p.retired?.[s.name] ?? 0}
+                    .selection=${this.selection}></mp-media-card>`
+                )}
+              </div>
             </div>`
             : nothing
         }

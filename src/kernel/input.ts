@@ -1,0 +1,102 @@
+/**
+ * Every check of what a user passes in, in one place, with one error class: each message says what
+ * was wrong and how to fix it. Checks run before anything is allocated or written, so bad input
+ * leaves nothing behind.
+ */
+
+/** Bad input from the user's code. A TypeError, so `instanceof TypeError` holds as before. */
+export class InputError extends TypeError {
+  constructor(message: string) {
+    super(`metrics-plotter: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** Slower than one frame in 100 s or faster than 1000 a second is no video a browser plays. */
+export const FPS_RANGE = { min: 0.01, max: 1000 } as const;
+/** The largest side a video or image may have: H.264 encoders and browsers' decoders stop around here. */
+export const MAX_MEDIA_SIDE = 8192;
+
+export function isPositiveInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n > 0;
+}
+
+export function checkOptionsObject<T>(options: T, example: string): T {
+  if (!options || typeof options !== 'object') throw new InputError(`pass options like ${example}.`);
+  return options;
+}
+
+/** Metric and media names are labels shown to people; media names also name files, so no paths. */
+export function checkName(kind: 'metric' | 'media', name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InputError(`a ${kind} name must be a non-empty string; got ${JSON.stringify(name)}.`);
+  }
+  if (kind === 'media' && (/[\\/\0]/.test(name) || name.includes('..'))) {
+    throw new InputError(
+      `the media name ${JSON.stringify(name)} contains a path (/, \\ or ..). ` +
+        'Names are labels, not paths: use a plain name like "rollout" (and a step for each entry).'
+    );
+  }
+  return name;
+}
+
+export function checkNumber(what: string, value: unknown): number {
+  if (typeof value !== 'number') throw new InputError(`${what} must be a number; got ${typeof value} ${JSON.stringify(value)}.`);
+  return value;
+}
+
+/** A training step: a finite number (usually a whole one). */
+export function checkStep(what: string, step: unknown): number {
+  checkNumber(what, step);
+  if (!Number.isFinite(step)) throw new InputError(`${what} must be a finite number; got ${String(step)}.`);
+  return step as number;
+}
+
+export function checkFps(fps: unknown): number {
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) {
+    throw new InputError(`fps must be a positive number (e.g. { fps: 30 }); got ${String(fps)}.`);
+  }
+  if (fps < FPS_RANGE.min || fps > FPS_RANGE.max) {
+    throw new InputError(
+      `fps is ${fps}; it must be between ${FPS_RANGE.min} and ${FPS_RANGE.max} frames a second (e.g. { fps: 30 }).`
+    );
+  }
+  return fps;
+}
+
+export function checkCrf(crf: unknown): void {
+  if (crf !== undefined && !(typeof crf === 'number' && Number.isInteger(crf) && crf >= 0 && crf <= 51)) {
+    throw new InputError(`crf is ${String(crf)}; it must be a whole number from 0 (lossless) to 51 (smallest); default 20.`);
+  }
+}
+
+export function checkKeepLast(where: string, keepLast: unknown): number | undefined {
+  if (keepLast !== undefined && !isPositiveInt(keepLast)) {
+    throw new InputError(
+      `${where} keepLast is ${String(keepLast)}; it must be a whole number of at least 1 (entries kept per name).`
+    );
+  }
+  return keepLast as number | undefined;
+}
+
+export function checkChannels(channels: unknown): 1 | 3 | 4 {
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new InputError(`channels is ${String(channels)}; it must be 1 (gray), 3 (RGB) or 4 (RGBA).`);
+  }
+  return channels;
+}
+
+/** Checks a frame size before anything is allocated or written. */
+export function checkMediaSize(width: unknown, height: unknown, where = 'the video'): void {
+  if (!isPositiveInt(width) || !isPositiveInt(height)) {
+    throw new InputError(
+      `${where} has width ${String(width)} and height ${String(height)}; both must be positive whole numbers.`
+    );
+  }
+  if (width > MAX_MEDIA_SIDE || height > MAX_MEDIA_SIDE) {
+    throw new InputError(
+      `${where} is ${width}x${height}; at most ${MAX_MEDIA_SIDE} pixels a side can be encoded and played back. ` +
+        'Downscale the frames (e.g. render the environment at a smaller size).'
+    );
+  }
+}

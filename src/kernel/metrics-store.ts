@@ -1,0 +1,60 @@
+/**
+ * The scalar series a plotter records: every point kept in the kernel (payloads downsample, the
+ * store never does), with running min and max for the text summary and the latest step seen,
+ * which media logged without a step line up with.
+ */
+import type { StoredSeries } from './payload';
+import type { MetricStats } from './summary';
+import { InputError, checkName, checkNumber, checkStep } from './input';
+
+interface Series extends StoredSeries {
+  min: number | null;
+  max: number | null;
+}
+
+export class MetricsStore {
+  readonly series = new Map<string, Series>();
+  /** The step of the most recent point of any metric; null before the first. */
+  latestStep: number | null = null;
+
+  /** Records one value; `step` defaults to the next index of that metric. */
+  add(name: string, value: number, step?: number): void {
+    checkName('metric', name);
+    checkNumber(`the value of "${name}"`, value);
+    if (step !== undefined) checkStep(`the step of "${name}"`, step);
+    let s = this.series.get(name);
+    if (!s) this.series.set(name, (s = { steps: [], values: [], min: null, max: null }));
+    const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
+    s.steps.push(at);
+    const finite = Number.isFinite(value) ? value : null;
+    s.values.push(finite);
+    if (finite !== null) {
+      if (s.min === null || finite < s.min) s.min = finite;
+      if (s.max === null || finite > s.max) s.max = finite;
+    }
+    this.latestStep = at;
+  }
+
+  /** Checks a whole batch before recording any of it. */
+  checkBatch(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): void {
+    checkName('metric', name);
+    if (!values || typeof values.length !== 'number') {
+      throw new InputError(`addMetric("${name}", values) needs an array of numbers.`);
+    }
+    if (steps !== undefined && steps.length !== values.length) {
+      throw new InputError(`addMetric("${name}") got ${values.length} values but ${steps.length} steps.`);
+    }
+    for (let i = 0; i < values.length; i++) checkNumber(`"${name}"[${i}]`, values[i]);
+    if (steps) for (let i = 0; i < steps.length; i++) checkStep(`the step of "${name}"[${i}]`, steps[i]);
+  }
+
+  stats(): MetricStats[] {
+    return [...this.series].map(([name, s]) => ({
+      name,
+      points: s.steps.length,
+      last: s.values.length ? s.values[s.values.length - 1] : null,
+      min: s.min,
+      max: s.max
+    }));
+  }
+}
