@@ -85,7 +85,7 @@ export class MediaCard extends LitElement {
         ${
           n > 1
             ? html`<div class="mp-media-slider">
-              <input type="range" min="0" max=${n - 1} step="1" .value=${String(this.index)} @input=${this.onSlide}
+              <input type="range" min="0" max=${n - 1} step="1" .value=${String(this.index)} @input=${this.onSlide} @keydown=${this.onKey}
                 aria-label="Step of ${name}" aria-valuetext="step ${e.step}" />
               <button class="mp-button" aria-pressed=${this.follow ? 'true' : 'false'} @click=${this.toLatest}
                 title="Show the latest entry, and follow new ones while training runs">Latest</button>
@@ -104,7 +104,31 @@ export class MediaCard extends LitElement {
   }
 
   private onSlide(ev: Event): void {
-    this.index = Number((ev.target as HTMLInputElement).value);
+    this.moveTo(Number((ev.target as HTMLInputElement).value));
+  }
+
+  /**
+   * ←/→ (and Home/End) step between logged entries. Handled here, not left to the range input:
+   * JupyterLab's notebook keyboard shortcuts would otherwise take the arrow keys first.
+   */
+  private onKey(ev: KeyboardEvent): void {
+    const last = this.series.entries.length - 1;
+    const to = {
+      ArrowLeft: this.index - 1,
+      ArrowDown: this.index - 1,
+      ArrowRight: this.index + 1,
+      ArrowUp: this.index + 1,
+      Home: 0,
+      End: last
+    }[ev.key];
+    if (to === undefined) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    this.moveTo(Math.max(0, Math.min(last, to)));
+  }
+
+  private moveTo(index: number): void {
+    this.index = index;
     this.follow = this.index === this.series.entries.length - 1;
     const step = this.entry?.step;
     if (step !== undefined) this.dispatchEvent(new CustomEvent(MEDIA_STEP_EVENT, { detail: { step }, bubbles: true }));
