@@ -12,6 +12,24 @@ interface Series extends StoredSeries {
   max: number | null;
 }
 
+/**
+ * A step that goes back means the run resumed from an earlier checkpoint: the points logged from
+ * that step on belong to the abandoned attempt, so they go (as TensorBoard purges orphaned data).
+ * The series stays ordered by step, and every chart, CSV and summary shows the run as it is now.
+ */
+function supersede(s: Series, from: number): void {
+  let keep = s.steps.length;
+  while (keep > 0 && s.steps[keep - 1] >= from) keep--;
+  s.steps.length = keep;
+  s.values.length = keep;
+  s.min = s.max = null;
+  for (const v of s.values) {
+    if (v === null) continue;
+    if (s.min === null || v < s.min) s.min = v;
+    if (s.max === null || v > s.max) s.max = v;
+  }
+}
+
 export class MetricsStore {
   readonly series = new Map<string, Series>();
   /** The step of the most recent point of any metric; null before the first. */
@@ -25,6 +43,7 @@ export class MetricsStore {
     let s = this.series.get(name);
     if (!s) this.series.set(name, (s = { steps: [], values: [], min: null, max: null }));
     const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
+    if (s.steps.length && at < s.steps[s.steps.length - 1]) supersede(s, at);
     s.steps.push(at);
     const finite = Number.isFinite(value) ? value : null;
     s.values.push(finite);

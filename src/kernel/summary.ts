@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { MediaEntry } from '../protocol';
+import { formatNumber } from '../protocol/format';
 
 /** Metrics listed in the text; a run with more says how many more. */
 const LISTED_METRICS = 40;
@@ -26,18 +27,6 @@ export interface SummaryInput {
   metrics: MetricStats[];
   media: readonly MediaEntry[];
   closed: boolean;
-}
-
-/** Short, readable at every magnitude: 3e-4, 0.9998, 12345, 2.1e9. */
-export function formatValue(v: number | null): string {
-  if (v === null) return '—';
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e-3 && a < 1e6) return String(Number(v.toPrecision(5)));
-  return v
-    .toExponential(3)
-    .replace(/\.?0+e/, 'e')
-    .replace('e+', 'e');
 }
 
 /**
@@ -97,7 +86,7 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
     for (const m of listed) {
       const name = m.name.length > width ? `${m.name.slice(0, width - 1)}…` : m.name.padEnd(width);
       lines.push(
-        `  ${name} ${cell(formatValue(m.last))} ${cell(formatValue(m.min))} ${cell(formatValue(m.max))} ${cell(m.points.toLocaleString('en'))}`
+        `  ${name} ${cell(formatNumber(m.last))} ${cell(formatNumber(m.min))} ${cell(formatNumber(m.max))} ${cell(m.points.toLocaleString('en'))}`
       );
     }
     if (s.metrics.length > listed.length)
@@ -118,8 +107,8 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
   const rows = listed
     .map(
       m =>
-        `<tr><td>${escapeHtml(m.name)}</td><td>${formatValue(m.last)}</td><td>${formatValue(m.min)}</td>` +
-        `<td>${formatValue(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
+        `<tr><td>${escapeHtml(m.name)}</td><td>${formatNumber(m.last)}</td><td>${formatNumber(m.min)}</td>` +
+        `<td>${formatNumber(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
     )
     .join('');
   const more =

@@ -79,11 +79,22 @@ export function alignSeries(series: Array<{ steps: number[]; values: Array<numbe
   return uPlot.join(series.map(s => [s.steps, s.values] as uPlot.AlignedData));
 }
 
-/** CSV of a chart's raw data (not smoothed): a "step" column and one column per metric. */
-export function toCsv(metrics: MetricSeries[]): string {
-  const data = alignSeries(metrics);
+/**
+ * CSV of metrics: a "step" column and one column per metric with the raw values; with smoothing on,
+ * each metric also gets a "<name> (smoothed)" column with exactly what the chart draws.
+ */
+export function toCsv(metrics: MetricSeries[], smoothing = 0): string {
+  const columns = metrics.flatMap(m =>
+    smoothing > 0
+      ? [
+          { name: m.name, steps: m.steps, values: m.values },
+          { name: `${m.name} (smoothed)`, steps: m.steps, values: debiasedEma(m.values, smoothing) }
+        ]
+      : [{ name: m.name, steps: m.steps, values: m.values }]
+  );
+  const data = alignSeries(columns);
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['step', ...metrics.map(m => quote(m.name))].join(',')];
+  const lines = [['step', ...columns.map(c => quote(c.name))].join(',')];
   const xs = data[0] as ArrayLike<number>;
   for (let i = 0; i < xs.length; i++) {
     const row = [String(xs[i])];

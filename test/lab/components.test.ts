@@ -4,7 +4,7 @@ import type { PlotterView } from '../../src/lab/components/plotter-view';
 import type { MediaCard } from '../../src/lab/components/media-card';
 import { SELECT_STEP_EVENT } from '../../src/lab/components/metric-chart';
 import '../../src/lab/components/plotter-view';
-import { payload, settle, video } from './fixtures';
+import { payload, series, settle, video } from './fixtures';
 
 function mount(setup: (view: PlotterView) => void): PlotterView {
   const view = document.createElement('mp-plotter-view') as PlotterView;
@@ -63,7 +63,7 @@ describe('<mp-plotter-view>', () => {
     const view = mount(v => (v.payload = payload()));
     await settle();
     const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
-    const boxes = chart.querySelectorAll<HTMLInputElement>('.mp-toggles input[type=checkbox]');
+    const boxes = chart.querySelectorAll<HTMLInputElement>('.mp-legend input[type=checkbox]');
     expect(boxes).toHaveLength(2);
     boxes[1].checked = false;
     boxes[1].dispatchEvent(new Event('change'));
@@ -242,5 +242,94 @@ describe('media over training steps', () => {
     expect(card.querySelector('img')?.getAttribute('src')).toBe('/files/assets/x/frame.png');
     expect(card.querySelector('.mp-media-meta')?.textContent).toBe('64×48 · 12 kB');
     expect(card.querySelector('.mp-media-retired')?.textContent).toMatch(/7 older entries were\s+removed by keepLast/);
+  });
+});
+
+describe('charts that read right and move together', () => {
+  it('one legend per chart: every series with its value at the latest step, then at the hovered step, raw and smoothed', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    expect(chart.querySelectorAll('.mp-legend')).toHaveLength(1);
+    expect(chart.querySelector('.u-legend')).toBeNull();
+    expect(chart.querySelector('.mp-legend-step')?.textContent).toBe('latest: step 49');
+    const values = () => [...chart.querySelectorAll('.mp-legend-value')].map(e => e.textContent!.replace(/\s+/g, ' ').trim());
+    expect(values()).toEqual(['0.02', '0.04']);
+    chart.hoverIdx = 3;
+    await settle();
+    expect(chart.querySelector('.mp-legend-step')?.textContent).toBe('step 3');
+    expect(values()).toEqual(['0.25', '0.5']);
+    const slider = view.querySelector<HTMLInputElement>('.mp-controls input[type=range]')!;
+    slider.value = '0.5';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    expect(values()[0]).toMatch(/^0\.25 \(smoothed 0\.3\d+\)$/);
+    expect(chart.textContent).not.toContain('--');
+  });
+
+  it('axes label a learning rate of 3e-4 as such, never as "0, 0, 0"', async () => {
+    const view = mount(v => (v.payload = payload({ metrics: [series('lr', 50, i => 3e-4 * Math.exp(-i / 20))] })));
+    await settle();
+    const u = view.querySelector<MetricChart>('mp-metric-chart')!.uplot!;
+    const yLabels = (u.axes[1].values as (u: unknown, ticks: number[]) => string[])(u, [0, 1e-4, 2e-4, 3e-4]);
+    expect(yLabels).toEqual(['0', '1e-4', '2e-4', '3e-4']);
+  });
+
+  it('zooming one chart on x zooms every chart of the panel; reset shows all steps in all', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const [loss, reward] = view.querySelectorAll<MetricChart>('mp-metric-chart');
+    loss.uplot!.setScale('x', { min: 10, max: 20 });
+    await settle();
+    expect(view.xRange).toEqual({ min: 10, max: 20 });
+    expect([reward.uplot!.scales.x.min, reward.uplot!.scales.x.max]).toEqual([10, 20]);
+    reward.querySelector<HTMLButtonElement>('[data-action=reset]')!.click();
+    await settle();
+    expect(view.xRange).toBeNull();
+    expect([loss.uplot!.scales.x.min, loss.uplot!.scales.x.max]).toEqual([0, 49]);
+  });
+
+  it('follow latest: a zoomed window at the last step slides with new steps; one panned away stays', async () => {
+    const grow = (n: number) => payload({ metrics: [series('loss/train', n, i => 1 / (i + 1)), series('reward', n)] });
+    const view = mount(v => (v.payload = grow(50)));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    chart.uplot!.setScale('x', { min: 39, max: 49 });
+    await settle();
+    view.payload = grow(60);
+    await settle();
+    expect(view.xRange).toEqual({ min: 49, max: 59 });
+    expect([chart.uplot!.scales.x.min, chart.uplot!.scales.x.max]).toEqual([49, 59]);
+    chart.uplot!.setScale('x', { min: 10, max: 20 });
+    await settle();
+    view.payload = grow(70);
+    await settle();
+    expect(view.xRange).toEqual({ min: 10, max: 20 });
+  });
+});
+
+describe('many metrics', () => {
+  it('a filter over metric names (a regex, or plain text when it is not one) keeps only matching charts', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const filter = view.querySelector<HTMLInputElement>('.mp-filter')!;
+    const titles = () => [...view.querySelectorAll('.mp-chart-title')].map(e => e.textContent);
+    filter.value = '^loss/(train|eval)$';
+    filter.dispatchEvent(new Event('input'));
+    await settle();
+    expect(titles()).toEqual(['loss']);
+    expect(view.querySelector('.mp-controls [role=status]')?.textContent).toBe('1 of 2 charts');
+    filter.value = 'REW';
+    filter.dispatchEvent(new Event('input'));
+    await settle();
+    expect(titles()).toEqual(['reward']);
+    filter.value = 'loss/(';
+    filter.dispatchEvent(new Event('input'));
+    await settle();
+    expect(titles()).toEqual([]);
+    filter.value = '';
+    filter.dispatchEvent(new Event('input'));
+    await settle();
+    expect(titles()).toEqual(['loss', 'reward']);
   });
 });

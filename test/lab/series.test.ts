@@ -69,6 +69,12 @@ describe('toCsv', () => {
     const a = { ...series('loss, train', 2), values: [0.5, null] };
     const b = { ...series('acc', 3), values: [0.1, 0.2, 0.3] };
     expect(toCsv([a, b])).toBe('step,"loss, train",acc\n0,0.5,0.1\n1,,0.2\n2,,0.3\n');
+    // With smoothing, each metric also gets what the chart draws (wandb#5699 asks for it).
+    expect(toCsv([b], 0.5).split('\n').slice(0, 3)).toEqual([
+      'step,acc,acc (smoothed)',
+      '0,0.1,0.1',
+      `1,0.2,${(0.5 * 0.05 + 0.5 * 0.2) / 0.75}`
+    ]);
   });
 });
 

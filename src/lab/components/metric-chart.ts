@@ -1,12 +1,15 @@
 /**
  * <mp-metric-chart>: one chart (a group of metrics) drawn by uPlot, which keeps 10 series × 100k
- * points smooth on a canvas. uPlot gives hover values (its live legend), drag-to-zoom on x and
- * double-click to reset; this component adds keyboard-reachable controls around it: series
- * toggles, reset zoom, CSV and PNG export. Smoothing and log scale come from the parent view so
- * that one control drives every chart.
+ * points smooth on a canvas. One legend: a keyboard-reachable toggle per series that also shows its
+ * value at the hovered step (raw, and smoothed when smoothing is on), or at the latest step when
+ * nothing is hovered. Axis ticks and values read right at every magnitude (src/protocol/format).
+ * Drag to zoom on x, double-click or Reset to go back; the panel keeps the cursor and the x range
+ * of all its charts together (`syncKey`, `xRange`). CSV and PNG export. Smoothing and log scale
+ * come from the parent view so that one control drives every chart.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
+import { formatNumber, formatTicks } from '../../protocol/format';
 import { alignSeries, debiasedEma, fileStem, forLogScale, toCsv, type ChartGroup } from '../series';
 import { downloadBlob } from '../download';
 
@@ -27,6 +30,13 @@ const CHART_HEIGHT = 220;
 
 /** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
 export const SELECT_STEP_EVENT = 'mp-select-step';
+/** Sent (bubbling) when the user zooms a chart on x (detail: the range, or null for all steps). */
+export const X_RANGE_EVENT = 'mp-x-range';
+
+export interface XRange {
+  min: number;
+  max: number;
+}
 
 export class MetricChart extends LitElement {
   static properties = {
@@ -36,7 +46,10 @@ export class MetricChart extends LitElement {
     hidden_: { state: true },
     zoomed: { state: true },
     mediaSteps: { attribute: false },
-    selectedStep: { attribute: false }
+    selectedStep: { attribute: false },
+    syncKey: { attribute: false },
+    xRange: { attribute: false },
+    hoverIdx: { state: true }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -49,6 +62,18 @@ export class MetricChart extends LitElement {
   mediaSteps: number[] = [];
   /** The step selected in the panel: marked with a line. */
   selectedStep: number | null = null;
+  /** Charts with the same key move their cursors together (the panel's). */
+  syncKey = '';
+  /** The x range the panel shows (null: all steps). */
+  xRange: XRange | null = null;
+  /** The data index under the cursor, or null. */
+  hoverIdx: number | null = null;
+  /** The raw (unsmoothed) aligned data, for the legend's values. */
+  private raw: uPlot.AlignedData = [[]];
+  /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
+  private shown: uPlot.AlignedData = [[]];
+  /** Set while this chart applies a range the panel gave it, so that it is not sent back. */
+  private applyingRange = false;
 
   private plot: uPlot | null = null;
   private plotKey = '';
@@ -99,18 +124,7 @@ export class MetricChart extends LitElement {
           <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
         </span>
       </div>
-      ${
-        metrics.length > 1
-          ? html`<div class="mp-toggles" role="group" aria-label="Series shown in ${title}">
-            ${metrics.map(
-              (m, i) => html`<label class="mp-toggle">
-                <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
-                <span class="mp-swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${m.name}
-              </label>`
-            )}
-          </div>`
-          : nothing
-      }
+      ${this.legend()}
       <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
       ${
         downsampled.length || (this.logScale && this.droppedForLog)
@@ -123,9 +137,56 @@ export class MetricChart extends LitElement {
     `;
   }
 
+  /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
+  protected willUpdate(changed: PropertyValues): void {
+    if (changed.has('group')) this.raw = alignSeries(this.group.metrics);
+    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale')) this.shown = this.chartData();
+  }
+
+  /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
+  private legend(): unknown {
+    const { metrics, title } = this.group;
+    const xs = this.raw[0] as ArrayLike<number>;
+    const idx = this.hoverIdx ?? (xs.length ? xs.length - 1 : null);
+    const at = (data: uPlot.AlignedData, s: number): number | null => {
+      const v = idx === null ? null : (data[s] as ArrayLike<number | null | undefined>)?.[idx];
+      return v === undefined ? null : v;
+    };
+    const smoothed = this.smoothing > 0 ? this.shown : null;
+    return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
+      <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}step ${formatNumber(xs[idx])}`}</span>
+      ${metrics.map((m, i) => {
+        const raw = at(this.raw, i + 1);
+        const smooth = smoothed ? at(smoothed, i + 1) : null;
+        return html`<label class="mp-toggle">
+          <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
+          <span class="mp-swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${m.name}
+          <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
+        </label>`;
+      })}
+    </div>`;
+  }
+
   protected updated(changed: PropertyValues): void {
     if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || !this.plot) this.draw();
     else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
+    if (changed.has('xRange') && this.plot) this.applyRange();
+  }
+
+  /** Shows the panel's x range (or every step). */
+  private applyRange(): void {
+    const u = this.plot;
+    if (!u) return;
+    const xs = u.data[0];
+    const range = this.xRange ?? (xs.length ? { min: xs[0], max: xs[xs.length - 1] } : null);
+    if (!range || (u.scales.x.min === range.min && u.scales.x.max === range.max)) return;
+    this.applyingRange = true;
+    try {
+      u.setScale('x', range);
+    } finally {
+      this.applyingRange = false;
+    }
+    this.zoomed = this.xRange !== null;
   }
 
   /** Marks media steps (short ticks at the bottom) and the selected step (a line) on the plot. */
@@ -178,18 +239,17 @@ export class MetricChart extends LitElement {
   private chartData(): uPlot.AlignedData {
     let dropped = 0;
     const series = this.group.metrics.map(m => {
-      let values = debiasedEma(m.values, this.smoothing);
-      if (this.logScale) {
-        const log = forLogScale(values);
-        values = log.values;
-        dropped += log.dropped;
-      }
-      return { steps: m.steps, values };
+      if (!this.logScale) return { steps: m.steps, values: debiasedEma(m.values, this.smoothing) };
+      // On a log axis, smoothing averages in log space: a loss falling over decades stays a line.
+      const log = forLogScale(m.values);
+      dropped += log.dropped;
+      const smoothedLog = debiasedEma(
+        log.values.map(v => (v === null ? null : Math.log10(v))),
+        this.smoothing
+      );
+      return { steps: m.steps, values: smoothedLog.map(v => (v === null ? null : Math.pow(10, v))) };
     });
-    if (dropped !== this.droppedForLog) {
-      this.droppedForLog = dropped;
-      this.requestUpdate();
-    }
+    this.droppedForLog = dropped; // read by the render that follows (chartData runs in willUpdate)
     return alignSeries(series);
   }
 
@@ -198,16 +258,18 @@ export class MetricChart extends LitElement {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container) return;
     const key = JSON.stringify([this.group.metrics.map(m => m.name), this.logScale]);
-    const data = this.chartData();
+    const data = this.shown;
     if (this.plot && key === this.plotKey) {
-      // Live update: keep the user's zoom; otherwise follow the new steps.
-      this.plot.setData(data, !this.zoomed);
+      // Live update: the panel's x range stays (it slides along while it follows the latest step).
+      this.plot.setData(data, !this.xRange);
+      if (this.xRange) this.applyRange();
       return;
     }
     this.plot?.destroy();
     this.plotKey = key;
     this.plot = new uPlot(this.options(container), data, container);
     this.listenForClicks(this.plot);
+    if (this.xRange) this.applyRange();
     if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver(() => this.fit());
       this.resizeObserver.observe(container);
@@ -252,7 +314,10 @@ export class MetricChart extends LitElement {
         x: { time: false },
         y: this.logScale ? { distr: 3, log: 10 } : { distr: 1 }
       },
-      axes: [axis('step'), { ...axis(''), size: 60 }],
+      axes: [
+        { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) },
+        { ...axis(''), size: 64, values: (_u, ticks) => formatTicks(ticks) }
+      ],
       series: [
         { label: 'step' },
         ...this.group.metrics.map((m, i) => ({
@@ -264,14 +329,30 @@ export class MetricChart extends LitElement {
           points: { show: false }
         }))
       ],
-      cursor: { drag: { x: true, y: false, setScale: true } },
-      legend: { show: true, live: true },
+      cursor: {
+        drag: { x: true, y: false, setScale: true },
+        ...(this.syncKey ? { sync: { key: this.syncKey, setSeries: false } } : {})
+      },
+      // Our legend (above) replaces uPlot's, which showed "--" until hovered.
+      legend: { show: false },
       hooks: {
         draw: [u => this.drawMarkers(u)],
-        // uPlot zooms on drag-select; remember it so live updates do not snap the view back.
-        setSelect: [
+        setCursor: [
           u => {
-            if (u.select.width > 0) this.zoomed = true;
+            const idx = u.cursor.idx ?? null;
+            if (idx !== this.hoverIdx) this.hoverIdx = idx;
+          }
+        ],
+        // A drag-to-zoom here zooms every chart of the panel: tell the panel the range.
+        setScale: [
+          (u, key) => {
+            if (key !== 'x' || this.applyingRange || !this.plot) return;
+            const { min, max } = u.scales.x;
+            if (min === undefined || max === undefined || min === null || max === null) return;
+            const xs = u.data[0];
+            const all = xs.length > 0 && min <= xs[0] && max >= xs[xs.length - 1];
+            this.zoomed = !all;
+            this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
           }
         ],
         // A legend click toggles a series in uPlot itself: mirror it in our checkboxes.
@@ -301,13 +382,17 @@ export class MetricChart extends LitElement {
 
   resetZoom(): void {
     this.zoomed = false;
+    this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: null, bubbles: true }));
     if (!this.plot) return;
     const xs = this.plot.data[0];
     if (xs.length) this.plot.setScale('x', { min: xs[0], max: xs[xs.length - 1] });
   }
 
   exportCsv(): void {
-    downloadBlob(new Blob([toCsv(this.group.metrics)], { type: 'text/csv' }), `${fileStem(this.group.title)}.csv`);
+    downloadBlob(
+      new Blob([toCsv(this.group.metrics, this.smoothing)], { type: 'text/csv' }),
+      `${fileStem(this.group.title)}.csv`
+    );
   }
 
   /** The canvas is transparent; the PNG gets the theme's background so it reads anywhere. */

@@ -8,10 +8,11 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import type { PlotterPayload } from '../../protocol';
-import { groupMedia, groupMetrics } from '../series';
+import { fileStem, groupMedia, groupMetrics, toCsv, type ChartGroup } from '../series';
+import { downloadBlob } from '../download';
 import { failureText, statusLine, type ViewStatus } from '../view-status';
 import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from './media-card';
-import { SELECT_STEP_EVENT } from './metric-chart';
+import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from './metric-chart';
 import './metric-chart';
 import './media-card';
 
@@ -23,7 +24,9 @@ export class PlotterView extends LitElement {
     smoothing: { state: true },
     logScale: { state: true },
     selection: { state: true },
-    linked: { state: true }
+    linked: { state: true },
+    xRange: { state: true },
+    filter: { state: true }
   };
 
   payload: PlotterPayload | null = null;
@@ -35,11 +38,20 @@ export class PlotterView extends LitElement {
   selection: StepSelection | null = null;
   /** "Move together": a card's slider moves every card. */
   linked = false;
+  /** The x range every chart shows (null: all steps); set by a drag-to-zoom on any chart. */
+  xRange: XRange | null = null;
+  /** Shows only metrics whose name matches: a regular expression, or plain text when it is not one. */
+  filter = '';
   private seq = 0;
+  /** The last step of the data, to slide a zoomed window along while training runs. */
+  private dataEnd: number | null = null;
+  /** Cursors of this panel's charts move together; other panels' do not. */
+  private readonly syncKey = `mp-${Math.random().toString(36).slice(2)}`;
 
   constructor() {
     super();
     this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
+    this.addEventListener(X_RANGE_EVENT, e => (this.xRange = (e as CustomEvent<XRange | null>).detail));
     this.addEventListener(MEDIA_STEP_EVENT, e => {
       if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
     });
@@ -47,6 +59,27 @@ export class PlotterView extends LitElement {
 
   protected createRenderRoot(): HTMLElement {
     return this;
+  }
+
+  /**
+   * Follow latest: a zoomed window that reached the last step keeps its width and slides with new
+   * steps; one the user panned away from the end stays where it is.
+   */
+  protected willUpdate(): void {
+    const end = this.payload ? lastStep(this.payload) : null;
+    if (this.xRange && end !== null && this.dataEnd !== null && end > this.dataEnd && this.xRange.max >= this.dataEnd) {
+      const shift = end - this.dataEnd;
+      this.xRange = { min: this.xRange.min + shift, max: this.xRange.max + shift };
+    }
+    this.dataEnd = end;
+  }
+
+  private exportAll(groups: ChartGroup[]): void {
+    const metrics = groups.flatMap(g => g.metrics);
+    downloadBlob(
+      new Blob([toCsv(metrics, this.smoothing)], { type: 'text/csv' }),
+      `${fileStem(this.payload?.title ?? 'metrics')}.csv`
+    );
   }
 
   /** Selects a training step in every media card and marks it on every chart. */
@@ -57,7 +90,9 @@ export class PlotterView extends LitElement {
   protected render(): unknown {
     const p = this.payload;
     if (!p) return nothing;
-    const groups = groupMetrics(p.metrics);
+    const allGroups = groupMetrics(p.metrics);
+    const matches = nameFilter(this.filter);
+    const groups = this.filter ? groupMetrics(p.metrics.filter(m => matches(m.name))) : allGroups;
     const media = groupMedia(p.media);
     const mediaSteps = [...new Set(p.media.map(e => e.step))].sort((a, b) => a - b);
     const selectedStep = this.selection?.step ?? null;
@@ -70,7 +105,7 @@ export class PlotterView extends LitElement {
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
         ${
-          groups.length
+          allGroups.length
             ? html`<div class="mp-controls">
                 <label>Smoothing
                   <input type="range" min="0" max="0.99" step="0.01" .value=${String(this.smoothing)}
@@ -79,12 +114,17 @@ export class PlotterView extends LitElement {
                 </label>
                 <label><input type="checkbox" .checked=${this.logScale}
                   @change=${(e: Event) => (this.logScale = (e.target as HTMLInputElement).checked)} /> Log scale</label>
+                <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
+                  .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
+                ${this.filter ? html`<span class="mp-hint" role="status">${groups.length} of ${allGroups.length} charts</span>` : nothing}
+                <button class="mp-button" data-action="csv-all" @click=${() => this.exportAll(groups)}
+                  title="Download every chart shown as one CSV (raw and, with smoothing on, smoothed columns)">CSV of all charts</button>
                 ${media.length ? html`<span class="mp-hint">Click a chart to show the media of that step.</span>` : nothing}
               </div>
               <div class="mp-charts">
                 ${groups.map(
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
-                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep}></mp-metric-chart>`
+                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
@@ -117,6 +157,26 @@ export class PlotterView extends LitElement {
         }
       </section>
     `;
+  }
+}
+
+function lastStep(p: PlotterPayload): number | null {
+  let end: number | null = null;
+  for (const m of p.metrics) {
+    const last = m.steps[m.steps.length - 1];
+    if (last !== undefined && (end === null || last > end)) end = last;
+  }
+  return end;
+}
+
+/** A case-insensitive match on metric names: the filter as a regular expression, or as plain text. */
+export function nameFilter(filter: string): (name: string) => boolean {
+  try {
+    const re = new RegExp(filter, 'i');
+    return name => re.test(name);
+  } catch {
+    const text = filter.toLowerCase();
+    return name => name.toLowerCase().includes(text);
   }
 }
 

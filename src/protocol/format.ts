@@ -1,0 +1,71 @@
+/**
+ * How numbers are written wherever a person reads them: chart axes, hover values, the text
+ * fallback. Metrics span every magnitude (a learning rate of 3e-4, a loss of 0.9998, 12,345
+ * episodes, 2.1e9 environment steps), so a fixed number of decimals would print most of them as 0.
+ */
+
+const EXPONENT_BELOW = 1e-3;
+const EXPONENT_FROM = 1e6;
+
+function exponent(v: number, digits: number): string {
+  return v
+    .toExponential(digits)
+    .replace(/\.?0+e/, 'e')
+    .replace('e+', 'e');
+}
+
+/** One value, to five significant digits: 3e-4, 1.5e-7, 0.9998, 12,345, 2.1e9. */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= EXPONENT_BELOW && a < EXPONENT_FROM) return v.toLocaleString('en', { maximumSignificantDigits: 5 });
+  return exponent(v, 4);
+}
+
+/**
+ * Labels for a set of axis ticks: the fewest digits that still tell every tick apart, in the
+ * notation the largest tick needs. Ticks never repeat a label.
+ */
+export function formatTicks(all: ReadonlyArray<number | null>): string[] {
+  // A log axis leaves some tick positions unlabelled (null): they stay blank.
+  const ticks = all.filter((t): t is number => t !== null && Number.isFinite(t));
+  const finite = ticks;
+  const largest = Math.max(0, ...finite.map(Math.abs));
+  const distinct = (labels: string[]): boolean => new Set(labels).size === new Set(ticks).size;
+  /** The labels back in the places of the ticks they name; blanks where a tick was null. */
+  const place = (labels: string[]): string[] => {
+    let i = 0;
+    return all.map(t => (t !== null && Number.isFinite(t) ? labels[i++] : ''));
+  };
+  if (largest >= EXPONENT_BELOW && largest < EXPONENT_FROM) {
+    const sorted = [...new Set(finite)].sort((a, b) => a - b);
+    const gaps = sorted
+      .slice(1)
+      .map((x, i) => x - sorted[i])
+      .filter(g => g > 0);
+    const gap = gaps.length ? Math.min(...gaps) : largest;
+    // Enough decimals that each label is its tick (0.25, not 0.3), and no two labels are the same.
+    for (let d = Math.max(0, -Math.floor(Math.log10(gap))); d <= 15; d++) {
+      const exact = ticks.every(t => Math.abs(Number(t.toFixed(d)) - t) <= gap * 1e-3);
+      const labels = ticks.map(t => t.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d }));
+      if (exact && distinct(labels)) return place(labels);
+    }
+  }
+  const gapOf = (xs: number[]): number =>
+    Math.min(
+      ...xs
+        .slice(1)
+        .map((x, i) => Math.abs(x - xs[i]))
+        .filter(g => g > 0),
+      largest
+    );
+  const gap = gapOf([...finite].sort((a, b) => a - b));
+  for (let d = 0; d <= 15; d++) {
+    const labels = ticks.map(t => (t === 0 ? '0' : exponent(t, d)));
+    const exact = ticks.every(t => Math.abs(Number(t.toExponential(d)) - t) <= gap * 1e-3);
+    if (exact && distinct(labels)) return place(labels);
+  }
+  return place(ticks.map(String));
+}
