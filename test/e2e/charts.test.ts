@@ -1,0 +1,137 @@
+/**
+ * The charts as a researcher meets them in a real JupyterLab and Chromium: a learning rate whose
+ * axis and values read right, hover values in the one legend, a drag-to-zoom that zooms every chart
+ * of the panel and follows new steps, and a filter over metric names.
+ */
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
+import { openNotebook, command, waitIdleAndRun } from '../support/lab-page';
+import { REPO, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
+
+jest.setTimeout(300000);
+
+const CELLS = [
+  `import { MetricsPlotter } from "metrics-plotter";
+const plotter = new MetricsPlotter({ title: "training" });
+plotter.show();
+const log = (step: number) => {
+  plotter.addScalar("loss/train", 2 * Math.exp(-step / 60) + 0.05, step);
+  plotter.addScalar("loss/eval", 2.2 * Math.exp(-step / 60) + 0.08, step);
+  plotter.addScalar("lr", 3e-4 * Math.pow(0.99, step), step);
+  plotter.addScalar("env_steps", 2.1e9 + step * 4096, step);
+};
+for (let step = 0; step < 200; step++) log(step);`,
+  `for (let step = 200; step < 250; step++) { log(step); await new Promise(r => setTimeout(r, 5)); }`
+];
+
+let lab: JupyterLab;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  dir = makeNotebookDir('charts');
+  writeNotebook(path.join(dir, 'charts.ipynb'), CELLS);
+  lab = await JupyterLab.start(notebooksRoot());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  removeNotebookDir(dir);
+});
+
+type Chart = {
+  uplot: { scales: { x: { min: number; max: number } }; valToPos(v: number, s: string): number; over: HTMLElement };
+};
+
+async function xRanges(page: Page): Promise<number[][]> {
+  return page.$$eval('.jp-MetricsPlotter mp-metric-chart', els =>
+    els.map(el => {
+      const x = (el as unknown as Chart).uplot.scales.x;
+      return [Math.round(x.min), Math.round(x.max)];
+    })
+  );
+}
+
+it('reads right, hovers in one legend, zooms every chart together, follows new steps, and filters', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const errors = collectErrors(page);
+  await openNotebook(page, lab, `${path.basename(dir)}/charts.ipynb`);
+  await command(page, 'notebook:run-cell-and-select-next');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 3);
+  await page.waitForFunction(
+    () => document.querySelector('.jp-MetricsPlotter .mp-legend-step')?.textContent === 'latest: step 199'
+  );
+
+  // The learning rate's axis and value are not "0".
+  const lrChart = page.locator('.jp-MetricsPlotter mp-metric-chart', { hasText: 'lr' }).first();
+  expect((await lrChart.locator('.mp-legend-value').first().textContent())?.trim()).toMatch(/^4\.06\d*e-5$/);
+  const ticks: string[] = await lrChart.evaluate(el => {
+    const u = (el as unknown as { uplot: { axes: Array<{ _values?: string[] }> } }).uplot;
+    return u.axes[1]._values ?? [];
+  });
+  expect(ticks.length).toBeGreaterThan(1);
+  expect(ticks.every(t => t !== '0' || ticks.filter(x => x === '0').length === 1)).toBe(true);
+  expect(new Set(ticks).size).toBe(ticks.length);
+
+  // Hovering one chart moves the cursor, and the legend values, of every chart.
+  const loss = page.locator('.jp-MetricsPlotter mp-metric-chart').first();
+  const box = (await loss.locator('.u-over').boundingBox())!;
+  const at = await loss.evaluate(el => (el as unknown as Chart).uplot.valToPos(50, 'x'));
+  await page.mouse.move(box.x + at, box.y + box.height / 2);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.jp-MetricsPlotter .mp-legend-step')].every(e => /^step \d+$/.test(e.textContent ?? ''))
+  );
+  const hovered = await page.$$eval('.jp-MetricsPlotter .mp-legend-step', els => els.map(e => Number(e.textContent!.slice(5))));
+  expect(new Set(hovered).size).toBe(1); // every chart's cursor is at the same step
+  expect(Math.abs(hovered[0] - 50)).toBeLessThanOrEqual(2);
+
+  // Dragging on one chart zooms all of them on x.
+  const from = await loss.evaluate(el => (el as unknown as Chart).uplot.valToPos(150, 'x'));
+  const to = await loss.evaluate(el => (el as unknown as Chart).uplot.valToPos(199, 'x'));
+  await page.mouse.move(box.x + from, box.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(box.x + (from + to) / 2, box.y + 40, { steps: 5 });
+  await page.mouse.move(box.x + to + 2, box.y + 40, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter [data-action=reset]:not([disabled])'));
+  const zoomed = await xRanges(page);
+  expect(new Set(zoomed.map(r => r.join('-'))).size).toBe(1);
+  const [min, max] = zoomed[0];
+  expect(min).toBeGreaterThanOrEqual(145);
+  expect(max).toBeGreaterThanOrEqual(195);
+
+  // Training goes on: the zoomed window keeps its width and slides to the latest step.
+  // (The drag made the first cell active: select the second one, as a person would, and run it.)
+  await page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-InputPrompt').click();
+  await command(page, 'notebook:run-cell');
+  await waitIdleAndRun(page);
+  await page.mouse.move(5, 5); // leave the chart: the legend shows the latest step again
+  await page.waitForFunction(
+    () => {
+      const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as Chart).uplot;
+      return Math.round(u.scales.x.max) === 249;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
+  const slid = await xRanges(page);
+  for (const [a, b] of slid) {
+    expect(b).toBe(249);
+    expect(b - a).toBe(max - min);
+  }
+
+  // The filter keeps the charts whose metric names match.
+  await page.fill('.jp-MetricsPlotter .mp-filter', '^loss/');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 1);
+  await page.fill('.jp-MetricsPlotter .mp-filter', '');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 3);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'charts.png') });
+  expect(errors).toEqual([]);
+  await page.close();
+});
