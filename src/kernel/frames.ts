@@ -32,7 +32,7 @@ export interface FrameGeometry {
 
 export interface FrameSource extends FrameGeometry {
   count: number;
-  /** The i-th frame as exactly width*height*channels bytes. */
+  /** The i-th frame as exactly width*height*channels bytes, never changed after it is returned. */
   frame(i: number): Uint8Array;
 }
 
@@ -115,16 +115,17 @@ function fromPacked(input: PackedFrames): FrameSource {
       throw new InputError(`data[${i}] is ${v}; float frames must hold values in [0, 1] (or pass a Uint8Array of 0..255).`);
     }
   }
-  const scratch = new Uint8Array(frameSize);
   return {
     width,
     height,
     channels,
     count,
+    // A new buffer for each frame: frames handed to the encoder are never changed afterwards.
     frame: i => {
       const base = i * frameSize;
-      for (let j = 0; j < frameSize; j++) scratch[j] = Math.round(data[base + j] * 255);
-      return scratch;
+      const bytes = new Uint8Array(frameSize);
+      for (let j = 0; j < frameSize; j++) bytes[j] = Math.round(data[base + j] * 255);
+      return bytes;
     }
   };
 }

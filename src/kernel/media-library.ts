@@ -166,6 +166,8 @@ export interface WriterSpec {
   channels: 1 | 3 | 4;
   /** Show progress in the cell for at least this many frames (videos). */
   progressFromFrames: number;
+  /** The frames come from the plotter's own frame source (never changed after): no copies needed. */
+  stableFrames?: boolean;
   expectedFrames?: number;
 }
 
@@ -229,7 +231,7 @@ export class VideoWriter {
       }
       bytes = frame.data as Uint8Array;
     }
-    await this.encode.encoder.write(bytes);
+    await this.encode.encoder.write(bytes, this.spec.stableFrames);
     if (this.progress && this.framesWritten - this.lastProgress >= this.progressEvery) {
       this.lastProgress = this.framesWritten;
       this.showProgress(false);

@@ -279,10 +279,10 @@ export class MetricsPlotter {
     checkFps(options.fps);
     checkCrf(options.crf);
     const source = toFrameSource(frames);
-    const writer = this.createVideoWriter(
+    const writer = this.startVideo(
       name,
       { ...options, width: source.width, height: source.height, channels: source.channels },
-      source.count
+      { expectedFrames: source.count, stableFrames: true }
     );
     try {
       for (let i = 0; i < source.count; i++) await writer.write(source.frame(i));
@@ -299,6 +299,15 @@ export class MetricsPlotter {
    *   for (...) await w.write(frame);  await w.finish();
    */
   createVideoWriter(name: string, options: VideoWriterOptions, expectedFrames?: number): VideoWriter {
+    // The user's frames may be a buffer they refill for the next frame: the encoder copies them.
+    return this.startVideo(name, options, { expectedFrames, stableFrames: false });
+  }
+
+  private startVideo(
+    name: string,
+    options: VideoWriterOptions,
+    source: { expectedFrames?: number; stableFrames: boolean }
+  ): VideoWriter {
     const core = internals(this);
     core.ensureOpen('add a video');
     checkName('media', name);
@@ -318,7 +327,7 @@ export class MetricsPlotter {
       fps: options.fps,
       ...geometry,
       progressFromFrames: options.progressFromFrames ?? 120,
-      expectedFrames
+      ...source
     });
   }
 
@@ -342,7 +351,8 @@ export class MetricsPlotter {
       step,
       fps: 1,
       ...geometry,
-      progressFromFrames: Infinity
+      progressFromFrames: Infinity,
+      stableFrames: true
     });
     await writer.write(source.frame(0));
     return writer.finish();

@@ -85,8 +85,13 @@ export class VideoEncoder {
     });
   }
 
-  /** Writes one frame of exactly width*height*channels bytes, waiting when the pipe is full. */
-  async write(frame: Uint8Array): Promise<void> {
+  /**
+   * Writes one frame of exactly width*height*channels bytes, waiting when the pipe is full.
+   * `stable`: the caller will not change the bytes until the encode ends, so they are written as
+   * they are; otherwise ffmpeg gets a copy (the caller may reuse its buffer for the next frame).
+   * The copy is about a third of the CPU Node spends on an encode (see bench/results.md).
+   */
+  async write(frame: Uint8Array, stable = false): Promise<void> {
     if (this.stoppedBecause) throw this.stoppedError();
     if (this.done) throw new EncodeError('this video was already finished; frames cannot be added.');
     if (frame.length !== this.frameBytes) {
@@ -97,8 +102,7 @@ export class VideoEncoder {
     }
     if (this.failure) throw await this.ffmpegError();
     const stdin = this.child.stdin!;
-    // The frame buffer may be reused by the caller (or by our float converter): hand ffmpeg a copy.
-    const accepted = stdin.write(Buffer.from(frame));
+    const accepted = stdin.write(stable ? frame : Buffer.from(frame));
     // Keep a few frames queued ahead of ffmpeg instead of waiting for each one to drain: x264's
     // frame threads starve when the input stalls frame by frame. Memory stays bounded (see bench).
     // 'drain' only comes after a write() that returned false, so only then is it waited for.

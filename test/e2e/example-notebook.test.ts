@@ -28,7 +28,7 @@ afterAll(async () => {
   removeNotebookDir(dir);
 });
 
-it('runs the example notebook: charts drawn, the video plays from the server, the MP4 is under assets/', async () => {
+it('runs the example notebook: charts drawn, rollouts over training in one card, the video plays from the server, the MP4s are under assets/', async () => {
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = collectErrors(page);
   await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
@@ -45,9 +45,14 @@ it('runs the example notebook: charts drawn, the video plays from the server, th
   const played = await playFirstVideo(page);
   expect(played.width).toBe(240);
   expect(played.currentTime).toBeGreaterThan(0);
+  // Rollouts logged at iterations 0, 50, 100 and 149 form one card; the best policy's video another.
+  expect(await page.$$eval('.jp-MetricsPlotter .mp-media-step', els => els.map(e => e.textContent))).toEqual([
+    'step 149 · 4 of 4',
+    'step 149'
+  ]);
   const mp4s = listTree(dir).filter(f => f.endsWith('.mp4'));
-  expect(mp4s).toHaveLength(1);
-  expect(mp4s[0]).toMatch(/^assets\/metrics-plotter-[^/]+\/best-policy-rollout\.mp4$/);
+  expect(mp4s).toHaveLength(5);
+  expect(mp4s.every(f => /^assets\/metrics-plotter-[^/]+\/(rollout(-\d)?|best-policy-rollout)\.mp4$/.test(f))).toBe(true);
   await page
     .locator('.jp-MetricsPlotter')
     .first()
