@@ -2,7 +2,7 @@
 import type { MetricChart } from '../../src/lab/components/metric-chart';
 import type { PlotterView } from '../../src/lab/components/plotter-view';
 import type { MediaCard } from '../../src/lab/components/media-card';
-import { SELECT_STEP_EVENT } from '../../src/lab/components/metric-chart';
+import { SELECT_STEP_EVENT, SERIES_COLORS } from '../../src/lab/components/metric-chart';
 import '../../src/lab/components/plotter-view';
 import { payload, series, settle, video } from './fixtures';
 
@@ -47,7 +47,7 @@ describe('<mp-plotter-view>', () => {
     slider.value = '0.9';
     slider.dispatchEvent(new Event('input'));
     await settle();
-    const smoothed = chart.uplot!.data[1] as number[];
+    const smoothed = chart.uplot!.data[2] as number[]; // [1] is the raw series, drawn faint behind
     expect(smoothed[0]).toBeCloseTo(raw[0], 10); // debiased: the first point stays
     expect(smoothed[10]).toBeGreaterThan(raw[10]); // a falling curve smoothed lags above it
     const log = view.querySelector<HTMLInputElement>('.mp-controls input[type=checkbox]')!;
@@ -263,6 +263,8 @@ describe('charts that read right and move together', () => {
     slider.value = '0.5';
     slider.dispatchEvent(new Event('input'));
     await settle();
+    chart.hoverIdx = 3;
+    await settle();
     expect(values()[0]).toMatch(/^0\.25 \(smoothed 0\.3\d+\)$/);
     expect(chart.textContent).not.toContain('--');
   });
@@ -331,5 +333,49 @@ describe('many metrics', () => {
     filter.dispatchEvent(new Event('input'));
     await settle();
     expect(titles()).toEqual(['loss', 'reward']);
+  });
+});
+
+describe('scales and smoothing', () => {
+  it('with smoothing on, each series is drawn twice: raw and faint behind, smoothed on top; a toggle hides both', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const slider = view.querySelector<HTMLInputElement>('.mp-controls input[type=range]')!;
+    slider.value = '0.6';
+    slider.dispatchEvent(new Event('input'));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const u = chart.uplot!;
+    expect(u.series.map(s => s.label)).toEqual(['step', 'loss/train (raw)', 'loss/train', 'loss/eval (raw)', 'loss/eval']);
+    const stroke = (i: number) => (u.series[i].stroke as unknown as () => string)();
+    expect([stroke(1), stroke(2)]).toEqual([`${SERIES_COLORS[0]}55`, SERIES_COLORS[0]]);
+    expect(u.data[1][5]).toBe(1 / 6); // the raw value
+    expect(u.data[2][5]).not.toBe(1 / 6); // smoothed
+    const box = chart.querySelectorAll<HTMLInputElement>('.mp-legend input[type=checkbox]')[1];
+    box.checked = false;
+    box.dispatchEvent(new Event('change'));
+    await settle();
+    expect([u.series[3].show, u.series[4].show, u.series[1].show]).toEqual([false, false, true]);
+  });
+
+  it('ignore outliers fits y to the 5th–95th percentile; one chart can take its own log scale', async () => {
+    const spiky = series('loss', 100, i => (i === 50 ? 1000 : 1 + (i % 10) / 10));
+    const view = mount(v => (v.payload = payload({ metrics: [spiky, series('reward', 100, i => i + 1)] })));
+    await settle();
+    const [loss, reward] = view.querySelectorAll<MetricChart>('mp-metric-chart');
+    expect(loss.uplot!.scales.y.max).toBeGreaterThan(1000);
+    const outliers = [...view.querySelectorAll<HTMLInputElement>('.mp-controls input[type=checkbox]')].find(b =>
+      b.parentElement?.textContent?.includes('Ignore outliers')
+    )!;
+    outliers.checked = true;
+    outliers.dispatchEvent(new Event('change'));
+    await settle();
+    expect(loss.uplot!.scales.y.max).toBeLessThan(3);
+    expect(loss.uplot!.scales.y.min).toBeGreaterThan(0.5);
+    reward.querySelector<HTMLButtonElement>('[data-action=log]')!.click();
+    await settle();
+    expect(reward.uplot!.scales.y.distr).toBe(3);
+    expect(loss.uplot!.scales.y.distr).toBe(1);
+    expect(reward.querySelector('[data-action=log]')?.getAttribute('aria-pressed')).toBe('true');
   });
 });

@@ -49,7 +49,9 @@ export class MetricChart extends LitElement {
     selectedStep: { attribute: false },
     syncKey: { attribute: false },
     xRange: { attribute: false },
-    hoverIdx: { state: true }
+    ignoreOutliers: { attribute: false },
+    hoverIdx: { state: true },
+    logOverride: { state: true }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -68,6 +70,10 @@ export class MetricChart extends LitElement {
   xRange: XRange | null = null;
   /** The data index under the cursor, or null. */
   hoverIdx: number | null = null;
+  /** Fit the y axis to the 5th–95th percentile (plus a margin), as TensorBoard's "ignore outliers". */
+  ignoreOutliers = false;
+  /** This chart's own log-scale choice; null follows the panel's switch. */
+  logOverride: boolean | null = null;
   /** The raw (unsmoothed) aligned data, for the legend's values. */
   private raw: uPlot.AlignedData = [[]];
   /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
@@ -120,6 +126,8 @@ export class MetricChart extends LitElement {
         <span class="mp-chart-actions">
           <button class="mp-button" data-action="reset" ?disabled=${!this.zoomed} @click=${this.resetZoom}
             title="Show all steps again (or double-click the chart)">Reset zoom</button>
+          <button class="mp-button" data-action="log" aria-pressed=${this.log ? 'true' : 'false'}
+            @click=${() => (this.logOverride = !this.log)} title="Log scale for this chart">log</button>
           <button class="mp-button" data-action="csv" @click=${this.exportCsv} title="Download this chart's data as CSV">CSV</button>
           <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
         </span>
@@ -127,10 +135,10 @@ export class MetricChart extends LitElement {
       ${this.legend()}
       <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
       ${
-        downsampled.length || (this.logScale && this.droppedForLog)
+        downsampled.length || (this.log && this.droppedForLog)
           ? html`<div class="mp-chart-note">
             ${downsampled.map(m => html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`)}
-            ${this.logScale && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
+            ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
           </div>`
           : nothing
       }
@@ -140,7 +148,9 @@ export class MetricChart extends LitElement {
   /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
   protected willUpdate(changed: PropertyValues): void {
     if (changed.has('group')) this.raw = alignSeries(this.group.metrics);
-    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale')) this.shown = this.chartData();
+    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
+      this.shown = this.chartData();
+    }
   }
 
   /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
@@ -168,7 +178,7 @@ export class MetricChart extends LitElement {
   }
 
   protected updated(changed: PropertyValues): void {
-    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || !this.plot) this.draw();
+    if (['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot) this.draw();
     else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
@@ -239,7 +249,7 @@ export class MetricChart extends LitElement {
   private chartData(): uPlot.AlignedData {
     let dropped = 0;
     const series = this.group.metrics.map(m => {
-      if (!this.logScale) return { steps: m.steps, values: debiasedEma(m.values, this.smoothing) };
+      if (!this.log) return { steps: m.steps, values: debiasedEma(m.values, this.smoothing) };
       // On a log axis, smoothing averages in log space: a loss falling over decades stays a line.
       const log = forLogScale(m.values);
       dropped += log.dropped;
@@ -253,12 +263,67 @@ export class MetricChart extends LitElement {
     return alignSeries(series);
   }
 
+  /** The log scale in effect: this chart's own choice, or the panel's. */
+  get log(): boolean {
+    return this.logOverride ?? this.logScale;
+  }
+
+  private get withRaw(): boolean {
+    return this.smoothing > 0;
+  }
+
+  /** uPlot's series of metric i: [smoothed], or [raw, smoothed] with smoothing on. */
+  private seriesIndexes(i: number): number[] {
+    return this.withRaw ? [2 * i + 1, 2 * i + 2] : [i + 1];
+  }
+
+  /** What uPlot draws: the shown series, each preceded by its raw series when smoothing is on. */
+  private plotData(): uPlot.AlignedData {
+    if (!this.withRaw) return this.shown;
+    const out: Array<ArrayLike<number | null>> = [this.shown[0]];
+    for (let i = 1; i < this.shown.length; i++) {
+      const raw = this.raw[i] as ArrayLike<number | null>;
+      out.push(
+        this.log ? Array.from(raw, v => (v !== null && v > 0 ? v : null)) : raw,
+        this.shown[i] as ArrayLike<number | null>
+      );
+    }
+    return out as unknown as uPlot.AlignedData;
+  }
+
+  /**
+   * The y range: all values (uPlot's own padding), or with "ignore outliers" the 5th to 95th
+   * percentile of the shown series plus a tenth of that span on each side, in log space on a log axis.
+   */
+  private yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+    const log = this.log;
+    if (this.ignoreOutliers) {
+      const values: number[] = [];
+      this.group.metrics.forEach((m, i) => {
+        if (this.hidden_.has(m.name)) return;
+        for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
+          if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
+        }
+      });
+      if (values.length >= 2) {
+        values.sort((a, b) => a - b);
+        const at = (q: number): number => values[Math.min(values.length - 1, Math.floor(q * (values.length - 1)))];
+        const lo = at(0.05);
+        const hi = at(0.95);
+        const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
+        return log ? [Math.pow(10, lo - pad), Math.pow(10, hi + pad)] : [lo - pad, hi + pad];
+      }
+    }
+    if (min === null || max === null) return [min, max];
+    return log ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
+  }
+
   /** Creates the plot when its shape changed (series, scale); otherwise just swaps the data. */
   private draw(): void {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container) return;
-    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.logScale]);
-    const data = this.shown;
+    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.log, this.withRaw, this.ignoreOutliers]);
+    const data = this.plotData();
     if (this.plot && key === this.plotKey) {
       // Live update: the panel's x range stays (it slides along while it follows the latest step).
       this.plot.setData(data, !this.xRange);
@@ -312,7 +377,7 @@ export class MetricChart extends LitElement {
       height: CHART_HEIGHT,
       scales: {
         x: { time: false },
-        y: this.logScale ? { distr: 3, log: 10 } : { distr: 1 }
+        y: { ...(this.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (_u, min, max) => this.yRange(min, max) }
       },
       axes: [
         { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) },
@@ -320,14 +385,19 @@ export class MetricChart extends LitElement {
       ],
       series: [
         { label: 'step' },
-        ...this.group.metrics.map((m, i) => ({
-          label: m.name,
-          stroke: SERIES_COLORS[i % SERIES_COLORS.length],
-          width: 1.5,
-          show: !this.hidden_.has(m.name),
-          spanGaps: false,
-          points: { show: false }
-        }))
+        ...this.group.metrics.flatMap((m, i) => {
+          const color = SERIES_COLORS[i % SERIES_COLORS.length];
+          const line = {
+            label: m.name,
+            stroke: color,
+            width: 1.5,
+            show: !this.hidden_.has(m.name),
+            spanGaps: false,
+            points: { show: false }
+          };
+          // With smoothing on, the raw series is drawn faint behind the smoothed one.
+          return this.withRaw ? [{ ...line, label: `${m.name} (raw)`, stroke: `${color}55`, width: 1 }, line] : [line];
+        })
       ],
       cursor: {
         drag: { x: true, y: false, setScale: true },
@@ -354,18 +424,6 @@ export class MetricChart extends LitElement {
             this.zoomed = !all;
             this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
           }
-        ],
-        // A legend click toggles a series in uPlot itself: mirror it in our checkboxes.
-        setSeries: [
-          (u, i) => {
-            if (i === null || i === 0) return;
-            const name = this.group.metrics[i - 1]?.name;
-            if (!name) return;
-            const hidden = new Set(this.hidden_);
-            if (u.series[i].show) hidden.delete(name);
-            else hidden.add(name);
-            this.hidden_ = hidden;
-          }
         ]
       }
     };
@@ -373,7 +431,7 @@ export class MetricChart extends LitElement {
 
   private toggle(name: string, show: boolean): void {
     const index = this.group.metrics.findIndex(m => m.name === name);
-    if (index >= 0) this.plot?.setSeries(index + 1, { show });
+    if (index >= 0) for (const s of this.seriesIndexes(index)) this.plot?.setSeries(s, { show });
     const hidden = new Set(this.hidden_);
     if (show) hidden.delete(name);
     else hidden.add(name);

@@ -26,7 +26,8 @@ export class PlotterView extends LitElement {
     selection: { state: true },
     linked: { state: true },
     xRange: { state: true },
-    filter: { state: true }
+    filter: { state: true },
+    ignoreOutliers: { state: true }
   };
 
   payload: PlotterPayload | null = null;
@@ -42,6 +43,8 @@ export class PlotterView extends LitElement {
   xRange: XRange | null = null;
   /** Shows only metrics whose name matches: a regular expression, or plain text when it is not one. */
   filter = '';
+  /** Fit every chart's y axis to its 5th–95th percentile, as TensorBoard's "ignore outliers". */
+  ignoreOutliers = false;
   private seq = 0;
   /** The last step of the data, to slide a zoomed window along while training runs. */
   private dataEnd: number | null = null;
@@ -114,6 +117,8 @@ export class PlotterView extends LitElement {
                 </label>
                 <label><input type="checkbox" .checked=${this.logScale}
                   @change=${(e: Event) => (this.logScale = (e.target as HTMLInputElement).checked)} /> Log scale</label>
+                <label><input type="checkbox" .checked=${this.ignoreOutliers}
+                  @change=${(e: Event) => (this.ignoreOutliers = (e.target as HTMLInputElement).checked)} /> Ignore outliers</label>
                 <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
                   .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
                 ${this.filter ? html`<span class="mp-hint" role="status">${groups.length} of ${allGroups.length} charts</span>` : nothing}
@@ -124,7 +129,8 @@ export class PlotterView extends LitElement {
               <div class="mp-charts">
                 ${groups.map(
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
-                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}></mp-metric-chart>`
+                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
+                    .ignoreOutliers=${this.ignoreOutliers}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
