@@ -41,6 +41,8 @@ export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, 
 
 /** Frames that may wait in our pipe buffer ahead of ffmpeg. */
 const QUEUED_FRAMES = 4;
+/** Writes that did not have to wait give the event loop a turn this often (see write()). */
+const YIELD_EVERY_FRAMES = 8;
 
 export class EncodeError extends Error {
   constructor(message: string) {
@@ -116,8 +118,15 @@ export class VideoEncoder {
         stdin.on('drain', settle);
         stdin.on('close', settle);
       });
+    } else if (this.framesWritten % YIELD_EVERY_FRAMES === 0) {
+      // A loop of writes that never wait is a chain of promise callbacks: Node runs no I/O callback
+      // in between, so a broken pipe (ffmpeg killed) would never be heard of. Let the loop turn.
+      await new Promise(resolve => setImmediate(resolve));
     }
-    if (this.failure) throw await this.ffmpegError();
+    if (this.failure || stdin.destroyed || this.child.exitCode !== null || this.child.signalCode !== null) {
+      this.failure ??= new Error('ffmpeg stopped reading frames');
+      throw await this.ffmpegError();
+    }
     this.framesWritten++;
   }
 
