@@ -9,3 +9,4 @@ export { findFfmpeg, FFMPEG_ENV } from './ffmpeg';
 export { sweepOrphans } from './assets';
 export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, PlotterPayload } from '../protocol';
 export { PLOTTER_MIME_TYPE } from '../protocol';
+export { tslabComms, Comm, CommManager } from './tslab-comms';

@@ -16,8 +16,14 @@ type WriteDisplayData = (
 
 interface TslabJupyterModule {
   lastWriteDisplayData: WriteDisplayData | null;
-  ZmqServer?: { prototype: { handleShutdown?: (...args: unknown[]) => unknown } & Record<symbol, unknown> };
+  ZmqServer?: { prototype: TslabServerPrototype };
 }
+
+/** The methods of tslab's ZmqServer this package extends (shutdown hooks here, comms in tslab-comms.ts). */
+export type TslabServerPrototype = {
+  handleShutdown?: (...args: unknown[]) => unknown;
+  handleShellMessage?: (...args: never[]) => unknown;
+} & Record<string | symbol, unknown>;
 
 let found: TslabJupyterModule | null = null;
 
@@ -30,6 +36,11 @@ function tslabJupyterModule(): TslabJupyterModule | null {
     }
   }
   return null;
+}
+
+/** tslab's ZmqServer prototype in this kernel process; null outside tslab. */
+export function tslabServerPrototype(): TslabServerPrototype | null {
+  return tslabJupyterModule()?.ZmqServer?.prototype ?? null;
 }
 
 /** True inside a tslab kernel process. */

@@ -19,10 +19,15 @@ export const NOTEBOOKS = path.join(REPO, '.test-notebooks');
 export interface Output {
   msg_type: string;
   content: any;
+  /** Binary buffers after the content frame (comm messages). */
+  buffers?: Buffer[];
+  parentMsgId?: string;
 }
 
 export interface ExecuteResult {
   status: 'ok' | 'error' | 'aborted';
+  /** The execute_reply's count: what the cell's In [n] shows. */
+  executionCount: number;
   stdout: string;
   stderr: string;
   outputs: Output[];
@@ -88,6 +93,9 @@ export class TslabKernel {
   private readonly waiters = new Map<string, (msg: Output & { channel: string }) => void>();
   private readonly iopubByParent = new Map<string, Output[]>();
   private readonly idleWaiters = new Map<string, () => void>();
+  /** Every iopub message, in order (comm messages of a kernel-initiated comm have no request of ours). */
+  readonly allIopub: Output[] = [];
+  private readonly iopubWaiters = new Set<() => void>();
   private closed = false;
   readonly process: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -163,8 +171,17 @@ export class TslabKernel {
         const [, header, parent, , content] = strs.slice(at + 1);
         const h = JSON.parse(header);
         const p = JSON.parse(parent);
-        const msg = { channel, msg_type: h.msg_type as string, content: JSON.parse(content) };
+        const buffers = frames.slice(at + 6).map(f => Buffer.from(f));
+        const msg = {
+          channel,
+          msg_type: h.msg_type as string,
+          content: JSON.parse(content),
+          buffers,
+          parentMsgId: p.msg_id as string
+        };
         if (channel === 'iopub') {
+          this.allIopub.push(msg);
+          for (const w of [...this.iopubWaiters]) w();
           const list = this.iopubByParent.get(p.msg_id) ?? [];
           list.push(msg);
           this.iopubByParent.set(p.msg_id, list);
@@ -176,6 +193,33 @@ export class TslabKernel {
     } catch {
       /* socket closed */
     }
+  }
+
+  /** Sends a shell message that has no reply (comm_open, comm_msg, comm_close), with binary buffers. */
+  async sendShell(msgType: string, content: object, buffers: Buffer[] = []): Promise<string> {
+    const { msgId, frames } = this.envelope(msgType, content);
+    await this.shell.send([...frames, ...buffers]);
+    return msgId;
+  }
+
+  /** Waits (polling nothing: woken by each iopub message) for an iopub message that matches. */
+  async waitForIopub(match: (o: Output) => boolean, timeoutMs = 30000): Promise<Output> {
+    const found = this.allIopub.find(match);
+    if (found) return found;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.iopubWaiters.delete(check);
+        reject(new Error(`no such iopub message; saw ${this.allIopub.map(o => o.msg_type).join(', ')}`));
+      }, timeoutMs);
+      const check = (): void => {
+        const hit = this.allIopub.find(match);
+        if (!hit) return;
+        clearTimeout(timer);
+        this.iopubWaiters.delete(check);
+        resolve(hit);
+      };
+      this.iopubWaiters.add(check);
+    });
   }
 
   /** A signed message, as frames, with its msg_id. */
@@ -233,7 +277,13 @@ export class TslabKernel {
       await new Promise(res => setTimeout(res, 250));
     }
     // tslab reports a failed cell on stderr only (no `error` message): that text is what the user reads.
-    return { status: reply.content.status, stdout: text('stdout'), stderr: text('stderr'), outputs };
+    return {
+      status: reply.content.status,
+      executionCount: reply.content.execution_count,
+      stdout: text('stdout'),
+      stderr: text('stderr'),
+      outputs
+    };
   }
 
   /** Runs a cell that must succeed; returns its stdout. */
