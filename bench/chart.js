@@ -5,25 +5,12 @@
  */
 /* global document, requestAnimationFrame, uPlot -- the measured code runs in the page */
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium');
 
 const ROOT = path.resolve(__dirname, '..');
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-];
 
 async function chartBench() {
-  const browser = await chromium.launch({
-    executablePath: process.env.METRICS_PLOTTER_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.setContent('<!doctype html><html><body><div id="chart" style="width:900px"></div></body></html>');

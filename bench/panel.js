@@ -11,7 +11,7 @@ const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium');
 
 const ROOT = path.resolve(__dirname, '..');
 const VENV = path.join(ROOT, '.venv');
@@ -83,19 +83,7 @@ async function panelBench() {
   ];
   if (process.getuid && process.getuid() === 0) args.push('--allow-root');
   const lab = spawn(path.join(VENV, 'bin', 'jupyter'), args, { env, stdio: 'ignore' });
-  const browser = await chromium.launch({
-    executablePath: process.env.METRICS_PLOTTER_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ]
-  });
+  const browser = await launchChromium();
   try {
     for (let i = 0; i < 300; i++) {
       try {
