@@ -57,7 +57,7 @@ const SHUTDOWN_HOOKS = Symbol.for('metrics-plotter.tslab-shutdown-hooks.v1');
  * slow to exit, e.g. because user code left a timer running). False when not in tslab.
  */
 export function onTslabShutdownRequest(hook: () => void): boolean {
-  const proto = tslabJupyterModule()?.ZmqServer?.prototype;
+  const proto = tslabServerPrototype();
   if (!proto || typeof proto.handleShutdown !== 'function') return false;
   let hooks = proto[SHUTDOWN_HOOKS] as Array<() => void> | undefined;
   if (!hooks) {
