@@ -29,7 +29,7 @@ describe('<mp-plotter-view>', () => {
     expect(view.querySelector('.mp-title')?.textContent).toBe('CartPole');
     expect(view.querySelector('.mp-state')?.textContent).toBe('Live');
     const charts = [...view.querySelectorAll<MetricChart>('mp-metric-chart')];
-    expect(charts.map(c => c.querySelector('.mp-chart-title')?.textContent)).toEqual(['loss', 'reward']);
+    expect(charts.map(c => c.querySelector('.mp-chart-name')?.textContent)).toEqual(['loss', 'reward']);
     expect(charts[0].uplot?.series.map(s => s.label)).toEqual(['step', 'loss/train', 'loss/eval']);
     expect(charts[0].uplot?.data[1]).toHaveLength(50);
     const videoEl = view.querySelector('video')!;
@@ -315,7 +315,7 @@ describe('many metrics', () => {
     const view = mount(v => (v.payload = payload()));
     await settle();
     const filter = view.querySelector<HTMLInputElement>('.mp-filter')!;
-    const titles = () => [...view.querySelectorAll('.mp-chart-title')].map(e => e.textContent);
+    const titles = () => [...view.querySelectorAll('.mp-chart-name')].map(e => e.textContent);
     filter.value = '^loss/(train|eval)$';
     filter.dispatchEvent(new Event('input'));
     await settle();
@@ -377,5 +377,24 @@ describe('scales and smoothing', () => {
     expect(reward.uplot!.scales.y.distr).toBe(3);
     expect(loss.uplot!.scales.y.distr).toBe(1);
     expect(reward.querySelector('[data-action=log]')?.getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('many metric groups', () => {
+  it('a chart folds to its title and opens again, keeping its plot', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const plot = chart.uplot;
+    const fold = chart.querySelector<HTMLButtonElement>('.mp-chart-title')!;
+    expect(fold.getAttribute('aria-expanded')).toBe('true');
+    fold.click();
+    await settle();
+    expect(fold.getAttribute('aria-expanded')).toBe('false');
+    expect(chart.querySelector<HTMLElement>('.mp-chart-body')!.hidden).toBe(true);
+    fold.click();
+    await settle();
+    expect(chart.querySelector<HTMLElement>('.mp-chart-body')!.hidden).toBe(false);
+    expect(chart.uplot).toBe(plot);
   });
 });

@@ -51,7 +51,8 @@ export class MetricChart extends LitElement {
     xRange: { attribute: false },
     ignoreOutliers: { attribute: false },
     hoverIdx: { state: true },
-    logOverride: { state: true }
+    logOverride: { state: true },
+    collapsed: { state: true }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -74,6 +75,8 @@ export class MetricChart extends LitElement {
   ignoreOutliers = false;
   /** This chart's own log-scale choice; null follows the panel's switch. */
   logOverride: boolean | null = null;
+  /** Folded to its title, for runs with many metric groups. */
+  collapsed = false;
   /** The raw (unsmoothed) aligned data, for the legend's values. */
   private raw: uPlot.AlignedData = [[]];
   /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
@@ -122,7 +125,9 @@ export class MetricChart extends LitElement {
     const downsampled = metrics.filter(m => m.totalPoints > m.steps.length);
     return html`
       <div class="mp-chart-header">
-        <span class="mp-chart-title">${title}</span>
+        <button class="mp-chart-title" aria-expanded=${this.collapsed ? 'false' : 'true'} @click=${() => (this.collapsed = !this.collapsed)}
+          title=${this.collapsed ? 'Show this chart' : 'Collapse this chart'}><span class="mp-fold" aria-hidden="true">${this.collapsed ? '▸' : '▾'}</span>
+          <span class="mp-chart-name">${title}</span></button>
         <span class="mp-chart-actions">
           <button class="mp-button" data-action="reset" ?disabled=${!this.zoomed} @click=${this.resetZoom}
             title="Show all steps again (or double-click the chart)">Reset zoom</button>
@@ -132,6 +137,7 @@ export class MetricChart extends LitElement {
           <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
         </span>
       </div>
+      <div class="mp-chart-body" ?hidden=${this.collapsed}>
       ${this.legend()}
       <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
       ${
@@ -142,6 +148,7 @@ export class MetricChart extends LitElement {
           </div>`
           : nothing
       }
+      </div>
     `;
   }
 
