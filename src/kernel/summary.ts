@@ -45,7 +45,12 @@ export function jupyterPython(env: NodeJS.ProcessEnv = process.env): string | nu
   }
 }
 
-export function installCommand(python: string | null = jupyterPython()): string {
+let serverPython: string | null | undefined;
+
+/** The command that installs the extension for this kernel's JupyterLab (its server does not change: read once). */
+export function installCommand(
+  python: string | null = serverPython === undefined ? (serverPython = jupyterPython()) : serverPython
+): string {
   return `npx metrics-plotter install --python ${python ?? '"$(which python)"'}`;
 }
 
