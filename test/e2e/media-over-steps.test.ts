@@ -42,27 +42,40 @@ afterAll(async () => {
   removeNotebookDir(dir);
 });
 
-/** The step label of the card, and the colour of the first frame its video decodes to. */
-async function shown(page: Page): Promise<{ label: string; rgb: number[] }> {
-  await page.waitForFunction(() => {
-    const v = document.querySelector<HTMLVideoElement>('.jp-MetricsPlotter mp-media-card video');
-    return !!v && v.readyState >= 2;
-  });
-  return page.$eval('.jp-MetricsPlotter mp-media-card', card => {
-    const video = card.querySelector('video') as HTMLVideoElement;
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(video, 0, 0);
-    const [r, g, b] = ctx.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data;
-    return { label: card.querySelector('.mp-media-step')!.textContent!, rgb: [r, g, b] };
-  });
-}
+type Colour = 'red' | 'green' | 'blue';
 
-const isRed = ([r, g, b]: number[]) => r > 150 && g < 90 && b < 90;
-const isGreen = ([r, g, b]: number[]) => g > 150 && r < 90 && b < 90;
-const isBlue = ([r, g, b]: number[]) => b > 150 && r < 90 && g < 90;
+/**
+ * Waits until the card shows `label` and its video, loaded from the file of that step, decodes to
+ * `colour` (the element is reused across steps, so its previous frame may still be up for a moment).
+ * Returns what was last seen when it never does, for the failure message.
+ */
+async function shows(page: Page, label: string, colour: Colour): Promise<string> {
+  const look = () =>
+    page.$eval('.jp-MetricsPlotter mp-media-card', card => {
+      const video = card.querySelector('video') as HTMLVideoElement | null;
+      const text = card.querySelector('.mp-media-step')?.textContent ?? '';
+      if (!video || video.readyState < 2 || !video.videoWidth)
+        return { text, rgb: null as number[] | null, src: video?.currentSrc ?? '' };
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(video, 0, 0);
+      const [r, g, b] = ctx.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data;
+      return { text, rgb: [r, g, b], src: video.currentSrc };
+    });
+  const is: Record<Colour, (rgb: number[]) => boolean> = {
+    red: ([r, g, b]) => r > 150 && g < 90 && b < 90,
+    green: ([r, g, b]) => g > 150 && r < 90 && b < 90,
+    blue: ([r, g, b]) => b > 150 && r < 90 && g < 90
+  };
+  let seen = await look();
+  for (let i = 0; i < 300 && !(seen.text === label && seen.rgb && is[colour](seen.rgb)); i++) {
+    await new Promise(r => setTimeout(r, 100));
+    seen = await look();
+  }
+  return seen.text === label && seen.rgb && is[colour](seen.rgb) ? `${label}: ${colour}` : `saw ${JSON.stringify(seen)}`;
+}
 
 it("one rollout name at three steps: one card, a slider between the steps, a chart click shows that step's rollout", async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
@@ -74,17 +87,12 @@ it("one rollout name at three steps: one card, a slider between the steps, a cha
     () => document.querySelector('.jp-MetricsPlotter .mp-media-step')?.textContent === 'step 300 · 3 of 3'
   );
   expect(await page.$$('.jp-MetricsPlotter mp-media-card')).toHaveLength(1);
-  const latest = await shown(page);
-  expect(latest.label).toBe('step 300 · 3 of 3');
-  expect(isBlue(latest.rgb)).toBe(true);
+  expect(await shows(page, 'step 300 · 3 of 3', 'blue')).toBe('step 300 · 3 of 3: blue');
 
   // The keyboard moves the slider between logged steps.
   await page.focus('.jp-MetricsPlotter mp-media-card input[type=range]');
   await page.keyboard.press('ArrowLeft');
-  await page.waitForFunction(
-    () => document.querySelector('.jp-MetricsPlotter .mp-media-step')?.textContent === 'step 150 · 2 of 3'
-  );
-  expect(isGreen((await shown(page)).rgb)).toBe(true);
+  expect(await shows(page, 'step 150 · 2 of 3', 'green')).toBe('step 150 · 2 of 3: green');
 
   // A click on the chart near step 60 shows the rollout logged at or before it: step 0.
   const at = await page.$eval('.jp-MetricsPlotter mp-metric-chart', el => {
@@ -94,10 +102,7 @@ it("one rollout name at three steps: one card, a slider between the steps, a cha
   });
   await page.mouse.move(at.x, at.y);
   await page.mouse.click(at.x, at.y);
-  await page.waitForFunction(
-    () => document.querySelector('.jp-MetricsPlotter .mp-media-step')?.textContent === 'step 0 · 1 of 3'
-  );
-  expect(isRed((await shown(page)).rgb)).toBe(true);
+  expect(await shows(page, 'step 0 · 1 of 3', 'red')).toBe('step 0 · 1 of 3: red');
   await page
     .locator('.jp-MetricsPlotter')
     .first()
