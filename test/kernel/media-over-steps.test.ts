@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
 import { probeVideo } from '../support/media';
-import { PLOTTER_MIME_TYPE } from '../../src/protocol';
+import { PLOTTER_MIME_TYPE, parseReleaseReply, releaseRequestCode } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
@@ -142,8 +142,17 @@ await Promise.all([plotter.addVideoFromFrames("a b", frames(10), { fps: 30 }), p
 
 test.each([
   ['close()', async (k: TslabKernel) => void (await k.run('plotter.close()'))],
+  [
+    'the release of its last output (the notebook closed, the output cleared)',
+    async (k: TslabKernel) => {
+      const id = (await k.run('console.log(plotter.id)')).stdout.trim();
+      expect(parseReleaseReply((await k.run(releaseRequestCode(id, 'v0'))).stdout)).toMatchObject({ outcome: 'closed' });
+    }
+  ],
   ['a restart request', async (k: TslabKernel) => void (await k.shutdownLikeJupyter(true))],
+  ['a shutdown request', async (k: TslabKernel) => void (await k.shutdownLikeJupyter(false))],
   ['SIGTERM', async (k: TslabKernel) => void (await k.kill('SIGTERM'))],
+  ['SIGHUP', async (k: TslabKernel) => void (await k.kill('SIGHUP'))],
   [
     'SIGKILL, then the next plotter in the folder',
     async (k: TslabKernel, dir: string) => {
@@ -160,6 +169,7 @@ test.each([
   const before = listTree(dir);
   await k.run(`
 const plotter = new MetricsPlotter({ keepLast: 3 });
+plotter.show();
 for (let s = 0; s < 5; s++) {
   await plotter.addVideoFromFrames("rollout", frames(s * 30), { fps: 30, step: s * 100 });
   await plotter.addImage("frame", solid(8, 8, s * 30), { step: s * 100 });
