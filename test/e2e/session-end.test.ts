@@ -1,6 +1,6 @@
 /**
- * Issue 4's scenarios in a real JupyterLab, a real tslab kernel and Debian's Chromium: every way a
- * notebook session ends leaves the notebook's folder as it was, and a failed deletion is shown with
+ * In a real JupyterLab, a real tslab kernel and Debian's Chromium: every way a notebook session
+ * ends leaves the notebook's folder as it was, and a failed deletion is shown with
  * its exact path, in the output or as a notification. Waiting is by polling the real file system
  * and the real page; nothing here asserts a duration.
  */

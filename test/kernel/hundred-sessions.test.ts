@@ -1,5 +1,5 @@
 /**
- * SC-004: 100 consecutive kernel sessions with videos, ended in turn by every way a session ends,
+ * 100 consecutive kernel sessions with videos, ended in turn by every way a session ends,
  * leave zero orphaned assets.
  */
 import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
