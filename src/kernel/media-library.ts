@@ -29,13 +29,19 @@ interface Encode {
   kind: MediaKind;
 }
 
-export interface EncodeRequest extends FrameGeometry {
+/** One entry to encode: what it is, where in the series, and how its frames come. */
+export interface WriterSpec extends FrameGeometry {
   kind: MediaKind;
   name: string;
   step: number;
   fps: number;
   crf?: number;
   keepLast?: number;
+  /** Show progress in the cell for at least this many frames (videos). */
+  progressFromFrames: number;
+  /** The frames come from the plotter's own frame source (never changed after): no copies needed. */
+  stableFrames?: boolean;
+  expectedFrames?: number;
 }
 
 /** File names derived from labels: readable and safe on every OS. */
@@ -70,8 +76,12 @@ export class MediaLibrary {
     return Object.fromEntries(this.retiredCount);
   }
 
-  /** Claims the entry's file and starts its encoder. */
-  start(req: EncodeRequest): Encode {
+  /** Claims the entry's file, starts its encoder, and hands back the writer that feeds it. */
+  writer(spec: WriterSpec): VideoWriter {
+    return new VideoWriter(this, this.start(spec), spec);
+  }
+
+  private start(req: WriterSpec): Encode {
     if (req.keepLast !== undefined) this.keepLastOf.set(req.name, req.keepLast);
     const ext = req.kind === 'image' ? '.png' : '.mp4';
     const { name: fileName, path: output } = this.assets.claimFile(fileStem(req.name), ext);
@@ -156,21 +166,6 @@ export class MediaLibrary {
   }
 }
 
-export interface WriterSpec {
-  kind: MediaKind;
-  name: string;
-  step: number;
-  fps: number;
-  width: number;
-  height: number;
-  channels: 1 | 3 | 4;
-  /** Show progress in the cell for at least this many frames (videos). */
-  progressFromFrames: number;
-  /** The frames come from the plotter's own frame source (never changed after): no copies needed. */
-  stableFrames?: boolean;
-  expectedFrames?: number;
-}
-
 /** A video being written frame by frame (see MetricsPlotter.createVideoWriter). */
 export class VideoWriter {
   private readonly progress: KernelDisplay | null;
@@ -178,7 +173,7 @@ export class VideoWriter {
   private lastProgress = 0;
   private ended = false;
 
-  /** @internal made by MetricsPlotter.createVideoWriter */
+  /** @internal made by MediaLibrary.writer */
   constructor(
     private readonly library: MediaLibrary,
     private readonly encode: Encode,

@@ -318,14 +318,16 @@ export class MetricsPlotter {
     checkMediaSize(options.width, options.height);
     const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
     const step = this.stepOf(name, options);
-    const geometry = { width: options.width, height: options.height, channels };
-    const encode = core.media.start({ kind: 'video', name, step, fps: options.fps, crf: options.crf, keepLast, ...geometry });
-    return new VideoWriter(core.media, encode, {
+    return core.media.writer({
       kind: 'video',
       name,
       step,
       fps: options.fps,
-      ...geometry,
+      crf: options.crf,
+      keepLast,
+      width: options.width,
+      height: options.height,
+      channels,
       progressFromFrames: options.progressFromFrames ?? 120,
       ...source
     });
@@ -343,14 +345,15 @@ export class MetricsPlotter {
     const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
     const source = toSingleFrame(image);
     const step = this.stepOf(name, options);
-    const geometry = { width: source.width, height: source.height, channels: source.channels };
-    const encode = core.media.start({ kind: 'image', name, step, fps: 1, keepLast, ...geometry });
-    const writer = new VideoWriter(core.media, encode, {
+    const writer = core.media.writer({
       kind: 'image',
       name,
       step,
       fps: 1,
-      ...geometry,
+      keepLast,
+      width: source.width,
+      height: source.height,
+      channels: source.channels,
       progressFromFrames: Infinity,
       stableFrames: true
     });
