@@ -12,6 +12,13 @@ interface Series extends StoredSeries {
   max: number | null;
 }
 
+/** Widens the series' running range to take in one value (gaps are no values). */
+function widen(s: Series, v: number | null): void {
+  if (v === null) return;
+  if (s.min === null || v < s.min) s.min = v;
+  if (s.max === null || v > s.max) s.max = v;
+}
+
 /**
  * A step that goes back means the run resumed from an earlier checkpoint: the points logged from
  * that step on belong to the abandoned attempt, so they go (as TensorBoard purges orphaned data).
@@ -23,11 +30,7 @@ function supersede(s: Series, from: number): void {
   s.steps.length = keep;
   s.values.length = keep;
   s.min = s.max = null;
-  for (const v of s.values) {
-    if (v === null) continue;
-    if (s.min === null || v < s.min) s.min = v;
-    if (s.max === null || v > s.max) s.max = v;
-  }
+  for (const v of s.values) widen(s, v);
 }
 
 export class MetricsStore {
@@ -47,10 +50,7 @@ export class MetricsStore {
     s.steps.push(at);
     const finite = Number.isFinite(value) ? value : null;
     s.values.push(finite);
-    if (finite !== null) {
-      if (s.min === null || finite < s.min) s.min = finite;
-      if (s.max === null || finite > s.max) s.max = finite;
-    }
+    widen(s, finite);
     this.latestStep = at;
   }
 
