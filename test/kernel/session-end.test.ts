@@ -91,8 +91,12 @@ test('SIGINT is tslab interrupt: the kernel and the plotter survive it; an encod
   const running = k.execute(`
 const w = plotter.createVideoWriter("endless", { fps: 30, width: 64, height: 64 });
 for (let t = 0; ; t++) { await w.write(solid(64, 64, t % 255)); if (t === 5) console.log("writing"); }`);
-  // Wait until the encode is under way (its .part file exists), then interrupt as JupyterLab does.
-  while (!listTree(dir).some(f => f.endsWith('endless.mp4.part'))) await new Promise(r => setTimeout(r, 20));
+  // Wait until ffmpeg is writing into the .part file (the plotter creates it empty when it claims
+  // the name, still in the cell's synchronous part, where an interrupt is Node's breakOnSigint's,
+  // not tslab's: see the README's limits), then interrupt as JupyterLab does.
+  const writing = () =>
+    listTree(dir).some(f => f.endsWith('endless.mp4.part') && fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.size);
+  while (!writing()) await new Promise(r => setTimeout(r, 20));
   k.process.kill('SIGINT');
   const r = await running;
   expect(r.status).toBe('error');
