@@ -1,37 +1,36 @@
 /**
- * Keeps the notebook payload small: a series longer than `max` points is cut into buckets, and each
- * bucket keeps its smallest and largest value (in step order), so spikes and dips stay visible.
+ * Keeps payloads small: a series longer than `max` points is cut into buckets, and each bucket
+ * keeps its smallest and largest value (in step order), so spikes and dips stay visible; the first
+ * and the last point are always kept (the latest value is what a live chart's legend shows). Works on
+ * indices, so that every column of a series (steps, values, times) follows the same choice.
  */
-export function downsampleSeries(
-  steps: readonly number[],
-  values: ReadonlyArray<number | null>,
-  max: number
-): { steps: number[]; values: Array<number | null> } {
-  const n = steps.length;
-  if (n <= max) return { steps: steps.slice(), values: values.slice() };
-  const buckets = Math.floor(max / 2);
-  const outSteps: number[] = [];
-  const outValues: Array<number | null> = [];
+export function downsampleIndices(values: ReadonlyArray<number | null>, max: number, from = 0, to = values.length): number[] {
+  const n = to - from;
+  if (n <= max) return Array.from({ length: Math.max(0, n) }, (_, i) => from + i);
+  const buckets = Math.max(1, Math.floor((max - 2) / 2));
+  const out: number[] = [from];
   for (let b = 0; b < buckets; b++) {
-    const from = Math.floor((b * n) / buckets);
-    const to = Math.floor(((b + 1) * n) / buckets);
+    const start = from + Math.floor((b * n) / buckets);
+    const end = from + Math.floor(((b + 1) * n) / buckets);
     let lo = -1;
     let hi = -1;
-    for (let i = from; i < to; i++) {
+    for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null) continue;
       if (lo < 0 || v < (values[lo] as number)) lo = i;
       if (hi < 0 || v > (values[hi] as number)) hi = i;
     }
-    if (lo < 0) {
-      outSteps.push(steps[from]); // an all-gap bucket stays a gap
-      outValues.push(null);
-      continue;
-    }
-    for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) {
-      outSteps.push(steps[i]);
-      outValues.push(values[i]);
-    }
+    if (lo < 0)
+      out.push(start); // an all-gap bucket stays a gap
+    else if (lo === hi) out.push(lo);
+    else out.push(Math.min(lo, hi), Math.max(lo, hi));
   }
-  return { steps: outSteps, values: outValues };
+  out.push(to - 1);
+  // The ends may also be a bucket's extreme: each index once, in order.
+  return out.filter((v, i) => i === 0 || v !== out[i - 1]);
+}
+
+/** The columns of a series at the chosen indices. */
+export function pick<T>(column: readonly T[], indices: readonly number[]): T[] {
+  return indices.map(i => column[i]);
 }

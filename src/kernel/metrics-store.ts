@@ -1,7 +1,8 @@
 /**
  * The scalar series a plotter records: every point kept in the kernel (payloads downsample, the
- * store never does), with running min and max for the text summary and the latest step seen,
- * which media logged without a step line up with.
+ * store never does) with the wall time it was added at (for the charts' relative and wall-time
+ * axes), running min and max for the text summary, and the latest step seen, which media logged
+ * without a step line up with.
  */
 import type { StoredSeries } from './payload';
 import type { MetricStats } from './summary';
@@ -29,6 +30,7 @@ function supersede(s: Series, from: number): void {
   while (keep > 0 && s.steps[keep - 1] >= from) keep--;
   s.steps.length = keep;
   s.values.length = keep;
+  s.times.length = keep;
   s.min = s.max = null;
   for (const v of s.values) widen(s, v);
 }
@@ -37,6 +39,10 @@ export class MetricsStore {
   readonly series = new Map<string, Series>();
   /** The step of the most recent point of any metric; null before the first. */
   latestStep: number | null = null;
+  /** When the first point was added (ms since the epoch); null before it. */
+  startedAt: number | null = null;
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   /** Records one value; `step` defaults to the next index of that metric. */
   add(name: string, value: number, step?: number): void {
@@ -44,10 +50,13 @@ export class MetricsStore {
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
     let s = this.series.get(name);
-    if (!s) this.series.set(name, (s = { steps: [], values: [], min: null, max: null }));
+    if (!s) this.series.set(name, (s = { steps: [], values: [], times: [], min: null, max: null }));
     const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
     if (s.steps.length && at < s.steps[s.steps.length - 1]) supersede(s, at);
     s.steps.push(at);
+    const now = this.clock();
+    this.startedAt ??= now;
+    s.times.push(now);
     const finite = Number.isFinite(value) ? value : null;
     s.values.push(finite);
     widen(s, finite);

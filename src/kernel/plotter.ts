@@ -117,7 +117,8 @@ class PlotterCore implements ManagedPlotter {
 
   /** The payload one view shows (see src/protocol). */
   payload(viewId: string): PlotterPayload {
-    const { metrics, omittedMetrics } = metricsWithinBudget(this.metrics.series, this.maxPoints);
+    const startedAt = this.metrics.startedAt ?? undefined;
+    const { metrics, omittedMetrics } = metricsWithinBudget(this.metrics.series, this.maxPoints, undefined, startedAt);
     const retired = this.media.retired();
     return {
       protocol: 'metrics-plotter',
@@ -127,6 +128,7 @@ class PlotterCore implements ManagedPlotter {
       title: this.title,
       kernel: { id: kernelIdFromArgv(), pid: process.pid, cwd: this.assets.root },
       state: this.closed ? 'closed' : 'live',
+      ...(startedAt !== undefined ? { startedAt } : {}),
       metrics,
       ...(omittedMetrics ? { omittedMetrics } : {}),
       media: this.media.entries().map(e => ({ ...e })),
@@ -149,7 +151,7 @@ class PlotterCore implements ManagedPlotter {
     if (this.finalReport) return this.finalReport;
     this.outputs.stop();
     this.finalReport = this.media.end();
-    kernelRegistry().remove(this);
+    kernelRegistry().ended(this, this.finalReport);
     return this.finalReport;
   }
 

@@ -63,6 +63,8 @@ export function encodeWire(
 interface ServerLike {
   connInfo: { key: string };
   iopub: { send(frames: Array<Buffer | string>): unknown };
+  /** tslab's execution queue: `prev` settles when the last queued cell has run. */
+  handler?: { execQueue?: { prev?: Promise<unknown> } };
 }
 
 export type CommMsgHandler = (data: Json, buffers: Buffer[]) => void;
@@ -149,10 +151,16 @@ export class CommManager {
     this.comms.delete(comm.id);
   }
 
-  /** @internal sends on iopub under the current parent. */
-  publish(msgType: string, content: Json, buffers: ArrayBufferView[] = [], metadata: Json = {}): void {
+  /** @internal sends on iopub under the current parent (or the one given). */
+  publish(
+    msgType: string,
+    content: Json,
+    buffers: ArrayBufferView[] = [],
+    metadata: Json = {},
+    parentMessage: WireMessage | null = null
+  ): void {
     const server = this.server;
-    const parent = this.parent ?? this.lastExecute;
+    const parent = parentMessage ?? this.parent ?? this.lastExecute;
     if (!server || !parent) {
       // The manager learns tslab's sockets from the messages it sees: the cell that loaded this
       // package started before it was installed.
@@ -176,6 +184,24 @@ export class CommManager {
     const header = { ...msg.header, msg_id: randomBytes(16).toString('hex'), msg_type: msgType, date: new Date().toISOString() };
     const key = this.server!.connInfo.key;
     sock.send(encodeWire(key, { identities: msg.identities, header, parent: msg.header, metadata: {}, content, buffers: [] }));
+  }
+
+  /**
+   * Says "idle" for a comm message once no cell is running. The kernel is busy while a cell runs;
+   * JupyterLab shows the kernel's state from every status message, so an idle for a comm message
+   * handled during a training loop would show the kernel idle while the loop still runs.
+   */
+  private idleAfterExecutions(server: ServerLike, msg: WireMessage): void {
+    const idle = (): void => {
+      try {
+        this.publish('status', { execution_state: 'idle' }, [], {}, msg);
+      } catch {
+        /* the kernel's sockets closed meanwhile */
+      }
+    };
+    const running = server.handler?.execQueue?.prev;
+    if (running && typeof running.then === 'function') running.then(idle, idle);
+    else idle();
   }
 
   /**
@@ -223,11 +249,8 @@ export class CommManager {
     } catch (err) {
       console.error(`metrics-plotter: a comm handler failed: ${(err as Error).stack ?? String(err)}`);
     } finally {
-      try {
-        this.publish('status', { execution_state: 'idle' });
-      } finally {
-        this.parent = null;
-      }
+      this.parent = null;
+      this.idleAfterExecutions(server, msg);
     }
     return true;
   }

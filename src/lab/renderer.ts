@@ -168,12 +168,15 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
         present = false; // the server is unreachable too: nothing can be checked, nothing claimed
       }
       if (present) {
+        // The kernel's own report, when it got one out before its process ended, says why exactly.
+        const reported = this.tracker.reportOf(payload.plotterId)?.failures.find(f => f.path === v.absolutePath);
         left.push({
           path: v.absolutePath,
           reason:
-            why === 'died' || why === 'earlier session'
+            reported?.reason ??
+            (why === 'died' || why === 'earlier session'
               ? 'the kernel process ended without cleaning up (was it killed?); `npx metrics-plotter clean` also removes it'
-              : 'still on disk after the session ended'
+              : 'still on disk after the session ended')
         });
       }
       this.mediaStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });

@@ -79,11 +79,46 @@ export function alignSeries(series: Array<{ steps: number[]; values: Array<numbe
   return uPlot.join(series.map(s => [s.steps, s.values] as uPlot.AlignedData));
 }
 
+/** What a chart's x axis shows: the training step, the time since the plotter's first point, or the clock. */
+export type XAxisKind = 'step' | 'relative' | 'wall';
+
+/** Whether every series knows when its points were added (outputs of older versions did not record it). */
+export function hasTimes(metrics: readonly MetricSeries[], startedAt: number | undefined): boolean {
+  return startedAt !== undefined && metrics.length > 0 && metrics.every(m => m.times?.length === m.steps.length);
+}
+
+/** A series drawn against time: `steps` holds x (seconds), `trainingSteps` the steps they were logged at. */
+export interface TimedSeries extends MetricSeries {
+  trainingSteps?: number[];
+}
+
 /**
- * CSV of metrics: a "step" column and one column per metric with the raw values; with smoothing on,
- * each metric also gets a "<name> (smoothed)" column with exactly what the chart draws.
+ * The series as a chart draws them on `axis`: x in seconds since the first point (relative) or
+ * since the epoch (wall, uPlot's time scale), each point keeping its training step.
  */
-export function toCsv(metrics: MetricSeries[], smoothing = 0): string {
+export function onXAxis(metrics: MetricSeries[], axis: XAxisKind, startedAt = 0): TimedSeries[] {
+  if (axis === 'step') return metrics;
+  const origin = axis === 'wall' ? startedAt : 0;
+  return metrics.map(m => ({
+    ...m,
+    steps: (m.times ?? []).map(t => (origin + t) / 1000),
+    trainingSteps: m.steps
+  }));
+}
+
+/** A series as logged (by step), whatever axis it is drawn on. */
+export function byStep(m: TimedSeries): MetricSeries {
+  if (!m.trainingSteps) return m;
+  const { trainingSteps, ...rest } = m;
+  return { ...rest, steps: trainingSteps };
+}
+
+/**
+ * CSV of metrics: a "step" column, a "wall_time" column (seconds since the epoch, as TensorBoard
+ * writes it) when the points' times are known, and one column per metric with the raw values; with
+ * smoothing on, each metric also gets a "<name> (smoothed)" column with exactly what the chart draws.
+ */
+export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number): string {
   const columns = metrics.flatMap(m =>
     smoothing > 0
       ? [
@@ -94,10 +129,18 @@ export function toCsv(metrics: MetricSeries[], smoothing = 0): string {
   );
   const data = alignSeries(columns);
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['step', ...columns.map(c => quote(c.name))].join(',')];
+  // The time of a step: when the first metric that has it recorded it.
+  const timeOf = new Map<number, number>();
+  if (hasTimes(metrics, startedAt)) {
+    for (const m of metrics)
+      m.steps.forEach((step, i) => timeOf.has(step) || timeOf.set(step, (startedAt! + m.times![i]) / 1000));
+  }
+  const withTime = timeOf.size > 0;
+  const lines = [['step', ...(withTime ? ['wall_time'] : []), ...columns.map(c => quote(c.name))].join(',')];
   const xs = data[0] as ArrayLike<number>;
   for (let i = 0; i < xs.length; i++) {
     const row = [String(xs[i])];
+    if (withTime) row.push(timeOf.has(xs[i]) ? timeOf.get(xs[i])!.toFixed(3) : '');
     for (let s = 1; s < data.length; s++) {
       const v = (data[s] as ArrayLike<number | null | undefined>)[i];
       row.push(v === null || v === undefined ? '' : String(v));

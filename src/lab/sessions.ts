@@ -2,26 +2,21 @@
  * The frontend's side of "the session ends": which plotter outputs are on screen, which kernels
  * they belong to, and what happened to those kernels.
  *
- * - tslab has no comm channel, so the frontend reaches the kernel with a tiny execute request on a
- *   kernel connection this extension owns (it outlives any notebook panel): when the last output of
- *   a plotter view goes away (output cleared, cell deleted, notebook closed) the view is released,
- *   and the kernel closes the plotter once no view of it is left. The reply's cleanup report comes
- *   back on that connection; a failure there becomes a JupyterLab notification, since no output
- *   is left to show it.
+ * - When the last output of a plotter view goes away (output cleared, cell deleted, notebook
+ *   closed) the view is released over the extension's comm with that kernel (kernel-channel.ts, on
+ *   a connection this extension owns, which outlives any notebook panel), and the kernel closes the
+ *   plotter once no view of it is left. The reply's cleanup report comes back on the comm; a failure
+ *   there becomes a JupyterLab notification, since no output is left to show it. The kernel also
+ *   reports every session that ends on that comm (kept here for the renderers' messages).
  * - The end of the kernel process is learnt from the Jupyter server: its kernel_actions events
  *   (restart and shutdown from any client), the kernel's status on our connection (autorestart
  *   after a crash, dead) and the list of running kernels. A restart keeps the kernel id but not the
  *   process, so sessions are keyed by kernel id and process id together.
  */
-import type { Contents, Event, Kernel, KernelMessage } from '@jupyterlab/services';
+import type { Contents, Event, Kernel } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
-import {
-  cleanupFailureMessage,
-  parseReleaseReply,
-  releaseRequestCode,
-  type PlotterPayload,
-  type ReleaseReply
-} from '../protocol';
+import { cleanupFailureMessage, type CleanupReport, type PlotterPayload, type ReleaseReply } from '../protocol';
+import { KernelChannel } from './kernel-channel';
 import type { EndReason } from './view-status';
 
 /** The parts of JupyterLab's ServiceManager this uses. */
@@ -55,13 +50,16 @@ class KernelWatch {
   readonly ended = new Map<number, EndReason>();
   readonly listeners = new Map<EndListener, number>();
   private connection: Kernel.IKernelConnection | null = null;
+  /** The comm with the current process of this kernel (a restart starts a new one). */
+  private commChannel: KernelChannel | null = null;
   /** The kernel's model on the server; null when it is not running (an output from an earlier session). */
   readonly running: Promise<Kernel.IModel | null>;
 
   constructor(
     readonly kernelId: string,
     private readonly services: PlotterServices,
-    private readonly onGone: (watch: KernelWatch) => void
+    private readonly onGone: (watch: KernelWatch) => void,
+    private readonly onReport: (plotterId: string, report: CleanupReport) => void
   ) {
     this.running = this.checkRunning();
   }
@@ -99,8 +97,21 @@ class KernelWatch {
     return connection;
   }
 
+  /** The comm with the kernel's current process; null when the kernel is not running. */
+  async channel(): Promise<KernelChannel | null> {
+    const connection = await this.connect();
+    if (!connection) return null;
+    if (!this.commChannel) {
+      this.commChannel = new KernelChannel(connection);
+      this.commChannel.events.connect((_, event) => this.onReport(event.plotterId, event.report));
+    }
+    return this.commChannel;
+  }
+
   /** Every process seen so far in this kernel has ended. */
   endAll(why: EndReason): void {
+    this.commChannel?.dispose();
+    this.commChannel = null;
     for (const [listener, pid] of [...this.listeners]) {
       if (!this.ended.has(pid)) this.ended.set(pid, why);
       this.listeners.delete(listener);
@@ -116,6 +127,8 @@ class KernelWatch {
   }
 
   dispose(): void {
+    this.commChannel?.dispose();
+    this.commChannel = null;
     this.connection?.dispose();
     this.connection = null;
   }
@@ -135,6 +148,8 @@ export class SessionTracker {
    */
   private readonly endedBefore = new Map<string, Map<number, EndReason>>();
   private readonly views = new Map<string, ViewRecord>();
+  /** What the kernel said each ended plotter's cleanup did, by plotter id. */
+  private readonly reports = new Map<string, CleanupReport>();
 
   constructor(
     private readonly services: PlotterServices,
@@ -165,11 +180,16 @@ export class SessionTracker {
   private watch(kernelId: string): KernelWatch {
     let watch = this.watches.get(kernelId);
     if (!watch) {
-      watch = new KernelWatch(kernelId, this.services, w => {
-        if (this.watches.get(w.kernelId) === w) this.watches.delete(w.kernelId);
-        this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.ended]));
-        w.dispose();
-      });
+      watch = new KernelWatch(
+        kernelId,
+        this.services,
+        w => {
+          if (this.watches.get(w.kernelId) === w) this.watches.delete(w.kernelId);
+          this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.ended]));
+          w.dispose();
+        },
+        (plotterId, report) => this.reports.set(plotterId, report)
+      );
       for (const [pid, why] of this.endedBefore.get(kernelId) ?? []) watch.ended.set(pid, why);
       this.watches.set(kernelId, watch);
     }
@@ -197,7 +217,12 @@ export class SessionTracker {
     if (endedWhy) queueMicrotask(() => onEnd(endedWhy));
     else {
       watch.listeners.set(onEnd, payload.kernel.pid);
-      void watch.connect(); // so a crash of this kernel is heard even if nothing is released
+      // So that a crash of this kernel is heard, and the end of its sessions reported, even if
+      // nothing is released.
+      watch
+        .channel()
+        .then(channel => channel?.open())
+        .catch(() => undefined);
     }
     let disposed = false;
     return {
@@ -228,28 +253,13 @@ export class SessionTracker {
   async release(payload: PlotterPayload): Promise<ReleaseReply | null> {
     const watch = this.watches.get(payload.kernel.id ?? '');
     if (!watch || watch.ended.has(payload.kernel.pid)) return null;
-    const connection = await watch.connect();
-    if (!connection) return null;
-    let stdout = '';
+    let reply: ReleaseReply | null;
     try {
-      const future = connection.requestExecute(
-        {
-          code: releaseRequestCode(payload.plotterId, payload.viewId),
-          silent: false,
-          store_history: false,
-          allow_stdin: false,
-          stop_on_error: false
-        },
-        true
-      );
-      future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
-        if (msg.header.msg_type === 'stream') stdout += (msg.content as KernelMessage.IStreamMsg['content']).text;
-      };
-      await future.done;
+      const channel = await watch.channel();
+      reply = channel && (await channel.request({ request: 'release', plotterId: payload.plotterId, viewId: payload.viewId }));
     } catch {
       return null; // the kernel went away meanwhile: its exit hook does the cleanup
     }
-    const reply = parseReleaseReply(stdout);
     if (reply?.outcome === 'closed' && reply.report && !reply.report.ok) {
       const n = reply.report.failures.length;
       this.notify(
@@ -258,6 +268,11 @@ export class SessionTracker {
       );
     }
     return reply;
+  }
+
+  /** What the kernel reported of a plotter's cleanup when its session ended there; undefined when nothing came. */
+  reportOf(plotterId: string): CleanupReport | undefined {
+    return this.reports.get(plotterId);
   }
 
   /**

@@ -69,3 +69,23 @@ export function formatTicks(all: ReadonlyArray<number | null>): string[] {
   }
   return place(ticks.map(String));
 }
+
+/** A duration in seconds as a person reads it on a relative-time axis: 45s, 2m 30s, 3h 20m, 2d 4h. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  const sign = seconds < 0 ? '−' : '';
+  const s = Math.abs(seconds);
+  if (s < 60) return `${sign}${Number(s.toFixed(s < 10 ? 1 : 0))}s`;
+  const part = (n: number, unit: string, rest: number, restUnit: string): string =>
+    `${sign}${n}${unit}${rest ? ` ${rest}${restUnit}` : ''}`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    return part(m, 'm', Math.round(s - m * 60), 's');
+  }
+  if (s < 86400) {
+    const h = Math.floor(s / 3600);
+    return part(h, 'h', Math.round((s - h * 3600) / 60), 'm');
+  }
+  const d = Math.floor(s / 86400);
+  return part(d, 'd', Math.round((s - d * 86400) / 3600), 'h');
+}

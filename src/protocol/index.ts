@@ -2,11 +2,14 @@
  * The one shared description of what passes between the kernel side (src/kernel, inside tslab)
  * and the JupyterLab side (src/lab). Both import this file; nothing else crosses the boundary.
  *
- * Two channels exist, because tslab has no comm support:
+ * Two channels:
  *  1. kernel -> frontend: a MIME bundle sent with tslab's display machinery (display_data, then
- *     update_display_data on the same display id for live updates). Its JSON part is `PlotterPayload`.
- *  2. frontend -> kernel: a tiny execute request sent on a kernel connection the extension owns
- *     (`releaseRequestCode`), answered with one marked line on stdout (`parseReleaseReply`).
+ *     update_display_data on the same display id for live updates). Its JSON part is `PlotterPayload`;
+ *     it is what a saved notebook keeps, so it stays small (a byte budget in the kernel).
+ *  2. both ways: one Jupyter comm per kernel connection of the extension, on `KERNEL_COMM_TARGET`
+ *     (tslab has no comms; src/kernel/tslab-comms.ts adds them). The frontend sends `KernelRequest`s;
+ *     the kernel answers each with a `KernelReply` under that request's message, and pushes
+ *     `KernelEvent`s (live detail, the end of a session) on its own.
  */
 
 /** MIME type of the JSON part of a plotter output. Bump the `v` with PROTOCOL_VERSION. */
@@ -14,9 +17,6 @@ export const PLOTTER_MIME_TYPE = 'application/vnd.metrics-plotter.v2+json';
 export const PROTOCOL_VERSION = 2;
 /** Outputs saved by version 1 (videos only, no steps): the frontend still renders them. */
 export const PLOTTER_MIME_TYPE_V1 = 'application/vnd.metrics-plotter.v1+json';
-
-/** Where, on `globalThis` of the kernel process, the live-plotter registry hangs. */
-export const KERNEL_REGISTRY_KEY = 'metrics-plotter.kernel-registry.v1';
 
 export type SessionState = 'live' | 'closed';
 
@@ -26,6 +26,11 @@ export interface MetricSeries {
   steps: number[];
   /** y values; null where the value was NaN or infinite (a gap in the chart). */
   values: Array<number | null>;
+  /**
+   * When each point was added, in milliseconds after the payload's `startedAt` (absent in outputs
+   * of versions that did not record it).
+   */
+  times?: number[];
   /** Points recorded in the kernel; larger than steps.length when the payload was downsampled. */
   totalPoints: number;
 }
@@ -98,6 +103,8 @@ export interface PlotterPayload {
     cwd: string;
   };
   state: SessionState;
+  /** When the plotter's first point was added, in ms since the epoch: the origin of every series' `times`. */
+  startedAt?: number;
   metrics: MetricSeries[];
   /**
    * Metrics the kernel records but this payload leaves out: one message has a size budget across
@@ -147,8 +154,8 @@ export function readPayload(value: unknown): PlotterPayload | null {
   return { ...rest, version: PROTOCOL_VERSION, media: videos.map(v => ({ ...v, kind: 'video', step: 0 })) };
 }
 
-/** The marker that starts the one stdout line the kernel answers a release request with. */
-export const RELEASE_REPLY_MARKER = '@@metrics-plotter-release@@';
+/** The comm target the kernel side registers for the extension (one comm per kernel connection). */
+export const KERNEL_COMM_TARGET = 'metrics-plotter.v1';
 
 export type ReleaseOutcome =
   /** The last view went away: the plotter was closed and its assets removed (see report). */
@@ -164,37 +171,26 @@ export interface ReleaseReply {
   report?: CleanupReport;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** What the extension asks of the kernel, as the data of a comm_msg. */
+export type KernelRequest =
+  /** The last output of a view went away (closed notebook, cleared output, deleted cell). */
+  { request: 'release'; plotterId: string; viewId: string };
 
-/**
- * The code the frontend runs in the kernel to release one view. It must stay tiny and valid
- * TypeScript (tslab type-checks it), and must not fail when metrics-plotter was never loaded.
- */
-export function releaseRequestCode(plotterId: string, viewId: string): string {
-  if (!ID_PATTERN.test(plotterId) || !ID_PATTERN.test(viewId)) {
-    throw new Error(`metrics-plotter: refusing to send malformed ids ${JSON.stringify([plotterId, viewId])}`);
-  }
-  return (
-    `(globalThis as any)[Symbol.for(${JSON.stringify(KERNEL_REGISTRY_KEY)})]` +
-    `?.releaseView(${JSON.stringify(plotterId)}, ${JSON.stringify(viewId)}); void 0;`
-  );
+/** The kernel's answer to one request, sent on the same comm under that request's message. */
+export type KernelReply = { reply: 'release' } & ReleaseReply;
+
+/** What the kernel tells the extension on its own. */
+export type KernelEvent =
+  /** A plotter's session ended in the kernel (close(), a shutdown or restart request, the process exiting). */
+  { event: 'ended'; plotterId: string; report: CleanupReport };
+
+export function isKernelReply(data: unknown): data is KernelReply {
+  return typeof data === 'object' && data !== null && (data as KernelReply).reply === 'release';
 }
 
-/** The stdout line that answers a release request. */
-export function formatReleaseReply(reply: ReleaseReply): string {
-  return `${RELEASE_REPLY_MARKER}${JSON.stringify(reply)}\n`;
-}
-
-/** Finds the reply in stdout text of the release request; null when there is none. */
-export function parseReleaseReply(stdout: string): ReleaseReply | null {
-  const at = stdout.indexOf(RELEASE_REPLY_MARKER);
-  if (at < 0) return null;
-  const line = stdout.slice(at + RELEASE_REPLY_MARKER.length).split('\n', 1)[0];
-  try {
-    return JSON.parse(line) as ReleaseReply;
-  } catch {
-    return null;
-  }
+export function isKernelEvent(data: unknown): data is KernelEvent {
+  const d = data as Partial<KernelEvent> | null;
+  return typeof d === 'object' && d !== null && d.event === 'ended' && typeof d.plotterId === 'string' && !!d.report;
 }
 
 /** The words every user-facing cleanup failure uses, in the cell, on stderr, or as a notification. */

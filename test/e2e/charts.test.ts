@@ -1,7 +1,8 @@
 /**
  * The charts as a researcher meets them in a real JupyterLab and Chromium: a learning rate whose
  * axis and values read right, hover values in the one legend, a drag-to-zoom that zooms every chart
- * of the panel and follows new steps, and a filter over metric names.
+ * of the panel and follows new steps, a filter over metric names, and the x axis by relative or
+ * wall time.
  */
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
@@ -128,6 +129,30 @@ it('reads right, hovers in one legend, zooms every chart together, follows new s
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 1);
   await page.fill('.jp-MetricsPlotter .mp-filter', '');
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 3);
+
+  // The x axis by time: the second cell's 50 steps took at least 5 ms each, the first cell's 200 none.
+  await page.selectOption('.jp-MetricsPlotter select[aria-label="X axis"]', 'relative');
+  await page.waitForFunction(() =>
+    /^latest: step 249 · [\d.]+s$/.test(document.querySelector('.jp-MetricsPlotter .mp-legend-step')?.textContent ?? '')
+  );
+  const relative = await page.$eval('.jp-MetricsPlotter mp-metric-chart', el => {
+    const u = (el as unknown as { uplot: { data: number[][]; axes: Array<{ _values?: string[] }> } }).uplot;
+    return { first: u.data[0][0], last: u.data[0].at(-1)!, labels: u.axes[0]._values ?? [] };
+  });
+  expect(relative.first).toBeLessThan(1); // seconds since the plotter's first point
+  expect(relative.last).toBeGreaterThanOrEqual(0.25);
+  expect(relative.labels.every(l => /^\d+(\.\d)?s$|^\d+m( \d+s)?$/.test(l))).toBe(true);
+  await page.selectOption('.jp-MetricsPlotter select[aria-label="X axis"]', 'wall');
+  await page.waitForFunction(() => {
+    const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot: { data: number[][] } }).uplot;
+    return Math.abs(u.data[0].at(-1)! - Date.now() / 1000) < 600; // the clock, in seconds
+  });
+  // The legend still names the training step, with the clock time it was logged at.
+  expect(await page.textContent('.jp-MetricsPlotter .mp-legend-step')).toMatch(/^latest: step 249 · \d{1,2}:\d{2}:\d{2}/);
+  await page.selectOption('.jp-MetricsPlotter select[aria-label="X axis"]', 'step');
+  await page.waitForFunction(
+    () => document.querySelector('.jp-MetricsPlotter .mp-legend-step')?.textContent === 'latest: step 249'
+  );
   await page
     .locator('.jp-MetricsPlotter')
     .first()

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
 import { probeVideo } from '../support/media';
-import { PLOTTER_MIME_TYPE, parseReleaseReply, releaseRequestCode } from '../../src/protocol';
+import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
@@ -146,7 +146,7 @@ test.each([
     'the release of its last output (the notebook closed, the output cleared)',
     async (k: TslabKernel) => {
       const id = (await k.run('console.log(plotter.id)')).stdout.trim();
-      expect(parseReleaseReply((await k.run(releaseRequestCode(id, 'v0'))).stdout)).toMatchObject({ outcome: 'closed' });
+      expect(await k.releaseView(id, 'v0')).toMatchObject({ outcome: 'closed' });
     }
   ],
   ['a restart request', async (k: TslabKernel) => void (await k.shutdownLikeJupyter(true))],

@@ -1,13 +1,30 @@
 /**
  * The metrics part of an output has one byte budget across all series: whatever the number of
  * metrics, their names and their lengths, the JSON stays within it, and every series shown keeps
- * its extremes.
+ * its extremes. The displayed output (what a notebook saves) has a small one; detail for live
+ * views a larger one.
  */
 import * as fc from 'fast-check';
-import { METRICS_BUDGET_BYTES, metricsWithinBudget, type StoredSeries } from '../../src/kernel/payload';
+import {
+  DETAIL_METRICS_BUDGET_BYTES,
+  SAVED_METRICS_BUDGET_BYTES,
+  metricsWithinBudget,
+  type StoredSeries
+} from '../../src/kernel/payload';
 
-function series(points: number, value: (i: number) => number | null, step: (i: number) => number = i => i): StoredSeries {
-  return { steps: Array.from({ length: points }, (_, i) => step(i)), values: Array.from({ length: points }, (_, i) => value(i)) };
+const T0 = 1_790_000_000_000;
+
+function series(
+  points: number,
+  value: (i: number) => number | null,
+  step: (i: number) => number = i => i,
+  time: (i: number) => number = i => T0 + i * 37
+): StoredSeries {
+  return {
+    steps: Array.from({ length: points }, (_, i) => step(i)),
+    values: Array.from({ length: points }, (_, i) => value(i)),
+    times: Array.from({ length: points }, (_, i) => time(i))
+  };
 }
 
 const bytes = (x: unknown): number => Buffer.byteLength(JSON.stringify(x));
@@ -27,11 +44,12 @@ test('the longest JSON numbers, names that need escaping, and any count of metri
             series(
               points,
               i => -1.2345678901234567e-100 * (i + 1),
-              i => 1e15 + i * 1.0000000000001
+              i => 1e15 + i * 1.0000000000001,
+              i => T0 + 9e12 + i
             )
           );
         }
-        const { metrics: shown, omittedMetrics } = metricsWithinBudget(map, 2000, budget);
+        const { metrics: shown, omittedMetrics } = metricsWithinBudget(map, 2000, budget, T0);
         expect(bytes(shown)).toBeLessThanOrEqual(budget);
         expect(shown.length + omittedMetrics).toBe(metrics);
         for (const s of shown) expect(s.steps.length).toBeGreaterThanOrEqual(Math.min(2, points));
@@ -46,9 +64,12 @@ test('a few long series get the whole budget; each keeps its minimum and maximum
     ['loss', series(1_000_000, i => (i === 777_777 ? -5 : i === 123_456 ? 99 : Math.sin(i)))],
     ['lr', series(1_000_000, i => 3e-4 * Math.exp(-i / 1e5))]
   ]);
-  const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000);
+  const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000, DETAIL_METRICS_BUDGET_BYTES, T0);
   expect(omittedMetrics).toBe(0);
-  expect(metrics.map(m => m.steps.length)).toEqual([2000, 2000]);
+  // A monotonic series keeps one point a bucket where it is flat at that scale: at most 2000, near it.
+  for (const m of metrics) expect(m.steps.length).toBeGreaterThan(1990);
+  for (const m of metrics) expect(m.steps.length).toBeLessThanOrEqual(2000);
+  expect(metrics[1].steps.at(-1)).toBe(999_999); // the latest point is always kept
   expect(Math.min(...(metrics[0].values as number[]))).toBe(-5);
   expect(Math.max(...(metrics[0].values as number[]))).toBe(99);
   expect(metrics[0].totalPoints).toBe(1_000_000);
@@ -61,10 +82,29 @@ test('10,000 metrics of 200 points: most are shown with their extremes, the rest
       `layer${m}/grad_norm`,
       series(200, i => Math.random() * 1e-7 + i)
     );
-  const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000);
-  expect(bytes(metrics)).toBeLessThanOrEqual(METRICS_BUDGET_BYTES);
-  // Each name costs its bytes plus two points at the longest JSON numbers: about 8,000 fit in 1.5 MB.
-  expect(metrics.length).toBeGreaterThan(8000);
+  const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000, DETAIL_METRICS_BUDGET_BYTES, T0);
+  expect(bytes(metrics)).toBeLessThanOrEqual(DETAIL_METRICS_BUDGET_BYTES);
+  // Each name costs its bytes plus two points at the longest JSON numbers: about 6,800 fit in 1.5 MB.
+  expect(metrics.length).toBeGreaterThan(6500);
   expect(metrics.length + omittedMetrics).toBe(10_000);
   expect(metrics.every(s => s.steps.length >= 2)).toBe(true);
+});
+
+test('the saved output: 10 series of 100,000 points fit its budget with hundreds of points each, times relative to the start', () => {
+  const map = new Map<string, StoredSeries>();
+  for (let m = 0; m < 10; m++)
+    map.set(
+      `metric${m}`,
+      series(100_000, i => (i === 4242 ? 1e6 : Math.cos(i / 1000) * (m + 1) + Math.random() * 0.1))
+    );
+  const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000, SAVED_METRICS_BUDGET_BYTES, T0);
+  expect(omittedMetrics).toBe(0);
+  expect(bytes(metrics)).toBeLessThanOrEqual(SAVED_METRICS_BUDGET_BYTES);
+  for (const m of metrics) {
+    expect(m.steps.length).toBeGreaterThan(250);
+    expect(m.times).toHaveLength(m.steps.length);
+    expect(m.times![0]).toBe(0);
+    expect(m.times!.at(-1)).toBe(99_999 * 37);
+    expect(Math.max(...(m.values as number[]))).toBe(1e6); // the spike survives
+  }
 });

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/tslab-kernel';
-import { releaseRequestCode, parseReleaseReply, PLOTTER_MIME_TYPE } from '../../src/protocol';
+import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
@@ -259,21 +259,64 @@ test("an undeletable file at kernel exit: the message goes to the kernel's stder
   expect(listTree(dir)).toEqual([]);
 });
 
-test("the frontend's release request (src/protocol) closes a plotter only when its last view goes", async () => {
+test("the extension's release request on its comm closes a plotter only when its last view goes", async () => {
   const dir = notebookDir('release');
   const k = await startKernel(dir);
   await k.run(SETUP + 'plotter.show();');
   const shown = await k.run('console.log(plotter.id)');
   const id = shown.stdout.trim();
-  const first = parseReleaseReply((await k.run(releaseRequestCode(id, 'v0'))).stdout);
-  expect(first).toEqual({ plotterId: id, outcome: 'kept' });
+  expect(await k.releaseView(id, 'v0')).toEqual({ reply: 'release', plotterId: id, outcome: 'kept' });
   expect(listTree(dir).filter(f => f.endsWith('.mp4'))).toHaveLength(2);
-  const last = await k.run(releaseRequestCode(id, 'v1'));
-  const reply = parseReleaseReply(last.stdout);
+  expect(await k.releaseView(id, 'v1')).toMatchObject({ plotterId: id, outcome: 'closed', report: { ok: true } });
+  expect(listTree(dir)).toEqual([]);
+  expect(await k.releaseView(id, 'v1')).toEqual({ reply: 'release', plotterId: id, outcome: 'unknown' });
+  await k.shutdownLikeJupyter(false);
+});
+
+test('a release while a training cell runs is handled at once, moves no execution counter, and the comm hears the end', async () => {
+  const dir = notebookDir('release-while-running');
+  const k = await startKernel(dir);
+  await k.run(SETUP);
+  const shown = await k.run('console.log(plotter.id)');
+  const id = shown.stdout.trim();
+  const before = shown.executionCount;
+  const commId = await k.openExtensionComm();
+  // A training loop that runs until the plotter is closed from outside.
+  const startedAt = k.allIopub.length;
+  let loopDone = false;
+  const loop = k
+    .execute(
+      'let it = 0; while (!plotter.closed) { plotter.addScalar("loss", 1 / ++it); await new Promise(r => setTimeout(r, 20)); } console.log("stopped after", it);'
+    )
+    .then(r => ((loopDone = true), r));
+  await k.waitForIopub(o => o.msg_type === 'update_display_data');
+  const reply = await k.releaseView(id, 'v0');
+  expect(loopDone).toBe(false); // answered while the cell was still running
   expect(reply).toMatchObject({ plotterId: id, outcome: 'closed', report: { ok: true } });
   expect(listTree(dir)).toEqual([]);
-  expect(parseReleaseReply((await k.run(releaseRequestCode(id, 'v1'))).stdout)).toEqual({ plotterId: id, outcome: 'unknown' });
+  // Every comm of the extension is told the session ended, with the report.
+  const told = await k.waitForIopub(o => o.msg_type === 'comm_msg' && o.content.data?.event === 'ended');
+  expect(told.content).toMatchObject({ comm_id: commId, data: { event: 'ended', plotterId: id, report: { ok: true } } });
+  // The kernel never said "idle" while the cell ran: JupyterLab shows the kernel busy throughout.
+  expect(k.allIopub.slice(startedAt).filter(o => o.msg_type === 'status' && o.content.execution_state === 'idle')).toEqual([]);
+  const loopReply = await loop;
+  expect(loopReply.stdout).toContain('stopped after');
+  // The comm messages took no execution count: the loop was before+1, the next cell before+2.
+  expect(loopReply.executionCount).toBe(before + 1);
+  expect((await k.run('1')).executionCount).toBe(before + 2);
   await k.shutdownLikeJupyter(false);
+});
+
+test("a shutdown request's end of session reaches the extension's comm before the kernel replies", async () => {
+  const dir = notebookDir('ended-on-shutdown');
+  const k = await startKernel(dir);
+  await k.run(SETUP + 'plotter.show();');
+  const id = (await k.run('console.log(plotter.id)')).stdout.trim();
+  await k.openExtensionComm();
+  await k.shutdownLikeJupyter(false);
+  const told = k.allIopub.find(o => o.msg_type === 'comm_msg' && o.content.data?.event === 'ended');
+  expect(told?.content.data).toMatchObject({ plotterId: id, report: { ok: true } });
+  expect(listTree(dir)).toEqual([]);
 });
 
 /** The Python of the venv's JupyterLab, standing in for the Jupyter server that starts kernels. */

@@ -1,4 +1,15 @@
-import { alignSeries, debiasedEma, fileStem, forLogScale, formatBytes, groupMetrics, toCsv } from '../../src/lab/series';
+import {
+  alignSeries,
+  byStep,
+  debiasedEma,
+  fileStem,
+  forLogScale,
+  formatBytes,
+  groupMetrics,
+  hasTimes,
+  onXAxis,
+  toCsv
+} from '../../src/lab/series';
 import { series } from './fixtures';
 
 describe('groupMetrics', () => {
@@ -75,6 +86,35 @@ describe('toCsv', () => {
       '0,0.1,0.1',
       `1,0.2,${(0.5 * 0.05 + 0.5 * 0.2) / 0.75}`
     ]);
+  });
+});
+
+describe('time axes', () => {
+  const startedAt = Date.UTC(2026, 10, 26, 12, 0, 0);
+  const loss = { name: 'loss', steps: [0, 10, 20], values: [1, 0.5, 0.25], times: [0, 1500, 90_000], totalPoints: 3 };
+
+  it('draws a series against seconds since the first point, or the clock, each point keeping its step', () => {
+    expect(onXAxis([loss], 'relative', startedAt)[0]).toMatchObject({ steps: [0, 1.5, 90], trainingSteps: [0, 10, 20] });
+    expect(onXAxis([loss], 'wall', startedAt)[0].steps).toEqual([
+      startedAt / 1000,
+      startedAt / 1000 + 1.5,
+      startedAt / 1000 + 90
+    ]);
+    expect(onXAxis([loss], 'step', startedAt)[0]).toBe(loss);
+    expect(byStep(onXAxis([loss], 'relative', startedAt)[0])).toEqual(loss);
+  });
+
+  it('offers time axes only when every series recorded its times (older outputs did not)', () => {
+    expect(hasTimes([loss], startedAt)).toBe(true);
+    expect(hasTimes([loss], undefined)).toBe(false);
+    const { times: _times, ...untimed } = loss;
+    expect(hasTimes([loss, { ...untimed, name: 'old' }], startedAt)).toBe(false);
+  });
+
+  it('the CSV has a wall_time column in seconds since the epoch, as TensorBoard writes it', () => {
+    expect(toCsv([loss], 0, startedAt)).toBe(
+      `step,wall_time,loss\n0,${startedAt / 1000}.000,1\n10,${startedAt / 1000 + 1.5}00,0.5\n20,${startedAt / 1000 + 90}.000,0.25\n`
+    );
   });
 });
 

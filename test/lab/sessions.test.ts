@@ -3,28 +3,54 @@
  * The same flows run against a real JupyterLab server and a real tslab kernel in test/e2e.
  */
 import { Signal } from '@lumino/signaling';
-import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, formatReleaseReply, type PlotterPayload } from '../../src/protocol';
+import {
+  KERNEL_COMM_TARGET,
+  PLOTTER_MIME_TYPE,
+  PLOTTER_MIME_TYPE_V1,
+  type KernelRequest,
+  type PlotterPayload,
+  type ReleaseReply
+} from '../../src/protocol';
 import { EARLIER_SESSION_GRACE_MS, PlotterRenderer } from '../../src/lab/renderer';
 import { SessionTracker, type PlotterServices } from '../../src/lab/sessions';
 import type { PlotterView } from '../../src/lab/components/plotter-view';
 import { mimeModel, payload, settle } from './fixtures';
 
+/** A kernel connection whose kernel answers the extension's comm as the kernel side does. */
 class FakeKernelConnection {
   readonly statusChanged = new Signal<this, string>(this);
+  readonly iopubMessage = new Signal<this, unknown>(this);
+  readonly clientId = 'client-1';
+  readonly username = 'me';
   isDisposed = false;
-  readonly executed: string[] = [];
-  constructor(private readonly reply: (code: string) => string) {}
-  requestExecute(content: { code: string }) {
-    this.executed.push(content.code);
+  /** The requests the kernel got on the comm (comm_msg data), in order. */
+  readonly requests: KernelRequest[] = [];
+  readonly opened: string[] = [];
+  constructor(private readonly reply: (request: KernelRequest) => ReleaseReply) {}
+  sendShellMessage(msg: { header: { msg_type: string }; content: { comm_id: string; target_name?: string; data: unknown } }) {
     const future = {
       onIOPub: (_msg: unknown) => undefined,
       done: Promise.resolve().then(() => {
-        future.onIOPub({ header: { msg_type: 'stream' }, content: { name: 'stdout', text: this.reply(content.code) } });
+        const { comm_id, data } = msg.content;
+        if (msg.header.msg_type === 'comm_open') {
+          this.opened.push(msg.content.target_name!);
+          this.commId = comm_id;
+        }
+        if (msg.header.msg_type === 'comm_msg') {
+          this.requests.push(data as KernelRequest);
+          const answer = { reply: 'release', ...this.reply(data as KernelRequest) };
+          future.onIOPub({ header: { msg_type: 'comm_msg' }, content: { comm_id, data: answer } });
+        }
         return {};
       })
     };
     return future;
   }
+  /** The kernel tells every comm of the extension something on its own. */
+  tell(data: unknown): void {
+    this.iopubMessage.emit({ header: { msg_type: 'comm_msg' }, content: { comm_id: this.commId, data } });
+  }
+  commId = '';
   dispose(): void {
     this.isDisposed = true;
   }
@@ -33,8 +59,11 @@ class FakeKernelConnection {
 class FakeServices {
   running = [{ id: 'k-1', name: 'tslab' }];
   files = new Set<string>();
-  reply = (_code: string) =>
-    formatReleaseReply({ plotterId: '100-abcd0123', outcome: 'closed', report: { ok: true, removed: [], failures: [] } });
+  reply = (_request: KernelRequest): ReleaseReply => ({
+    plotterId: '100-abcd0123',
+    outcome: 'closed',
+    report: { ok: true, removed: [], failures: [] }
+  });
   readonly connections: FakeKernelConnection[] = [];
   readonly runningChanged = new Signal<this, Array<{ id: string; name: string }>>(this);
   readonly eventStream = new Signal<this, Record<string, unknown>>(this);
@@ -54,7 +83,7 @@ class FakeServices {
       refreshRunning: async () => undefined,
       running: () => this.running[Symbol.iterator](),
       connectTo: () => {
-        const c = new FakeKernelConnection(code => this.reply(code));
+        const c = new FakeKernelConnection(request => this.reply(request));
         this.connections.push(c);
         return c as never;
       },
@@ -101,30 +130,28 @@ describe('SessionTracker', () => {
     const second = tracker.attach(p, () => undefined); // the same view shown twice (e.g. a cell re-rendered)
     first.dispose();
     await new Promise(r => setTimeout(r, 40));
-    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
     second.dispose();
     // Re-attached within the delay (a cell moved): nothing is released.
     const again = tracker.attach(p, () => undefined);
     await new Promise(r => setTimeout(r, 40));
-    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
     again.dispose();
     await new Promise(r => setTimeout(r, 40));
     await settle();
-    const codes = fake.connections.flatMap(c => c.executed);
-    expect(codes).toHaveLength(1);
-    expect(codes[0]).toContain('releaseView("100-abcd0123", "v0")');
+    expect(fake.connections.flatMap(c => c.opened)).toEqual([KERNEL_COMM_TARGET]);
+    expect(fake.connections.flatMap(c => c.requests)).toEqual([{ request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }]);
     tracker.dispose();
   });
 
   it('turns a failed cleanup in the release reply into a notification with the path', async () => {
     const fake = new FakeServices();
     const path = '/home/me/project/assets/metrics-plotter-100-abcd0123/rollout.mp4';
-    fake.reply = () =>
-      formatReleaseReply({
-        plotterId: '100-abcd0123',
-        outcome: 'closed',
-        report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] }
-      });
+    fake.reply = () => ({
+      plotterId: '100-abcd0123',
+      outcome: 'closed',
+      report: { ok: false, removed: [], failures: [{ path, reason: 'EPERM' }] }
+    });
     const messages: string[] = [];
     const tracker = new SessionTracker(fake.services, (summary, details) => messages.push(summary, details), 0);
     await tracker.attach(payload(), () => undefined).dispose();
@@ -245,6 +272,30 @@ describe('PlotterRenderer', () => {
     tracker.dispose();
   });
 
+  it("a file left after a shutdown is reported with the kernel's own reason when the kernel got its report out", async () => {
+    const fake = new FakeServices();
+    const p = payload();
+    fake.files.add(`work/${p.media[0].path}`);
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const r = renderer(tracker);
+    await r.renderModel(mimeModel(p));
+    await settle();
+    // The output opened the comm at once, so the kernel can tell it how the session ended.
+    expect(fake.connections.flatMap(c => c.opened)).toEqual([KERNEL_COMM_TARGET]);
+    fake.connections[0].tell({
+      event: 'ended',
+      plotterId: p.plotterId,
+      report: { ok: false, removed: [], failures: [{ path: p.media[0].absolutePath, reason: 'EACCES: permission denied' }] }
+    });
+    fake.kernelAction('shutdown');
+    await settle();
+    const failure = view(r).querySelector('.mp-failure')?.textContent ?? '';
+    expect(failure).toContain(p.media[0].absolutePath);
+    expect(failure).toContain('EACCES: permission denied');
+    r.dispose();
+    tracker.dispose();
+  });
+
   it('shows plotter.close() from the payload, with the kernel report', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
@@ -270,7 +321,7 @@ describe('PlotterRenderer', () => {
     await r.renderModel(mimeModel(payload({ state: 'closed', cleanup: { ok: true, removed: [], failures: [] } })));
     r.dispose();
     await new Promise(resolve => setTimeout(resolve, 20));
-    expect(fake.connections.flatMap(c => c.executed)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
     tracker.dispose();
   });
 

@@ -1,6 +1,6 @@
 /** Numbers as people read them, at every magnitude a training run produces. */
 import * as fc from 'fast-check';
-import { formatNumber, formatTicks } from '../../src/protocol/format';
+import { formatDuration, formatNumber, formatTicks } from '../../src/protocol/format';
 
 test('values read right at every magnitude', () => {
   expect([3e-4, 1.5e-7, 0.9998, 12345, 2.1e9, -0.5, 0, 1e-3, 999999, 1e6].map(formatNumber)).toEqual([
@@ -40,4 +40,19 @@ test('ticks never repeat a label, whatever their spacing and magnitude', () => {
       }
     )
   );
+});
+
+test('durations on a relative-time axis read as a person says them', () => {
+  expect([0, 2.5, 45, 60, 150, 3600, 3660, 12_000, 86_400, 190_800].map(formatDuration)).toEqual([
+    '0s',
+    '2.5s',
+    '45s',
+    '1m',
+    '2m 30s',
+    '1h',
+    '1h 1m',
+    '3h 20m',
+    '1d',
+    '2d 5h'
+  ]);
 });

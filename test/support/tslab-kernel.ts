@@ -10,6 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
+import { KERNEL_COMM_TARGET, type ReleaseReply } from '../../src/protocol';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 const TSLAB_BIN = path.join(REPO, 'node_modules', '.bin', 'tslab');
@@ -200,6 +201,32 @@ export class TslabKernel {
     const { msgId, frames } = this.envelope(msgType, content);
     await this.shell.send([...frames, ...buffers]);
     return msgId;
+  }
+
+  private extensionCommId: string | null = null;
+
+  /** Opens the comm the JupyterLab extension opens (src/protocol KERNEL_COMM_TARGET), once. */
+  async openExtensionComm(): Promise<string> {
+    if (!this.extensionCommId) {
+      this.extensionCommId = randomUUID().replace(/-/g, '');
+      const sent = await this.sendShell('comm_open', {
+        comm_id: this.extensionCommId,
+        target_name: KERNEL_COMM_TARGET,
+        data: {}
+      });
+      await this.waitForIopub(o => o.msg_type === 'status' && o.parentMsgId === sent && o.content.execution_state === 'idle');
+    }
+    return this.extensionCommId;
+  }
+
+  /** What the extension does when a view's last output goes: a request on its comm; the kernel's reply. */
+  async releaseView(plotterId: string, viewId: string): Promise<ReleaseReply & { reply: string }> {
+    const commId = await this.openExtensionComm();
+    const sent = await this.sendShell('comm_msg', { comm_id: commId, data: { request: 'release', plotterId, viewId } });
+    const answer = await this.waitForIopub(
+      o => o.msg_type === 'comm_msg' && o.parentMsgId === sent && o.content.data?.reply === 'release'
+    );
+    return answer.content.data;
   }
 
   /** Waits (polling nothing: woken by each iopub message) for an iopub message that matches. */

@@ -9,8 +9,18 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
-import { formatNumber, formatTicks } from '../../protocol/format';
-import { alignSeries, debiasedEma, fileStem, forLogScale, toCsv, type ChartGroup } from '../series';
+import { formatDuration, formatNumber, formatTicks } from '../../protocol/format';
+import {
+  alignSeries,
+  byStep,
+  debiasedEma,
+  fileStem,
+  forLogScale,
+  toCsv,
+  type ChartGroup,
+  type TimedSeries,
+  type XAxisKind
+} from '../series';
 import { downloadBlob } from '../download';
 
 /** Tableau 10: distinct in light and dark themes. */
@@ -27,6 +37,10 @@ export const SERIES_COLORS = [
   '#bab0ac'
 ];
 const CHART_HEIGHT = 220;
+/** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
+const DURATION_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800
+];
 
 /** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
 export const SELECT_STEP_EVENT = 'mp-select-step';
@@ -52,7 +66,9 @@ export class MetricChart extends LitElement {
     ignoreOutliers: { attribute: false },
     hoverIdx: { state: true },
     logOverride: { state: true },
-    collapsed: { state: true }
+    collapsed: { state: true },
+    xAxis: { attribute: false },
+    startedAt: { attribute: false }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -77,6 +93,12 @@ export class MetricChart extends LitElement {
   logOverride: boolean | null = null;
   /** Folded to its title, for runs with many metric groups. */
   collapsed = false;
+  /** What x is; with a time axis the group's series carry x in seconds and their steps aside (series.ts onXAxis). */
+  xAxis: XAxisKind = 'step';
+  /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
+  startedAt: number | undefined = undefined;
+  /** On a time axis: the training step of each x. */
+  private stepOfX = new Map<number, number>();
   /** The raw (unsmoothed) aligned data, for the legend's values. */
   private raw: uPlot.AlignedData = [[]];
   /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
@@ -154,7 +176,13 @@ export class MetricChart extends LitElement {
 
   /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
   protected willUpdate(changed: PropertyValues): void {
-    if (changed.has('group')) this.raw = alignSeries(this.group.metrics);
+    if (changed.has('group')) {
+      this.raw = alignSeries(this.group.metrics);
+      this.stepOfX = new Map();
+      for (const m of this.group.metrics as TimedSeries[]) {
+        m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
+      }
+    }
     if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
       this.shown = this.chartData();
     }
@@ -171,7 +199,7 @@ export class MetricChart extends LitElement {
     };
     const smoothed = this.smoothing > 0 ? this.shown : null;
     return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
-      <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}step ${formatNumber(xs[idx])}`}</span>
+      <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}${this.describeX(xs[idx])}`}</span>
       ${metrics.map((m, i) => {
         const raw = at(this.raw, i + 1);
         const smooth = smoothed ? at(smoothed, i + 1) : null;
@@ -182,6 +210,30 @@ export class MetricChart extends LitElement {
         </label>`;
       })}
     </div>`;
+  }
+
+  /** "step 1,200", and on a time axis also when: "step 1,200 · 3m 20s" or "step 1,200 · 14:03:12". */
+  private describeX(x: number): string {
+    if (this.xAxis === 'step') return `step ${formatNumber(x)}`;
+    const step = this.stepOfX.get(x);
+    const when = this.xAxis === 'relative' ? formatDuration(x) : new Date(x * 1000).toLocaleTimeString();
+    return step === undefined ? when : `step ${formatNumber(step)} · ${when}`;
+  }
+
+  /** Where a training step is on this chart's x axis (on a time axis: when it was first logged). */
+  private xOfStep(step: number): number | null {
+    if (this.xAxis === 'step') return step;
+    const m = this.group.metrics[0] as TimedSeries | undefined;
+    const steps = m?.trainingSteps;
+    if (!m || !steps?.length) return null;
+    let lo = 0;
+    let hi = steps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (steps[mid] < step) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < steps.length ? m.steps[lo] : null;
   }
 
   protected updated(changed: PropertyValues): void {
@@ -213,7 +265,9 @@ export class MetricChart extends LitElement {
     const { left, top, width, height } = u.bbox;
     const css = getComputedStyle(this);
     const x = (step: number): number | null => {
-      const pos = u.valToPos(step, 'x', true);
+      const value = this.xOfStep(step);
+      if (value === null) return null;
+      const pos = u.valToPos(value, 'x', true);
       return pos >= left && pos <= left + width ? pos : null;
     };
     ctx.save();
@@ -248,7 +302,8 @@ export class MetricChart extends LitElement {
     u.over.addEventListener('click', e => {
       if (Math.abs(e.clientX - downX) > 3) return;
       const idx = u.cursor.idx;
-      const step = idx === null || idx === undefined ? null : (u.data[0][idx] as number);
+      const x = idx === null || idx === undefined ? null : (u.data[0][idx] as number);
+      const step = x === null ? null : (this.stepOfX.get(x) ?? x);
       if (step !== null) this.dispatchEvent(new CustomEvent(SELECT_STEP_EVENT, { detail: { step }, bubbles: true }));
     });
   }
@@ -329,7 +384,7 @@ export class MetricChart extends LitElement {
   private draw(): void {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container) return;
-    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.log, this.withRaw, this.ignoreOutliers]);
+    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.log, this.withRaw, this.ignoreOutliers, this.xAxis]);
     const data = this.plotData();
     if (this.plot && key === this.plotKey) {
       // Live update: the panel's x range stays (it slides along while it follows the latest step).
@@ -383,15 +438,19 @@ export class MetricChart extends LitElement {
       width: this.width(container),
       height: CHART_HEIGHT,
       scales: {
-        x: { time: false },
+        x: { time: this.xAxis === 'wall' },
         y: { ...(this.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (_u, min, max) => this.yRange(min, max) }
       },
       axes: [
-        { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) },
+        this.xAxis === 'step'
+          ? { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) }
+          : this.xAxis === 'relative'
+            ? { ...axis('time since the first point'), incrs: DURATION_STEPS, values: (_u, ticks) => ticks.map(formatDuration) }
+            : axis('wall time'),
         { ...axis(''), size: 64, values: (_u, ticks) => formatTicks(ticks) }
       ],
       series: [
-        { label: 'step' },
+        { label: this.xAxis === 'step' ? 'step' : 'time' },
         ...this.group.metrics.flatMap((m, i) => {
           const color = SERIES_COLORS[i % SERIES_COLORS.length];
           const line = {
@@ -455,7 +514,7 @@ export class MetricChart extends LitElement {
 
   exportCsv(): void {
     downloadBlob(
-      new Blob([toCsv(this.group.metrics, this.smoothing)], { type: 'text/csv' }),
+      new Blob([toCsv(this.group.metrics.map(byStep), this.smoothing, this.startedAt)], { type: 'text/csv' }),
       `${fileStem(this.group.title)}.csv`
     );
   }

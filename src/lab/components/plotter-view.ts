@@ -6,9 +6,9 @@
  * "Move together" on, one card's slider drives every card.
  * It renders what it is given (payload, session status, file states); the renderer feeds it.
  */
-import { LitElement, html, nothing } from 'lit';
-import type { PlotterPayload } from '../../protocol';
-import { fileStem, groupMedia, groupMetrics, toCsv, type ChartGroup } from '../series';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type { MetricSeries, PlotterPayload } from '../../protocol';
+import { byStep, fileStem, groupMedia, groupMetrics, hasTimes, onXAxis, toCsv, type ChartGroup, type XAxisKind } from '../series';
 import { downloadBlob } from '../download';
 import { failureText, statusLine, type ViewStatus } from '../view-status';
 import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from './media-card';
@@ -27,7 +27,8 @@ export class PlotterView extends LitElement {
     linked: { state: true },
     xRange: { state: true },
     filter: { state: true },
-    ignoreOutliers: { state: true }
+    ignoreOutliers: { state: true },
+    xAxis: { state: true }
   };
 
   payload: PlotterPayload | null = null;
@@ -45,6 +46,8 @@ export class PlotterView extends LitElement {
   filter = '';
   /** Fit every chart's y axis to its 5th–95th percentile, as TensorBoard's "ignore outliers". */
   ignoreOutliers = false;
+  /** The x axis of every chart: step, time since the first point, or wall time. */
+  xAxis: XAxisKind = 'step';
   private seq = 0;
   /** The last step of the data, to slide a zoomed window along while training runs. */
   private dataEnd: number | null = null;
@@ -68,8 +71,12 @@ export class PlotterView extends LitElement {
    * Follow latest: a zoomed window that reached the last step keeps its width and slides with new
    * steps; one the user panned away from the end stays where it is.
    */
-  protected willUpdate(): void {
-    const end = this.payload ? lastStep(this.payload) : null;
+  protected willUpdate(changed: PropertyValues): void {
+    if (changed.has('xAxis')) {
+      this.xRange = null; // a range of steps means nothing in seconds
+      this.dataEnd = null;
+    }
+    const end = this.payload ? lastX(this.axisMetrics(this.payload)) : null;
     if (this.xRange && end !== null && this.dataEnd !== null && end > this.dataEnd && this.xRange.max >= this.dataEnd) {
       const shift = end - this.dataEnd;
       this.xRange = { min: this.xRange.min + shift, max: this.xRange.max + shift };
@@ -77,10 +84,19 @@ export class PlotterView extends LitElement {
     this.dataEnd = end;
   }
 
+  /** The x axis in effect: a time axis only when every series recorded its times. */
+  private effectiveAxis(p: PlotterPayload): XAxisKind {
+    return hasTimes(p.metrics, p.startedAt) ? this.xAxis : 'step';
+  }
+
+  private axisMetrics(p: PlotterPayload): MetricSeries[] {
+    return onXAxis(p.metrics, this.effectiveAxis(p), p.startedAt);
+  }
+
   private exportAll(groups: ChartGroup[]): void {
-    const metrics = groups.flatMap(g => g.metrics);
+    const metrics = groups.flatMap(g => g.metrics).map(byStep);
     downloadBlob(
-      new Blob([toCsv(metrics, this.smoothing)], { type: 'text/csv' }),
+      new Blob([toCsv(metrics, this.smoothing, this.payload?.startedAt)], { type: 'text/csv' }),
       `${fileStem(this.payload?.title ?? 'metrics')}.csv`
     );
   }
@@ -93,9 +109,11 @@ export class PlotterView extends LitElement {
   protected render(): unknown {
     const p = this.payload;
     if (!p) return nothing;
-    const allGroups = groupMetrics(p.metrics);
+    const axis = this.effectiveAxis(p);
+    const metrics = this.axisMetrics(p);
+    const allGroups = groupMetrics(metrics);
     const matches = nameFilter(this.filter);
-    const groups = this.filter ? groupMetrics(p.metrics.filter(m => matches(m.name))) : allGroups;
+    const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
     const media = groupMedia(p.media);
     const mediaSteps = [...new Set(p.media.map(e => e.step))].sort((a, b) => a - b);
     const selectedStep = this.selection?.step ?? null;
@@ -117,6 +135,17 @@ export class PlotterView extends LitElement {
                 </label>
                 <label><input type="checkbox" .checked=${this.logScale}
                   @change=${(e: Event) => (this.logScale = (e.target as HTMLInputElement).checked)} /> Log scale</label>
+                ${
+                  hasTimes(p.metrics, p.startedAt)
+                    ? html`<label>X axis
+                        <select aria-label="X axis" .value=${axis}
+                          @change=${(e: Event) => (this.xAxis = (e.target as HTMLSelectElement).value as XAxisKind)}>
+                          <option value="step" ?selected=${axis === 'step'}>Step</option>
+                          <option value="relative" ?selected=${axis === 'relative'}>Relative time</option>
+                          <option value="wall" ?selected=${axis === 'wall'}>Wall time</option>
+                        </select></label>`
+                    : nothing
+                }
                 <label><input type="checkbox" .checked=${this.ignoreOutliers}
                   @change=${(e: Event) => (this.ignoreOutliers = (e.target as HTMLInputElement).checked)} /> Ignore outliers</label>
                 <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
@@ -130,7 +159,7 @@ export class PlotterView extends LitElement {
                 ${groups.map(
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
-                    .ignoreOutliers=${this.ignoreOutliers}></mp-metric-chart>`
+                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
@@ -166,9 +195,10 @@ export class PlotterView extends LitElement {
   }
 }
 
-function lastStep(p: PlotterPayload): number | null {
+/** The largest x of any series: where "follow latest" slides a zoomed window to. */
+function lastX(metrics: readonly MetricSeries[]): number | null {
   let end: number | null = null;
-  for (const m of p.metrics) {
+  for (const m of metrics) {
     const last = m.steps[m.steps.length - 1];
     if (last !== undefined && (end === null || last > end)) end = last;
   }
