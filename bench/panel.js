@@ -57,7 +57,11 @@ function payload({ rollouts, series, points }) {
   return p;
 }
 
-async function panelBench() {
+/**
+ * Runs `work(page)` in a notebook page of a real JupyterLab (the venv's, with the installed
+ * extension) in Debian's Chromium; everything is torn down afterwards.
+ */
+async function withLabPage(work) {
   const port = await freePort();
   const token = `bench-${process.pid}`;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-jupyter-'));
@@ -100,6 +104,18 @@ async function panelBench() {
       undefined,
       { timeout: 120000 }
     );
+    return await work(page);
+  } finally {
+    await browser.close();
+    lab.kill('SIGTERM');
+    await new Promise(r => lab.once('exit', r));
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function panelBench() {
+  return withLabPage(async page => {
     const cases = {
       'one rollout': { rollouts: 1, series: 1, points: 100 },
       '500 rollouts under one name': { rollouts: 500, series: 1, points: 100 },
@@ -118,7 +134,8 @@ async function panelBench() {
               const rendermime = window.jupyterapp.shell.currentWidget.content.rendermime;
               const renderer = rendermime.createRenderer(mime);
               const host = document.createElement('div');
-              host.style.width = '1000px';
+              host.style.cssText =
+                'position:fixed;top:0;left:0;width:1000px;height:100vh;overflow:auto;z-index:10000;background:#fff';
               document.body.appendChild(host);
               const frame = () => new Promise(r => requestAnimationFrame(() => r()));
               await frame();
@@ -140,14 +157,8 @@ async function panelBench() {
       out[name] = { bytes, paintMs: times[2] };
     }
     return out;
-  } finally {
-    await browser.close();
-    lab.kill('SIGTERM');
-    await new Promise(r => lab.once('exit', r));
-    fs.rmSync(home, { recursive: true, force: true });
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
-module.exports = { panelBench };
+module.exports = { panelBench, withLabPage, payload };
 if (require.main === module) panelBench().then(r => console.log(JSON.stringify(r, null, 1)));

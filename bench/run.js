@@ -15,6 +15,7 @@ const { findFfmpeg } = require('../lib/kernel/ffmpeg');
 const { ffmpegArgs } = require('../lib/kernel/video-encoder');
 const { chartBench } = require('./chart');
 const { panelBench } = require('./panel');
+const { livePanelBench } = require('./live-panel');
 
 const ROOT = path.resolve(__dirname, '..');
 const W = 256;
@@ -213,6 +214,7 @@ function kernelBench(script) {
 }
 const cleanupBench = () => kernelBench('cleanup.py');
 const liveBench = () => kernelBench('live.py');
+const streamBench = () => kernelBench('stream.py');
 
 const fmt = (s, unit = 's') =>
   unit === 'ms' ? `${s.toFixed(1)} ms` : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`;
@@ -332,6 +334,62 @@ async function main() {
     lines.push('', `Live updates: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
   }
 
+  process.stderr.write('live stream bytes…\n');
+  try {
+    const st = streamBench();
+    lines.push(
+      '',
+      '## Bytes sent to the frontend during a live run (real tslab kernel, driven by jupyter_client)',
+      '',
+      `${st.series} series logged at ${st.rate} steps a second for ${st.seconds} s; every iopub message content and binary buffer for the run counted; median of ${st.runs} pairs.`,
+      '',
+      '| updates | bytes / s | of which display (what the notebook saves) | of which comm stream | full / deltas |',
+      '|---|---|---|---|---|'
+    );
+    row(['no page subscribed: the whole payload every update', kb(st.full.bytes_per_s), kb(st.full.bytes_per_s), '0', '']);
+    row([
+      'a page subscribed: new points over the comm, display every 5 s',
+      kb(st.deltas.bytes_per_s),
+      kb(st.deltas.display_bytes_per_s),
+      kb(st.deltas.stream_bytes_per_s),
+      x(st.ratio)
+    ]);
+  } catch (e) {
+    lines.push('', `Live stream bytes: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);
+  }
+
+  process.stderr.write('panel at scale…\n');
+  try {
+    const lp = await livePanelBench();
+    lines.push(
+      '',
+      `## Responsive at scale: ${lp.metrics} metrics × ${lp.points.toLocaleString('en')} points updated ${lp.updatesPerS}× a second for ${lp.seconds} s (JupyterLab, headless Chromium)`,
+      '',
+      'One output in a 1000 px wide, scrolling host; 25 new points per metric per update. "Whole payload" is every update as a display message at the 1.5 MB budget live updates had before the comm (parsed and rendered each time); "stream" is the comm path: a snapshot, then only new points (the kernel\'s own LiveStream messages fed to the renderer). Long tasks are those over 50 ms (Long Tasks API).',
+      '',
+      '| updates | first paint | longest main-thread task | long tasks | median update until drawn | updates / s reached |',
+      '|---|---|---|---|---|---|'
+    );
+    for (const [name, r] of [
+      ['whole payload every update', lp.full],
+      ['comm stream (deltas)', lp.stream]
+    ]) {
+      row([
+        name,
+        fmt(r.firstPaintMs, 'ms'),
+        fmt(r.longestTaskMs, 'ms'),
+        r.longTasks,
+        fmt(r.medianUpdateMs, 'ms'),
+        r.updatesPerS.toFixed(2)
+      ]);
+    }
+  } catch (e) {
+    lines.push(
+      '',
+      `Panel at scale: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`
+    );
+  }
+
   process.stderr.write('chart…\n');
   try {
     const ch = await chartBench();
@@ -379,14 +437,14 @@ async function main() {
     '',
     '## Notebook growth: one show() with 10 series and 10 videos (60 frames each)',
     '',
-    '| points per series | bytes added (videos referenced) | videos inlined as base64 | inlined / ours |',
+    '| points per series | bytes added (videos referenced; goal ≤ 100 kB) | videos inlined as base64 | inlined / ours |',
     '|---|---|---|---|'
   );
   for (const p of ['1', '100000'])
     row([Number(p).toLocaleString('en'), kb(g[p].ours), kb(g[p].inlined), x(g[p].inlined / g[p].ours)]);
   lines.push(
     '',
-    'Series longer than 2,000 points are downsampled for the payload (min and max of each bucket kept).',
+    'The displayed output is what a notebook saves: its metrics take at most 80 kB (each series downsampled to its share, min and max of each bucket, first and last point kept); live views draw in detail from the comm instead.',
     '',
     'Reproduce: `./scripts/setup.sh && npm run bench`.',
     ''
@@ -397,7 +455,7 @@ async function main() {
   console.log(text);
 }
 
-module.exports = { encodeBench, memoryBench, growthBench, cleanupBench, liveBench };
+module.exports = { encodeBench, memoryBench, growthBench, cleanupBench, liveBench, streamBench };
 if (require.main === module) {
   main().catch(e => {
     console.error(e);

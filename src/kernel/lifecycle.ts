@@ -29,10 +29,20 @@ import { tslabComms, type Comm } from './tslab-comms';
 /** Where, on `globalThis` of the kernel process, the registry hangs (the same in every copy of this package). */
 const KERNEL_REGISTRY_KEY = 'metrics-plotter.kernel-registry.v1';
 
+/** A reply's data and its binary buffers. */
+export interface Answer {
+  data: KernelReply;
+  buffers: ArrayBufferView[];
+}
+
 export interface ManagedPlotter {
   readonly id: string;
   /** The frontend no longer shows this view; close when it was the last. */
   releaseView(viewId: string): ReleaseReply;
+  /** A request about this plotter's data from the extension's comm (subscribe, unsubscribe, range). */
+  answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: Comm): Answer;
+  /** The extension's comm closed (its page went away). */
+  dropComm(comm: Comm): void;
   /** Synchronous end of session at process exit: stop encoders, remove assets. */
   endAtExit(): CleanupReport;
   /** tslab interrupt: stop running encodes and remove their partial files. */
@@ -58,23 +68,35 @@ export class KernelRegistry {
   serveExtension(): void {
     tslabComms()?.registerTarget(KERNEL_COMM_TARGET, comm => {
       this.extensionComms.add(comm);
-      comm.onClose(() => this.extensionComms.delete(comm));
+      comm.onClose(() => {
+        this.extensionComms.delete(comm);
+        for (const plotter of this.plotters.values()) plotter.dropComm(comm);
+      });
       comm.onMsg(data => {
-        const reply = this.answer(data as KernelRequest);
-        if (reply) comm.send(reply as unknown as Record<string, unknown>);
+        const answer = this.answer(data as KernelRequest, comm);
+        if (answer) comm.send(answer.data as unknown as Record<string, unknown>, answer.buffers);
       });
     });
   }
 
-  private answer(request: KernelRequest): KernelReply | null {
-    if (request?.request === 'release' && typeof request.plotterId === 'string' && typeof request.viewId === 'string') {
-      const plotter = this.plotters.get(request.plotterId);
-      const reply: ReleaseReply = plotter
-        ? plotter.releaseView(request.viewId)
-        : { plotterId: request.plotterId, outcome: 'unknown' };
-      return { reply: 'release', ...reply };
+  private answer(request: KernelRequest, comm: Comm): Answer | null {
+    if (!request || typeof request.plotterId !== 'string') return null;
+    const plotterId = request.plotterId;
+    const plotter = this.plotters.get(plotterId);
+    switch (request.request) {
+      case 'release': {
+        const reply: ReleaseReply = plotter ? plotter.releaseView(String(request.viewId)) : { plotterId, outcome: 'unknown' };
+        return { data: { reply: 'release', ...reply }, buffers: [] };
+      }
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'range':
+        if (plotter) return plotter.answer(request, comm);
+        // A plotter this process does not know (closed, or an output of an earlier process).
+        return { data: unknownPlotter(request), buffers: [] };
+      default:
+        return null; // a request of a newer extension: it falls back on what it can see itself
     }
-    return null; // a request of a newer extension: it falls back on what it can see itself
   }
 
   private tell(event: KernelEvent): void {
@@ -109,6 +131,19 @@ export class KernelRegistry {
 
   interruptEncodes(): void {
     for (const plotter of this.plotters.values()) plotter.interruptEncodes();
+  }
+}
+
+/** The answer about a plotter this kernel process does not know. */
+function unknownPlotter(request: Exclude<KernelRequest, { request: 'release' }>): KernelReply {
+  const { plotterId } = request;
+  switch (request.request) {
+    case 'subscribe':
+      return { reply: 'subscribe', plotterId, known: false, startedAt: null, series: [] };
+    case 'unsubscribe':
+      return { reply: 'unsubscribe', plotterId };
+    case 'range':
+      return { reply: 'range', plotterId, known: false, axis: request.axis, min: request.min, max: request.max, series: [] };
   }
 }
 

@@ -2,10 +2,24 @@
  * The outputs ("views") one plotter shows in the notebook, kept up to date while training runs.
  * Each show() makes a view: a tslab display sent once, then updated in place. Updates are
  * throttled to liveUpdateMs, and to nine times what the last update cost, so that live updates
- * never take more than about a tenth of the training loop's time at any data size. The timer is
- * unref'd so it never keeps a finishing kernel alive.
+ * never take more than about a tenth of the training loop's time at any data size. Timers are
+ * unref'd so they never keep a finishing kernel alive.
+ *
+ * A view that a JupyterLab page streams over the comm (live-stream.ts) gets its new points there on
+ * every update; its display (what the notebook saves) is then refreshed only every
+ * SAVED_REFRESH_MS, and once more after the last change.
  */
 import { KernelDisplay } from './tslab-bridge';
+
+/** How often the display of a streamed view is refreshed: the saved notebook's copy, not what the page draws. */
+export const SAVED_REFRESH_MS = 5000;
+
+export interface StreamHooks {
+  /** Whether a page gets this view's points over the comm. */
+  streams(viewId: string): boolean;
+  /** Sends every streaming page the new points. */
+  push(): void;
+}
 
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
 const UPDATE_COST_SHARE_INVERSE = 9;
@@ -18,11 +32,16 @@ export class LiveOutputs {
   private gapMs: number;
   private timer: NodeJS.Timeout | null = null;
   private held = 0;
+  /** When each view's display was last sent. */
+  private readonly displayedAt = new Map<string, number>();
+  /** The refresh of displays skipped while streamed, after the last change. */
+  private trailing: NodeJS.Timeout | null = null;
 
   constructor(
     /** The MIME bundle of one view, as it is now. */
     private readonly bundle: (viewId: string) => Record<string, unknown>,
-    private readonly liveUpdateMs: number
+    private readonly liveUpdateMs: number,
+    private readonly stream: StreamHooks = { streams: () => false, push: () => undefined }
   ) {
     this.gapMs = liveUpdateMs;
   }
@@ -34,6 +53,7 @@ export class LiveOutputs {
     if (!display.send(this.bundle(viewId))) return false;
     this.views.set(viewId, display);
     this.lastUpdate = Date.now();
+    this.displayedAt.set(viewId, this.lastUpdate);
     return true;
   }
 
@@ -69,9 +89,41 @@ export class LiveOutputs {
   private send(): void {
     this.stopTimer();
     const started = Date.now();
-    for (const [viewId, display] of this.views) if (!this.released.has(viewId)) display.send(this.bundle(viewId));
+    this.stream.push();
+    let waitMs = Infinity;
+    for (const [viewId, display] of this.views) {
+      if (this.released.has(viewId)) continue;
+      const due = (this.displayedAt.get(viewId) ?? 0) + SAVED_REFRESH_MS - started;
+      if (this.stream.streams(viewId) && due > 0) {
+        waitMs = Math.min(waitMs, due);
+        continue;
+      }
+      display.send(this.bundle(viewId));
+      this.displayedAt.set(viewId, Date.now());
+    }
+    if (waitMs < Infinity && !this.trailing) {
+      this.trailing = setTimeout(() => {
+        this.trailing = null;
+        this.refreshDisplays();
+      }, waitMs);
+      this.trailing.unref();
+    }
     this.lastUpdate = Date.now();
     this.gapMs = Math.max(this.liveUpdateMs, UPDATE_COST_SHARE_INVERSE * (this.lastUpdate - started));
+  }
+
+  /** The trailing refresh: every display that changed since it was last sent. */
+  private refreshDisplays(): void {
+    const now = Date.now();
+    for (const [viewId, display] of this.views) {
+      if (this.released.has(viewId) || (this.displayedAt.get(viewId) ?? 0) >= this.lastUpdate) continue;
+      try {
+        display.send(this.bundle(viewId));
+        this.displayedAt.set(viewId, now);
+      } catch {
+        /* no cell has run since the kernel started ("Not ready"): nothing to refresh */
+      }
+    }
   }
 
   private stopTimer(): void {
@@ -82,6 +134,7 @@ export class LiveOutputs {
   /** The session ended: the views still shown get their final state, if a cell can carry it. */
   end(): void {
     this.stopTimer();
+    this.stopTrailing();
     for (const [viewId, display] of this.views) {
       if (this.released.has(viewId)) continue;
       try {
@@ -95,5 +148,11 @@ export class LiveOutputs {
   /** The session ended with no cell to tell (process exit): only stop updating. */
   stop(): void {
     this.stopTimer();
+    this.stopTrailing();
+  }
+
+  private stopTrailing(): void {
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = null;
   }
 }

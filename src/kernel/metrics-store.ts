@@ -8,9 +8,11 @@ import type { StoredSeries } from './payload';
 import type { MetricStats } from './summary';
 import { InputError, checkName, checkNumber, checkStep } from './input';
 
-interface Series extends StoredSeries {
+export interface Series extends StoredSeries {
   min: number | null;
   max: number | null;
+  /** How many times a resumed run cut this series back (live views then get it anew). */
+  cuts: number;
 }
 
 /** Widens the series' running range to take in one value (gaps are no values). */
@@ -31,6 +33,7 @@ function supersede(s: Series, from: number): void {
   s.steps.length = keep;
   s.values.length = keep;
   s.times.length = keep;
+  s.cuts++;
   s.min = s.max = null;
   for (const v of s.values) widen(s, v);
 }
@@ -50,7 +53,7 @@ export class MetricsStore {
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
     let s = this.series.get(name);
-    if (!s) this.series.set(name, (s = { steps: [], values: [], times: [], min: null, max: null }));
+    if (!s) this.series.set(name, (s = { steps: [], values: [], times: [], min: null, max: null, cuts: 0 }));
     const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
     if (s.steps.length && at < s.steps[s.steps.length - 1]) supersede(s, at);
     s.steps.push(at);

@@ -6,14 +6,26 @@
  *
  * Which metrics fit is reckoned, not measured: every series costs its name plus a fixed JSON
  * overhead and two points at the longest JSON numbers, so the names never push a payload over.
- * How many points each shown series gets is then measured: one pass at a typical point size, and
- * when the JSON came out larger, again with the points scaled down by the overshoot.
+ * How many points each shown series gets is then measured: one pass at a typical point size, then
+ * again with the points scaled by how far the JSON came out from the budget (a few passes at most).
  */
 import type { MetricSeries } from '../protocol';
-import { downsampleIndices, pick } from './downsample';
+import { downsampleIndices, pick } from '../protocol/downsample';
 
 /** The metrics of a displayed (saved) output take at most this many bytes of JSON. */
 export const SAVED_METRICS_BUDGET_BYTES = 80_000;
+/** What a saved output may take in all: its metrics, media entries, title and the text summaries. */
+export const SAVED_OUTPUT_BYTES = 100_000;
+/** The text and HTML summaries and the payload's header, about (they list at most 40 metrics and 20 media entries). */
+const SAVED_OTHER_BYTES = 18_000;
+/** Metrics always get this much, however many media entries there are (keepLast bounds those). */
+const SAVED_METRICS_FLOOR_BYTES = 20_000;
+
+/** The metrics' share of a saved output, after its media entries. */
+export function savedMetricsBudget(mediaBytes: number): number {
+  return Math.max(SAVED_METRICS_FLOOR_BYTES, Math.min(SAVED_METRICS_BUDGET_BYTES, SAVED_OUTPUT_BYTES - SAVED_OTHER_BYTES - mediaBytes));
+}
+
 /** The metrics of a detail reply on the comm (live views only, never saved). */
 export const DETAIL_METRICS_BUDGET_BYTES = 1_500_000;
 /** The most a point can take: the longest step, a value at 7 digits and a time offset, with commas. */
@@ -83,14 +95,17 @@ export function metricsWithinBudget(
   const build = (points: number): MetricSeries[] => kept.map(([name, s]) => shapeSeries(name, s, points, origin));
   const spare = budgetBytes - fixed;
   let perSeries = shown === 0 ? 0 : Math.min(maxPerSeries, MIN_POINTS + Math.floor(spare / (shown * TYPICAL_POINT_BYTES)));
-  let metrics = build(perSeries);
-  for (let attempt = 0; attempt < 4 && perSeries > MIN_POINTS; attempt++) {
+  // Scale the points to the measured size: down when over the budget, up when well under it.
+  let best: MetricSeries[] | null = null;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const metrics = build(perSeries);
     const size = Buffer.byteLength(JSON.stringify(metrics));
-    if (size <= budgetBytes) break;
-    perSeries = Math.max(MIN_POINTS, Math.floor(perSeries * (budgetBytes / size) * 0.95));
-    metrics = build(perSeries);
+    if (size <= budgetBytes) best = metrics;
+    const next = Math.max(MIN_POINTS, Math.min(maxPerSeries, Math.floor(perSeries * (budgetBytes / size) * 0.95)));
+    if ((size <= budgetBytes && size > budgetBytes * 0.8) || next === perSeries) break;
+    perSeries = next;
   }
   // Two points a series always fit (reckoned at the longest numbers above).
-  if (perSeries > MIN_POINTS && Buffer.byteLength(JSON.stringify(metrics)) > budgetBytes) metrics = build(MIN_POINTS);
+  const metrics = best ?? build(MIN_POINTS);
   return { metrics, omittedMetrics: entries.length - shown };
 }

@@ -11,6 +11,7 @@ import {
   PROTOCOL_VERSION,
   CleanupReport,
   MediaEntry,
+  KernelRequest,
   PlotterPayload,
   ReleaseReply,
   cleanupFailureMessage
@@ -28,11 +29,13 @@ import {
   checkOptionsObject,
   checkStep
 } from './input';
-import { kernelRegistry, ManagedPlotter } from './lifecycle';
+import { kernelRegistry, type Answer, type ManagedPlotter } from './lifecycle';
 import { LiveOutputs } from './live-outputs';
+import { LiveStream } from './live-stream';
+import type { Comm } from './tslab-comms';
 import { MediaLibrary, VideoWriter } from './media-library';
 import { MetricsStore } from './metrics-store';
-import { metricsWithinBudget } from './payload';
+import { metricsWithinBudget, savedMetricsBudget } from './payload';
 import { summaryHtml, summaryText, type SummaryInput } from './summary';
 import { kernelIdFromArgv } from './tslab-bridge';
 
@@ -78,6 +81,8 @@ class PlotterCore implements ManagedPlotter {
   readonly metrics = new MetricsStore();
   readonly media: MediaLibrary;
   readonly outputs: LiveOutputs;
+  /** Live detail for the extension's views over its comm. */
+  readonly stream: LiveStream;
   private readonly assets: AssetsOwner;
   private finalReport: CleanupReport | null = null;
 
@@ -91,7 +96,11 @@ class PlotterCore implements ManagedPlotter {
     this.assets = new AssetsOwner(root);
     this.id = this.assets.id;
     this.media = new MediaLibrary(this.assets, keepLast, () => this.outputs.changed(true));
-    this.outputs = new LiveOutputs(viewId => this.bundle(viewId), liveUpdateMs);
+    this.stream = new LiveStream(this.metrics);
+    this.outputs = new LiveOutputs(viewId => this.bundle(viewId), liveUpdateMs, {
+      streams: viewId => this.stream.streams(viewId),
+      push: () => this.stream.push(this.id)
+    });
   }
 
   get root(): string {
@@ -118,7 +127,10 @@ class PlotterCore implements ManagedPlotter {
   /** The payload one view shows (see src/protocol). */
   payload(viewId: string): PlotterPayload {
     const startedAt = this.metrics.startedAt ?? undefined;
-    const { metrics, omittedMetrics } = metricsWithinBudget(this.metrics.series, this.maxPoints, undefined, startedAt);
+    const media = this.media.entries().map(e => ({ ...e }));
+    // Media entries (about 250 bytes each) share the saved output's budget with the metrics.
+    const budget = savedMetricsBudget(Buffer.byteLength(JSON.stringify(media)));
+    const { metrics, omittedMetrics } = metricsWithinBudget(this.metrics.series, this.maxPoints, budget, startedAt);
     const retired = this.media.retired();
     return {
       protocol: 'metrics-plotter',
@@ -131,7 +143,7 @@ class PlotterCore implements ManagedPlotter {
       ...(startedAt !== undefined ? { startedAt } : {}),
       metrics,
       ...(omittedMetrics ? { omittedMetrics } : {}),
-      media: this.media.entries().map(e => ({ ...e })),
+      media,
       ...(Object.keys(retired).length ? { retired } : {}),
       ...(this.finalReport ? { cleanup: this.finalReport } : {})
     };
@@ -160,6 +172,27 @@ class PlotterCore implements ManagedPlotter {
     if (this.closed) return { plotterId: this.id, outcome: 'unknown' };
     if (!this.outputs.release(viewId)) return { plotterId: this.id, outcome: 'kept' };
     return { plotterId: this.id, outcome: 'closed', report: this.end() };
+  }
+
+  answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: Comm): Answer {
+    const plotterId = this.id;
+    if (request.request === 'unsubscribe') {
+      this.stream.unsubscribe(comm, String(request.viewId));
+      return { data: { reply: 'unsubscribe', plotterId }, buffers: [] };
+    }
+    if (request.request === 'subscribe') {
+      const { series, buffers } = this.stream.subscribe(comm, String(request.viewId), Number(request.points));
+      return { data: { reply: 'subscribe', plotterId, known: true, startedAt: this.metrics.startedAt, series }, buffers };
+    }
+    const axis = request.axis === 'time' ? 'time' : 'step';
+    const min = Number(request.min);
+    const max = Number(request.max);
+    const { series, buffers } = this.stream.range(axis, min, max, Number(request.points));
+    return { data: { reply: 'range', plotterId, known: true, axis, min, max, series }, buffers };
+  }
+
+  dropComm(comm: Comm): void {
+    this.stream.dropComm(comm);
   }
 
   endAtExit(): CleanupReport {

@@ -20,12 +20,18 @@ import {
   type KernelRequest
 } from '../protocol';
 
+/** A message's data with its binary buffers. */
+export interface WithBuffers<T> {
+  data: T;
+  buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>;
+}
+
 /** The parts of a kernel connection this uses. */
 export type ChannelConnection = Pick<Kernel.IKernelConnection, 'clientId' | 'username' | 'sendShellMessage' | 'iopubMessage'>;
 
 export class KernelChannel {
   readonly commId: string;
-  private readonly eventSignal = new Signal<this, KernelEvent>(this);
+  private readonly eventSignal = new Signal<this, WithBuffers<KernelEvent>>(this);
   private opened = false;
 
   constructor(private readonly connection: ChannelConnection) {
@@ -33,8 +39,8 @@ export class KernelChannel {
     connection.iopubMessage.connect(this.onIopub, this);
   }
 
-  /** What the kernel tells on its own (a session that ended). */
-  get events(): ISignal<this, KernelEvent> {
+  /** What the kernel tells on its own (a session that ended, new points of a subscribed view). */
+  get events(): ISignal<this, WithBuffers<KernelEvent>> {
     return this.eventSignal;
   }
 
@@ -43,14 +49,16 @@ export class KernelChannel {
    * kernel says "idle" for it only when the cell ends), or with null when the kernel finished with
    * the request without a reply (a kernel side that does not know it).
    */
-  request(request: KernelRequest): Promise<KernelReply | null> {
+  request(request: KernelRequest): Promise<WithBuffers<KernelReply> | null> {
     this.open();
-    return new Promise<KernelReply | null>((resolve, reject) => {
+    return new Promise<WithBuffers<KernelReply> | null>((resolve, reject) => {
       const future = this.send('comm_msg', { comm_id: this.commId, data: request as never });
       future.onIOPub = msg => {
         if (msg.header.msg_type !== 'comm_msg') return;
         const content = (msg as KernelMessage.ICommMsgMsg).content;
-        if (content.comm_id === this.commId && isKernelReply(content.data)) resolve(content.data);
+        if (content.comm_id === this.commId && isKernelReply(content.data)) {
+          resolve({ data: content.data, buffers: msg.buffers ?? [] });
+        }
       };
       future.done.then(() => resolve(null), reject);
     });
@@ -85,7 +93,9 @@ export class KernelChannel {
   private onIopub(_: unknown, msg: KernelMessage.IIOPubMessage): void {
     if (msg.header.msg_type !== 'comm_msg') return;
     const content = (msg as KernelMessage.ICommMsgMsg).content;
-    if (content.comm_id === this.commId && isKernelEvent(content.data)) this.eventSignal.emit(content.data);
+    if (content.comm_id === this.commId && isKernelEvent(content.data)) {
+      this.eventSignal.emit({ data: content.data, buffers: msg.buffers ?? [] });
+    }
   }
 
   /** Closes the comm (best effort: the kernel may be gone) and stops listening. */

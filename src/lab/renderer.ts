@@ -3,6 +3,11 @@
  * calls renderModel again on the same renderer for every display update, so live training updates
  * redraw in place. The renderer tells the session tracker while its output is on screen, and shows
  * the session's end and any file left behind.
+ *
+ * The displayed payload is what the notebook saves, so it is small. While the session is live the
+ * renderer subscribes to its view over the extension's comm and draws the series the kernel streams
+ * (a snapshot at the output's width, then only new points), and a zoom asks the kernel for that
+ * range in full detail. A saved notebook reopened later draws from the payload alone.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
@@ -15,8 +20,10 @@ import {
   type PlotterPayload
 } from '../protocol';
 import type { PlotterView } from './components/plotter-view';
+import { X_RANGE_EVENT, type XRange } from './components/metric-chart';
+import { LiveSeries, decodeChunks } from './live-series';
 import type { MediaState } from './components/media-card';
-import type { FolderListings, SessionTracker, ViewHandle } from './sessions';
+import type { FolderListings, LivePoints, SessionTracker, ViewHandle } from './sessions';
 import type { EndReason, ViewStatus } from './view-status';
 import './components/plotter-view';
 
@@ -35,6 +42,13 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly checkedFiles = new Set<string>();
   /** Set while a live output found its files gone and waits to learn why (see resolveNewMedia). */
   private provisional: ReturnType<typeof setTimeout> | null = null;
+  /** The series streamed over the comm while the session is live; null before (or without) a subscription. */
+  private live: LiveSeries | null = null;
+  private liveStartedAt: number | null = null;
+  /** Events that came while the snapshot was on its way: applied after it. */
+  private pendingEvents: Array<Parameters<LiveSeries['apply']>> | null = null;
+  private refreshQueued = false;
+  private rangeSeq = 0;
 
   constructor(
     private readonly options: IRenderMime.IRendererOptions,
@@ -44,6 +58,78 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     this.addClass(RENDERER_CLASS);
     this.view = document.createElement('mp-plotter-view') as PlotterView;
     this.node.appendChild(this.view);
+    this.view.addEventListener(X_RANGE_EVENT, e => void this.zoomed((e as CustomEvent<XRange | null>).detail));
+    tracker.livePoints.connect(this.onPoints, this);
+  }
+
+  /** Points per series a view asks for: twice its width (min and max per pixel), within reason. */
+  private get pointsWanted(): number {
+    return Math.round(Math.min(4000, Math.max(1200, 2 * (this.node.clientWidth || 800))));
+  }
+
+  /** Subscribes to the view's series over the comm; the snapshot replaces the payload's series. */
+  private async subscribe(data: PlotterPayload): Promise<void> {
+    const live = new LiveSeries(this.pointsWanted);
+    this.pendingEvents = [];
+    this.live = null;
+    const answer = await this.tracker.ask(data, {
+      request: 'subscribe',
+      plotterId: data.plotterId,
+      viewId: data.viewId,
+      points: this.pointsWanted
+    });
+    if (this.isDisposed || this.payload?.viewId !== data.viewId || this.payload.plotterId !== data.plotterId) return;
+    const pending = this.pendingEvents ?? [];
+    this.pendingEvents = null;
+    if (answer?.data.reply !== 'subscribe' || !answer.data.known) return; // an older kernel side, or the plotter is gone
+    live.apply(answer.data.series, answer.buffers);
+    for (const event of pending) live.apply(...event);
+    this.live = live;
+    this.liveStartedAt = answer.data.startedAt;
+    this.refreshView();
+  }
+
+  private onPoints(_: unknown, { event, buffers }: LivePoints): void {
+    const p = this.payload;
+    if (!p || event.plotterId !== p.plotterId || event.viewId !== p.viewId) return;
+    if (this.pendingEvents) {
+      this.pendingEvents.push([event.series, buffers]);
+      return;
+    }
+    if (!this.live) return;
+    this.live.apply(event.series, buffers);
+    this.liveStartedAt ??= event.startedAt;
+    // Several events can come within one frame: draw once.
+    if (this.refreshQueued) return;
+    this.refreshQueued = true;
+    requestAnimationFrame(() => {
+      this.refreshQueued = false;
+      if (!this.isDisposed) this.refreshView();
+    });
+  }
+
+  /** The panel zoomed: ask the kernel for that range in full detail (while the session is live). */
+  private async zoomed(range: XRange | null): Promise<void> {
+    const seq = ++this.rangeSeq;
+    const p = this.payload;
+    const axis = this.view.xAxis;
+    if (!range || !p || !this.live || this.status.kind !== 'live') {
+      this.view.rangeDetail = null;
+      return;
+    }
+    const startedAt = p.startedAt ?? this.liveStartedAt ?? 0;
+    // Time axes draw seconds (relative, or since the epoch); the kernel keeps ms after startedAt.
+    const toKernel = (x: number): number => (axis === 'step' ? x : axis === 'relative' ? x * 1000 : x * 1000 - startedAt);
+    const answer = await this.tracker.ask(p, {
+      request: 'range',
+      plotterId: p.plotterId,
+      axis: axis === 'step' ? 'step' : 'time',
+      min: toKernel(range.min),
+      max: toKernel(range.max),
+      points: this.pointsWanted
+    });
+    if (seq !== this.rangeSeq || this.isDisposed || answer?.data.reply !== 'range' || !answer.data.known) return;
+    this.view.rangeDetail = { axis, range, metrics: decodeChunks(answer.data.series, answer.buffers) };
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
@@ -60,9 +146,11 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const key = `${data.kernel.id}/${data.kernel.pid}/${data.plotterId}/${data.viewId}`;
     if (key !== this.handleKey) {
       this.handle?.dispose();
+      this.unsubscribe(previous);
       this.handleKey = key;
       this.status = { kind: 'live' };
       this.handle = this.tracker.attach(data, why => void this.sessionEnded(why));
+      if (data.state === 'live' && data.kernel.id) void this.subscribe(data);
     }
     if (data.state === 'closed') {
       // plotter.close() ran in the kernel; its cleanup report is authoritative.
@@ -77,8 +165,25 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     this.refreshView();
   }
 
+  /** Stops the stream of a view this renderer no longer shows (fire and forget: nothing waits on it). */
+  private unsubscribe(p: PlotterPayload | null): void {
+    if (!p || !this.live) return;
+    this.live = null;
+    void this.tracker.ask(p, { request: 'unsubscribe', plotterId: p.plotterId, viewId: p.viewId });
+  }
+
   private refreshView(): void {
-    this.view.payload = this.payload;
+    const p = this.payload;
+    // While live, the streamed series (every metric, at the output's width) stand in for the saved ones.
+    this.view.payload =
+      p && this.live?.size
+        ? {
+            ...p,
+            startedAt: p.startedAt ?? this.liveStartedAt ?? undefined,
+            metrics: this.live.metrics(p.metrics.map(m => m.name)),
+            omittedMetrics: 0
+          }
+        : p;
     this.view.status = this.status;
     this.view.mediaStates = new Map(this.mediaStates);
   }
@@ -188,6 +293,8 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
 
   dispose(): void {
     if (this.isDisposed) return;
+    if (this.status.kind === 'live') this.unsubscribe(this.payload);
+    this.tracker.livePoints.disconnect(this.onPoints, this);
     if (this.provisional) clearTimeout(this.provisional);
     this.handle?.dispose();
     this.handle = null;

@@ -14,9 +14,17 @@
  *   process, so sessions are keyed by kernel id and process id together.
  */
 import type { Contents, Event, Kernel } from '@jupyterlab/services';
-import type { ISignal } from '@lumino/signaling';
-import { cleanupFailureMessage, type CleanupReport, type PlotterPayload, type ReleaseReply } from '../protocol';
-import { KernelChannel } from './kernel-channel';
+import { Signal, type ISignal } from '@lumino/signaling';
+import {
+  cleanupFailureMessage,
+  type CleanupReport,
+  type KernelEvent,
+  type KernelReply,
+  type KernelRequest,
+  type PlotterPayload,
+  type ReleaseReply
+} from '../protocol';
+import { KernelChannel, type WithBuffers } from './kernel-channel';
 import type { EndReason } from './view-status';
 
 /** The parts of JupyterLab's ServiceManager this uses. */
@@ -59,7 +67,7 @@ class KernelWatch {
     readonly kernelId: string,
     private readonly services: PlotterServices,
     private readonly onGone: (watch: KernelWatch) => void,
-    private readonly onReport: (plotterId: string, report: CleanupReport) => void
+    private readonly onEvent: (event: KernelEvent, buffers: WithBuffers<unknown>['buffers']) => void
   ) {
     this.running = this.checkRunning();
   }
@@ -103,7 +111,7 @@ class KernelWatch {
     if (!connection) return null;
     if (!this.commChannel) {
       this.commChannel = new KernelChannel(connection);
-      this.commChannel.events.connect((_, event) => this.onReport(event.plotterId, event.report));
+      this.commChannel.events.connect((_, { data, buffers }) => this.onEvent(data, buffers));
     }
     return this.commChannel;
   }
@@ -134,6 +142,12 @@ class KernelWatch {
   }
 }
 
+/** New points of a subscribed view, with the message's buffers. */
+export interface LivePoints {
+  event: Extract<KernelEvent, { event: 'points' }>;
+  buffers: WithBuffers<unknown>['buffers'];
+}
+
 interface ViewRecord {
   payload: PlotterPayload;
   shown: number;
@@ -150,6 +164,12 @@ export class SessionTracker {
   private readonly views = new Map<string, ViewRecord>();
   /** What the kernel said each ended plotter's cleanup did, by plotter id. */
   private readonly reports = new Map<string, CleanupReport>();
+  private readonly points = new Signal<this, LivePoints>(this);
+
+  /** New points of subscribed views, from every kernel. */
+  get livePoints(): ISignal<this, LivePoints> {
+    return this.points;
+  }
 
   constructor(
     private readonly services: PlotterServices,
@@ -188,7 +208,10 @@ export class SessionTracker {
           this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.ended]));
           w.dispose();
         },
-        (plotterId, report) => this.reports.set(plotterId, report)
+        (event, buffers) => {
+          if (event.event === 'ended') this.reports.set(event.plotterId, event.report);
+          else this.points.emit({ event, buffers });
+        }
       );
       for (const [pid, why] of this.endedBefore.get(kernelId) ?? []) watch.ended.set(pid, why);
       this.watches.set(kernelId, watch);
@@ -251,15 +274,8 @@ export class SessionTracker {
 
   /** Asks the kernel to release a view; reports a failed cleanup as a notification. */
   async release(payload: PlotterPayload): Promise<ReleaseReply | null> {
-    const watch = this.watches.get(payload.kernel.id ?? '');
-    if (!watch || watch.ended.has(payload.kernel.pid)) return null;
-    let reply: ReleaseReply | null;
-    try {
-      const channel = await watch.channel();
-      reply = channel && (await channel.request({ request: 'release', plotterId: payload.plotterId, viewId: payload.viewId }));
-    } catch {
-      return null; // the kernel went away meanwhile: its exit hook does the cleanup
-    }
+    const answer = await this.ask(payload, { request: 'release', plotterId: payload.plotterId, viewId: payload.viewId });
+    const reply = answer?.data.reply === 'release' ? (answer.data as ReleaseReply) : null;
     if (reply?.outcome === 'closed' && reply.report && !reply.report.ok) {
       const n = reply.report.failures.length;
       this.notify(
@@ -268,6 +284,21 @@ export class SessionTracker {
       );
     }
     return reply;
+  }
+
+  /**
+   * A request about a view's plotter to the kernel process behind it; null when that process has
+   * ended or the kernel gave no answer.
+   */
+  async ask(payload: PlotterPayload, request: KernelRequest): Promise<WithBuffers<KernelReply> | null> {
+    const watch = this.watches.get(payload.kernel.id ?? '');
+    if (!watch || watch.ended.has(payload.kernel.pid)) return null;
+    try {
+      const channel = await watch.channel();
+      return channel ? await channel.request(request) : null;
+    } catch {
+      return null; // the kernel went away meanwhile: its exit hook does the cleanup
+    }
   }
 
   /** What the kernel reported of a plotter's cleanup when its session ended there; undefined when nothing came. */

@@ -171,26 +171,63 @@ export interface ReleaseReply {
   report?: CleanupReport;
 }
 
+/**
+ * One series' points on the comm. The numbers travel as a binary buffer of the message (buffer i
+ * for series i): Float64 triples [step, value, time] per point, NaN for a gap's value, time in ms
+ * after the payload's `startedAt`. `replace`: these points are the whole series now (a snapshot,
+ * or the run resumed from an earlier step); otherwise they come after the points sent before.
+ */
+export interface SeriesChunk {
+  name: string;
+  /** Points recorded in the kernel for this series. */
+  totalPoints: number;
+  /** Points in this chunk's buffer. */
+  count: number;
+  replace: boolean;
+}
+
+/** Float64 numbers per point in a SeriesChunk buffer. */
+export const CHUNK_STRIDE = 3;
+
+/** What x a range request is in: training steps, or ms after `startedAt`. */
+export type RangeAxis = 'step' | 'time';
+
 /** What the extension asks of the kernel, as the data of a comm_msg. */
 export type KernelRequest =
   /** The last output of a view went away (closed notebook, cleared output, deleted cell). */
-  { request: 'release'; plotterId: string; viewId: string };
+  | { request: 'release'; plotterId: string; viewId: string }
+  /**
+   * A live view wants the series in detail: a snapshot (each series at most `points` points, min
+   * and max kept), then, as training runs, only the new points (`points` events).
+   */
+  | { request: 'subscribe'; plotterId: string; viewId: string; points: number }
+  /** The view is gone from this page (no more `points` events for it here). */
+  | { request: 'unsubscribe'; plotterId: string; viewId: string }
+  /** Every series between `min` and `max` (inclusive) on `axis`, at most `points` points each, min and max kept. */
+  | { request: 'range'; plotterId: string; axis: RangeAxis; min: number; max: number; points: number };
 
 /** The kernel's answer to one request, sent on the same comm under that request's message. */
-export type KernelReply = { reply: 'release' } & ReleaseReply;
+export type KernelReply =
+  | ({ reply: 'release' } & ReleaseReply)
+  | { reply: 'subscribe'; plotterId: string; known: boolean; startedAt: number | null; series: SeriesChunk[] }
+  | { reply: 'unsubscribe'; plotterId: string }
+  | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] };
 
 /** What the kernel tells the extension on its own. */
 export type KernelEvent =
   /** A plotter's session ended in the kernel (close(), a shutdown or restart request, the process exiting). */
-  { event: 'ended'; plotterId: string; report: CleanupReport };
+  | { event: 'ended'; plotterId: string; report: CleanupReport }
+  /** New points of a subscribed view, since the last event (buffers as in SeriesChunk). */
+  | { event: 'points'; plotterId: string; viewId: string; startedAt: number | null; series: SeriesChunk[] };
 
 export function isKernelReply(data: unknown): data is KernelReply {
-  return typeof data === 'object' && data !== null && (data as KernelReply).reply === 'release';
+  const d = data as Partial<KernelReply> | null;
+  return typeof d === 'object' && d !== null && typeof d.reply === 'string' && typeof d.plotterId === 'string';
 }
 
 export function isKernelEvent(data: unknown): data is KernelEvent {
   const d = data as Partial<KernelEvent> | null;
-  return typeof d === 'object' && d !== null && d.event === 'ended' && typeof d.plotterId === 'string' && !!d.report;
+  return typeof d === 'object' && d !== null && typeof d.event === 'string' && typeof d.plotterId === 'string';
 }
 
 /** The words every user-facing cleanup failure uses, in the cell, on stderr, or as a notification. */

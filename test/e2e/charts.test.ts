@@ -4,7 +4,9 @@
  * of the panel and follows new steps, a filter over metric names, and the x axis by relative or
  * wall time.
  */
+import * as fs from 'fs';
 import * as path from 'path';
+import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { openNotebook, command, waitIdleAndRun } from '../support/lab-page';
@@ -30,9 +32,21 @@ let lab: JupyterLab;
 let browser: Browser;
 let dir: string;
 
+/** A long run: 10 metrics of 100,000 points each, with a spike every 1,000 steps. */
+const LONG_RUN = [
+  `import { MetricsPlotter } from "metrics-plotter";
+const run = new MetricsPlotter({ title: "long run" });
+for (let m = 0; m < 10; m++) {
+  const values = Array.from({ length: 100_000 }, (_, i) => Math.sin(i / 5000) + m + (i % 1000 === 0 ? 5 : 0));
+  run.addMetric(\`metric\${m}\`, values);
+}
+run.show();`
+];
+
 beforeAll(async () => {
   dir = makeNotebookDir('charts');
   writeNotebook(path.join(dir, 'charts.ipynb'), CELLS);
+  writeNotebook(path.join(dir, 'long-run.ipynb'), LONG_RUN);
   lab = await JupyterLab.start(notebooksRoot());
   browser = await launchChromium();
 });
@@ -157,6 +171,69 @@ it('reads right, hovers in one legend, zooms every chart together, follows new s
     .locator('.jp-MetricsPlotter')
     .first()
     .screenshot({ path: path.join(REPO, 'test-results', 'charts.png') });
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+it('a long run is drawn live in detail, a zoom comes back at full resolution, and the saved notebook stays small', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const errors = collectErrors(page);
+  await openNotebook(page, lab, `${path.basename(dir)}/long-run.ipynb`);
+  await command(page, 'notebook:run-cell');
+  await waitIdleAndRun(page);
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart').length === 10);
+  // Live, the charts draw what the kernel streams at their width, not the saved output's few hundred points.
+  const drawn = await page.waitForFunction(
+    () => {
+      const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot?: { data: number[][] } })
+        .uplot;
+      const n = u?.data[0].length ?? 0;
+      return n > 1000 ? n : false;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
+  expect(await drawn.jsonValue()).toBeLessThanOrEqual(4000);
+
+  // Zoom into 100 steps of 100,000: the kernel sends that range in full detail (every step, the spike at 50,000).
+  await page.$eval('.jp-MetricsPlotter mp-metric-chart', el =>
+    (el as unknown as { uplot: { setScale(k: string, r: object): void } }).uplot.setScale('x', { min: 49_950, max: 50_050 })
+  );
+  const detail = await page.waitForFunction(
+    () => {
+      const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot: { data: number[][] } })
+        .uplot;
+      const xs = u.data[0];
+      const inside = xs.filter(x => x >= 49_950 && x <= 50_050);
+      return inside.length === 101 ? { spike: u.data[1][xs.indexOf(50_000)], next: u.data[1][xs.indexOf(50_001)] } : false;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
+  const { spike, next } = (await detail.jsonValue()) as { spike: number; next: number };
+  expect(spike - next).toBeGreaterThan(4.9);
+  // The y axis fits what is inside the zoomed window (values near -0.54 and the spike at 4.46).
+  const y = await page.$eval(
+    '.jp-MetricsPlotter mp-metric-chart',
+    el => (el as unknown as { uplot: { scales: { y: { min: number; max: number } } } }).uplot.scales.y
+  );
+  expect(y.min).toBeLessThan(-0.54);
+  expect(y.max).toBeGreaterThan(4.45);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'long-run-zoomed.png') });
+
+  // What the notebook saves of this show(): at most 100 kB, and it still draws every chart.
+  await command(page, 'docmanager:save');
+  await page.waitForFunction(() => !document.querySelector('.jp-mod-dirty'));
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'long-run.ipynb'), 'utf8'));
+  const outputBytes = Buffer.byteLength(JSON.stringify(saved.cells[0].outputs));
+  expect(outputBytes).toBeLessThanOrEqual(100_000);
+  const payload = saved.cells[0].outputs.find((o: { data?: object }) => o.data && PLOTTER_MIME_TYPE in o.data).data[
+    PLOTTER_MIME_TYPE
+  ];
+  expect(payload.metrics).toHaveLength(10);
   expect(errors).toEqual([]);
   await page.close();
 });

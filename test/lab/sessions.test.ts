@@ -38,8 +38,12 @@ class FakeKernelConnection {
         }
         if (msg.header.msg_type === 'comm_msg') {
           this.requests.push(data as KernelRequest);
-          const answer = { reply: 'release', ...this.reply(data as KernelRequest) };
-          future.onIOPub({ header: { msg_type: 'comm_msg' }, content: { comm_id, data: answer } });
+          // Releases are answered; a live view's subscription gets no answer here (the stream is
+          // tested against a real kernel): the renderer draws the payload's series.
+          if ((data as KernelRequest).request === 'release') {
+            const answer = { reply: 'release', ...this.reply(data as KernelRequest) };
+            future.onIOPub({ header: { msg_type: 'comm_msg' }, content: { comm_id, data: answer } });
+          }
         }
         return {};
       })
@@ -130,17 +134,17 @@ describe('SessionTracker', () => {
     const second = tracker.attach(p, () => undefined); // the same view shown twice (e.g. a cell re-rendered)
     first.dispose();
     await new Promise(r => setTimeout(r, 40));
-    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([]);
     second.dispose();
     // Re-attached within the delay (a cell moved): nothing is released.
     const again = tracker.attach(p, () => undefined);
     await new Promise(r => setTimeout(r, 40));
-    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([]);
     again.dispose();
     await new Promise(r => setTimeout(r, 40));
     await settle();
     expect(fake.connections.flatMap(c => c.opened)).toEqual([KERNEL_COMM_TARGET]);
-    expect(fake.connections.flatMap(c => c.requests)).toEqual([{ request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }]);
+    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([{ request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }]);
     tracker.dispose();
   });
 
@@ -321,7 +325,7 @@ describe('PlotterRenderer', () => {
     await r.renderModel(mimeModel(payload({ state: 'closed', cleanup: { ok: true, removed: [], failures: [] } })));
     r.dispose();
     await new Promise(resolve => setTimeout(resolve, 20));
-    expect(fake.connections.flatMap(c => c.requests)).toEqual([]);
+    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([]);
     tracker.dispose();
   });
 

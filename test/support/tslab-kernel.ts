@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
-import { KERNEL_COMM_TARGET, type ReleaseReply } from '../../src/protocol';
+import { KERNEL_COMM_TARGET, type KernelRequest, type ReleaseReply } from '../../src/protocol';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 const TSLAB_BIN = path.join(REPO, 'node_modules', '.bin', 'tslab');
@@ -219,14 +219,19 @@ export class TslabKernel {
     return this.extensionCommId;
   }
 
+  /** A request on the extension's comm, as the extension sends it; the kernel's reply and its buffers. */
+  async extensionRequest(request: KernelRequest): Promise<{ data: any; buffers: Buffer[] }> {
+    const commId = await this.openExtensionComm();
+    const sent = await this.sendShell('comm_msg', { comm_id: commId, data: request });
+    const answer = await this.waitForIopub(
+      o => o.msg_type === 'comm_msg' && o.parentMsgId === sent && o.content.data?.reply === request.request
+    );
+    return { data: answer.content.data, buffers: answer.buffers ?? [] };
+  }
+
   /** What the extension does when a view's last output goes: a request on its comm; the kernel's reply. */
   async releaseView(plotterId: string, viewId: string): Promise<ReleaseReply & { reply: string }> {
-    const commId = await this.openExtensionComm();
-    const sent = await this.sendShell('comm_msg', { comm_id: commId, data: { request: 'release', plotterId, viewId } });
-    const answer = await this.waitForIopub(
-      o => o.msg_type === 'comm_msg' && o.parentMsgId === sent && o.content.data?.reply === 'release'
-    );
-    return answer.content.data;
+    return (await this.extensionRequest({ request: 'release', plotterId, viewId })).data;
   }
 
   /** Waits (polling nothing: woken by each iopub message) for an iopub message that matches. */

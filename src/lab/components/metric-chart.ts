@@ -68,7 +68,8 @@ export class MetricChart extends LitElement {
     logOverride: { state: true },
     collapsed: { state: true },
     xAxis: { attribute: false },
-    startedAt: { attribute: false }
+    startedAt: { attribute: false },
+    rangeInDetail: { attribute: false }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -95,6 +96,8 @@ export class MetricChart extends LitElement {
   collapsed = false;
   /** What x is; with a time axis the group's series carry x in seconds and their steps aside (series.ts onXAxis). */
   xAxis: XAxisKind = 'step';
+  /** The zoomed range holds every point the kernel has (the panel merged the kernel's answer in). */
+  rangeInDetail = false;
   /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
   startedAt: number | undefined = undefined;
   /** On a time axis: the training step of each x. */
@@ -111,6 +114,13 @@ export class MetricChart extends LitElement {
   private droppedForLog = 0;
   private resizeObserver: ResizeObserver | null = null;
   private themeObserver: MutationObserver | null = null;
+  private visibility: IntersectionObserver | null = null;
+  /** Whether the chart is on screen (or near it); without an IntersectionObserver (jsdom), always. */
+  private onScreen = typeof IntersectionObserver === 'undefined';
+  /** Changes came while off screen. */
+  private missed = false;
+  /** The update that draws what was missed. */
+  private catchUp = false;
 
   /** Light DOM: JupyterLab's theme variables and uPlot's stylesheet apply directly. */
   protected createRenderRoot(): HTMLElement {
@@ -124,6 +134,23 @@ export class MetricChart extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    // A chart scrolled out of sight skips live updates and catches up when it comes back: with
+    // dozens of metrics, only the few charts on screen are redrawn four times a second.
+    if (typeof IntersectionObserver !== 'undefined') {
+      this.visibility = new IntersectionObserver(
+        entries => {
+          const visible = entries[entries.length - 1].isIntersecting;
+          if (visible === this.onScreen) return;
+          this.onScreen = visible;
+          if (visible && this.missed) {
+            this.catchUp = true;
+            this.requestUpdate();
+          }
+        },
+        { rootMargin: '300px' }
+      );
+      this.visibility.observe(this);
+    }
     // A theme switch changes the --jp-* colors the canvas was drawn with: redraw.
     this.themeObserver = new MutationObserver(() => this.rebuild());
     this.themeObserver.observe(document.body, {
@@ -134,6 +161,8 @@ export class MetricChart extends LitElement {
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.visibility?.disconnect();
+    this.visibility = null;
     this.themeObserver?.disconnect();
     this.resizeObserver?.disconnect();
     this.resizeObserver = null;
@@ -161,11 +190,18 @@ export class MetricChart extends LitElement {
       </div>
       <div class="mp-chart-body" ?hidden=${this.collapsed}>
       ${this.legend()}
-      <div class="mp-plot" aria-label="Chart of ${title}" role="img"></div>
+      <div class="mp-plot" style="min-height:${CHART_HEIGHT}px" aria-label="Chart of ${title}" role="img"></div>
       ${
         downsampled.length || (this.log && this.droppedForLog)
           ? html`<div class="mp-chart-note">
-            ${downsampled.map(m => html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`)}
+            ${
+              this.rangeInDetail && downsampled.length
+                ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
+                : downsampled.map(
+                    m =>
+                      html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
+                  )
+            }
             ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
           </div>`
           : nothing
@@ -176,14 +212,21 @@ export class MetricChart extends LitElement {
 
   /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
   protected willUpdate(changed: PropertyValues): void {
-    if (changed.has('group')) {
+    if (!this.onScreen) {
+      this.missed ||= ['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
+        changed.has(k)
+      );
+      return;
+    }
+    const all = this.catchUp;
+    if (all || changed.has('group')) {
       this.raw = alignSeries(this.group.metrics);
       this.stepOfX = new Map();
       for (const m of this.group.metrics as TimedSeries[]) {
         m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
       }
     }
-    if (changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
+    if (all || changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
       this.shown = this.chartData();
     }
   }
@@ -237,18 +280,28 @@ export class MetricChart extends LitElement {
   }
 
   protected updated(changed: PropertyValues): void {
+    if (!this.onScreen) return;
+    if (this.catchUp) {
+      this.catchUp = this.missed = false;
+      this.draw();
+      this.applyRange();
+      return;
+    }
     if (['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot) this.draw();
     else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
 
-  /** Shows the panel's x range (or every step). */
-  private applyRange(): void {
+  /**
+   * Shows the panel's x range (or every step). `force` sets it even when it is the range shown:
+   * after new data, so that the y axis fits what is now inside it.
+   */
+  private applyRange(force = false): void {
     const u = this.plot;
     if (!u) return;
     const xs = u.data[0];
     const range = this.xRange ?? (xs.length ? { min: xs[0], max: xs[xs.length - 1] } : null);
-    if (!range || (u.scales.x.min === range.min && u.scales.x.max === range.max)) return;
+    if (!range || (!force && u.scales.x.min === range.min && u.scales.x.max === range.max)) return;
     this.applyingRange = true;
     try {
       u.setScale('x', range);
@@ -389,7 +442,7 @@ export class MetricChart extends LitElement {
     if (this.plot && key === this.plotKey) {
       // Live update: the panel's x range stays (it slides along while it follows the latest step).
       this.plot.setData(data, !this.xRange);
-      if (this.xRange) this.applyRange();
+      if (this.xRange) this.applyRange(true);
       return;
     }
     this.plot?.destroy();

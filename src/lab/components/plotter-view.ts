@@ -11,10 +11,18 @@ import type { MetricSeries, PlotterPayload } from '../../protocol';
 import { byStep, fileStem, groupMedia, groupMetrics, hasTimes, onXAxis, toCsv, type ChartGroup, type XAxisKind } from '../series';
 import { downloadBlob } from '../download';
 import { failureText, statusLine, type ViewStatus } from '../view-status';
+import { withDetail } from '../live-series';
 import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from './media-card';
 import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from './metric-chart';
 import './metric-chart';
 import './media-card';
+
+/** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
+export interface RangeDetail {
+  axis: XAxisKind;
+  range: XRange;
+  metrics: MetricSeries[];
+}
 
 export class PlotterView extends LitElement {
   static properties = {
@@ -28,7 +36,8 @@ export class PlotterView extends LitElement {
     xRange: { state: true },
     filter: { state: true },
     ignoreOutliers: { state: true },
-    xAxis: { state: true }
+    xAxis: { state: true },
+    rangeDetail: { attribute: false }
   };
 
   payload: PlotterPayload | null = null;
@@ -48,6 +57,8 @@ export class PlotterView extends LitElement {
   ignoreOutliers = false;
   /** The x axis of every chart: step, time since the first point, or wall time. */
   xAxis: XAxisKind = 'step';
+  /** The zoomed range in full detail, from the kernel (the renderer asks when the panel zooms). */
+  rangeDetail: RangeDetail | null = null;
   private seq = 0;
   /** The last step of the data, to slide a zoomed window along while training runs. */
   private dataEnd: number | null = null;
@@ -89,8 +100,13 @@ export class PlotterView extends LitElement {
     return hasTimes(p.metrics, p.startedAt) ? this.xAxis : 'step';
   }
 
+  /** The payload's series on the chosen x axis, with the zoomed range in full detail when the kernel sent it. */
   private axisMetrics(p: PlotterPayload): MetricSeries[] {
-    return onXAxis(p.metrics, this.effectiveAxis(p), p.startedAt);
+    const axis = this.effectiveAxis(p);
+    const detail =
+      this.xRange && this.rangeDetail?.axis === axis ? new Map(this.rangeDetail.metrics.map(m => [m.name, m])) : null;
+    const metrics = detail ? p.metrics.map(m => withDetail(m, detail.get(m.name))) : p.metrics;
+    return onXAxis(metrics, axis, p.startedAt);
   }
 
   private exportAll(groups: ChartGroup[]): void {
@@ -159,7 +175,8 @@ export class PlotterView extends LitElement {
                 ${groups.map(
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
-                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt}></mp-metric-chart>`
+                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt}
+                    .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`

@@ -1,4 +1,6 @@
 /**
+ * Shared by the kernel (payloads, live detail) and the extension (a live view that grew long).
+ *
  * Keeps payloads small: a series longer than `max` points is cut into buckets, and each bucket
  * keeps its smallest and largest value (in step order), so spikes and dips stay visible; the first
  * and the last point are always kept (the latest value is what a live chart's legend shows). Works on

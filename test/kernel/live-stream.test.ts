@@ -1,0 +1,121 @@
+/**
+ * Live detail over the extension's comm, against a real tslab kernel: a live view subscribes and
+ * gets a snapshot of every series at its width, then only the new points as binary buffers, while
+ * the display (what the notebook saves) is refreshed far less often; a resumed run sends a series
+ * anew; a zoomed range comes back in full detail, also while a training cell runs.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CHUNK_STRIDE, PLOTTER_MIME_TYPE, type SeriesChunk } from '../../src/protocol';
+import { TslabKernel, makeNotebookDir, removeNotebookDir, type Output } from '../support/tslab-kernel';
+
+jest.setTimeout(120_000);
+
+let dir: string;
+let k: TslabKernel;
+let plotterId: string;
+
+beforeAll(async () => {
+  dir = makeNotebookDir('live-stream');
+  k = await TslabKernel.start(dir);
+  const shown = await k.run(`
+import { MetricsPlotter } from "metrics-plotter";
+const plotter = new MetricsPlotter({ title: "stream", liveUpdateMs: 50 });
+for (let i = 0; i < 5000; i++) { plotter.addScalar("loss", i === 1234 ? 50 : 1 / (i + 1), i); plotter.addScalar("lr", 3e-4, i); }
+plotter.show();
+console.log(plotter.id);`);
+  plotterId = shown.stdout.trim();
+});
+
+afterAll(async () => {
+  await k.shutdownLikeJupyter(false);
+  removeNotebookDir(dir);
+});
+
+/** The [step, value, time] triples of a chunk's buffer. */
+function points(buffer: Buffer, chunk: SeriesChunk): Array<[number, number, number]> {
+  const copy = new Float64Array(new Uint8Array(buffer).slice().buffer);
+  expect(copy.length).toBe(chunk.count * CHUNK_STRIDE);
+  return Array.from({ length: chunk.count }, (_, i) => [copy[i * 3], copy[i * 3 + 1], copy[i * 3 + 2]]);
+}
+
+function pointEvents(from: number): Output[] {
+  return k.allIopub.slice(from).filter(o => o.msg_type === 'comm_msg' && o.content.data?.event === 'points');
+}
+
+test('a subscription gets every series at the width asked for, extremes and the latest point kept', async () => {
+  const { data, buffers } = await k.extensionRequest({ request: 'subscribe', plotterId, viewId: 'v0', points: 200 });
+  expect(data).toMatchObject({ reply: 'subscribe', plotterId, known: true });
+  expect(data.series.map((c: SeriesChunk) => [c.name, c.totalPoints, c.replace])).toEqual([
+    ['loss', 5000, true],
+    ['lr', 5000, true]
+  ]);
+  const loss = points(buffers[0], data.series[0]);
+  expect(loss.length).toBeLessThanOrEqual(200);
+  expect(loss.length).toBeGreaterThan(150);
+  expect(Math.max(...loss.map(p => p[1]))).toBe(50);
+  expect(loss.at(-1)![0]).toBe(4999);
+  expect(loss.at(-1)![1]).toBe(1 / 5000); // full precision: the stream is not the saved payload
+});
+
+test('then only new points cross, while the display is refreshed far less often', async () => {
+  const from = k.allIopub.length;
+  await k.run(
+    `for (let i = 5000; i < 5100; i++) { plotter.addScalar("loss", 1 / (i + 1), i); await new Promise(r => setTimeout(r, 10)); }`
+  );
+  await k.waitForIopub(
+    o =>
+      k.allIopub.indexOf(o) >= from &&
+      o.msg_type === 'comm_msg' &&
+      o.content.data?.event === 'points' &&
+      o.content.data.series.some((c: SeriesChunk) => c.totalPoints === 5100)
+  );
+  const events = pointEvents(from);
+  const sent = events.flatMap(e =>
+    e.content.data.series.map((c: SeriesChunk, i: number) => ({ c, pts: points(e.buffers![i], c) }))
+  );
+  expect(sent.every(({ c }) => c.name === 'loss' && !c.replace)).toBe(true);
+  // Every new point exactly once, in order: nothing the view had already.
+  expect(sent.flatMap(({ pts }) => pts.map((p: number[]) => p[0]))).toEqual(Array.from({ length: 100 }, (_, i) => 5000 + i));
+  const displays = k.allIopub.slice(from).filter(o => o.msg_type === 'update_display_data');
+  expect(events.length).toBeGreaterThan(3 * Math.max(1, displays.length));
+});
+
+test('a resumed run (a step that goes back) sends the series anew', async () => {
+  const from = k.allIopub.length;
+  await k.run('plotter.addScalar("loss", 7, 100);');
+  const event = await k.waitForIopub(
+    o => k.allIopub.indexOf(o) >= from && o.msg_type === 'comm_msg' && o.content.data?.event === 'points'
+  );
+  const chunk = event.content.data.series.find((c: SeriesChunk) => c.name === 'loss');
+  expect(chunk).toMatchObject({ replace: true, totalPoints: 101 });
+  expect(points(event.buffers![event.content.data.series.indexOf(chunk)], chunk).at(-1)).toEqual([100, 7, expect.any(Number)]);
+});
+
+test('a zoomed range comes back in full detail, also while a training cell runs', async () => {
+  let done = false;
+  // A training loop that runs until a file appears (anything sent to the kernel would queue behind it).
+  const loop = k
+    .execute('while (!require("fs").existsSync("stop")) await new Promise(r => setTimeout(r, 20));')
+    .then(r => ((done = true), r));
+  const { data, buffers } = await k.extensionRequest({
+    request: 'range',
+    plotterId,
+    axis: 'step',
+    min: 1000,
+    max: 1100,
+    points: 2000
+  });
+  expect(done).toBe(false);
+  const lr = points(buffers[1], data.series[1]);
+  // Every point in the range, and one beyond each end so the line reaches the chart's edges.
+  expect(lr.map(p => p[0])).toEqual(Array.from({ length: 103 }, (_, i) => 999 + i));
+  fs.writeFileSync(path.join(dir, 'stop'), '');
+  expect((await loop).status).toBe('ok');
+  fs.rmSync(path.join(dir, 'stop'));
+});
+
+test('the displayed output, what the notebook saves, stays within its budget', async () => {
+  const last = [...k.allIopub].reverse().find(o => o.msg_type === 'update_display_data' || o.msg_type === 'display_data')!;
+  expect(Buffer.byteLength(JSON.stringify(last.content.data[PLOTTER_MIME_TYPE].metrics))).toBeLessThanOrEqual(80_000);
+});

@@ -1,0 +1,105 @@
+/**
+ * A live view's series as the kernel streams them: a snapshot, then only new points; a resumed run
+ * replaces a series; a view that grew long is downsampled with every extreme kept; a zoomed range
+ * in full detail takes the place of the coarse points it covers.
+ */
+import { CHUNK_STRIDE, type SeriesChunk } from '../../src/protocol';
+import { LiveSeries, decodeChunks, float64s, withDetail } from '../../src/lab/live-series';
+
+/** A chunk as the kernel sends it: [step, value, time] triples in one Float64 buffer. */
+function chunk(name: string, points: Array<[number, number | null, number]>, replace: boolean, totalPoints = points.length) {
+  const numbers = new Float64Array(points.length * CHUNK_STRIDE);
+  points.forEach(([step, value, time], i) => numbers.set([step, value ?? NaN, time], i * CHUNK_STRIDE));
+  const header: SeriesChunk = { name, totalPoints, count: points.length, replace };
+  return { header, buffer: numbers };
+}
+
+function apply(live: LiveSeries, ...chunks: Array<ReturnType<typeof chunk>>): void {
+  live.apply(
+    chunks.map(c => c.header),
+    chunks.map(c => c.buffer)
+  );
+}
+
+it('a snapshot, then appended points; a gap stays a gap; a replaced series starts over', () => {
+  const live = new LiveSeries(100);
+  apply(
+    live,
+    chunk(
+      'loss',
+      [
+        [0, 1, 0],
+        [1, null, 10]
+      ],
+      true
+    ),
+    chunk('lr', [[0, 3e-4, 0]], true)
+  );
+  apply(live, chunk('loss', [[2, 0.5, 20]], false, 3));
+  expect(live.metrics(['loss', 'lr'])).toEqual([
+    { name: 'loss', steps: [0, 1, 2], values: [1, null, 0.5], times: [0, 10, 20], totalPoints: 3 },
+    { name: 'lr', steps: [0], values: [3e-4], times: [0], totalPoints: 1 }
+  ]);
+  // The run resumed from step 1: the kernel sends the series anew.
+  apply(
+    live,
+    chunk(
+      'loss',
+      [
+        [0, 1, 0],
+        [1, 0.9, 30]
+      ],
+      true
+    )
+  );
+  expect(live.metrics(['loss'])[0].steps).toEqual([0, 1]);
+});
+
+it('orders series as the payload does, then the ones the saved payload had no room for', () => {
+  const live = new LiveSeries(100);
+  apply(live, chunk('b', [[0, 1, 0]], true), chunk('a', [[0, 1, 0]], true), chunk('c', [[0, 1, 0]], true));
+  expect(live.metrics(['a', 'b']).map(m => m.name)).toEqual(['a', 'b', 'c']);
+});
+
+it('a view that grew past twice its cap is downsampled, keeping every extreme and the latest point', () => {
+  const live = new LiveSeries(50);
+  apply(live, chunk('loss', [[0, 0, 0]], true));
+  for (let step = 1; step < 1000; step++) {
+    const value = step === 333 ? 99 : step === 777 ? -99 : Math.sin(step);
+    apply(live, chunk('loss', [[step, value, step]], false, step + 1));
+  }
+  const [loss] = live.metrics(['loss']);
+  expect(loss.steps.length).toBeLessThanOrEqual(100);
+  expect(Math.max(...(loss.values as number[]))).toBe(99);
+  expect(Math.min(...(loss.values as number[]))).toBe(-99);
+  expect(loss.steps.at(-1)).toBe(999);
+  expect(loss.totalPoints).toBe(1000);
+});
+
+it('reads buffers that are not 8-byte aligned (a websocket message slices them anywhere)', () => {
+  const numbers = new Float64Array([5, 0.25, 7]);
+  const bytes = new Uint8Array(3 + numbers.byteLength);
+  bytes.set(new Uint8Array(numbers.buffer), 3);
+  expect([...float64s(new DataView(bytes.buffer, 3, numbers.byteLength))]).toEqual([5, 0.25, 7]);
+  const [series] = decodeChunks([{ name: 'x', totalPoints: 9, count: 1, replace: true }], [new DataView(bytes.buffer, 3)]);
+  expect(series).toEqual({ name: 'x', totalPoints: 9, steps: [5], values: [0.25], times: [7] });
+});
+
+it('a zoomed range in full detail replaces the coarse points between its first and last step', () => {
+  const base = { name: 'loss', steps: [0, 100, 200, 300], values: [4, 3, 2, 1], times: [0, 1, 2, 3], totalPoints: 301 };
+  const detail = {
+    name: 'loss',
+    steps: [99, 100, 101, 102],
+    values: [3.1, 3, 2.9, 2.8],
+    times: [0.9, 1, 1.1, 1.2],
+    totalPoints: 301
+  };
+  expect(withDetail(base, detail)).toEqual({
+    name: 'loss',
+    steps: [0, 99, 100, 101, 102, 200, 300],
+    values: [4, 3.1, 3, 2.9, 2.8, 2, 1],
+    times: [0, 0.9, 1, 1.1, 1.2, 2, 3],
+    totalPoints: 301
+  });
+  expect(withDetail(base, undefined)).toBe(base);
+});
