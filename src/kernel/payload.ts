@@ -23,7 +23,10 @@ const SAVED_METRICS_FLOOR_BYTES = 20_000;
 
 /** The metrics' share of a saved output, after its media entries. */
 export function savedMetricsBudget(mediaBytes: number): number {
-  return Math.max(SAVED_METRICS_FLOOR_BYTES, Math.min(SAVED_METRICS_BUDGET_BYTES, SAVED_OUTPUT_BYTES - SAVED_OTHER_BYTES - mediaBytes));
+  return Math.max(
+    SAVED_METRICS_FLOOR_BYTES,
+    Math.min(SAVED_METRICS_BUDGET_BYTES, SAVED_OUTPUT_BYTES - SAVED_OTHER_BYTES - mediaBytes)
+  );
 }
 
 /** The metrics of a detail reply on the comm (live views only, never saved). */

@@ -144,7 +144,9 @@ describe('SessionTracker', () => {
     await new Promise(r => setTimeout(r, 40));
     await settle();
     expect(fake.connections.flatMap(c => c.opened)).toEqual([KERNEL_COMM_TARGET]);
-    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([{ request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }]);
+    expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([
+      { request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }
+    ]);
     tracker.dispose();
   });
 
