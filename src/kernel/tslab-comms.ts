@@ -123,6 +123,8 @@ export class CommManager {
   /** The message replies go out under: the one being handled, else the last execute_request. */
   private parent: WireMessage | null = null;
   private lastExecute: WireMessage | null = null;
+  /** The last message of any kind: the parent of kernel-initiated messages before any execute_request was seen. */
+  private lastSeen: WireMessage | null = null;
 
   /** Frontends may open comms on `name`; `handler` gets each new comm and its opening data. */
   registerTarget(name: string, handler: TargetHandler): void {
@@ -160,7 +162,7 @@ export class CommManager {
     parentMessage: WireMessage | null = null
   ): void {
     const server = this.server;
-    const parent = parentMessage ?? this.parent ?? this.lastExecute;
+    const parent = parentMessage ?? this.parent ?? this.lastExecute ?? this.lastSeen;
     if (!server || !parent) {
       // The manager learns tslab's sockets from the messages it sees: the cell that loaded this
       // package started before it was installed.
@@ -168,10 +170,15 @@ export class CommManager {
         'metrics-plotter: comms are ready from the next cell on (this kernel has not sent a message through them yet).'
       );
     }
+    // tslab stamps each message with the session of the request it answers, and JupyterLab drops a
+    // message whose session differs from the last one it received ("old message") when its queue
+    // lags. While a cell runs, tslab's outputs carry that cell's session: ours carry it too, so
+    // that a comm message between two outputs never makes JupyterLab drop one of them.
+    const session = (this.lastExecute ?? parent).header.session;
     const header = {
       msg_id: randomBytes(16).toString('hex'),
       msg_type: msgType,
-      session: parent.header.session,
+      session,
       username: parent.header.username,
       date: new Date().toISOString(),
       version: '5.3'
@@ -217,6 +224,7 @@ export class CommManager {
       return false; // not ours to judge: tslab reports it
     }
     const type = msg.header.msg_type;
+    this.lastSeen = msg;
     if (type === 'execute_request') this.lastExecute = msg;
     if (type !== 'comm_open' && type !== 'comm_msg' && type !== 'comm_close' && type !== 'comm_info_request') return false;
     this.parent = msg;

@@ -82,13 +82,18 @@ export class LiveSeries {
   }
 
   /**
-   * Every series, in the order of `order` (the payload's: the order metrics were first added),
-   * then any the payload left out (it has a byte budget; the stream has none of names).
+   * What a live view draws: the streamed series, in the payload's order (the order metrics were
+   * first added), then any the payload left out (it has a byte budget; the stream has none of
+   * names). A series the payload holds more recent points of (the stream stopped: the kernel could
+   * not send) is drawn from the payload.
    */
-  metrics(order: readonly string[]): MetricSeries[] {
-    const names = [...order.filter(n => this.series.has(n)), ...[...this.series.keys()].filter(n => !order.includes(n))];
+  metrics(payload: readonly MetricSeries[]): MetricSeries[] {
+    const saved = new Map(payload.map(m => [m.name, m]));
+    const names = [...payload.map(m => m.name), ...[...this.series.keys()].filter(n => !saved.has(n))];
     return names.map(name => {
-      const s = this.series.get(name)!;
+      const s = this.series.get(name);
+      const fallback = saved.get(name);
+      if (!s || (fallback && fallback.totalPoints > s.totalPoints)) return fallback!;
       return { name, steps: s.steps, values: s.values, times: s.times, totalPoints: s.totalPoints };
     });
   }

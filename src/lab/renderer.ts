@@ -180,7 +180,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
         ? {
             ...p,
             startedAt: p.startedAt ?? this.liveStartedAt ?? undefined,
-            metrics: this.live.metrics(p.metrics.map(m => m.name)),
+            metrics: this.live.metrics(p.metrics),
             omittedMetrics: 0
           }
         : p;

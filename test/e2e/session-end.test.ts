@@ -184,6 +184,40 @@ it('4. clearing the output ends the session; re-running shows a video that plays
   await s.page.close();
 });
 
+it('4b. clearing the output while the training cell still runs releases it at once, without an execution of its own', async () => {
+  const s = await openSession('clear-while-running', [
+    `${PLOTTER_CELL}
+// Trains until the plotter is closed from outside: only a release handled during this cell ends it.
+let it = 0;
+while (!plotter.closed) {
+  plotter.addScalar("loss", 1 / (it + 51), 50 + it++);
+  await new Promise(resolve => setTimeout(resolve, 50));
+}
+console.log("training stopped: the plotter was released");`,
+    'console.log("next cell")'
+  ]);
+  await startCommand(s.page, 'notebook:run-all-cells');
+  await s.page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter mp-metric-chart'), undefined, { timeout: 60000 });
+  expect(mp4s(s.dir)).toHaveLength(1);
+  await command(s.page, 'notebook:clear-all-cell-outputs');
+  await backToBefore(s, 'clearing the output while the cell ran should have removed the assets');
+  await waitIdleAndRun(s.page);
+  const cells = await s.page.evaluate(() => {
+    const w = window.jupyterapp.shell.currentWidget as unknown as {
+      content: { widgets: Array<{ model: { executionCount: number; sharedModel: { outputs: Array<{ text?: string }> } } }> };
+    };
+    return w.content.widgets.map(c => ({
+      count: c.model.executionCount,
+      text: c.model.sharedModel.outputs.map(o => o.text ?? '').join('')
+    }));
+  });
+  expect(cells[0].text).toContain('training stopped: the plotter was released');
+  // The release was a comm message, not an execution: the next cell's number follows the loop's.
+  expect(cells[1].count).toBe(cells[0].count + 1);
+  expect(s.errors).toEqual([]);
+  await s.page.close();
+});
+
 it('5. an undeletable video: the output shows the failure and the exact path; closed notebook: a notification', async () => {
   // An undeletable file needs chattr +i: root, on a file system that supports it (CI runs as root on ext4).
   if (!canLock())

@@ -14,6 +14,9 @@ function chunk(name: string, points: Array<[number, number | null, number]>, rep
   return { header, buffer: numbers };
 }
 
+/** The saved payload's series of these names (older than anything streamed). */
+const saved = (...names: string[]) => names.map(name => ({ name, steps: [0], values: [1], totalPoints: 1 }));
+
 function apply(live: LiveSeries, ...chunks: Array<ReturnType<typeof chunk>>): void {
   live.apply(
     chunks.map(c => c.header),
@@ -36,7 +39,7 @@ it('a snapshot, then appended points; a gap stays a gap; a replaced series start
     chunk('lr', [[0, 3e-4, 0]], true)
   );
   apply(live, chunk('loss', [[2, 0.5, 20]], false, 3));
-  expect(live.metrics(['loss', 'lr'])).toEqual([
+  expect(live.metrics(saved('loss', 'lr'))).toEqual([
     { name: 'loss', steps: [0, 1, 2], values: [1, null, 0.5], times: [0, 10, 20], totalPoints: 3 },
     { name: 'lr', steps: [0], values: [3e-4], times: [0], totalPoints: 1 }
   ]);
@@ -52,13 +55,30 @@ it('a snapshot, then appended points; a gap stays a gap; a replaced series start
       true
     )
   );
-  expect(live.metrics(['loss'])[0].steps).toEqual([0, 1]);
+  expect(live.metrics(saved('loss'))[0].steps).toEqual([0, 1]);
 });
 
 it('orders series as the payload does, then the ones the saved payload had no room for', () => {
   const live = new LiveSeries(100);
   apply(live, chunk('b', [[0, 1, 0]], true), chunk('a', [[0, 1, 0]], true), chunk('c', [[0, 1, 0]], true));
-  expect(live.metrics(['a', 'b']).map(m => m.name)).toEqual(['a', 'b', 'c']);
+  expect(live.metrics(saved('a', 'b')).map(m => m.name)).toEqual(['a', 'b', 'c']);
+});
+
+it('a series the payload holds more points of is drawn from the payload (the stream stopped)', () => {
+  const live = new LiveSeries(100);
+  apply(
+    live,
+    chunk(
+      'loss',
+      [
+        [0, 1, 0],
+        [1, 0.5, 10]
+      ],
+      true
+    )
+  );
+  const newer = { name: 'loss', steps: [0, 1, 2, 3], values: [1, 0.5, 0.4, 0.3], totalPoints: 4 };
+  expect(live.metrics([newer])[0]).toBe(newer);
 });
 
 it('a view that grew past twice its cap is downsampled, keeping every extreme and the latest point', () => {
@@ -68,7 +88,7 @@ it('a view that grew past twice its cap is downsampled, keeping every extreme an
     const value = step === 333 ? 99 : step === 777 ? -99 : Math.sin(step);
     apply(live, chunk('loss', [[step, value, step]], false, step + 1));
   }
-  const [loss] = live.metrics(['loss']);
+  const [loss] = live.metrics(saved('loss'));
   expect(loss.steps.length).toBeLessThanOrEqual(100);
   expect(Math.max(...(loss.values as number[]))).toBe(99);
   expect(Math.min(...(loss.values as number[]))).toBe(-99);
