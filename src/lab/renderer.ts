@@ -49,6 +49,8 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
   private pendingEvents: Array<Parameters<LiveSeries['apply']>> | null = null;
   private refreshQueued = false;
   private rangeSeq = 0;
+  /** The view this renderer subscribed to, until it unsubscribes. */
+  private subscribed: PlotterPayload | null = null;
 
   constructor(
     private readonly options: IRenderMime.IRendererOptions,
@@ -72,12 +74,8 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const live = new LiveSeries(this.pointsWanted);
     this.pendingEvents = [];
     this.live = null;
-    const answer = await this.tracker.ask(data, {
-      request: 'subscribe',
-      plotterId: data.plotterId,
-      viewId: data.viewId,
-      points: this.pointsWanted
-    });
+    this.subscribed = data;
+    const answer = await this.tracker.subscribe(data, this.pointsWanted);
     if (this.isDisposed || this.payload?.viewId !== data.viewId || this.payload.plotterId !== data.plotterId) return;
     const pending = this.pendingEvents ?? [];
     this.pendingEvents = null;
@@ -146,7 +144,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     const key = `${data.kernel.id}/${data.kernel.pid}/${data.plotterId}/${data.viewId}`;
     if (key !== this.handleKey) {
       this.handle?.dispose();
-      this.unsubscribe(previous);
+      this.unsubscribe();
       this.handleKey = key;
       this.status = { kind: 'live' };
       this.handle = this.tracker.attach(data, why => void this.sessionEnded(why));
@@ -165,11 +163,12 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
     this.refreshView();
   }
 
-  /** Stops the stream of a view this renderer no longer shows (fire and forget: nothing waits on it). */
-  private unsubscribe(p: PlotterPayload | null): void {
-    if (!p || !this.live) return;
+  /** Stops drawing the stream of the view this renderer subscribed to (nothing waits on the kernel). */
+  private unsubscribe(): void {
+    if (!this.subscribed) return;
+    this.tracker.unsubscribe(this.subscribed);
+    this.subscribed = null;
     this.live = null;
-    void this.tracker.ask(p, { request: 'unsubscribe', plotterId: p.plotterId, viewId: p.viewId });
   }
 
   private refreshView(): void {
@@ -293,7 +292,7 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
 
   dispose(): void {
     if (this.isDisposed) return;
-    if (this.status.kind === 'live') this.unsubscribe(this.payload);
+    this.unsubscribe();
     this.tracker.livePoints.disconnect(this.onPoints, this);
     if (this.provisional) clearTimeout(this.provisional);
     this.handle?.dispose();

@@ -142,6 +142,11 @@ class KernelWatch {
   }
 }
 
+/** One view of one plotter in one kernel process. */
+function viewKey(payload: PlotterPayload): string {
+  return `${payload.kernel.id}/${payload.kernel.pid}/${payload.plotterId}/${payload.viewId}`;
+}
+
 /** New points of a subscribed view, with the message's buffers. */
 export interface LivePoints {
   event: Extract<KernelEvent, { event: 'points' }>;
@@ -162,6 +167,8 @@ export class SessionTracker {
    */
   private readonly endedBefore = new Map<string, Map<number, EndReason>>();
   private readonly views = new Map<string, ViewRecord>();
+  /** Outputs drawing each view's live series, by view key. */
+  private readonly subscribers = new Map<string, number>();
   /** What the kernel said each ended plotter's cleanup did, by plotter id. */
   private readonly reports = new Map<string, CleanupReport>();
   private readonly points = new Signal<this, LivePoints>(this);
@@ -227,7 +234,7 @@ export class SessionTracker {
   attach(payload: PlotterPayload, onEnd: EndListener): ViewHandle {
     const kernelId = payload.kernel.id;
     if (payload.state === 'closed' || !kernelId) return { dispose: () => undefined, forget: () => undefined };
-    const key = `${kernelId}/${payload.kernel.pid}/${payload.plotterId}/${payload.viewId}`;
+    const key = viewKey(payload);
     const record = this.views.get(key) ?? { payload, shown: 0, releaseTimer: null };
     record.payload = payload;
     record.shown++;
@@ -299,6 +306,29 @@ export class SessionTracker {
     } catch {
       return null; // the kernel went away meanwhile: its exit hook does the cleanup
     }
+  }
+
+  /**
+   * Subscribes an output to its view's live series; the kernel's snapshot. Outputs of one view
+   * share the kernel's subscription (a re-subscribe only resends the snapshot), so that one output
+   * going away does not stop the stream of another.
+   */
+  subscribe(payload: PlotterPayload, points: number): Promise<WithBuffers<KernelReply> | null> {
+    const key = viewKey(payload);
+    this.subscribers.set(key, (this.subscribers.get(key) ?? 0) + 1);
+    return this.ask(payload, { request: 'subscribe', plotterId: payload.plotterId, viewId: payload.viewId, points });
+  }
+
+  /** An output stops drawing its view's live series; the kernel stops sending once none does. */
+  unsubscribe(payload: PlotterPayload): void {
+    const key = viewKey(payload);
+    const left = (this.subscribers.get(key) ?? 1) - 1;
+    if (left > 0) {
+      this.subscribers.set(key, left);
+      return;
+    }
+    this.subscribers.delete(key);
+    void this.ask(payload, { request: 'unsubscribe', plotterId: payload.plotterId, viewId: payload.viewId });
   }
 
   /** What the kernel reported of a plotter's cleanup when its session ended there; undefined when nothing came. */

@@ -302,6 +302,24 @@ describe('PlotterRenderer', () => {
     tracker.dispose();
   });
 
+  it("two outputs of one view share the kernel's stream: one going away does not stop the other's", async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const [a, b] = [renderer(tracker), renderer(tracker)];
+    await a.renderModel(mimeModel(payload()));
+    await b.renderModel(mimeModel(payload()));
+    await settle();
+    const kinds = () => fake.connections.flatMap(c => c.requests.map(r => r.request));
+    expect(kinds().filter(k => k === 'subscribe')).toHaveLength(2);
+    a.dispose();
+    await settle();
+    expect(kinds()).not.toContain('unsubscribe');
+    b.dispose();
+    await settle();
+    expect(kinds().filter(k => k === 'unsubscribe')).toHaveLength(1);
+    tracker.dispose();
+  });
+
   it('shows plotter.close() from the payload, with the kernel report', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
