@@ -119,3 +119,29 @@ test('the displayed output, what the notebook saves, stays within its budget', a
   const last = [...k.allIopub].reverse().find(o => o.msg_type === 'update_display_data' || o.msg_type === 'display_data')!;
   expect(Buffer.byteLength(JSON.stringify(last.content.data[PLOTTER_MIME_TYPE].metrics))).toBeLessThanOrEqual(80_000);
 });
+
+test('the stream also runs in the cell that loaded metrics-plotter (no cell had gone through the comm hook yet)', async () => {
+  const first = makeNotebookDir('live-stream-first-cell');
+  const fresh = await TslabKernel.start(first);
+  try {
+    const cell = fresh.execute(`
+import { MetricsPlotter } from "metrics-plotter";
+const p = new MetricsPlotter({ liveUpdateMs: 50 });
+p.addScalar("x", 0, 0);
+p.show();
+console.log("PLOTTER", p.id);
+let i = 1;
+while (!require("fs").existsSync("stop")) { p.addScalar("x", i, i++); await new Promise(r => setTimeout(r, 20)); }`);
+    const printed = await fresh.waitForIopub(o => o.msg_type === 'stream' && String(o.content.text).includes('PLOTTER'));
+    const id = String(printed.content.text).split('PLOTTER')[1].trim();
+    const { data } = await fresh.extensionRequest({ request: 'subscribe', plotterId: id, viewId: 'v0', points: 100 });
+    expect(data.known).toBe(true);
+    const event = await fresh.waitForIopub(o => o.msg_type === 'comm_msg' && o.content.data?.event === 'points');
+    expect(event.content.data.series[0]).toMatchObject({ name: 'x', replace: false });
+    fs.writeFileSync(path.join(first, 'stop'), '');
+    expect((await cell).status).toBe('ok');
+  } finally {
+    await fresh.shutdownLikeJupyter(false);
+    removeNotebookDir(first);
+  }
+});

@@ -280,7 +280,7 @@ test('a release while a training cell runs is handled at once, moves no executio
   const shown = await k.run('console.log(plotter.id)');
   const id = shown.stdout.trim();
   const before = shown.executionCount;
-  const commId = await k.openExtensionComm();
+  const commId = await k.openExtensionComm({ settled: true });
   // A training loop that runs until the plotter is closed from outside.
   const startedAt = k.allIopub.length;
   let loopDone = false;
@@ -312,7 +312,7 @@ test("a shutdown request's end of session reaches the extension's comm before th
   const k = await startKernel(dir);
   await k.run(SETUP + 'plotter.show();');
   const id = (await k.run('console.log(plotter.id)')).stdout.trim();
-  await k.openExtensionComm();
+  await k.openExtensionComm({ settled: true });
   await k.shutdownLikeJupyter(false);
   const told = k.allIopub.find(o => o.msg_type === 'comm_msg' && o.content.data?.event === 'ended');
   expect(told?.content.data).toMatchObject({ plotterId: id, report: { ok: true } });

@@ -204,18 +204,26 @@ export class TslabKernel {
   }
 
   private extensionCommId: string | null = null;
+  private extensionCommOpen = '';
 
-  /** Opens the comm the JupyterLab extension opens (src/protocol KERNEL_COMM_TARGET), once. */
-  async openExtensionComm(): Promise<string> {
+  /**
+   * Opens the comm the JupyterLab extension opens (src/protocol KERNEL_COMM_TARGET), once. With
+   * `settled`, waits until the kernel has handled it (its "idle", which comes only once no cell runs).
+   */
+  async openExtensionComm({ settled = false } = {}): Promise<string> {
     if (!this.extensionCommId) {
       this.extensionCommId = randomUUID().replace(/-/g, '');
-      const sent = await this.sendShell('comm_open', {
+      // No reply to wait for otherwise: the kernel handles shell messages in order, so what is sent
+      // on the shell after it finds the comm open.
+      this.extensionCommOpen = await this.sendShell('comm_open', {
         comm_id: this.extensionCommId,
         target_name: KERNEL_COMM_TARGET,
         data: {}
       });
-      await this.waitForIopub(o => o.msg_type === 'status' && o.parentMsgId === sent && o.content.execution_state === 'idle');
     }
+    const sent = this.extensionCommOpen;
+    if (settled)
+      await this.waitForIopub(o => o.msg_type === 'status' && o.parentMsgId === sent && o.content.execution_state === 'idle');
     return this.extensionCommId;
   }
 
