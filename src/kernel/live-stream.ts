@@ -9,7 +9,7 @@
  *              a cut (resumed run) or a backlog -> the series anew, downsampled (`replace`)
  */
 import { CHUNK_STRIDE, type RangeAxis, type SeriesChunk } from '../protocol';
-import { downsampleIndices } from '../protocol/downsample';
+import { downsampleIndices, searchSorted } from '../protocol/downsample';
 import type { MetricsStore, Series } from './metrics-store';
 import type { Comm } from './tslab-comms';
 
@@ -46,30 +46,6 @@ function encode(s: Series, indices: ArrayLike<number>, origin: number): Float64A
     out[k * CHUNK_STRIDE + 2] = s.times[i] - origin;
   }
   return out;
-}
-
-/** The first index whose column value is ≥ x (columns are ascending). */
-function lowerBound(column: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = column.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (column[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The first index whose column value is > x. */
-function upperBound(column: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = column.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (column[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function range(from: number, to: number): number[] {
@@ -172,8 +148,8 @@ export class LiveStream {
     for (const [name, s] of this.store.series) {
       const column = axis === 'step' ? s.steps : s.times;
       const shift = axis === 'step' ? 0 : this.origin;
-      const from = Math.max(0, lowerBound(column, min + shift) - 1);
-      const to = Math.min(s.steps.length, upperBound(column, max + shift) + 1);
+      const from = Math.max(0, searchSorted(column, min + shift) - 1);
+      const to = Math.min(s.steps.length, searchSorted(column, max + shift, 'right') + 1);
       const inside = to - from;
       const indices = inside <= per ? range(from, to) : downsampleIndices(s.values, per, from, to);
       out.series.push({ name, totalPoints: s.steps.length, count: indices.length, replace: true });

@@ -36,3 +36,18 @@ export function downsampleIndices(values: ReadonlyArray<number | null>, max: num
 export function pick<T>(column: readonly T[], indices: readonly number[]): T[] {
   return indices.map(i => column[i]);
 }
+
+/**
+ * Where `x` goes in an ascending column: the first index whose value is ≥ x ('left'), or > x
+ * ('right'), as numpy's searchsorted. Steps and times of a series are ascending.
+ */
+export function searchSorted(column: ArrayLike<number>, x: number, side: 'left' | 'right' = 'left'): number {
+  let lo = 0;
+  let hi = column.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (column[mid] < x || (side === 'right' && column[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,5 +1,6 @@
 /** Numbers as people read them, at every magnitude a training run produces. */
 import * as fc from 'fast-check';
+import { searchSorted } from '../../src/protocol/downsample';
 import { formatDuration, formatNumber, formatTicks } from '../../src/protocol/format';
 
 test('values read right at every magnitude', () => {
@@ -55,4 +56,10 @@ test('durations on a relative-time axis read as a person says them', () => {
     '1d',
     '2d 5h'
   ]);
+});
+
+test('searchSorted finds where a value goes in an ascending column, before or after equal values', () => {
+  const column = [0, 10, 10, 20];
+  expect([-1, 0, 5, 10, 20, 25].map(x => searchSorted(column, x))).toEqual([0, 0, 1, 1, 3, 4]);
+  expect([-1, 0, 5, 10, 20, 25].map(x => searchSorted(column, x, 'right'))).toEqual([0, 1, 1, 3, 4, 4]);
 });

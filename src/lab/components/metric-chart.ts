@@ -9,6 +9,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
+import { searchSorted } from '../../protocol/downsample';
 import { formatDuration, formatNumber, formatTicks } from '../../protocol/format';
 import {
   alignSeries,
@@ -269,14 +270,8 @@ export class MetricChart extends LitElement {
     const m = this.group.metrics[0] as TimedSeries | undefined;
     const steps = m?.trainingSteps;
     if (!m || !steps?.length) return null;
-    let lo = 0;
-    let hi = steps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (steps[mid] < step) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < steps.length ? m.steps[lo] : null;
+    const at = searchSorted(steps, step);
+    return at < steps.length ? m.steps[at] : null;
   }
 
   protected updated(changed: PropertyValues): void {

@@ -60,6 +60,8 @@ export class PlotterView extends LitElement {
   /** The zoomed range in full detail, from the kernel (the renderer asks when the panel zooms). */
   rangeDetail: RangeDetail | null = null;
   private seq = 0;
+  /** The payload's series on the x axis in effect (willUpdate shapes them for render). */
+  private drawn: MetricSeries[] = [];
   /** The last step of the data, to slide a zoomed window along while training runs. */
   private dataEnd: number | null = null;
   /** Cursors of this panel's charts move together; other panels' do not. */
@@ -87,7 +89,9 @@ export class PlotterView extends LitElement {
       this.xRange = null; // a range of steps means nothing in seconds
       this.dataEnd = null;
     }
-    const end = this.payload ? lastX(this.axisMetrics(this.payload)) : null;
+    // The series as the charts draw them, once an update: render uses them too.
+    this.drawn = this.payload ? this.axisMetrics(this.payload) : [];
+    const end = this.payload ? lastX(this.drawn) : null;
     if (this.xRange && end !== null && this.dataEnd !== null && end > this.dataEnd && this.xRange.max >= this.dataEnd) {
       const shift = end - this.dataEnd;
       this.xRange = { min: this.xRange.min + shift, max: this.xRange.max + shift };
@@ -126,7 +130,7 @@ export class PlotterView extends LitElement {
     const p = this.payload;
     if (!p) return nothing;
     const axis = this.effectiveAxis(p);
-    const metrics = this.axisMetrics(p);
+    const metrics = this.drawn;
     const allGroups = groupMetrics(metrics);
     const matches = nameFilter(this.filter);
     const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
