@@ -10,3 +10,8 @@ export { sweepOrphans } from './assets';
 export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, PlotterPayload } from '../protocol';
 export { PLOTTER_MIME_TYPE } from '../protocol';
 export { tslabComms, Comm, CommManager } from './tslab-comms';
+
+import { tslabComms as installComms } from './tslab-comms';
+// Comms go into tslab when the package is imported: the next cell's messages already pass through
+// them, so a plotter created there opens its widget model at once (see tslab-comms.ts).
+installComms();

@@ -8,8 +8,13 @@
  * A view that a JupyterLab page streams over the comm (live-stream.ts) gets its new points there on
  * every update; its display (what the notebook saves) is then refreshed only every
  * SAVED_REFRESH_MS, and once more after the last change.
+ *
+ * Each view is also a Jupyter widget model (view-widget.ts) whose state is sent with its display;
+ * the display names the model while the session is live, and the model closes when it ends.
  */
+import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE, type PlotterPayload } from '../protocol';
 import { KernelDisplay } from './tslab-bridge';
+import { ViewWidget } from './view-widget';
 
 /** How often the display of a streamed view is refreshed: the saved notebook's copy, not what the page draws. */
 export const SAVED_REFRESH_MS = 5000;
@@ -24,8 +29,51 @@ export interface StreamHooks {
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
 const UPDATE_COST_SHARE_INVERSE = 9;
 
+/** One show(): its output in the notebook and its widget model. */
+class ShownView {
+  private readonly display = new KernelDisplay();
+  private widget: ViewWidget | null = null;
+
+  /** Sends the first display; false when there is no notebook to show it in. `bundle()`: the view's bundle now. */
+  show(bundle: () => Record<string, unknown>): boolean {
+    const first = bundle();
+    const payloadNow = (): PlotterPayload => bundle()[PLOTTER_MIME_TYPE] as PlotterPayload;
+    this.widget = ViewWidget.open(first[PLOTTER_MIME_TYPE] as PlotterPayload, payloadNow);
+    if (this.display.send(this.withReference(first))) return true;
+    this.widget?.close();
+    this.widget = null;
+    return false;
+  }
+
+  /** Sends the display and the model's state as they are now. */
+  update(bundle: Record<string, unknown>): void {
+    this.display.send(this.withReference(bundle));
+    this.widget?.update(bundle[PLOTTER_MIME_TYPE] as PlotterPayload);
+  }
+
+  /**
+   * The session ended: the display gets its final bundle (when one is given), which no longer names
+   * the model, and then the model closes. In that order, a page swaps the closing widget for the
+   * final payload, never for an earlier one.
+   */
+  end(finalBundle: Record<string, unknown> | null): void {
+    const widget = this.widget;
+    this.widget = null;
+    try {
+      if (finalBundle) this.display.send(finalBundle);
+    } finally {
+      widget?.close();
+    }
+  }
+
+  private withReference(bundle: Record<string, unknown>): Record<string, unknown> {
+    const reference = this.widget?.reference;
+    return reference ? { ...bundle, [WIDGET_VIEW_MIME_TYPE]: reference } : bundle;
+  }
+}
+
 export class LiveOutputs {
-  private readonly views = new Map<string, KernelDisplay>();
+  private readonly views = new Map<string, ShownView>();
   private readonly released = new Set<string>();
   private nextView = 0;
   private lastUpdate = 0;
@@ -49,9 +97,9 @@ export class LiveOutputs {
   /** Shows a new view; false when there is no notebook to show it in (a plain Node script). */
   show(): boolean {
     const viewId = `v${this.nextView++}`;
-    const display = new KernelDisplay();
-    if (!display.send(this.bundle(viewId))) return false;
-    this.views.set(viewId, display);
+    const view = new ShownView();
+    if (!view.show(() => this.bundle(viewId))) return false;
+    this.views.set(viewId, view);
     this.lastUpdate = Date.now();
     this.displayedAt.set(viewId, this.lastUpdate);
     return true;
@@ -91,14 +139,14 @@ export class LiveOutputs {
     const started = Date.now();
     this.stream.push();
     let waitMs = Infinity;
-    for (const [viewId, display] of this.views) {
+    for (const [viewId, view] of this.views) {
       if (this.released.has(viewId)) continue;
       const due = (this.displayedAt.get(viewId) ?? 0) + SAVED_REFRESH_MS - started;
       if (this.stream.streams(viewId) && due > 0) {
         waitMs = Math.min(waitMs, due);
         continue;
       }
-      display.send(this.bundle(viewId));
+      view.update(this.bundle(viewId));
       this.displayedAt.set(viewId, Date.now());
     }
     if (waitMs < Infinity && !this.trailing) {
@@ -115,10 +163,10 @@ export class LiveOutputs {
   /** The trailing refresh: every display that changed since it was last sent. */
   private refreshDisplays(): void {
     const now = Date.now();
-    for (const [viewId, display] of this.views) {
+    for (const [viewId, view] of this.views) {
       if (this.released.has(viewId) || (this.displayedAt.get(viewId) ?? 0) >= this.lastUpdate) continue;
       try {
-        display.send(this.bundle(viewId));
+        view.update(this.bundle(viewId));
         this.displayedAt.set(viewId, now);
       } catch {
         /* no cell has run since the kernel started ("Not ready"): nothing to refresh */
@@ -131,21 +179,22 @@ export class LiveOutputs {
     this.timer = null;
   }
 
-  /** The session ended: the views still shown get their final state, if a cell can carry it. */
-  end(): void {
-    this.stopTimer();
-    this.stopTrailing();
-    for (const [viewId, display] of this.views) {
-      if (this.released.has(viewId)) continue;
+  /**
+   * The session ended. `showEnd`: the views still shown get their final state, if a cell can carry
+   * it (close() in a cell; not at a release or at process exit). Then every widget model closes.
+   */
+  end(showEnd: boolean): void {
+    this.stop();
+    for (const [viewId, view] of this.views) {
       try {
-        display.send(this.bundle(viewId));
+        view.end(showEnd && !this.released.has(viewId) ? this.bundle(viewId) : null);
       } catch {
         /* no cell is running ("Not ready"): the frontend learns of the end from the kernel's status */
       }
     }
   }
 
-  /** The session ended with no cell to tell (process exit): only stop updating. */
+  /** No more updates (the session is ending). */
   stop(): void {
     this.stopTimer();
     this.stopTrailing();

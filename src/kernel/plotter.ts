@@ -158,11 +158,15 @@ class PlotterCore implements ManagedPlotter {
     return { [PLOTTER_MIME_TYPE]: this.payload(viewId), 'text/html': summaryHtml(summary), 'text/plain': summaryText(summary) };
   }
 
-  /** Ends the session once: stops encodes, removes every file, leaves the registry. */
-  end(): CleanupReport {
+  /**
+   * Ends the session once: stops encodes, removes every file, closes the views' widget models,
+   * leaves the registry. `showEnd`: a cell is running (close()), so the outputs show the end too.
+   */
+  end(showEnd = false): CleanupReport {
     if (this.finalReport) return this.finalReport;
     this.outputs.stop();
     this.finalReport = this.media.end();
+    this.outputs.end(showEnd);
     kernelRegistry().ended(this, this.finalReport);
     return this.finalReport;
   }
@@ -413,11 +417,8 @@ export class MetricsPlotter {
   close(): CleanupReport {
     const core = internals(this);
     const first = !core.closed;
-    const report = core.end();
-    if (first) {
-      core.outputs.end();
-      if (!report.ok) console.error(cleanupFailureMessage(report.failures));
-    }
+    const report = core.end(true);
+    if (first && !report.ok) console.error(cleanupFailureMessage(report.failures));
     return report;
   }
 }

@@ -8,6 +8,11 @@
  *   kernel   ── comm_open / comm_msg / comm_close ──> iopub (parent: the message being answered,
  *                                                     or the last execute_request for kernel-initiated ones)
  *
+ * The manager learns tslab's sockets from the first message it sees. Kernel-initiated messages
+ * before that (a widget shown in the cell that loaded this package) wait, in order, and go out just
+ * before the first message is handled: the extension's own comm_open, which it sends as soon as
+ * it sees the plotter's output, or the next cell.
+ *
  * tslab calls handleShellMessage for every shell and control message without awaiting it; only
  * execute_request goes through its execution queue. So comm messages are handled at once, also
  * while a cell awaits (a training loop). Messages follow the Jupyter messaging spec (5.3):
@@ -125,6 +130,8 @@ export class CommManager {
   private lastExecute: WireMessage | null = null;
   /** The last message of any kind: the parent of kernel-initiated messages before any execute_request was seen. */
   private lastSeen: WireMessage | null = null;
+  /** Kernel-initiated messages published before the sockets were known, oldest first. */
+  private waiting: Array<Parameters<CommManager['publish']>> = [];
 
   /** Frontends may open comms on `name`; `handler` gets each new comm and its opening data. */
   registerTarget(name: string, handler: TargetHandler): void {
@@ -135,7 +142,7 @@ export class CommManager {
     this.targets.delete(name);
   }
 
-  /** Opens a comm from the kernel (e.g. a widget model). Works from the cell after the one that installed comms. */
+  /** Opens a comm from the kernel (e.g. a widget model); in the cell that installed comms, it goes out with the first message seen. */
   open(targetName: string, data: Json = {}, buffers: ArrayBufferView[] = [], metadata: Json = {}): Comm {
     const comm = new Comm(this, randomBytes(16).toString('hex'), targetName);
     this.comms.set(comm.id, comm);
@@ -166,9 +173,8 @@ export class CommManager {
     if (!server || !parent) {
       // The manager learns tslab's sockets from the messages it sees: the cell that loaded this
       // package started before it was installed.
-      throw new Error(
-        'metrics-plotter: comms are ready from the next cell on (this kernel has not sent a message through them yet).'
-      );
+      this.waiting.push([msgType, content, buffers, metadata, parentMessage]);
+      return;
     }
     // tslab stamps each message with the session of the request it answers, and JupyterLab drops a
     // message whose session differs from the last one it received ("old message") when its queue
@@ -185,6 +191,19 @@ export class CommManager {
     };
     const raw = buffers.map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     server.iopub.send(encodeWire(server.connInfo.key, { header, parent: parent.header, metadata, content, buffers: raw }));
+  }
+
+  /** Sends what was published before the sockets were known, in order. */
+  private sendWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const args of waiting) {
+      try {
+        this.publish(...args);
+      } catch {
+        /* the kernel's sockets closed meanwhile */
+      }
+    }
   }
 
   private reply(sock: ServerLike['iopub'], msg: WireMessage, msgType: string, content: Json): void {
@@ -226,6 +245,7 @@ export class CommManager {
     const type = msg.header.msg_type;
     this.lastSeen = msg;
     if (type === 'execute_request') this.lastExecute = msg;
+    this.sendWaiting();
     if (type !== 'comm_open' && type !== 'comm_msg' && type !== 'comm_close' && type !== 'comm_info_request') return false;
     this.parent = msg;
     try {

@@ -1,28 +1,46 @@
 /**
  * The JupyterLab extension: registers the renderer for metrics-plotter outputs with the app's
- * rendermime registry (notebooks clone it, so every notebook opened afterwards gets it), and owns
- * the session tracker that releases plotters and watches kernels for the whole page.
+ * rendermime registry (notebooks clone it, so every notebook opened afterwards gets it), registers
+ * the `metrics-plotter` widget module with JupyterLab's widget manager where jupyterlab_widgets is
+ * installed, and owns the session tracker that releases plotters and watches kernels for the whole
+ * page.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { createRendererFactory } from './renderer';
+import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
+import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from '../protocol';
+import { createOutputFactory } from './output';
 import { SessionTracker } from './sessions';
+import { LiveWidgetModels, plotterWidgetModule } from './widget';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'metrics-plotter:plugin',
   description: 'Shows metrics-plotter outputs (charts and videos) and ends their sessions when they go away.',
   autoStart: true,
   requires: [IRenderMimeRegistry],
-  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry) => {
+  optional: [IJupyterWidgetRegistry],
+  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, widgetRegistry: IJupyterWidgetRegistry | null) => {
     const tracker = new SessionTracker(app.serviceManager, (summary, details) => {
       Notification.error(summary, {
         autoClose: false,
         actions: [{ label: 'Show paths', caption: 'Show the paths left on disk', callback: () => void showDetails(details) }]
       });
     });
-    rendermime.addFactory(createRendererFactory(tracker), 0);
+    // Without jupyterlab_widgets the kernel's widget models find no target and close at once; the
+    // outputs draw from their own payload.
+    let widgets: LiveWidgetModels | null = null;
+    if (widgetRegistry) {
+      widgets = new LiveWidgetModels();
+      widgetRegistry.registerWidget({
+        name: WIDGET_MODULE,
+        version: WIDGET_MODULE_VERSION,
+        exports: plotterWidgetModule(tracker, widgets)
+      });
+    }
+    const factory = createOutputFactory(tracker, widgets);
+    rendermime.addFactory(factory, factory.defaultRank);
   }
 };
 

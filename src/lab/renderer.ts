@@ -11,14 +11,7 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import {
-  PLOTTER_MIME_TYPE,
-  PLOTTER_MIME_TYPE_V1,
-  readPayload,
-  type CleanupFailure,
-  type MediaEntry,
-  type PlotterPayload
-} from '../protocol';
+import { PLOTTER_MIME_TYPE, readPayload, type CleanupFailure, type MediaEntry, type PlotterPayload } from '../protocol';
 import type { PlotterView } from './components/plotter-view';
 import { X_RANGE_EVENT, type XRange } from './components/metric-chart';
 import { LiveSeries, decodeChunks } from './live-series';
@@ -304,14 +297,4 @@ export class PlotterRenderer extends Widget implements IRenderMime.IRenderer {
 function leftOrRemoved(video: MediaEntry, failures: CleanupFailure[]): MediaState {
   const failed = failures.find(f => f.path === video.absolutePath);
   return failed ? { kind: 'left', path: failed.path } : { kind: 'removed' };
-}
-
-/** The factory JupyterLab's rendermime registry uses for our MIME type. */
-export function createRendererFactory(tracker: SessionTracker): IRenderMime.IRendererFactory {
-  return {
-    safe: true, // the payload is plain JSON drawn by our own code: shown in untrusted notebooks too
-    mimeTypes: [PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1],
-    defaultRank: 0,
-    createRenderer: options => new PlotterRenderer(options, tracker)
-  };
 }

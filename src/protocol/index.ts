@@ -2,14 +2,19 @@
  * The one shared description of what passes between the kernel side (src/kernel, inside tslab)
  * and the JupyterLab side (src/lab). Both import this file; nothing else crosses the boundary.
  *
- * Two channels:
+ * Three channels:
  *  1. kernel -> frontend: a MIME bundle sent with tslab's display machinery (display_data, then
  *     update_display_data on the same display id for live updates). Its JSON part is `PlotterPayload`;
- *     it is what a saved notebook keeps, so it stays small (a byte budget in the kernel).
+ *     it is what a saved notebook keeps, so it stays small (a byte budget in the kernel). While the
+ *     session is live the bundle also names the view's widget model (`WIDGET_VIEW_MIME_TYPE`).
  *  2. both ways: one Jupyter comm per kernel connection of the extension, on `KERNEL_COMM_TARGET`
  *     (tslab has no comms; src/kernel/tslab-comms.ts adds them). The frontend sends `KernelRequest`s;
  *     the kernel answers each with a `KernelReply` under that request's message, and pushes
  *     `KernelEvent`s (live detail, the end of a session) on its own.
+ *  3. kernel -> frontend: one Jupyter widget model per shown view, on the `jupyter.widget` target
+ *     (ipywidgets' message protocol 2.1), whose state is `PlotterWidgetState`: the same payload as
+ *     the display's. JupyterLab's widget manager renders it where jupyterlab_widgets is installed;
+ *     the comm closes when the session ends.
  */
 
 /** MIME type of the JSON part of a plotter output. Bump the `v` with PROTOCOL_VERSION. */
@@ -228,6 +233,61 @@ export function isKernelReply(data: unknown): data is KernelReply {
 export function isKernelEvent(data: unknown): data is KernelEvent {
   const d = data as Partial<KernelEvent> | null;
   return typeof d === 'object' && d !== null && typeof d.event === 'string' && typeof d.plotterId === 'string';
+}
+
+/** The MIME type of a Jupyter widget's view reference (ipywidgets' `application/vnd.jupyter.widget-view+json`). */
+export const WIDGET_VIEW_MIME_TYPE = 'application/vnd.jupyter.widget-view+json';
+/** The comm target of Jupyter widget models, and the message protocol version its comm_open carries. */
+export const WIDGET_COMM_TARGET = 'jupyter.widget';
+export const WIDGET_PROTOCOL_VERSION = '2.1.0';
+/** The widget module the extension registers with JupyterLab's widget manager: this package and its version. */
+export const WIDGET_MODULE = 'metrics-plotter';
+export const WIDGET_MODULE_VERSION = '0.1.0';
+
+/** The view reference a display bundle carries while the view's widget model is open. */
+export interface WidgetViewReference {
+  model_id: string;
+  version_major: 2;
+  version_minor: 1;
+}
+
+/** A plotter view's widget model state (every key of it is sent on open and on request_state). */
+export interface PlotterWidgetState {
+  _model_module: typeof WIDGET_MODULE;
+  _model_module_version: string;
+  _model_name: 'PlotterModel';
+  _view_module: typeof WIDGET_MODULE;
+  _view_module_version: string;
+  _view_name: 'PlotterView';
+  _view_count: null;
+  _dom_classes: string[];
+  tabbable: null;
+  tooltip: null;
+  /** What the view draws: the display's payload, updated with it. */
+  payload: PlotterPayload;
+}
+
+export function widgetState(payload: PlotterPayload): PlotterWidgetState {
+  const version = `^${WIDGET_MODULE_VERSION}`;
+  return {
+    _model_module: WIDGET_MODULE,
+    _model_module_version: version,
+    _model_name: 'PlotterModel',
+    _view_module: WIDGET_MODULE,
+    _view_module_version: version,
+    _view_name: 'PlotterView',
+    _view_count: null,
+    _dom_classes: [],
+    tabbable: null,
+    tooltip: null,
+    payload
+  };
+}
+
+/** The model id a display bundle's widget view reference names, if any. */
+export function widgetModelId(bundle: Record<string, unknown>): string | null {
+  const ref = bundle[WIDGET_VIEW_MIME_TYPE] as Partial<WidgetViewReference> | undefined;
+  return ref && typeof ref.model_id === 'string' && ref.model_id ? ref.model_id : null;
 }
 
 /** The words every user-facing cleanup failure uses, in the cell, on stderr, or as a notification. */

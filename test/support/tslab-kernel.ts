@@ -19,6 +19,8 @@ export const NOTEBOOKS = path.join(REPO, '.test-notebooks');
 
 export interface Output {
   msg_type: string;
+  /** The message's metadata (a widget's comm_open carries the protocol version there). */
+  metadata?: any;
   content: any;
   /** Binary buffers after the content frame (comm messages). */
   buffers?: Buffer[];
@@ -169,13 +171,14 @@ export class TslabKernel {
       for await (const frames of sock) {
         const strs = frames.map(f => f.toString('utf8'));
         const at = strs.indexOf('<IDS|MSG>');
-        const [, header, parent, , content] = strs.slice(at + 1);
+        const [, header, parent, metadata, content] = strs.slice(at + 1);
         const h = JSON.parse(header);
         const p = JSON.parse(parent);
         const buffers = frames.slice(at + 6).map(f => Buffer.from(f));
         const msg = {
           channel,
           msg_type: h.msg_type as string,
+          metadata: JSON.parse(metadata),
           content: JSON.parse(content),
           buffers,
           parentMsgId: p.msg_id as string
