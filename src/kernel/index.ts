@@ -11,7 +11,9 @@ export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, PlotterPaylo
 export { PLOTTER_MIME_TYPE } from '../protocol';
 export { tslabComms, Comm, CommManager } from './tslab-comms';
 
-import { tslabComms as installComms } from './tslab-comms';
-// Comms go into tslab when the package is imported: the next cell's messages already pass through
-// them, so a plotter created there opens its widget model at once (see tslab-comms.ts).
-installComms();
+import { kernelRegistry } from './lifecycle';
+import { runningInTslab } from './tslab-bridge';
+// In a tslab kernel, comms go in and the extension's target is served when the package is
+// imported: the next cell's messages already pass through them, so a plotter created there opens
+// its widget model at once, and a page may attach before the first plotter (see tslab-comms.ts).
+if (runningInTslab()) kernelRegistry();

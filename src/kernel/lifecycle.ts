@@ -17,6 +17,7 @@ import { onExit } from 'signal-exit';
 import {
   KERNEL_COMM_TARGET,
   CleanupReport,
+  ExtensionHello,
   KernelEvent,
   KernelReply,
   KernelRequest,
@@ -43,6 +44,8 @@ export interface ManagedPlotter {
   answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: Comm): Answer;
   /** The extension's comm closed (its page went away). */
   dropComm(comm: Comm): void;
+  /** A page that renders widget models attached: shown views open theirs. */
+  widgetsRendered(): void;
   /** Synchronous end of session at process exit: stop encoders, remove assets. */
   endAtExit(): CleanupReport;
   /** tslab interrupt: stop running encodes and remove their partial files. */
@@ -53,6 +56,13 @@ export class KernelRegistry {
   readonly plotters = new Map<string, ManagedPlotter>();
   /** The extension's comms (one per kernel connection of a JupyterLab page). */
   private readonly extensionComms = new Set<Comm>();
+  /** Those of pages that render widget models (ExtensionHello.widgets). */
+  private readonly widgetPages = new Set<Comm>();
+
+  /** Whether a page that renders the plotter's widget models is attached. */
+  get rendersWidgets(): boolean {
+    return this.widgetPages.size > 0;
+  }
 
   add(plotter: ManagedPlotter): void {
     this.plotters.set(plotter.id, plotter);
@@ -66,10 +76,15 @@ export class KernelRegistry {
 
   /** Serves the extension's comm target (a no-op outside tslab). */
   serveExtension(): void {
-    tslabComms()?.registerTarget(KERNEL_COMM_TARGET, comm => {
+    tslabComms()?.registerTarget(KERNEL_COMM_TARGET, (comm, hello) => {
       this.extensionComms.add(comm);
+      if ((hello as Partial<ExtensionHello>).widgets === true) {
+        this.widgetPages.add(comm);
+        for (const plotter of this.plotters.values()) plotter.widgetsRendered();
+      }
       comm.onClose(() => {
         this.extensionComms.delete(comm);
+        this.widgetPages.delete(comm);
         for (const plotter of this.plotters.values()) plotter.dropComm(comm);
       });
       comm.onMsg(data => {

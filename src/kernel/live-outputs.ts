@@ -33,16 +33,34 @@ const UPDATE_COST_SHARE_INVERSE = 9;
 class ShownView {
   private readonly display = new KernelDisplay();
   private widget: ViewWidget | null = null;
+  /** A model was opened once (it may have been closed since: a page without widgets, the session's end). */
+  private widgetOpened = false;
 
-  /** Sends the first display; false when there is no notebook to show it in. `bundle()`: the view's bundle now. */
-  show(bundle: () => Record<string, unknown>): boolean {
-    const first = bundle();
-    const payloadNow = (): PlotterPayload => bundle()[PLOTTER_MIME_TYPE] as PlotterPayload;
-    this.widget = ViewWidget.open(first[PLOTTER_MIME_TYPE] as PlotterPayload, payloadNow);
+  /** `bundle()`: the view's bundle as it is now. */
+  constructor(private readonly bundle: () => Record<string, unknown>) {}
+
+  /** Sends the first display (with its widget model if `widgets`); false when there is no notebook to show it in. */
+  show(widgets: boolean): boolean {
+    const first = this.bundle();
+    if (widgets) this.openWidget(first);
     if (this.display.send(this.withReference(first))) return true;
     this.widget?.close();
     this.widget = null;
     return false;
+  }
+
+  /** A page that renders widgets attached after the view was shown: open its model, and name it in the display. */
+  lateWidget(): void {
+    if (this.widgetOpened) return;
+    const bundle = this.bundle();
+    this.openWidget(bundle);
+    this.display.send(this.withReference(bundle));
+  }
+
+  private openWidget(bundle: Record<string, unknown>): void {
+    const payloadNow = (): PlotterPayload => this.bundle()[PLOTTER_MIME_TYPE] as PlotterPayload;
+    this.widget = ViewWidget.open(bundle[PLOTTER_MIME_TYPE] as PlotterPayload, payloadNow);
+    this.widgetOpened = true;
   }
 
   /** Sends the display and the model's state as they are now. */
@@ -89,7 +107,9 @@ export class LiveOutputs {
     /** The MIME bundle of one view, as it is now. */
     private readonly bundle: (viewId: string) => Record<string, unknown>,
     private readonly liveUpdateMs: number,
-    private readonly stream: StreamHooks = { streams: () => false, push: () => undefined }
+    private readonly stream: StreamHooks = { streams: () => false, push: () => undefined },
+    /** Whether a page that renders the views' widget models is attached to this kernel. */
+    private readonly widgets: () => boolean = () => false
   ) {
     this.gapMs = liveUpdateMs;
   }
@@ -97,12 +117,24 @@ export class LiveOutputs {
   /** Shows a new view; false when there is no notebook to show it in (a plain Node script). */
   show(): boolean {
     const viewId = `v${this.nextView++}`;
-    const view = new ShownView();
-    if (!view.show(() => this.bundle(viewId))) return false;
+    const view = new ShownView(() => this.bundle(viewId));
+    if (!view.show(this.widgets())) return false;
     this.views.set(viewId, view);
     this.lastUpdate = Date.now();
     this.displayedAt.set(viewId, this.lastUpdate);
     return true;
+  }
+
+  /** A page that renders widget models attached: every view still shown opens its model. */
+  openWidgets(): void {
+    for (const [viewId, view] of this.views) {
+      if (this.released.has(viewId)) continue;
+      try {
+        view.lateWidget();
+      } catch {
+        /* no cell has run since the kernel started ("Not ready"): the view cannot be updated */
+      }
+    }
   }
 
   /** The frontend no longer shows a view. True when no view of this plotter is shown any more. */

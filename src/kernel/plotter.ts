@@ -97,10 +97,15 @@ class PlotterCore implements ManagedPlotter {
     this.id = this.assets.id;
     this.media = new MediaLibrary(this.assets, keepLast, () => this.outputs.changed(true));
     this.stream = new LiveStream(this.metrics);
-    this.outputs = new LiveOutputs(viewId => this.bundle(viewId), liveUpdateMs, {
-      streams: viewId => this.stream.streams(viewId),
-      push: () => this.stream.push(this.id)
-    });
+    this.outputs = new LiveOutputs(
+      viewId => this.bundle(viewId),
+      liveUpdateMs,
+      {
+        streams: viewId => this.stream.streams(viewId),
+        push: () => this.stream.push(this.id)
+      },
+      () => kernelRegistry().rendersWidgets
+    );
   }
 
   get root(): string {
@@ -197,6 +202,10 @@ class PlotterCore implements ManagedPlotter {
 
   dropComm(comm: Comm): void {
     this.stream.dropComm(comm);
+  }
+
+  widgetsRendered(): void {
+    if (!this.closed) this.outputs.openWidgets();
   }
 
   endAtExit(): CleanupReport {

@@ -22,14 +22,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   requires: [IRenderMimeRegistry],
   optional: [IJupyterWidgetRegistry],
   activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, widgetRegistry: IJupyterWidgetRegistry | null) => {
-    const tracker = new SessionTracker(app.serviceManager, (summary, details) => {
+    const notify = (summary: string, details: string): void => {
       Notification.error(summary, {
         autoClose: false,
         actions: [{ label: 'Show paths', caption: 'Show the paths left on disk', callback: () => void showDetails(details) }]
       });
-    });
-    // Without jupyterlab_widgets the kernel's widget models find no target and close at once; the
-    // outputs draw from their own payload.
+    };
+    // Kernels open widget models only for pages that say they render them. Without jupyterlab_widgets
+    // the outputs draw from their own payload.
+    const tracker = new SessionTracker(app.serviceManager, notify, undefined, { widgets: widgetRegistry !== null });
     let widgets: LiveWidgetModels | null = null;
     if (widgetRegistry) {
       widgets = new LiveWidgetModels();

@@ -13,6 +13,7 @@ import { KernelMessage, type Kernel } from '@jupyterlab/services';
 import { Signal, type ISignal } from '@lumino/signaling';
 import {
   KERNEL_COMM_TARGET,
+  type ExtensionHello,
   isKernelEvent,
   isKernelReply,
   type KernelEvent,
@@ -34,7 +35,11 @@ export class KernelChannel {
   private readonly eventSignal = new Signal<this, WithBuffers<KernelEvent>>(this);
   private opened = false;
 
-  constructor(private readonly connection: ChannelConnection) {
+  constructor(
+    private readonly connection: ChannelConnection,
+    /** What this page tells the kernel when it opens the comm. */
+    private readonly hello: ExtensionHello = { widgets: false }
+  ) {
     this.commId = `metrics-plotter-${randomHex()}`;
     connection.iopubMessage.connect(this.onIopub, this);
   }
@@ -73,7 +78,8 @@ export class KernelChannel {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    this.send('comm_open', { comm_id: this.commId, target_name: KERNEL_COMM_TARGET, data: {} }).done.catch(() => undefined);
+    const data = { ...this.hello } as Record<string, boolean>;
+    this.send('comm_open', { comm_id: this.commId, target_name: KERNEL_COMM_TARGET, data }).done.catch(() => undefined);
   }
 
   private send(

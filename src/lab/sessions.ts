@@ -18,6 +18,7 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import {
   cleanupFailureMessage,
   type CleanupReport,
+  type ExtensionHello,
   type KernelEvent,
   type KernelReply,
   type KernelRequest,
@@ -67,7 +68,8 @@ class KernelWatch {
     readonly kernelId: string,
     private readonly services: PlotterServices,
     private readonly onGone: (watch: KernelWatch) => void,
-    private readonly onEvent: (event: KernelEvent, buffers: WithBuffers<unknown>['buffers']) => void
+    private readonly onEvent: (event: KernelEvent, buffers: WithBuffers<unknown>['buffers']) => void,
+    private readonly hello: ExtensionHello = { widgets: false }
   ) {
     this.running = this.checkRunning();
   }
@@ -110,7 +112,7 @@ class KernelWatch {
     const connection = await this.connect();
     if (!connection) return null;
     if (!this.commChannel) {
-      this.commChannel = new KernelChannel(connection);
+      this.commChannel = new KernelChannel(connection, this.hello);
       this.commChannel.events.connect((_, { data, buffers }) => this.onEvent(data, buffers));
     }
     return this.commChannel;
@@ -186,7 +188,9 @@ export class SessionTracker {
      * one click away.
      */
     private readonly notify: (summary: string, details: string) => void,
-    private readonly releaseDelayMs = RELEASE_DELAY_MS
+    private readonly releaseDelayMs = RELEASE_DELAY_MS,
+    /** What this page tells each kernel (whether it renders the plotter's widget models). */
+    private readonly hello: ExtensionHello = { widgets: false }
   ) {
     services.events?.stream.connect((_, event) => this.onServerEvent(event));
     services.kernels.runningChanged.connect((_, models) => {
@@ -218,7 +222,8 @@ export class SessionTracker {
         (event, buffers) => {
           if (event.event === 'ended') this.reports.set(event.plotterId, event.report);
           else this.points.emit({ event, buffers });
-        }
+        },
+        this.hello
       );
       for (const [pid, why] of this.endedBefore.get(kernelId) ?? []) watch.ended.set(pid, why);
       this.watches.set(kernelId, watch);

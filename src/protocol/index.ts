@@ -162,6 +162,16 @@ export function readPayload(value: unknown): PlotterPayload | null {
 /** The comm target the kernel side registers for the extension (one comm per kernel connection). */
 export const KERNEL_COMM_TARGET = 'metrics-plotter.v1';
 
+/** The data of the extension's comm_open: what this page can show. */
+export interface ExtensionHello {
+  /**
+   * The page renders the plotter's widget models (jupyterlab_widgets is installed). The kernel opens
+   * widget models only once such a page is attached: a JupyterLab without a `jupyter.widget` target
+   * would refuse each one with an error in its console.
+   */
+  widgets: boolean;
+}
+
 export type ReleaseOutcome =
   /** The last view went away: the plotter was closed and its assets removed (see report). */
   | 'closed'

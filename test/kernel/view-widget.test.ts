@@ -1,9 +1,10 @@
 /**
  * Each shown view is a Jupyter widget model on the `jupyter.widget` comm target (ipywidgets'
- * message protocol 2.1), in a real tslab kernel over the wire: opened before its display, which
- * names it; its state is the display's payload; a reloaded page gets the whole state on request;
- * it closes when the session ends, after the final display; and a frontend without the target
- * (plain JupyterLab) closing it leaves the plotter working.
+ * message protocol 2.1), in a real tslab kernel over the wire, once a page that renders widget
+ * models is attached: opened before its display, which names it; its state is the display's
+ * payload; a reloaded page gets the whole state on request; it closes when the session ends, after
+ * the final display. Without such a page no model is opened, and a frontend closing one leaves the
+ * plotter working.
  */
 import {
   PLOTTER_MIME_TYPE,
@@ -20,11 +21,14 @@ jest.setTimeout(120_000);
 const kernels: TslabKernel[] = [];
 const dirs: string[] = [];
 
+/** A kernel with metrics-plotter loaded and a page that renders widget models attached. */
 async function startKernel(name: string): Promise<TslabKernel> {
   const dir = makeNotebookDir(name);
   dirs.push(dir);
   const k = await TslabKernel.start(dir);
   kernels.push(k);
+  await k.run('import { MetricsPlotter } from "metrics-plotter";');
+  await k.openExtensionComm({ widgets: true, settled: true });
   return k;
 }
 
@@ -38,7 +42,6 @@ const displays = (outputs: Output[]) => outputs.filter(o => /display_data/.test(
 
 test('show() opens a widget model before its display; the display names it; the state is the payload, per protocol 2.1', async () => {
   const k = await startKernel('widget-open');
-  await k.run('import { MetricsPlotter } from "metrics-plotter";');
   const r = await k.run(`
 const p = new MetricsPlotter({ title: "widget" });
 for (let i = 0; i < 5; i++) p.addScalar("loss", 1 / (i + 1), i);
@@ -71,7 +74,6 @@ p.show();`);
 
 test('every display update sends the model the same payload; request_state gets the whole state', async () => {
   const k = await startKernel('widget-state');
-  await k.run('import { MetricsPlotter } from "metrics-plotter";');
   const r = await k.run(`
 const p = new MetricsPlotter({ title: "state", liveUpdateMs: 50 });
 p.show();
@@ -92,25 +94,33 @@ for (let i = 0; i < 10; i++) { p.addScalar("loss", i, i); await new Promise(res 
   expect((answer.content.data.state.payload as PlotterPayload).metrics[0].steps).toHaveLength(10);
 });
 
-test('in the cell that loads the package, the model opens with the first message the kernel sees after it', async () => {
-  const k = await startKernel('widget-first-cell');
+test('without a page that renders widgets no model is opened; one attaching later opens the models of the views shown', async () => {
+  const dir = makeNotebookDir('widget-late-page');
+  dirs.push(dir);
+  const k = await TslabKernel.start(dir);
+  kernels.push(k);
+  // The cell that loads the package shows the plotter; no page has said what it renders yet.
   const r = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
-const p = new MetricsPlotter({ title: "first" });
+const p = new MetricsPlotter({ title: "late" });
 p.addScalar("loss", 1, 0);
 p.show();`);
   const [display] = displays(r.outputs);
-  const modelId = display.content.data[WIDGET_VIEW_MIME_TYPE].model_id as string;
-  expect(r.outputs.some(isWidgetOpen)).toBe(false); // nothing could go out yet: tslab's sockets were unknown
-  // The extension opens its comm as soon as it sees the output: the model goes out just before.
-  await k.openExtensionComm();
-  const open = await k.waitForIopub(o => isWidgetOpen(o) && o.content.comm_id === modelId);
+  expect(display.content.data[WIDGET_VIEW_MIME_TYPE]).toBeUndefined();
+  expect(k.allIopub.some(isWidgetOpen)).toBe(false);
+  // A page with jupyterlab_widgets attaches (it opens the extension's comm on seeing the output).
+  await k.openExtensionComm({ widgets: true });
+  const open = await k.waitForIopub(isWidgetOpen);
+  const named = await k.waitForIopub(
+    o => o.msg_type === 'update_display_data' && o.content.data[WIDGET_VIEW_MIME_TYPE]?.model_id === open.content.comm_id
+  );
+  expect(k.allIopub.indexOf(open)).toBeLessThan(k.allIopub.indexOf(named));
+  expect(named.content.transient.display_id).toBe(display.content.transient.display_id);
   expect(open.content.data.state.payload.plotterId).toBe(display.content.data[PLOTTER_MIME_TYPE].plotterId);
 });
 
 test('close(): the final display no longer names the model, and the model closes after it', async () => {
   const k = await startKernel('widget-close');
-  await k.run('import { MetricsPlotter } from "metrics-plotter";');
   const shown = await k.run('const p = new MetricsPlotter({ title: "close" }); p.addScalar("loss", 1, 0); p.show();');
   const modelId = shown.outputs.find(isWidgetOpen)!.content.comm_id;
   const r = await k.run('p.close();');
@@ -124,9 +134,8 @@ test('close(): the final display no longer names the model, and the model closes
   expect(info.content.comms).toEqual({});
 });
 
-test("a frontend without the widget target closes the model; the plotter carries on, its displays no longer name it", async () => {
+test('a frontend that closes the model (it has no widget target) leaves the plotter working; its displays no longer name it', async () => {
   const k = await startKernel('widget-plain-lab');
-  await k.run('import { MetricsPlotter } from "metrics-plotter";');
   const shown = await k.run('const p = new MetricsPlotter({ title: "plain", liveUpdateMs: 10 }); p.show();');
   const modelId = shown.outputs.find(isWidgetOpen)!.content.comm_id;
   // What JupyterLab's kernel connection does with a comm_open for a target it does not know.
@@ -141,7 +150,6 @@ test("a frontend without the widget target closes the model; the plotter carries
 
 test('releasing the last view (the output went away) closes its model', async () => {
   const k = await startKernel('widget-release');
-  await k.run('import { MetricsPlotter } from "metrics-plotter";');
   const shown = await k.run('const p = new MetricsPlotter({ title: "release" }); p.show();');
   const modelId = shown.outputs.find(isWidgetOpen)!.content.comm_id;
   const payload = displays(shown.outputs)[0].content.data[PLOTTER_MIME_TYPE] as PlotterPayload;

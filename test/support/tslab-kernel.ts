@@ -212,8 +212,9 @@ export class TslabKernel {
   /**
    * Opens the comm the JupyterLab extension opens (src/protocol KERNEL_COMM_TARGET), once. With
    * `settled`, waits until the kernel has handled it (its "idle", which comes only once no cell runs).
+   * `widgets`: the page renders widget models (jupyterlab_widgets is installed).
    */
-  async openExtensionComm({ settled = false } = {}): Promise<string> {
+  async openExtensionComm({ settled = false, widgets = false } = {}): Promise<string> {
     if (!this.extensionCommId) {
       this.extensionCommId = randomUUID().replace(/-/g, '');
       // No reply to wait for otherwise: the kernel handles shell messages in order, so what is sent
@@ -221,7 +222,7 @@ export class TslabKernel {
       this.extensionCommOpen = await this.sendShell('comm_open', {
         comm_id: this.extensionCommId,
         target_name: KERNEL_COMM_TARGET,
-        data: {}
+        data: { widgets }
       });
     }
     const sent = this.extensionCommOpen;
