@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything metrics-plotter needs, locally to this checkout, and is safe to run again:
 #   - npm packages (npm ci), the TypeScript build and the prebuilt JupyterLab extension;
-#   - JupyterLab 4 from PyPI in a project-local venv (.venv), with the extension installed into it
+#   - JupyterLab 4 and jupyterlab_widgets from PyPI in a project-local venv (.venv), with the extension installed into it
 #     and the tslab TypeScript kernel registered in that venv only (nothing in ~/.local or /usr);
 #   - examples/node_modules/metrics-plotter -> this checkout, so `import ... from "metrics-plotter"`
 #     works in the example notebooks exactly as it would after `npm install metrics-plotter`.
@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="$ROOT/.venv"
 JUPYTERLAB_SPEC="${JUPYTERLAB_SPEC:-jupyterlab>=4.4,<5}"
+# JupyterLab's widget manager: live outputs are then the plotter's Jupyter widget (without it they
+# render through the MIME renderer; see README).
+WIDGETS_SPEC="${WIDGETS_SPEC:-jupyterlab_widgets>=3.0.17,<4}"
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -26,7 +29,11 @@ fi
 if [ ! -x "$VENV/bin/jupyter-lab" ]; then
   step "JupyterLab into $VENV ($JUPYTERLAB_SPEC)"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$JUPYTERLAB_SPEC"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$JUPYTERLAB_SPEC" "$WIDGETS_SPEC"
+fi
+if ! "$VENV/bin/python" -c 'import jupyterlab_widgets' 2>/dev/null; then
+  step "jupyterlab_widgets into $VENV ($WIDGETS_SPEC)"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$WIDGETS_SPEC"
 fi
 export PATH="$VENV/bin:$PATH"
 

@@ -102,8 +102,11 @@ export function plotterWidgetModule(
 
     processLuminoMessage(msg: Message): void {
       super.processLuminoMessage(msg);
-      // The panel is a Lumino widget of its own, attached inside this view's node once it is on the page.
-      if (msg.type === 'after-attach' && this.panel && !this.panel.isAttached) Widget.attach(this.panel, this.el);
+      // The panel is a Lumino widget of its own, attached inside this view's node while that is on
+      // the page (Lumino detaches only what is still in the document).
+      if (!this.panel) return;
+      if (msg.type === 'after-attach' && !this.panel.isAttached) Widget.attach(this.panel, this.el);
+      if (msg.type === 'before-detach' && this.panel.isAttached) Widget.detach(this.panel);
     }
 
     remove(): this {

@@ -69,8 +69,12 @@ export class JupyterLab {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's Jupyter config. */
-  static async start(root: string, venv = VENV): Promise<JupyterLab> {
+  /**
+   * Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's
+   * Jupyter config. `disabledExtensions`: lab extensions to switch off, as `jupyter labextension
+   * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets).
+   */
+  static async start(root: string, venv = VENV, { disabledExtensions = [] as string[] } = {}): Promise<JupyterLab> {
     requireSetup(venv);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
@@ -83,6 +87,13 @@ export class JupyterLab {
       JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
       PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`
     };
+    if (disabledExtensions.length) {
+      fs.mkdirSync(path.join(home, 'config', 'labconfig'), { recursive: true });
+      fs.writeFileSync(
+        path.join(home, 'config', 'labconfig', 'page_config.json'),
+        JSON.stringify({ disabledExtensions: Object.fromEntries(disabledExtensions.map(e => [e, true])) })
+      );
+    }
     // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
     fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
     fs.writeFileSync(

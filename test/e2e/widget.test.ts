@@ -1,0 +1,213 @@
+/**
+ * The plotter as a Jupyter widget, in a real JupyterLab with jupyterlab_widgets (the e2e venv
+ * installs it) and Debian's Chromium, and what must not regress around it: a notebook saved while
+ * its widget was live and reopened once its kernel is gone draws from its saved payload (never
+ * "Error displaying widget: model not found"), and a JupyterLab with jupyterlab_widgets switched
+ * off renders through the MIME renderer, without a widget model ever opened.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE } from '../../src/protocol';
+import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
+import { command, openNotebook, stateText, waitIdleAndRun } from '../support/lab-page';
+import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
+
+jest.setTimeout(300000);
+
+const WIDGETS_PLUGIN = '@jupyter-widgets/jupyterlab-manager:plugin';
+
+const SHOW = `import { MetricsPlotter } from "metrics-plotter";
+const plotter = new MetricsPlotter({ title: "widget" });
+for (let s = 0; s < 50; s++) plotter.addScalar("loss", 1 / (s + 1), s);
+const frames = Array.from({ length: 10 }, (_, t) => ({ width: 32, height: 24, data: new Uint8Array(32 * 24 * 4).fill(t * 20) }));
+await plotter.addVideoFromFrames("rollout", frames, { fps: 10, step: 49 });
+plotter.show();`;
+const TRAIN = `for (let s = 50; s < 100; s++) { plotter.addScalar("loss", 1 / (s + 1), s); await new Promise(r => setTimeout(r, 5)); }`;
+
+let browser: Browser;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const dir of dirs) removeNotebookDir(dir);
+});
+
+function notebook(name: string, cells: string[]): { dir: string; rel: string } {
+  const dir = makeNotebookDir(name);
+  dirs.push(dir);
+  writeNotebook(path.join(dir, 'nb.ipynb'), cells);
+  return { dir, rel: `${path.basename(dir)}/nb.ipynb` };
+}
+
+/** Runs the cell at `index` (selected by clicking its prompt, as a person does) and waits for it. */
+async function runCell(page: Page, index: number): Promise<void> {
+  await page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.jp-InputPrompt').click();
+  await command(page, 'notebook:run-cell');
+  await page.waitForFunction(
+    i => {
+      const w = window.jupyterapp.shell.currentWidget as {
+        sessionContext: { session?: { kernel?: { status: string } } };
+        content: { widgets: Array<{ model: { executionCount?: number | null } }> };
+      };
+      return w.sessionContext.session?.kernel?.status === 'idle' && !!w.content.widgets[i].model.executionCount;
+    },
+    index,
+    { timeout: 120000 }
+  );
+}
+
+const hasPlugin = (page: Page, id: string) =>
+  page.evaluate(i => (window.jupyterapp as unknown as { hasPlugin(id: string): boolean }).hasPlugin(i), id);
+
+/** How each plotter output on the page is drawn: by the widget's view, or by the MIME renderer's panel. */
+const drawnBy = (page: Page) =>
+  page.$$eval('.jp-MetricsPlotter-output', outputs =>
+    outputs.map(o => (o.querySelector(':scope > .jp-MetricsPlotter-widget .jp-MetricsPlotter') ? 'widget' : 'panel'))
+  );
+
+const savedOutputs = (dir: string) =>
+  (JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8')).cells as Array<{ outputs: Array<{ data?: object }> }>)
+    .flatMap(c => c.outputs)
+    .filter(o => o.data && PLOTTER_MIME_TYPE in o.data);
+
+describe('JupyterLab with jupyterlab_widgets', () => {
+  let lab: JupyterLab;
+  beforeAll(async () => {
+    lab = await JupyterLab.start(notebooksRoot());
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it("the live output is the plotter's widget, drawn by the same panel and updated live; close() hands it back to the final payload", async () => {
+    const nb = notebook('widget-live', [SHOW, TRAIN, 'plotter.close();']);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = collectErrors(page);
+    await openNotebook(page, lab, nb.rel);
+    expect(await hasPlugin(page, WIDGETS_PLUGIN)).toBe(true);
+
+    // The cell that loads the package shows the plotter: its widget model opens as soon as the page
+    // has told the kernel it renders widgets, and the output switches to the widget's view.
+    await runCell(page, 0);
+    await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter-widget .jp-MetricsPlotter mp-metric-chart'));
+    expect(await drawnBy(page)).toEqual(['widget']);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.jp-MetricsPlotter-widget video')].some(v => (v as HTMLVideoElement).readyState > 0)
+    );
+
+    // Training goes on in another cell: the widget follows it.
+    await runCell(page, 1);
+    await page.waitForFunction(
+      () => document.querySelector('.jp-MetricsPlotter-widget .mp-legend-step')?.textContent === 'latest: step 99',
+      undefined,
+      { timeout: 60000 }
+    );
+    await page
+      .locator('.jp-MetricsPlotter-output')
+      .first()
+      .screenshot({ path: path.join(REPO, 'test-results', 'widget-live.png') });
+
+    // Saved while live, the output carries both: the widget's reference and the payload.
+    await command(page, 'docmanager:save');
+    const [saved] = savedOutputs(nb.dir);
+    expect(Object.keys(saved.data!)).toEqual(expect.arrayContaining([WIDGET_VIEW_MIME_TYPE, PLOTTER_MIME_TYPE]));
+
+    // close(): the model closes; the output shows the final payload with the panel.
+    await runCell(page, 2);
+    await page.waitForFunction(() => !document.querySelector('.jp-MetricsPlotter-widget'));
+    expect(await drawnBy(page)).toEqual(['panel']);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.jp-MetricsPlotter .mp-state')].some(e =>
+        /plotter\.close\(\) was called/.test(e.textContent ?? '')
+      )
+    );
+    expect(listTree(nb.dir).filter(f => f.endsWith('.mp4'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a notebook saved while its widget was live, reopened once its kernel is gone, draws from the saved payload', async () => {
+    const nb = notebook('widget-reopened', [SHOW]);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = collectErrors(page);
+    const kernelId = await openNotebook(page, lab, nb.rel);
+    await runCell(page, 0);
+    await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter-widget .jp-MetricsPlotter mp-metric-chart'));
+    await command(page, 'docmanager:save');
+    expect(Object.keys(savedOutputs(nb.dir)[0].data!)).toContain(WIDGET_VIEW_MIME_TYPE);
+    // The kernel goes (its session ends, its files with it), then the notebook is closed and reopened.
+    await lab.api('DELETE', `/api/kernels/${kernelId}`);
+    await page.waitForFunction(() => /shut down/.test(document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent ?? ''));
+    await page.close();
+
+    const again = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const againErrors = collectErrors(again);
+    await openNotebook(again, lab, nb.rel);
+    await again.waitForFunction(() => document.querySelector('.jp-MetricsPlotter mp-metric-chart'));
+    await again.waitForFunction(() =>
+      /earlier session/.test(document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent ?? '')
+    );
+    expect(await drawnBy(again)).toEqual(['panel']);
+    // The output carries both MIME types; jupyterlab_widgets' renderer (rank -10) would have taken
+    // it and shown "model not found": ours ranks ahead of it in this notebook.
+    const choice = await again.evaluate(
+      ([widgetView, plotter]) => {
+        const rendermime = (
+          window.jupyterapp.shell.currentWidget as unknown as {
+            content: { rendermime: { getRank(m: string): number; preferredMimeType(b: object, s: string): string } };
+          }
+        ).content.rendermime;
+        return {
+          widgetRank: rendermime.getRank(widgetView),
+          preferred: rendermime.preferredMimeType({ [widgetView]: {}, [plotter]: {} }, 'any')
+        };
+      },
+      [WIDGET_VIEW_MIME_TYPE, PLOTTER_MIME_TYPE]
+    );
+    expect(choice).toEqual({ widgetRank: -10, preferred: PLOTTER_MIME_TYPE });
+    expect(await stateText(again)).toEqual(['Session ended (this output is from an earlier session); its video was removed.']);
+    expect(await again.locator('text=Error displaying widget').count()).toBe(0);
+    await again
+      .locator('.jp-MetricsPlotter-output')
+      .first()
+      .screenshot({ path: path.join(REPO, 'test-results', 'widget-reopened.png') });
+    expect(errors).toEqual([]);
+    expect(againErrors).toEqual([]);
+    await again.close();
+  });
+});
+
+describe('JupyterLab without jupyterlab_widgets', () => {
+  let lab: JupyterLab;
+  beforeAll(async () => {
+    lab = await JupyterLab.start(notebooksRoot(), undefined, { disabledExtensions: ['@jupyter-widgets/jupyterlab-manager'] });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('renders through the MIME renderer, live, and the kernel never opens a widget model', async () => {
+    const nb = notebook('widget-plain-lab', [SHOW, TRAIN]);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = collectErrors(page);
+    await openNotebook(page, lab, nb.rel);
+    expect(await hasPlugin(page, WIDGETS_PLUGIN)).toBe(false);
+    await command(page, 'notebook:run-all-cells');
+    await waitIdleAndRun(page);
+    await page.waitForFunction(
+      () => document.querySelector('.jp-MetricsPlotter .mp-legend-step')?.textContent === 'latest: step 99',
+      undefined,
+      { timeout: 60000 }
+    );
+    expect(await drawnBy(page)).toEqual(['panel']);
+    await command(page, 'docmanager:save');
+    expect(Object.keys(savedOutputs(nb.dir)[0].data!)).not.toContain(WIDGET_VIEW_MIME_TYPE);
+    expect(errors).toEqual([]); // a refused widget comm would log "Exception opening new comm"
+    await page.close();
+  });
+});
