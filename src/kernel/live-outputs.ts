@@ -70,15 +70,19 @@ class ShownView {
   }
 
   /**
-   * The session ended: the display gets its final bundle (when one is given), which no longer names
-   * the model, and then the model closes. In that order, a page swaps the closing widget for the
-   * final payload, never for an earlier one.
+   * The session ended: the display and the model get the final bundle (when one is given; the
+   * display's no longer names the model), and then the model closes. In that order, a page swaps
+   * the closing widget for the final payload, never for an earlier one — also a page reloaded since,
+   * whose outputs came from the saved notebook and get no display updates.
    */
   end(finalBundle: Record<string, unknown> | null): void {
     const widget = this.widget;
     this.widget = null;
     try {
-      if (finalBundle) this.display.send(finalBundle);
+      if (finalBundle) {
+        this.display.send(finalBundle);
+        widget?.update(finalBundle[PLOTTER_MIME_TYPE] as PlotterPayload);
+      }
     } finally {
       widget?.close();
     }

@@ -16,6 +16,8 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { DOMWidgetView } from '@jupyter-widgets/base';
+import { MimeModel } from '@jupyterlab/rendermime';
+import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Panel, type Widget } from '@lumino/widgets';
 import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, widgetModelId } from '../protocol';
 import { PlotterRenderer } from './renderer';
@@ -84,10 +86,16 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     const widget = view.luminoWidget;
     this.hosted = { modelId, widget };
     this.addWidget(widget);
-    // The model closed (the session ended, the kernel went): the display's payload takes over.
+    // The model closed (the session ended, the kernel went): the display's payload takes over. If
+    // the display still names the model, it is older than the model's last state (a page reloaded
+    // since gets no display updates for outputs it loaded from the notebook): that state it is.
     widget.disposed.connect(() => {
       if (this.hosted?.widget !== widget) return;
       this.hosted = null;
+      const last = model.get('payload') as ReadonlyJSONObject | null;
+      if (last && this.latest && widgetModelId(this.latest.data) === modelId) {
+        this.latest = new MimeModel({ data: { [PLOTTER_MIME_TYPE]: last } });
+      }
       if (!this.isDisposed) void this.showPanel();
     });
     this.panel?.dispose();

@@ -84,7 +84,7 @@ describe('JupyterLab with jupyterlab_widgets', () => {
     await lab?.stop();
   });
 
-  it("the live output is the plotter's widget, drawn by the same panel and updated live; close() hands it back to the final payload", async () => {
+  it("the live output is the plotter's widget, updated live and restored on reload; close() hands it back to the final payload", async () => {
     const nb = notebook('widget-live', [SHOW, TRAIN, 'plotter.close();']);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors = collectErrors(page);
@@ -116,6 +116,22 @@ describe('JupyterLab with jupyterlab_widgets', () => {
     await command(page, 'docmanager:save');
     const [saved] = savedOutputs(nb.dir);
     expect(Object.keys(saved.data!)).toEqual(expect.arrayContaining([WIDGET_VIEW_MIME_TYPE, PLOTTER_MIME_TYPE]));
+
+    // The page is reloaded while the kernel runs: the widget manager restores the model from the
+    // kernel (comm_info_request, then request_state) and the output is the widget again.
+    await page.reload();
+    await openNotebook(page, lab, nb.rel);
+    await page.waitForFunction(
+      () => document.querySelector('.jp-MetricsPlotter-widget .jp-MetricsPlotter mp-metric-chart'),
+      undefined,
+      {
+        timeout: 60000
+      }
+    );
+    expect(await drawnBy(page)).toEqual(['widget']);
+    await page.waitForFunction(
+      () => document.querySelector('.jp-MetricsPlotter-widget .mp-legend-step')?.textContent === 'latest: step 99'
+    );
 
     // close(): the model closes; the output shows the final payload with the panel.
     await runCell(page, 2);

@@ -119,7 +119,7 @@ p.show();`);
   expect(open.content.data.state.payload.plotterId).toBe(display.content.data[PLOTTER_MIME_TYPE].plotterId);
 });
 
-test('close(): the final display no longer names the model, and the model closes after it', async () => {
+test('close(): the final display no longer names the model; the model gets the final payload, then closes', async () => {
   const k = await startKernel('widget-close');
   const shown = await k.run('const p = new MetricsPlotter({ title: "close" }); p.addScalar("loss", 1, 0); p.show();');
   const modelId = shown.outputs.find(isWidgetOpen)!.content.comm_id;
@@ -130,6 +130,10 @@ test('close(): the final display no longer names the model, and the model closes
   expect(final.content.data[WIDGET_VIEW_MIME_TYPE]).toBeUndefined();
   expect(closeMsg).toBeDefined();
   expect(r.outputs.indexOf(final)).toBeLessThan(r.outputs.indexOf(closeMsg));
+  // The model hears the end too (a page reloaded since gets no display updates for outputs it loaded).
+  const lastState = r.outputs.filter(o => o.msg_type === 'comm_msg' && o.content.comm_id === modelId).pop()!;
+  expect(lastState.content.data.state.payload).toEqual(final.content.data[PLOTTER_MIME_TYPE]);
+  expect(r.outputs.indexOf(lastState)).toBeLessThan(r.outputs.indexOf(closeMsg));
   const info = await k.request('shell', 'comm_info_request', { target_name: WIDGET_COMM_TARGET });
   expect(info.content.comms).toEqual({});
 });
