@@ -29,6 +29,13 @@ export interface StreamHooks {
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
 const UPDATE_COST_SHARE_INVERSE = 9;
 
+/**
+ * How a session ends, for its outputs: `shown` (close() in a cell: the outputs show the end),
+ * `released` (the page let go of the last output: nothing to show), `exiting` (a shutdown or restart
+ * request, or the process exiting: frontends drop the kernel's comms themselves).
+ */
+export type SessionEnd = 'shown' | 'released' | 'exiting';
+
 /** One show(): its output in the notebook and its widget model. */
 class ShownView {
   private readonly display = new KernelDisplay();
@@ -49,12 +56,14 @@ class ShownView {
     return false;
   }
 
-  /** A page that renders widgets attached after the view was shown: open its model, and name it in the display. */
+  /**
+   * A page that renders widgets attached after the view was shown: open its model. The display
+   * names it from its next update on (pages find the model by its payload's view meanwhile); not
+   * sending one now leaves a notebook saved since unchanged.
+   */
   lateWidget(): void {
     if (this.widgetOpened) return;
-    const bundle = this.bundle();
-    this.openWidget(bundle);
-    this.display.send(this.withReference(bundle));
+    this.openWidget(this.bundle());
   }
 
   private openWidget(bundle: Record<string, unknown>): void {
@@ -70,18 +79,20 @@ class ShownView {
   }
 
   /**
-   * The session ended: the display and the model get the final bundle (when one is given; the
-   * display's no longer names the model), and then the model closes. In that order, a page swaps
-   * the closing widget for the final payload, never for an earlier one — also a page reloaded since,
-   * whose outputs came from the saved notebook and get no display updates.
+   * The session ended (see SessionEnd): the display and the model get the final bundle when a cell
+   * can carry it (the display's no longer names the model), and then the model closes. In that
+   * order, a page swaps the closing widget for the final payload, never for an earlier one — also a
+   * page reloaded since, whose outputs came from the saved notebook and get no display updates.
    */
-  end(finalBundle: Record<string, unknown> | null): void {
+  end(how: SessionEnd, finalBundle: () => Record<string, unknown>): void {
     const widget = this.widget;
     this.widget = null;
+    if (how === 'exiting') return widget?.drop();
     try {
-      if (finalBundle) {
-        this.display.send(finalBundle);
-        widget?.update(finalBundle[PLOTTER_MIME_TYPE] as PlotterPayload);
+      if (how === 'shown') {
+        const bundle = finalBundle();
+        this.display.send(bundle);
+        widget?.update(bundle[PLOTTER_MIME_TYPE] as PlotterPayload);
       }
     } finally {
       widget?.close();
@@ -215,15 +226,12 @@ export class LiveOutputs {
     this.timer = null;
   }
 
-  /**
-   * The session ended. `showEnd`: the views still shown get their final state, if a cell can carry
-   * it (close() in a cell; not at a release or at process exit). Then every widget model closes.
-   */
-  end(showEnd: boolean): void {
+  /** The session ended: the views still shown get their final state if `how` allows, and every widget model closes. */
+  end(how: SessionEnd): void {
     this.stop();
     for (const [viewId, view] of this.views) {
       try {
-        view.end(showEnd && !this.released.has(viewId) ? this.bundle(viewId) : null);
+        view.end(this.released.has(viewId) && how === 'shown' ? 'released' : how, () => this.bundle(viewId));
       } catch {
         /* no cell is running ("Not ready"): the frontend learns of the end from the kernel's status */
       }

@@ -30,7 +30,7 @@ import {
   checkStep
 } from './input';
 import { kernelRegistry, type Answer, type ManagedPlotter } from './lifecycle';
-import { LiveOutputs } from './live-outputs';
+import { LiveOutputs, type SessionEnd } from './live-outputs';
 import { LiveStream } from './live-stream';
 import type { Comm } from './tslab-comms';
 import { MediaLibrary, VideoWriter } from './media-library';
@@ -165,13 +165,13 @@ class PlotterCore implements ManagedPlotter {
 
   /**
    * Ends the session once: stops encodes, removes every file, closes the views' widget models,
-   * leaves the registry. `showEnd`: a cell is running (close()), so the outputs show the end too.
+   * leaves the registry. `how`: whether the outputs can show the end (see SessionEnd).
    */
-  end(showEnd = false): CleanupReport {
+  end(how: SessionEnd): CleanupReport {
     if (this.finalReport) return this.finalReport;
     this.outputs.stop();
     this.finalReport = this.media.end();
-    this.outputs.end(showEnd);
+    this.outputs.end(how);
     kernelRegistry().ended(this, this.finalReport);
     return this.finalReport;
   }
@@ -180,7 +180,7 @@ class PlotterCore implements ManagedPlotter {
   releaseView(viewId: string): ReleaseReply {
     if (this.closed) return { plotterId: this.id, outcome: 'unknown' };
     if (!this.outputs.release(viewId)) return { plotterId: this.id, outcome: 'kept' };
-    return { plotterId: this.id, outcome: 'closed', report: this.end() };
+    return { plotterId: this.id, outcome: 'closed', report: this.end('released') };
   }
 
   answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: Comm): Answer {
@@ -209,7 +209,7 @@ class PlotterCore implements ManagedPlotter {
   }
 
   endAtExit(): CleanupReport {
-    return this.end();
+    return this.end('exiting');
   }
 
   interruptEncodes(): void {
@@ -426,7 +426,7 @@ export class MetricsPlotter {
   close(): CleanupReport {
     const core = internals(this);
     const first = !core.closed;
-    const report = core.end(true);
+    const report = core.end('shown');
     if (first && !report.ok) console.error(cleanupFailureMessage(report.failures));
     return report;
   }

@@ -8,10 +8,10 @@
  *   kernel   ── comm_open / comm_msg / comm_close ──> iopub (parent: the message being answered,
  *                                                     or the last execute_request for kernel-initiated ones)
  *
- * The manager learns tslab's sockets from the first message it sees. Kernel-initiated messages
- * before that (a widget shown in the cell that loaded this package) wait, in order, and go out just
- * before the first message is handled: the extension's own comm_open, which it sends as soon as
- * it sees the plotter's output, or the next cell.
+ * The manager learns tslab's sockets from the first message it sees (the package installs it when
+ * imported). Kernel-initiated messages before that (a comm opened in the cell that imported the
+ * package) wait, in order, and go out just before the first message is handled: in JupyterLab the
+ * extension's own comm_open, which it sends as soon as it sees a plotter's output, or the next cell.
  *
  * tslab calls handleShellMessage for every shell and control message without awaiting it; only
  * execute_request goes through its execution queue. So comm messages are handled at once, also
@@ -99,6 +99,16 @@ export class Comm {
   send(data: Json, buffers: ArrayBufferView[] = []): void {
     if (this.closed) throw new Error(`comm ${this.id} is closed`);
     this.manager.publish('comm_msg', { comm_id: this.id, data }, buffers);
+  }
+
+  /**
+   * Forgets the comm without a word to the frontend: the kernel process is going, and frontends drop
+   * every comm of a kernel that restarts or shuts down (a comm_close then would name a comm they no
+   * longer know).
+   */
+  drop(): void {
+    this.closed = true;
+    this.manager.forget(this);
   }
 
   /** Closes the comm from the kernel's side. */

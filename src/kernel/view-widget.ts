@@ -54,6 +54,11 @@ export class ViewWidget {
     this.sendState({ payload });
   }
 
+  /** The kernel process is going: frontends drop the model with the kernel. */
+  drop(): void {
+    this.comm.drop();
+  }
+
   /** The session ended: the model closes, and with it its views in every page. */
   close(): void {
     try {

@@ -15,11 +15,11 @@
  * whose output went away, so a switch never releases anything.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import type { DOMWidgetView } from '@jupyter-widgets/base';
+import type { DOMWidgetModel, DOMWidgetView } from '@jupyter-widgets/base';
 import { MimeModel } from '@jupyterlab/rendermime';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Panel, type Widget } from '@lumino/widgets';
-import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, widgetModelId } from '../protocol';
+import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, readPayload, widgetModelId } from '../protocol';
 import { PlotterRenderer } from './renderer';
 import type { SessionTracker } from './sessions';
 import type { LiveWidgetModels, PlotterViewOptions } from './widget';
@@ -51,22 +51,31 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     this.latest = model;
-    const modelId = widgetModelId(model.data);
+    const widgetModel = this.modelFor(model.data);
+    const id = widgetModel?.model_id;
     // The widget draws from its model's state, sent with every display update: nothing to do here.
-    if (modelId && (this.hosted?.modelId === modelId || this.hosting === modelId)) return;
-    if (modelId && this.liveModels?.get(modelId)) return this.showWidget(modelId);
+    if (id && (this.hosted?.modelId === id || this.hosting === id)) return;
+    if (widgetModel) return this.showWidget(widgetModel);
     await this.showPanel();
   }
 
-  private onModelOpened(_: unknown, modelId: string): void {
-    if (this.latest && widgetModelId(this.latest.data) === modelId && !this.hosted && this.hosting !== modelId) {
-      void this.showWidget(modelId);
-    }
+  /** The open widget model of this output's view: the one the display names, or (not named yet) the view's. */
+  private modelFor(data: IRenderMime.IMimeModel['data']): DOMWidgetModel | undefined {
+    if (!this.liveModels) return undefined;
+    const named = widgetModelId(data);
+    if (named) return this.liveModels.get(named);
+    const payload = readPayload(data[PLOTTER_MIME_TYPE]);
+    return payload ? this.liveModels.forView(payload.plotterId, payload.viewId) : undefined;
   }
 
-  private async showWidget(modelId: string): Promise<void> {
-    const model = this.liveModels?.get(modelId);
-    if (!model) return this.showPanel();
+  private onModelOpened(_: unknown, modelId: string): void {
+    if (!this.latest || this.hosted || this.hosting === modelId) return;
+    const model = this.modelFor(this.latest.data);
+    if (model?.model_id === modelId) void this.showWidget(model);
+  }
+
+  private async showWidget(model: DOMWidgetModel): Promise<void> {
+    const modelId = model.model_id;
     this.hosting = modelId;
     let view: DOMWidgetView;
     try {
@@ -86,14 +95,19 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     const widget = view.luminoWidget;
     this.hosted = { modelId, widget };
     this.addWidget(widget);
-    // The model closed (the session ended, the kernel went): the display's payload takes over. If
-    // the display still names the model, it is older than the model's last state (a page reloaded
-    // since gets no display updates for outputs it loaded from the notebook): that state it is.
+    // The model closed (the session ended, the kernel went): the display's payload takes over,
+    // unless it is older than the model's last state: a display still live or naming the model
+    // (a page reloaded since gets no display updates for outputs it loaded from the notebook).
     widget.disposed.connect(() => {
       if (this.hosted?.widget !== widget) return;
       this.hosted = null;
       const last = model.get('payload') as ReadonlyJSONObject | null;
-      if (last && this.latest && widgetModelId(this.latest.data) === modelId) {
+      const latest = this.latest;
+      if (
+        last &&
+        latest &&
+        (widgetModelId(latest.data) === modelId || readPayload(latest.data[PLOTTER_MIME_TYPE])?.state !== 'closed')
+      ) {
         this.latest = new MimeModel({ data: { [PLOTTER_MIME_TYPE]: last } });
       }
       if (!this.isDisposed) void this.showPanel();

@@ -35,6 +35,15 @@ export class LiveWidgetModels {
     return this.models.get(modelId);
   }
 
+  /** The open model of a plotter's view (a display shown before the page attached does not name it yet). */
+  forView(plotterId: string, viewId: string): DOMWidgetModel | undefined {
+    for (const model of this.models.values()) {
+      const payload = model.get('payload') as PlotterPayload | null;
+      if (payload?.plotterId === plotterId && payload.viewId === viewId) return model;
+    }
+    return undefined;
+  }
+
   /** @internal */
   add(model: DOMWidgetModel): void {
     this.models.set(model.model_id, model);
