@@ -70,6 +70,24 @@ const drawnBy = (page: Page) =>
     outputs.map(o => (o.querySelector(':scope > .jp-MetricsPlotter-widget .jp-MetricsPlotter') ? 'widget' : 'panel'))
   );
 
+/**
+ * Waits until the first cell's output names its widget model. A plotter shown before the page
+ * attached (the first in a kernel) gets its model when the page does, and its display names it
+ * from the next display update on (a streamed view's display is refreshed within 5 s).
+ */
+const outputNamesModel = (page: Page) =>
+  page.waitForFunction(
+    mime => {
+      const panel = window.jupyterapp.shell.currentWidget as unknown as {
+        content: { model: { cells: { get(i: number): { outputs: { length: number; get(i: number): { data: object } } } } } };
+      };
+      const outputs = panel.content.model.cells.get(0).outputs;
+      return Array.from({ length: outputs.length }, (_, i) => outputs.get(i).data).some(d => mime in d);
+    },
+    WIDGET_VIEW_MIME_TYPE,
+    { timeout: 60000 }
+  );
+
 const savedOutputs = (dir: string) =>
   (JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8')).cells as Array<{ outputs: Array<{ data?: object }> }>)
     .flatMap(c => c.outputs)
@@ -113,6 +131,7 @@ describe('JupyterLab with jupyterlab_widgets', () => {
       .screenshot({ path: path.join(REPO, 'test-results', 'widget-live.png') });
 
     // Saved while live, the output carries both: the widget's reference and the payload.
+    await outputNamesModel(page);
     await command(page, 'docmanager:save');
     const [saved] = savedOutputs(nb.dir);
     expect(Object.keys(saved.data!)).toEqual(expect.arrayContaining([WIDGET_VIEW_MIME_TYPE, PLOTTER_MIME_TYPE]));
@@ -148,12 +167,14 @@ describe('JupyterLab with jupyterlab_widgets', () => {
   });
 
   it('a notebook saved while its widget was live, reopened once its kernel is gone, draws from the saved payload', async () => {
-    const nb = notebook('widget-reopened', [SHOW]);
+    const nb = notebook('widget-reopened', [SHOW, 'plotter.addScalar("loss", 0.01, 50);']);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors = collectErrors(page);
     const kernelId = await openNotebook(page, lab, nb.rel);
     await runCell(page, 0);
     await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter-widget .jp-MetricsPlotter mp-metric-chart'));
+    await runCell(page, 1);
+    await outputNamesModel(page);
     await command(page, 'docmanager:save');
     expect(Object.keys(savedOutputs(nb.dir)[0].data!)).toContain(WIDGET_VIEW_MIME_TYPE);
     // The kernel goes (its session ends, its files with it), then the notebook is closed and reopened.
