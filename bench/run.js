@@ -341,18 +341,27 @@ async function main() {
       '',
       '## Bytes sent to the frontend during a live run (real tslab kernel, driven by jupyter_client)',
       '',
-      `${st.series} series logged at ${st.rate} steps a second for ${st.seconds} s; every iopub message content and binary buffer for the run counted; median of ${st.runs} pairs.`,
+      `${st.series} series logged at ${st.rate} steps a second for ${st.seconds} s; every iopub message content and binary buffer for the run counted; median of ${st.runs} runs of each, side by side.`,
       '',
-      '| updates | bytes / s | of which display (what the notebook saves) | of which comm stream | full / deltas |',
-      '|---|---|---|---|---|'
+      '| updates | bytes / s | of which display (what the notebook saves) | of which comm stream | of which widget model | full / this |',
+      '|---|---|---|---|---|---|'
     );
-    row(['no page subscribed: the whole payload every update', kb(st.full.bytes_per_s), kb(st.full.bytes_per_s), '0', '']);
+    row(['no page subscribed: the whole payload every update', kb(st.full.bytes_per_s), kb(st.full.bytes_per_s), '0', '0', '']);
     row([
       'a page subscribed: new points over the comm, display every 5 s',
       kb(st.deltas.bytes_per_s),
       kb(st.deltas.display_bytes_per_s),
       kb(st.deltas.stream_bytes_per_s),
+      '0',
       x(st.ratio)
+    ]);
+    row([
+      'the same page with jupyterlab_widgets: the widget model gets each display refresh too',
+      kb(st.widget.bytes_per_s),
+      '',
+      '',
+      kb(st.widget.widget_bytes_per_s),
+      x(st.widget_ratio)
     ]);
   } catch (e) {
     lines.push('', `Live stream bytes: not measured (${String(e.message).split('\n')[0]}); run ./scripts/setup.sh first.`);

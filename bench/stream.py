@@ -3,9 +3,11 @@ jupyter_client (which stands in for JupyterLab's side of the wire).
 
 A training loop logs 10 series at 100 steps a second for SECONDS seconds, once with no page
 subscribed (each live update is the output's whole payload, as every update was before the comm)
-and once with a page subscribed to the view over the extension's comm (the new points as binary
-buffers on every update; the displayed payload refreshed every 5 s). Counts the bytes of every
-iopub message content and buffer the frontend receives for it. Prints one JSON object.
+once with a page subscribed to the view over the extension's comm (the new points as binary
+buffers on every update; the displayed payload refreshed every 5 s), and once more with a page that
+also renders widgets (the view's widget model gets the payload with each display refresh). Counts
+the bytes of every iopub message content and buffer the frontend receives for it. Prints one JSON
+object.
 """
 import json, sys, tempfile, shutil, time, uuid
 from jupyter_client.manager import KernelManager
@@ -36,7 +38,7 @@ def size(msg):
     body = len(json.dumps(msg["content"]).encode())
     return body + sum(len(bytes(b)) for b in msg.get("buffers") or [])
 
-def run_once(subscribed):
+def run_once(subscribed, widgets=False):
     folder = tempfile.mkdtemp(prefix="bench-stream-", dir=root)
     km = KernelManager(kernel_name="tslab")
     km.start_kernel(cwd=folder)
@@ -46,21 +48,22 @@ def run_once(subscribed):
     plotter = "".join(out).split("PLOTTER")[-1].split()[0]
     if subscribed:
         comm = uuid.uuid4().hex
-        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": comm, "target_name": "metrics-plotter.v1", "data": {}}))
+        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": comm, "target_name": "metrics-plotter.v1", "data": {"widgets": widgets}}))
         kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm, "data": {
             "request": "subscribe", "plotterId": plotter, "viewId": "v0", "points": 2400}}))
         time.sleep(0.5)
-    counts = {"display": 0, "stream": 0}
+    counts = {"display": 0, "stream": 0, "widget": 0}
     text = []
     def hook(msg):
         t = msg["msg_type"]
         if t == "stream": text.append(msg["content"]["text"])
         if t in ("display_data", "update_display_data"): counts["display"] += size(msg)
         if t == "comm_msg" and msg["content"]["data"].get("event") == "points": counts["stream"] += size(msg)
+        if t == "comm_msg" and msg["content"]["data"].get("method") == "update": counts["widget"] += size(msg)
     kc.execute_interactive(LOOP, timeout=600, output_hook=hook)
     km.shutdown_kernel(); kc.stop_channels(); shutil.rmtree(folder)
     seconds = float("".join(text).split("LOOP_MS")[-1].split()[0]) / 1000
-    return (counts["display"] + counts["stream"]) / seconds, counts["display"] / seconds, counts["stream"] / seconds
+    return (sum(counts.values()) / seconds, counts["display"] / seconds, counts["stream"] / seconds, counts["widget"] / seconds)
 
 def median(xs):
     xs = sorted(xs); return xs[len(xs) // 2]
@@ -68,10 +71,12 @@ def median(xs):
 rows = {}
 pairs = []
 for _ in range(RUNS):
-    full = run_once(False); deltas = run_once(True)
-    pairs.append((full, deltas))
+    full = run_once(False); deltas = run_once(True); widget = run_once(True, widgets=True)
+    pairs.append((full, deltas, widget))
 rows["full"] = {"bytes_per_s": median([p[0][0] for p in pairs])}
 rows["deltas"] = {"bytes_per_s": median([p[1][0] for p in pairs]), "display_bytes_per_s": median([p[1][1] for p in pairs]),
                   "stream_bytes_per_s": median([p[1][2] for p in pairs])}
+rows["widget"] = {"bytes_per_s": median([p[2][0] for p in pairs]), "widget_bytes_per_s": median([p[2][3] for p in pairs])}
 rows["ratio"] = median([p[0][0] / p[1][0] for p in pairs])
+rows["widget_ratio"] = median([p[0][0] / p[2][0] for p in pairs])
 print(json.dumps({"series": SERIES, "rate": RATE, "seconds": SECONDS, "runs": RUNS, **rows}))

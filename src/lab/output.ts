@@ -9,8 +9,9 @@
  *   otherwise                       ->  the panel (renderer.ts), fed by the display's payload:
  *                                       a saved notebook, plain JupyterLab, a model not open yet
  *
- * It switches when the model opens (the widget of a plotter shown in the cell that loaded the
- * package opens a moment after its output) and when it closes (the session ended). The panel or
+ * It switches when the model opens (the first plotter of a kernel is shown before any page has
+ * attached: its model opens a moment after its output, when the page does; a reloaded page gets
+ * the models back from the kernel after it drew the outputs) and when it closes (the session ended). The panel or
  * the widget's panel owns the view's release; the tracker waits a moment before releasing a view
  * whose output went away, so a switch never releases anything.
  */
@@ -42,11 +43,6 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     super();
     this.addClass(OUTPUT_CLASS);
     liveModels?.modelOpened.connect(this.onModelOpened, this);
-  }
-
-  /** How this output is drawn now (for tests and the e2e checks). */
-  get drawnBy(): 'widget' | 'panel' | 'nothing' {
-    return this.hosted ? 'widget' : this.panel ? 'panel' : 'nothing';
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
@@ -117,7 +113,7 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   private async showPanel(): Promise<void> {
-    if (!this.latest) return;
+    if (!this.latest || this.isDisposed) return;
     this.hosting = null;
     if (!this.panel) {
       this.panel = new PlotterRenderer(this.options, this.tracker);
