@@ -7,7 +7,8 @@
  *
  * A view that a JupyterLab page streams over the comm (live-stream.ts) gets its new points there on
  * every update; its display (what the notebook saves) is then refreshed only every
- * SAVED_REFRESH_MS, and once more after the last change.
+ * SAVED_REFRESH_MS, and once more after the last change — and at once when the media change,
+ * which only the display carries.
  *
  * Each view is also a Jupyter widget model (view-widget.ts) whose state is sent with its display;
  * the display names the model while the session is live, and the model closes when it ends.
@@ -117,6 +118,8 @@ export class LiveOutputs {
   private readonly displayedAt = new Map<string, number>();
   /** The refresh of displays skipped while streamed, after the last change. */
   private trailing: NodeJS.Timeout | null = null;
+  /** Media changed since the last update: every display goes out with the next one. */
+  private mediaChanged = false;
 
   constructor(
     /** The MIME bundle of one view, as it is now. */
@@ -158,11 +161,15 @@ export class LiveOutputs {
     return ![...this.views.keys()].some(v => !this.released.has(v));
   }
 
-  /** Something changed: update the shown views now (`now`) or when the throttle allows. */
-  changed(now = false): void {
+  /**
+   * Something changed: update the shown views when the throttle allows. `media`: the media changed,
+   * which only the display carries (the comm streams points): update now, streamed views included.
+   */
+  changed(media = false): void {
+    if (media) this.mediaChanged = true;
     if (this.views.size === 0 || this.timer || this.held > 0) return;
     const wait = this.lastUpdate + this.gapMs - Date.now();
-    if (now || wait <= 0) {
+    if (media || wait <= 0) {
       this.send();
     } else {
       this.timer = setTimeout(() => this.send(), wait);
@@ -184,12 +191,14 @@ export class LiveOutputs {
   private send(): void {
     this.stopTimer();
     const started = Date.now();
+    const everyDisplay = this.mediaChanged;
+    this.mediaChanged = false;
     this.stream.push();
     let waitMs = Infinity;
     for (const [viewId, view] of this.views) {
       if (this.released.has(viewId)) continue;
       const due = (this.displayedAt.get(viewId) ?? 0) + SAVED_REFRESH_MS - started;
-      if (this.stream.streams(viewId) && due > 0) {
+      if (!everyDisplay && this.stream.streams(viewId) && due > 0) {
         waitMs = Math.min(waitMs, due);
         continue;
       }

@@ -81,6 +81,15 @@ test('then only new points cross, while the display is refreshed far less often'
   expect(events.length).toBeGreaterThan(3 * Math.max(1, displays.length));
 });
 
+test('new media reach a streamed view at once: the display carries them, the comm only points', async () => {
+  const r = await k.run(`
+const red = { width: 16, height: 16, data: new Uint8Array(16 * 16 * 4).fill(200) };
+await plotter.addImage("frame", red, { step: 5099 });`);
+  // Within the cell that logged it, not at the next refresh of a streamed view's display.
+  const updates = r.outputs.filter(o => o.msg_type === 'update_display_data');
+  expect(updates.some(o => o.content.data[PLOTTER_MIME_TYPE].media.some((m: { name: string }) => m.name === 'frame'))).toBe(true);
+});
+
 test('a resumed run (a step that goes back) sends the series anew', async () => {
   const from = k.allIopub.length;
   await k.run('plotter.addScalar("loss", 7, 100);');
