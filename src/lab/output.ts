@@ -23,7 +23,7 @@ import { Panel, type Widget } from '@lumino/widgets';
 import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, readPayload, widgetModelId } from '../protocol';
 import { PlotterRenderer } from './renderer';
 import type { SessionTracker } from './sessions';
-import type { LiveWidgetModels, PlotterViewOptions } from './widget';
+import type { DrawnView, LiveWidgetModels, PlotterViewOptions } from './widget';
 
 export const OUTPUT_CLASS = 'jp-MetricsPlotter-output';
 
@@ -82,6 +82,8 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
       if (this.hosting === modelId) this.hosting = null;
       return this.showPanel();
     }
+    // The panel the output shows now stays until the widget's has drawn: no blank output between.
+    await (view as unknown as Partial<DrawnView>).drawn?.catch(() => undefined);
     if (this.hosting !== modelId || this.isDisposed) {
       view.remove(); // the output moved on meanwhile
       return;
@@ -115,13 +117,17 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
   private async showPanel(): Promise<void> {
     if (!this.latest || this.isDisposed) return;
     this.hosting = null;
-    if (!this.panel) {
-      this.panel = new PlotterRenderer(this.options, this.tracker);
-      this.addWidget(this.panel);
+    let panel = this.panel;
+    if (!panel) {
+      panel = this.panel = new PlotterRenderer(this.options, this.tracker);
+      // Drawn out of sight while a widget still shows the output: no blank output between the two.
+      if (this.hosted) panel.hide();
+      this.addWidget(panel);
     }
-    const rendering = this.panel.renderModel(this.latest);
+    await panel.renderModel(this.latest);
+    if (this.panel !== panel || this.isDisposed) return;
     this.dropWidget();
-    await rendering;
+    panel.show();
   }
 
   private dropWidget(): void {

@@ -56,6 +56,11 @@ export class LiveWidgetModels {
   }
 }
 
+/** A view whose panel has drawn its payload once `drawn` resolves (media looked up on the server). */
+export interface DrawnView {
+  drawn: Promise<void>;
+}
+
 /** What an output passes to the views it creates (create_view's options). */
 export interface PlotterViewOptions {
   /** The output's renderer options: the notebook's resolver finds the media files. */
@@ -88,8 +93,9 @@ export function plotterWidgetModule(
     }
   }
 
-  class PlotterView extends DOMWidgetView {
+  class PlotterView extends DOMWidgetView implements DrawnView {
     private panel: PlotterRenderer | null = null;
+    drawn: Promise<void> = Promise.resolve();
 
     render(): void {
       this.el.classList.add('jp-MetricsPlotter-widget');
@@ -105,8 +111,10 @@ export function plotterWidgetModule(
 
     private draw(): void {
       const payload = this.model.get('payload') as PlotterPayload | null;
-      if (payload && this.panel)
-        void this.panel.renderModel(new MimeModel({ data: { [PLOTTER_MIME_TYPE]: payload as unknown as ReadonlyJSONObject } }));
+      if (!payload || !this.panel) return;
+      this.drawn = this.panel.renderModel(
+        new MimeModel({ data: { [PLOTTER_MIME_TYPE]: payload as unknown as ReadonlyJSONObject } })
+      );
     }
 
     processLuminoMessage(msg: Message): void {
