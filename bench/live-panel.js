@@ -108,6 +108,8 @@ async function measure(page, mode) {
             attach: () => ({ dispose() {}, forget() {} }),
             ask: async (_p, request) =>
               request.request === 'subscribe' ? { data: first.snapshot.data, buffers: snapshotBuffers } : null,
+            subscribe: async () => ({ data: first.snapshot.data, buffers: snapshotBuffers }),
+            unsubscribe: () => undefined,
             livePoints: { connect() {}, disconnect() {} },
             reportOf: () => undefined,
             exists: async () => true
@@ -119,7 +121,10 @@ async function measure(page, mode) {
         const data = mode === 'stream' ? first.saved : JSON.parse(first.json);
         await renderer.renderModel({ data: { [mime]: data }, metadata: {}, trusted: false, setData: () => undefined });
         // Until every chart is drawn (the stream's snapshot included).
-        while (document.querySelectorAll('mp-metric-chart').length < 50 || (mode === 'stream' && !renderer.live)) await frame();
+        // The output draws with its panel here (no widget model: there is no kernel).
+        const panel = () => renderer.panel;
+        window.mpPanel = panel;
+        while (document.querySelectorAll('mp-metric-chart').length < 50 || (mode === 'stream' && !panel()?.live)) await frame();
         await frame();
         return performance.now() - t0;
       },
@@ -135,7 +140,7 @@ async function measure(page, mode) {
           const renderer = window.mpRenderer;
           const t0 = performance.now();
           if (mode === 'stream') {
-            renderer.onPoints(null, { event: message.data, buffers: message.buffers.map(a => new Float64Array(a)) });
+            window.mpPanel().onPoints(null, { event: message.data, buffers: message.buffers.map(a => new Float64Array(a)) });
           } else {
             await renderer.renderModel({
               data: { [mime]: JSON.parse(message) },

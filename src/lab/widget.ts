@@ -102,7 +102,7 @@ export function plotterWidgetModule(
       const given = (this.options as PlotterViewOptions | undefined)?.rendererOptions;
       const options: IRenderMime.IRendererOptions = given
         ? { ...given, mimeType: PLOTTER_MIME_TYPE }
-        : // A view made by someone else than an output (none of ours): no notebook folder to find media in.
+        : // A view not made by one of our outputs: no notebook folder to find media in.
           ({ mimeType: PLOTTER_MIME_TYPE, resolver: null } as unknown as IRenderMime.IRendererOptions);
       this.panel = new PlotterRenderer(options, tracker);
       this.listenTo(this.model, 'change:payload', this.draw);
