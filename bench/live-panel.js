@@ -25,8 +25,8 @@ const NEW_POINTS = 25;
 
 /** A plotter with 50 × 100k points, and what its updates look like each way. */
 function scenario() {
-  const { internals, MetricsPlotter } = require('../lib/kernel/plotter');
-  const { metricsWithinBudget, DETAIL_METRICS_BUDGET_BYTES } = require('../lib/kernel/payload');
+  const { MetricsPlotter } = require('../lib/kernel');
+  const { plotterInternals, metricsWithinBudget, DETAIL_METRICS_BUDGET_BYTES } = require('../internals');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-live-panel-'));
   const plotter = new MetricsPlotter({ title: 'at scale', root });
   for (let m = 0; m < METRICS; m++) {
@@ -35,7 +35,7 @@ function scenario() {
       Array.from({ length: POINTS }, (_, i) => Math.exp(-i / 30000) + 0.05 * Math.sin(i / 50) + m * 0.01)
     );
   }
-  const core = internals(plotter);
+  const core = plotterInternals(plotter);
   let step = POINTS;
   const sent = [];
   const comm = { closed: false, send: (data, buffers) => sent.push({ data, buffers }) };

@@ -30,7 +30,8 @@ function freePort() {
 
 /** A payload as the kernel sends it: `rollouts` media entries of one name, `series` × `points` metrics. */
 function payload({ rollouts, series, points }) {
-  const { internals, MetricsPlotter } = require('../lib/kernel/plotter');
+  const { MetricsPlotter } = require('../lib/kernel');
+  const { plotterInternals } = require('../internals');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-panel-'));
   const plotter = new MetricsPlotter({ title: 'bench', root });
   for (let s = 0; s < series; s++)
@@ -38,7 +39,7 @@ function payload({ rollouts, series, points }) {
       `metric/${s}`,
       Array.from({ length: points }, (_, i) => Math.exp(-i / 500) + s)
     );
-  const p = internals(plotter).payload('v0');
+  const p = plotterInternals(plotter).payload('v0');
   plotter.close();
   fs.rmSync(root, { recursive: true, force: true });
   // Media entries as the kernel lists them (the files themselves are not needed to paint the panel).

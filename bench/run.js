@@ -10,9 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { MetricsPlotter } = require('../lib/kernel');
-const { internals } = require('../lib/kernel/plotter');
-const { findFfmpeg } = require('../lib/kernel/ffmpeg');
-const { ffmpegArgs } = require('../lib/kernel/video-encoder');
+const { plotterInternals, findFfmpeg, ffmpegArgs } = require('../internals');
 const { chartBench } = require('./chart');
 const { panelBench } = require('./panel');
 const { livePanelBench } = require('./live-panel');
@@ -181,7 +179,7 @@ async function growthBench() {
       );
     const frames = Array.from({ length: 60 }, (_, t) => frame(t));
     for (let v = 0; v < 10; v++) await plotter.addVideoFromFrames(`video ${v}`, frames, { fps: 30 });
-    const output = { output_type: 'display_data', data: internals(plotter).bundle('v0'), metadata: {} };
+    const output = { output_type: 'display_data', data: plotterInternals(plotter).bundle('v0'), metadata: {} };
     const ours = Buffer.byteLength(JSON.stringify(output));
     const inlined = plotter.videos.reduce(
       (sum, v) =>

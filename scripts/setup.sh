@@ -43,7 +43,7 @@ npm run --silent build
 step "install the extension and register the tslab kernel in $VENV"
 # The same command users run (npx metrics-plotter install): the prebuilt extension into the venv,
 # and kernelspecs that start this checkout's tslab by absolute path.
-node lib/kernel/cli.js install --python "$VENV/bin/python" --sys-prefix
+node lib/cli/cli.js install --python "$VENV/bin/python" --sys-prefix
 
 mkdir -p examples/node_modules
 ln -sfn ../.. examples/node_modules/metrics-plotter

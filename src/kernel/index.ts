@@ -1,19 +1,19 @@
-/** metrics-plotter, kernel side: `import { MetricsPlotter } from "metrics-plotter"` in a tslab notebook. */
+/**
+ * metrics-plotter, kernel side: `import { MetricsPlotter } from "metrics-plotter"` in a notebook.
+ * The public API is the plotter, its options, its results and its errors; what tests and tools of
+ * this package need besides is `metrics-plotter/internals` (internals.ts), outside this API.
+ */
 export { MetricsPlotter, VideoWriter } from './plotter';
 export type { MetricsPlotterOptions, MediaOptions, VideoOptions, VideoWriterOptions } from './plotter';
-export type { FrameImage, PackedFrames, FramesInput, Channels } from './frames';
-export { InputError, InputError as FrameError } from './input';
-export { EncodeError } from './video-encoder';
-export { StorageError } from './assets';
-export { findFfmpeg, FFMPEG_ENV } from './ffmpeg';
-export { sweepOrphans } from './assets';
-export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, PlotterPayload } from '../protocol';
-export { PLOTTER_MIME_TYPE } from '../protocol';
-export { tslabComms, Comm, CommManager } from './tslab-comms';
+export type { FrameImage, PackedFrames, FramesInput, Channels } from './media/frames';
+export { InputError } from './input';
+export { EncodeError } from './media/video-encoder';
+export { StorageError } from './files/storage-error';
+export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind } from '../protocol';
 
-import { kernelRegistry } from './lifecycle';
-import { runningInTslab } from './tslab-bridge';
-// In a tslab kernel, comms go in and the extension's target is served when the package is
+import { kernelRegistry } from './host/registry';
+import { inNotebook } from './host/notebook';
+// In a notebook kernel, comms go in and the extension's target is served when the package is
 // imported: the next cell's messages already pass through them, so a plotter created there opens
-// its widget model at once, and a page may attach before the first plotter (see tslab-comms.ts).
-if (runningInTslab()) kernelRegistry();
+// its widget model at once, and a page may attach before the first plotter (docs/protocol.md).
+if (inNotebook()) kernelRegistry();

@@ -16,8 +16,9 @@ import {
   ReleaseReply,
   cleanupFailureMessage
 } from '../protocol';
-import { AssetsOwner, sweepOrphans } from './assets';
-import { FramesInput, FrameImage, PackedFrames, Channels, toFrameSource, toSingleFrame } from './frames';
+import { AssetsOwner } from './files/owner';
+import { sweepOrphans } from './files/sweep';
+import { FramesInput, FrameImage, PackedFrames, Channels, toFrameSource, toSingleFrame } from './media/frames';
 import {
   InputError,
   checkChannels,
@@ -29,15 +30,14 @@ import {
   checkOptionsObject,
   checkStep
 } from './input';
-import { kernelRegistry, type Answer, type ManagedPlotter } from './lifecycle';
-import { LiveOutputs, type SessionEnd } from './live-outputs';
-import { LiveStream } from './live-stream';
-import type { Comm } from './tslab-comms';
-import { MediaLibrary, VideoWriter } from './media-library';
-import { MetricsStore } from './metrics-store';
-import { metricsWithinBudget, savedMetricsBudget } from './payload';
-import { summaryHtml, summaryText, type SummaryInput } from './summary';
-import { kernelIdFromArgv } from './tslab-bridge';
+import { kernelIdFromArgv } from './host/notebook';
+import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
+import { MediaLibrary, VideoWriter } from './media/library';
+import { MetricsStore } from './metrics/store';
+import { metricsWithinBudget, savedMetricsBudget } from './metrics/saved-budget';
+import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
+import { LiveStream } from './outputs/live-stream';
+import { summaryHtml, summaryText, type SummaryInput } from './outputs/summary';
 
 export interface MetricsPlotterOptions {
   /** Shown above the charts. */
@@ -183,24 +183,25 @@ class PlotterCore implements ManagedPlotter {
     return { plotterId: this.id, outcome: 'closed', report: this.end('released') };
   }
 
-  answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: Comm): Answer {
+  answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: PageComm): Answer {
     const plotterId = this.id;
-    if (request.request === 'unsubscribe') {
-      this.stream.unsubscribe(comm, String(request.viewId));
-      return { data: { reply: 'unsubscribe', plotterId }, buffers: [] };
+    switch (request.request) {
+      case 'unsubscribe':
+        this.stream.unsubscribe(comm, request.viewId);
+        return { data: { reply: 'unsubscribe', plotterId }, buffers: [] };
+      case 'subscribe': {
+        const { series, buffers } = this.stream.subscribe(comm, request.viewId, request.points);
+        return { data: { reply: 'subscribe', plotterId, known: true, startedAt: this.metrics.startedAt, series }, buffers };
+      }
+      case 'range': {
+        const { axis, min, max } = request;
+        const { series, buffers } = this.stream.range(axis, min, max, request.points);
+        return { data: { reply: 'range', plotterId, known: true, axis, min, max, series }, buffers };
+      }
     }
-    if (request.request === 'subscribe') {
-      const { series, buffers } = this.stream.subscribe(comm, String(request.viewId), Number(request.points));
-      return { data: { reply: 'subscribe', plotterId, known: true, startedAt: this.metrics.startedAt, series }, buffers };
-    }
-    const axis = request.axis === 'time' ? 'time' : 'step';
-    const min = Number(request.min);
-    const max = Number(request.max);
-    const { series, buffers } = this.stream.range(axis, min, max, Number(request.points));
-    return { data: { reply: 'range', plotterId, known: true, axis, min, max, series }, buffers };
   }
 
-  dropComm(comm: Comm): void {
+  dropComm(comm: PageComm): void {
     this.stream.dropComm(comm);
   }
 
@@ -220,7 +221,7 @@ class PlotterCore implements ManagedPlotter {
 const cores = new WeakMap<MetricsPlotter, PlotterCore>();
 
 /** @internal The plotter's insides, for this package's benchmarks and tests; not part of the API. */
-export function internals(plotter: MetricsPlotter): PlotterCore {
+export function plotterInternals(plotter: MetricsPlotter): PlotterCore {
   return cores.get(plotter)!;
 }
 
@@ -254,21 +255,21 @@ export class MetricsPlotter {
 
   /** This plotter's id (also in its outputs). */
   get id(): string {
-    return internals(this).id;
+    return plotterInternals(this).id;
   }
 
   get closed(): boolean {
-    return internals(this).closed;
+    return plotterInternals(this).closed;
   }
 
   /** The folder this plotter writes its media into (created with the first file). */
   get assetsFolder(): string {
-    return internals(this).assetsFolder;
+    return plotterInternals(this).assetsFolder;
   }
 
   /** Every media entry on disk, by name, then step. */
   get media(): readonly MediaEntry[] {
-    return internals(this).media.entries();
+    return plotterInternals(this).media.entries();
   }
 
   /** The video entries (`media` of kind "video"). */
@@ -280,7 +281,7 @@ export class MetricsPlotter {
 
   /** Records one value of a metric; `step` defaults to the next index of that metric. */
   addScalar(name: string, value: number, step?: number): this {
-    const core = internals(this);
+    const core = plotterInternals(this);
     core.ensureOpen('add a metric');
     core.metrics.add(name, value, step);
     core.outputs.changed();
@@ -289,7 +290,7 @@ export class MetricsPlotter {
 
   /** Appends many values of one metric at once (steps continue from the last one). */
   addMetric(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
-    const core = internals(this);
+    const core = plotterInternals(this);
     core.ensureOpen('add a metric');
     core.metrics.checkBatch(name, values, steps);
     core.outputs.batch(() => {
@@ -312,7 +313,7 @@ export class MetricsPlotter {
   /** The step an entry is logged at: the one given, or the latest metric step, or 0. */
   private stepOf(name: string, options: MediaOptions): number {
     return options.step === undefined
-      ? (internals(this).metrics.latestStep ?? 0)
+      ? (plotterInternals(this).metrics.latestStep ?? 0)
       : checkStep(`the step of "${name}"`, options.step);
   }
 
@@ -321,7 +322,7 @@ export class MetricsPlotter {
    * any file is written.
    */
   async addVideoFromFrames(name: string, frames: FramesInput, options: VideoOptions): Promise<MediaEntry> {
-    internals(this).ensureOpen('add a video');
+    plotterInternals(this).ensureOpen('add a video');
     checkName('media', name);
     checkOptionsObject(options, '{ fps: 30 }');
     checkFps(options.fps);
@@ -356,7 +357,7 @@ export class MetricsPlotter {
     options: VideoWriterOptions,
     source: { expectedFrames?: number; stableFrames: boolean }
   ): VideoWriter {
-    const core = internals(this);
+    const core = plotterInternals(this);
     core.ensureOpen('add a video');
     checkName('media', name);
     checkOptionsObject(options, '{ fps: 30, width: 64, height: 64 }');
@@ -386,7 +387,7 @@ export class MetricsPlotter {
    * or packed as [H, W, C] or [1, H, W, C] (uint8, or floats in [0, 1]).
    */
   async addImage(name: string, image: FrameImage | PackedFrames, options: MediaOptions = {}): Promise<MediaEntry> {
-    const core = internals(this);
+    const core = plotterInternals(this);
     core.ensureOpen('add an image');
     checkName('media', name);
     checkOptionsObject(options, '{ step: 100 }');
@@ -413,7 +414,7 @@ export class MetricsPlotter {
 
   /** Shows the plotter in the cell; later changes update this output in place. */
   show(): void {
-    const core = internals(this);
+    const core = plotterInternals(this);
     core.ensureOpen('show');
     // Not in a notebook (a plain Node script): say what there is.
     if (!core.outputs.show()) console.log(summaryText(core.summary(), null));
@@ -424,7 +425,7 @@ export class MetricsPlotter {
    * their ended state. A failure is written to the cell with the paths left; it is also returned.
    */
   close(): CleanupReport {
-    const core = internals(this);
+    const core = plotterInternals(this);
     const first = !core.closed;
     const report = core.end('shown');
     if (first && !report.ok) console.error(cleanupFailureMessage(report.failures));

@@ -11,9 +11,9 @@ import { Widget } from '@lumino/widgets';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from '../protocol';
-import { createOutputFactory } from './output';
-import { SessionTracker } from './sessions';
-import { LiveWidgetModels, plotterWidgetModule } from './widget';
+import { createOutputFactory } from './output/output';
+import { SessionTracker } from './sessions/tracker';
+import { LiveWidgetModels, plotterWidgetModule } from './output/widget-view';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'metrics-plotter:plugin',

@@ -235,6 +235,50 @@ export type KernelEvent =
   /** New points of a subscribed view, since the last event (buffers as in SeriesChunk). */
   | { event: 'points'; plotterId: string; viewId: string; startedAt: number | null; series: SeriesChunk[] };
 
+/** A page that says nothing of itself (an older extension): it renders no widget models. */
+export const PLAIN_PAGE: ExtensionHello = { widgets: false };
+
+/** A page's comm_open data, read at the boundary. */
+export function readExtensionHello(data: unknown): ExtensionHello {
+  return { widgets: (data as Partial<ExtensionHello> | null)?.widgets === true };
+}
+
+/**
+ * A request from a page, read field by field at the kernel's boundary; null for a request this
+ * version does not know (a newer extension's) or a malformed one, which get no answer.
+ */
+export function readKernelRequest(data: unknown): KernelRequest | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as Record<string, unknown>;
+  const plotterId = d.plotterId;
+  if (typeof plotterId !== 'string') return null;
+  const viewId = typeof d.viewId === 'string' ? d.viewId : null;
+  const points = typeof d.points === 'number' && Number.isFinite(d.points) ? d.points : null;
+  switch (d.request) {
+    case 'release':
+    case 'unsubscribe':
+      return viewId === null ? null : { request: d.request, plotterId, viewId };
+    case 'subscribe':
+      return viewId === null || points === null ? null : { request: 'subscribe', plotterId, viewId, points };
+    case 'range': {
+      const { min, max } = d;
+      if (points === null || typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))
+        return null;
+      return { request: 'range', plotterId, axis: d.axis === 'time' ? 'time' : 'step', min, max, points };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * One view of one plotter in one kernel process: the key under which the frontend counts a view's
+ * outputs and subscriptions (a restart keeps the kernel id but not the process).
+ */
+export function viewKey(payload: Pick<PlotterPayload, 'kernel' | 'plotterId' | 'viewId'>): string {
+  return `${payload.kernel.id}/${payload.kernel.pid}/${payload.plotterId}/${payload.viewId}`;
+}
+
 export function isKernelReply(data: unknown): data is KernelReply {
   const d = data as Partial<KernelReply> | null;
   return typeof d === 'object' && d !== null && typeof d.reply === 'string' && typeof d.plotterId === 'string';

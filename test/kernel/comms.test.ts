@@ -14,7 +14,7 @@ beforeAll(async () => {
   dir = makeNotebookDir('comms');
   kernel = await TslabKernel.start(dir);
   await kernel.run(`
-import { tslabComms } from "metrics-plotter";
+import { tslabComms } from "metrics-plotter/internals";
 const comms = tslabComms()!;
 const seen: string[] = [];
 comms.registerTarget("test.echo", (comm, data, buffers) => {

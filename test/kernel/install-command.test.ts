@@ -14,7 +14,7 @@ const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 let data: string;
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), ...args], {
+  return spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), ...args], {
     cwd: notebooksRoot(),
     encoding: 'utf8',
     env: { ...process.env, JUPYTER_DATA_DIR: data }

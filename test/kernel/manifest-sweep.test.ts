@@ -9,7 +9,8 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MANIFEST_NAME, parseOwnedFile, sweepOrphans } from '../../src/kernel/assets';
+import { MANIFEST_NAME, parseOwnedFile } from '../../src/kernel/files/manifest';
+import { sweepOrphans } from '../../src/kernel/files/sweep';
 
 /** A PID that belonged to a process that has exited. */
 const DEAD_PID = spawnSync('true').pid!;

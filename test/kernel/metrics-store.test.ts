@@ -1,5 +1,5 @@
 /** The metric store: every point kept, and a resumed run (a step that goes back) drawn as the run now is. */
-import { MetricsStore } from '../../src/kernel/metrics-store';
+import { MetricsStore } from '../../src/kernel/metrics/store';
 
 test('a step that goes back supersedes the points logged from that step on (a resumed run)', () => {
   const store = new MetricsStore();

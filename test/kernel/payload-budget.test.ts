@@ -10,7 +10,7 @@ import {
   SAVED_METRICS_BUDGET_BYTES,
   metricsWithinBudget,
   type StoredSeries
-} from '../../src/kernel/payload';
+} from '../../src/kernel/metrics/saved-budget';
 
 const T0 = 1_790_000_000_000;
 

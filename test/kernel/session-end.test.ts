@@ -147,11 +147,11 @@ test("`metrics-plotter clean [dir]` sweeps a killed kernel's files by hand", asy
   await k.run(SETUP);
   await k.kill('SIGKILL');
   expect(listTree(dir).some(f => f.endsWith('.mp4'))).toBe(true);
-  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', dir], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), 'clean', dir], { encoding: 'utf8' });
   expect(cli.status).toBe(0);
   expect(cli.stdout).toMatch(/removed .*a\.mp4/);
   expect(listTree(dir)).toEqual([]);
-  const bad = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'wipe'], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), 'wipe'], { encoding: 'utf8' });
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/unknown command: wipe\nusage:[\s\S]*metrics-plotter clean \[dir\]/);
 });
@@ -254,7 +254,7 @@ test("an undeletable file at kernel exit: the message goes to the kernel's stder
   } finally {
     chattr('-i', locked);
   }
-  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', dir], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), 'clean', dir], { encoding: 'utf8' });
   expect(cli.status).toBe(0);
   expect(listTree(dir)).toEqual([]);
 });

@@ -154,7 +154,7 @@ test('a tampered manifest that names files outside its folder: neither a new plo
       path.join(owner, '.metrics-plotter-owner.json'),
       JSON.stringify({ ...manifest, hostname: 'another-machine.example' })
     );
-    const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/kernel/cli.js'), 'clean', nb], { encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), 'clean', nb], { encoding: 'utf8' });
     expect(cli.status).toBe(0);
     expect(cli.stdout).toMatch(
       /left {4}.*metrics-plotter-999999-0123abcd: written by a kernel on host "another-machine\.example", whose process cannot be checked from here; run `npx metrics-plotter clean` on that host/

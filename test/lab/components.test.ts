@@ -1,13 +1,13 @@
 /** The lit components in jsdom: what the researcher sees for each state of a plotter output. */
-import type { MetricChart } from '../../src/lab/components/metric-chart';
-import type { PlotterView } from '../../src/lab/components/plotter-view';
-import type { MediaCard } from '../../src/lab/components/media-card';
-import { SELECT_STEP_EVENT, SERIES_COLORS } from '../../src/lab/components/metric-chart';
-import '../../src/lab/components/plotter-view';
+import type { MetricChart } from '../../src/lab/charts/metric-chart';
+import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
+import type { MediaCard } from '../../src/lab/media/media-card';
+import { SELECT_STEP_EVENT, SERIES_COLORS } from '../../src/lab/charts/metric-chart';
+import '../../src/lab/output/panel-element';
 import { payload, series, settle, video } from './fixtures';
 
-function mount(setup: (view: PlotterView) => void): PlotterView {
-  const view = document.createElement('mp-plotter-view') as PlotterView;
+function mount(setup: (view: PlotterPanelElement) => void): PlotterPanelElement {
+  const view = document.createElement('mp-plotter-panel') as PlotterPanelElement;
   setup(view);
   document.body.appendChild(view);
   return view;

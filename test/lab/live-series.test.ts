@@ -4,7 +4,7 @@
  * in full detail takes the place of the coarse points it covers.
  */
 import { CHUNK_STRIDE, type SeriesChunk } from '../../src/protocol';
-import { LiveSeries, decodeChunks, float64s, withDetail } from '../../src/lab/live-series';
+import { LiveSeries, decodeChunks, float64s, withDetail } from '../../src/lab/live/live-series';
 
 /** A chunk as the kernel sends it: [step, value, time] triples in one Float64 buffer. */
 function chunk(name: string, points: Array<[number, number | null, number]>, replace: boolean, totalPoints = points.length) {

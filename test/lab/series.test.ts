@@ -9,7 +9,7 @@ import {
   hasTimes,
   onXAxis,
   toCsv
-} from '../../src/lab/series';
+} from '../../src/lab/charts/series';
 import { series } from './fixtures';
 
 describe('groupMetrics', () => {

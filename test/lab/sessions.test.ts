@@ -1,5 +1,5 @@
 /**
- * The session tracker and the renderer against stand-in Jupyter services: jsdom has no server.
+ * The session tracker and the panel against stand-in Jupyter services: jsdom has no server.
  * The same flows run against a real JupyterLab server and a real tslab kernel in test/e2e.
  */
 import { Signal } from '@lumino/signaling';
@@ -11,9 +11,9 @@ import {
   type PlotterPayload,
   type ReleaseReply
 } from '../../src/protocol';
-import { EARLIER_SESSION_GRACE_MS, PlotterRenderer } from '../../src/lab/renderer';
-import { SessionTracker, type PlotterServices } from '../../src/lab/sessions';
-import type { PlotterView } from '../../src/lab/components/plotter-view';
+import { EARLIER_SESSION_GRACE_MS, PlotterPanel } from '../../src/lab/output/panel';
+import { SessionTracker, type PlotterServices } from '../../src/lab/sessions/tracker';
+import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import { mimeModel, payload, settle } from './fixtures';
 
 /** A kernel connection whose kernel answers the extension's comm as the kernel side does. */
@@ -39,7 +39,7 @@ class FakeKernelConnection {
         if (msg.header.msg_type === 'comm_msg') {
           this.requests.push(data as KernelRequest);
           // Releases are answered; a live view's subscription gets no answer here (the stream is
-          // tested against a real kernel): the renderer draws the payload's series.
+          // tested against a real kernel): the panel draws the payload's series.
           if ((data as KernelRequest).request === 'release') {
             const answer = { reply: 'release', ...this.reply(data as KernelRequest) };
             future.onIOPub({ header: { msg_type: 'comm_msg' }, content: { comm_id, data: answer } });
@@ -114,16 +114,13 @@ const resolver = {
   isLocal: () => true
 };
 
-function renderer(tracker: SessionTracker, mimeType = PLOTTER_MIME_TYPE): PlotterRenderer {
-  const r = new PlotterRenderer(
-    { mimeType, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null },
-    tracker
-  );
+function panel(tracker: SessionTracker, mimeType = PLOTTER_MIME_TYPE): PlotterPanel {
+  const r = new PlotterPanel({ mimeType, resolver, sanitizer: {} as never, linkHandler: null, latexTypesetter: null }, tracker);
   document.body.appendChild(r.node);
   return r;
 }
 
-const view = (r: PlotterRenderer) => r.node.querySelector('mp-plotter-view') as PlotterView;
+const view = (r: PlotterPanel) => r.node.querySelector('mp-plotter-panel') as PlotterPanelElement;
 
 describe('SessionTracker', () => {
   it('releases a view once its last output is gone for the release delay, not before', async () => {
@@ -216,7 +213,7 @@ describe('SessionTracker', () => {
   });
 });
 
-describe('PlotterRenderer', () => {
+describe('PlotterPanel', () => {
   afterEach(() => (document.body.innerHTML = ''));
 
   it('still renders a version 1 output saved in an existing notebook: its videos as media at step 0', async () => {
@@ -225,7 +222,7 @@ describe('PlotterRenderer', () => {
     const v1 = { ...rest, version: 1, videos: media.map(({ kind: _kind, step: _step, ...v }) => v) };
     fake.files.add(`work/${media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker, PLOTTER_MIME_TYPE_V1);
+    const r = panel(tracker, PLOTTER_MIME_TYPE_V1);
     await r.renderModel(mimeModel(v1, PLOTTER_MIME_TYPE_V1));
     await settle();
     expect(view(r).querySelectorAll('mp-metric-chart')).toHaveLength(2);
@@ -240,7 +237,7 @@ describe('PlotterRenderer', () => {
     const p = payload();
     fake.files.add(`work/${p.media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(p));
     await settle();
     expect(view(r).querySelector('video')?.getAttribute('src')).toBe(`/files/work/${p.media[0].path}?token=t`);
@@ -254,7 +251,7 @@ describe('PlotterRenderer', () => {
     const serverPath = `work/${p.media[0].path}`;
     fake.files.add(serverPath);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(p));
     await settle();
     fake.kernelAction('restart');
@@ -263,7 +260,7 @@ describe('PlotterRenderer', () => {
     expect(view(r).querySelector('video')).toBeNull();
 
     // The next process's plotter, then a shutdown that removed its file: the plain ended state.
-    const r2 = renderer(tracker);
+    const r2 = panel(tracker);
     await r2.renderModel(mimeModel(payload({ kernel: { id: 'k-1', pid: 300, cwd: '/p' } })));
     await settle();
     expect(view(r2).querySelector('.mp-state')?.textContent).toBe('Live');
@@ -283,7 +280,7 @@ describe('PlotterRenderer', () => {
     const p = payload();
     fake.files.add(`work/${p.media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(p));
     await settle();
     // The output opened the comm at once, so the kernel can tell it how the session ended.
@@ -305,7 +302,7 @@ describe('PlotterRenderer', () => {
   it("two outputs of one view share the kernel's stream: one going away does not stop the other's", async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const [a, b] = [renderer(tracker), renderer(tracker)];
+    const [a, b] = [panel(tracker), panel(tracker)];
     await a.renderModel(mimeModel(payload()));
     await b.renderModel(mimeModel(payload()));
     await settle();
@@ -323,7 +320,7 @@ describe('PlotterRenderer', () => {
   it('shows plotter.close() from the payload, with the kernel report', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     const p: PlotterPayload = payload({ state: 'closed', cleanup: { ok: true, removed: ['x'], failures: [] } });
     await r.renderModel(mimeModel(p));
     await settle();
@@ -340,7 +337,7 @@ describe('PlotterRenderer', () => {
     const p = payload();
     fake.files.add(`work/${p.media[0].path}`);
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(p));
     await r.renderModel(mimeModel(payload({ state: 'closed', cleanup: { ok: true, removed: [], failures: [] } })));
     r.dispose();
@@ -352,7 +349,7 @@ describe('PlotterRenderer', () => {
   it('a reopened notebook whose videos are gone says so instead of looking live', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(payload()));
     await settle();
     expect(view(r).querySelector('.mp-state')?.textContent).toContain('checking its files');
@@ -370,7 +367,7 @@ describe('PlotterRenderer', () => {
   it('an output re-created just as its kernel shuts down (files already gone) learns the real reason', async () => {
     const fake = new FakeServices();
     const tracker = new SessionTracker(fake.services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel(mimeModel(payload())); // the kernel removed the files at its shutdown request
     await settle();
     fake.running = [];
@@ -385,7 +382,7 @@ describe('PlotterRenderer', () => {
 
   it('an output of another version gets a readable message', async () => {
     const tracker = new SessionTracker(new FakeServices().services, () => undefined, 0);
-    const r = renderer(tracker);
+    const r = panel(tracker);
     await r.renderModel({
       data: { [PLOTTER_MIME_TYPE]: { protocol: 'metrics-plotter', version: 99 } },
       metadata: {},

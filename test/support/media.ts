@@ -1,7 +1,7 @@
 /** Reads an MP4 back with the real ffmpeg: stream facts from its report, and the decoded frames. */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { findFfmpeg } from '../../src/kernel/ffmpeg';
+import { findFfmpeg } from '../../src/kernel/media/ffmpeg';
 
 export interface ProbedVideo {
   codec: string;

@@ -1,0 +1,58 @@
+/**
+ * Every request of the extension's pages, in one place: the comm target a page opens (one comm per
+ * kernel connection), each message read at the boundary by the protocol's reader, then routed to
+ * the plotter it names. The messages are described in docs/protocol.md.
+ */
+import {
+  KERNEL_COMM_TARGET,
+  readExtensionHello,
+  readKernelRequest,
+  type KernelReply,
+  type KernelRequest,
+  type ReleaseReply
+} from '../../protocol';
+import type { Answer, KernelRegistry, PageComm } from './registry';
+import { tslabComms } from './tslab-comms';
+
+/** Serves the extension's comm target (a no-op outside tslab). */
+export function serveExtension(registry: KernelRegistry): void {
+  tslabComms()?.registerTarget(KERNEL_COMM_TARGET, (comm, hello) => {
+    registry.pageAttached(comm, readExtensionHello(hello).widgets);
+    comm.onClose(() => registry.pageDetached(comm));
+    comm.onMsg(data => {
+      const request = readKernelRequest(data);
+      // Not a request this version knows (a newer extension's, or malformed): no answer, and the
+      // extension falls back on what it can see itself.
+      if (!request) return;
+      const answer = answerRequest(registry, request, comm);
+      comm.send(answer.data as unknown as Record<string, unknown>, answer.buffers);
+    });
+  });
+}
+
+/** The answer to one request of a page. */
+export function answerRequest(registry: KernelRegistry, request: KernelRequest, comm: PageComm): Answer {
+  const plotter = registry.plotter(request.plotterId);
+  if (request.request === 'release') {
+    const reply: ReleaseReply = plotter
+      ? plotter.releaseView(request.viewId)
+      : { plotterId: request.plotterId, outcome: 'unknown' };
+    return { data: { reply: 'release', ...reply }, buffers: [] };
+  }
+  if (plotter) return plotter.answer(request, comm);
+  // A plotter this process does not know (closed, or an output of an earlier process).
+  return { data: unknownPlotter(request), buffers: [] };
+}
+
+/** The answer about a plotter this kernel process does not know. */
+function unknownPlotter(request: Exclude<KernelRequest, { request: 'release' }>): KernelReply {
+  const { plotterId } = request;
+  switch (request.request) {
+    case 'subscribe':
+      return { reply: 'subscribe', plotterId, known: false, startedAt: null, series: [] };
+    case 'unsubscribe':
+      return { reply: 'unsubscribe', plotterId };
+    case 'range':
+      return { reply: 'range', plotterId, known: false, axis: request.axis, min: request.min, max: request.max, series: [] };
+  }
+}

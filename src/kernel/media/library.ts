@@ -1,0 +1,283 @@
+/**
+ * A plotter's media: rollout videos and images logged under a name at training steps. The library
+ * alone owns media names, steps, the files claimed for them (through the assets owner) and the
+ * encoders running for them:
+ *
+ *   name "rollout"  step 0 → rollout.mp4     step 100 → rollout-2.mp4     step 200 → …
+ *
+ *  - the same name at a new step adds to that name's series; at a step it already has, the new
+ *    entry replaces the old one once it is finished (the old file is the plotter's own, deleted);
+ *  - `keepLast` keeps only the last N entries of a name on disk; older files are deleted and counted;
+ *  - each entry's file is claimed atomically when its encode starts, so concurrent encodes whose
+ *    names map to the same file stem get different files.
+ */
+import * as path from 'path';
+import type { CleanupReport, MediaEntry, MediaKind } from '../../protocol';
+import { cleanupFailureMessage } from '../../protocol';
+import { AssetsOwner } from '../files/owner';
+import { StorageError } from '../files/storage-error';
+import { FrameImage, FrameGeometry, imageChannels } from './frames';
+import { InputError } from '../input';
+import { EncodeError, VideoEncoder } from './video-encoder';
+import { KernelDisplay, inNotebook } from '../host/notebook';
+
+/** A running encode. */
+interface Encode {
+  encoder: VideoEncoder;
+  fileName: string;
+  name: string;
+  step: number;
+  kind: MediaKind;
+}
+
+/** One entry to encode: what it is, where in the series, and how its frames come. */
+export interface WriterSpec extends FrameGeometry {
+  kind: MediaKind;
+  name: string;
+  step: number;
+  fps: number;
+  crf?: number;
+  keepLast?: number;
+  /** Show progress in the cell for at least this many frames (videos). */
+  progressFromFrames: number;
+  /** The frames come from the plotter's own frame source (never changed after): no copies needed. */
+  stableFrames?: boolean;
+  expectedFrames?: number;
+}
+
+/** File names derived from labels: readable and safe on every OS. */
+function fileStem(name: string): string {
+  const stem = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '');
+  return (stem || 'media').slice(0, 80);
+}
+
+export class MediaLibrary {
+  private readonly series = new Map<string, MediaEntry[]>();
+  private readonly retiredCount = new Map<string, number>();
+  private readonly keepLastOf = new Map<string, number>();
+  private readonly encodes = new Set<Encode>();
+  private ended = false;
+
+  constructor(
+    private readonly assets: AssetsOwner,
+    private readonly defaultKeepLast: number | undefined,
+    /** Called when an entry is added, replaced or retired. */
+    private readonly onChange: () => void
+  ) {}
+
+  /** Every entry on disk, by name, then step. */
+  entries(): MediaEntry[] {
+    return [...this.series.values()].flat();
+  }
+
+  retired(): Record<string, number> {
+    return Object.fromEntries(this.retiredCount);
+  }
+
+  /** Claims the entry's file, starts its encoder, and hands back the writer that feeds it. */
+  writer(spec: WriterSpec): VideoWriter {
+    return new VideoWriter(this, this.start(spec), spec);
+  }
+
+  private start(req: WriterSpec): Encode {
+    if (req.keepLast !== undefined) this.keepLastOf.set(req.name, req.keepLast);
+    const ext = req.kind === 'image' ? '.png' : '.mp4';
+    const { name: fileName, path: output } = this.assets.claimFile(fileStem(req.name), ext);
+    let encoder: VideoEncoder;
+    try {
+      encoder = new VideoEncoder({ ...req, output, format: req.kind === 'image' ? 'png' : 'mp4' });
+    } catch (err) {
+      this.discard(fileName);
+      throw err;
+    }
+    const encode: Encode = { encoder, fileName, name: req.name, step: req.step, kind: req.kind };
+    this.encodes.add(encode);
+    return encode;
+  }
+
+  /** An encode finished: record its file, replace an entry at the same step, apply keepLast. */
+  finish(encode: Encode, entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'step'>): MediaEntry {
+    if (this.ended) {
+      // Closed while ffmpeg finished: the plotter owns nothing any more.
+      encode.encoder.abortSync('the plotter was closed');
+      this.encodes.delete(encode);
+      throw new EncodeError(`the plotter was closed while "${encode.name}" was being encoded; it was removed.`);
+    }
+    try {
+      this.assets.confirm(encode.fileName);
+    } catch (err) {
+      this.drop(encode);
+      throw err instanceof StorageError
+        ? err
+        : new StorageError(`could not record "${encode.name}": ${String(err)}. It was removed.`);
+    }
+    this.encodes.delete(encode);
+    const absolutePath = this.assets.pathOf(encode.fileName);
+    const media: MediaEntry = {
+      kind: encode.kind,
+      name: encode.name,
+      step: encode.step,
+      path: path.relative(this.assets.root, absolutePath).split(path.sep).join('/'),
+      absolutePath,
+      ...entry
+    };
+    const list = this.series.get(encode.name) ?? [];
+    const replaced = list.filter(e => e.step === encode.step);
+    const kept = list.filter(e => e.step !== encode.step);
+    kept.push(media);
+    kept.sort((a, b) => a.step - b.step);
+    const keepLast = this.keepLastOf.get(encode.name) ?? this.defaultKeepLast;
+    const retired = keepLast !== undefined && kept.length > keepLast ? kept.splice(0, kept.length - keepLast) : [];
+    this.series.set(encode.name, kept);
+    if (retired.length) this.retiredCount.set(encode.name, (this.retiredCount.get(encode.name) ?? 0) + retired.length);
+    for (const old of [...replaced, ...retired]) this.discard(path.basename(old.absolutePath));
+    this.onChange();
+    return media;
+  }
+
+  /** An encode ended without a result: its file goes, and our folder if it holds nothing. */
+  drop(encode: Encode): void {
+    this.encodes.delete(encode);
+    this.discard(encode.fileName);
+  }
+
+  private discard(fileName: string): void {
+    const report = this.assets.discard(fileName);
+    if (this.series.size === 0 && this.encodes.size === 0) this.assets.cleanup();
+    if (!report.ok) console.error(cleanupFailureMessage(report.failures));
+  }
+
+  /** tslab interrupt: running encodes stop and their partial files go; finished media stay. */
+  interrupt(): void {
+    for (const encode of [...this.encodes]) {
+      encode.encoder.abortSync('the kernel was interrupted');
+      this.drop(encode);
+    }
+  }
+
+  /** End of the session: stop every encode, remove every file. Synchronous (runs at exit too). */
+  end(): CleanupReport {
+    this.ended = true;
+    for (const encode of this.encodes) encode.encoder.abortSync('the plotter was closed');
+    this.encodes.clear();
+    return this.assets.cleanup();
+  }
+}
+
+/** A video being written frame by frame (see MetricsPlotter.createVideoWriter). */
+export class VideoWriter {
+  private readonly progress: KernelDisplay | null;
+  private readonly progressEvery: number;
+  private lastProgress = 0;
+  private ended = false;
+
+  /** @internal made by MediaLibrary.writer */
+  constructor(
+    private readonly library: MediaLibrary,
+    private readonly encode: Encode,
+    private readonly spec: WriterSpec
+  ) {
+    const expected = spec.expectedFrames;
+    this.progress =
+      spec.kind === 'video' && inNotebook() && (expected === undefined || expected >= spec.progressFromFrames)
+        ? new KernelDisplay()
+        : null;
+    this.progressEvery = Math.max(1, Math.floor((expected ?? 1000) / 20));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get step(): number {
+    return this.spec.step;
+  }
+
+  get framesWritten(): number {
+    return this.encode.encoder.framesWritten;
+  }
+
+  /** Writes one frame: `{ width, height, data }` or raw bytes of the writer's size and channels. */
+  async write(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
+    if (this.ended) throw new EncodeError(`the video "${this.name}" was already finished or aborted.`);
+    try {
+      await this.writeFrame(frame);
+    } catch (err) {
+      // A bad frame ends the video: no stray ffmpeg keeps the kernel alive, no partial file stays.
+      await this.abort();
+      throw err;
+    }
+  }
+
+  private async writeFrame(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
+    let bytes: Uint8Array;
+    const { width, height, channels } = this.spec;
+    if (frame instanceof Uint8Array || frame instanceof Uint8ClampedArray) {
+      bytes = frame as Uint8Array;
+    } else {
+      const c = imageChannels(frame, this.framesWritten);
+      if (frame.width !== width || frame.height !== height || c !== channels) {
+        throw new InputError(
+          `frame ${this.framesWritten} is ${frame.width}x${frame.height} with ${c} channels, but the video ` +
+            `"${this.name}" is ${width}x${height} with ${channels}.`
+        );
+      }
+      bytes = frame.data as Uint8Array;
+    }
+    await this.encode.encoder.write(bytes, this.spec.stableFrames);
+    if (this.progress && this.framesWritten - this.lastProgress >= this.progressEvery) {
+      this.lastProgress = this.framesWritten;
+      this.showProgress(false);
+    }
+  }
+
+  private showProgress(done: boolean, bytes = 0): void {
+    if (!this.progress) return;
+    const total = this.spec.expectedFrames;
+    const text = done
+      ? `Encoded "${this.name}" (step ${this.step}): ${this.framesWritten} frames, ${(bytes / 1e6).toFixed(2)} MB.`
+      : `Encoding "${this.name}": ${this.framesWritten}${total ? `/${total} frames (${Math.round((100 * this.framesWritten) / total)}%)` : ' frames'}…`;
+    try {
+      this.progress.send({ 'text/plain': text });
+    } catch {
+      /* progress is best effort */
+    }
+  }
+
+  /** Finishes the file and adds it to the plotter's output. */
+  async finish(): Promise<MediaEntry> {
+    if (this.ended) throw new EncodeError(`the video "${this.name}" was already finished or aborted.`);
+    this.ended = true;
+    if (this.framesWritten === 0) {
+      await this.encode.encoder.abort();
+      this.library.drop(this.encode);
+      throw new InputError(`no frames were written to the video "${this.name}"; write at least one frame before finish().`);
+    }
+    let bytes: number;
+    try {
+      ({ bytes } = await this.encode.encoder.finish());
+    } catch (err) {
+      await this.encode.encoder.abort();
+      this.library.drop(this.encode);
+      throw err;
+    }
+    const { kind, fps, width, height } = this.spec;
+    const entry = this.library.finish(
+      this.encode,
+      kind === 'video' ? { width, height, bytes, fps, frames: this.framesWritten } : { width, height, bytes }
+    );
+    this.showProgress(true, bytes);
+    return entry;
+  }
+
+  /** Stops the encode and removes its partial file. */
+  async abort(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.encode.encoder.abort();
+    this.library.drop(this.encode);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Live detail for the extension's views, over its comm (see src/protocol). The displayed output is
+ * small because a notebook saves it; a live view subscribes instead, gets a snapshot of every series
+ * (downsampled to what it can draw, min and max kept), and from then on only the points added since
+ * the last event, as binary buffers. A view that zooms asks for a range in full detail.
+ *
+ *   subscriber (comm, view) ── cursor per series: points sent, cuts seen
+ *      push(): new points since `sent`          -> appended in the view
+ *              a cut (resumed run) or a backlog -> the series anew, downsampled (`replace`)
+ */
+import { CHUNK_STRIDE, type RangeAxis, type SeriesChunk } from '../../protocol';
+import { downsampleIndices, searchSorted } from '../../protocol/downsample';
+import type { PageComm } from '../host/registry';
+import type { MetricsStore, Series } from '../metrics/store';
+
+/** A snapshot's points across all series at most (24 bytes each): 10 series × 20,000, or 10,000 × 20. */
+export const SNAPSHOT_POINTS = 200_000;
+/** A view asks for at most this many points a series (a chart is a few thousand pixels wide at most). */
+const MAX_POINTS_PER_SERIES = 20_000;
+
+export interface Chunks {
+  series: SeriesChunk[];
+  buffers: Float64Array[];
+}
+
+interface Cursor {
+  sent: number;
+  cuts: number;
+}
+
+interface Subscriber {
+  comm: PageComm;
+  viewId: string;
+  points: number;
+  cursors: Map<string, Cursor>;
+}
+
+/** The points at `indices` as [step, value, time] triples; times after `origin`. */
+function encode(s: Series, indices: ArrayLike<number>, origin: number): Float64Array {
+  const out = new Float64Array(indices.length * CHUNK_STRIDE);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    const v = s.values[i];
+    out[k * CHUNK_STRIDE] = s.steps[i];
+    out[k * CHUNK_STRIDE + 1] = v === null ? NaN : v;
+    out[k * CHUNK_STRIDE + 2] = s.times[i] - origin;
+  }
+  return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
+
+export class LiveStream {
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly store: MetricsStore) {}
+
+  private get origin(): number {
+    return this.store.startedAt ?? 0;
+  }
+
+  /** Points a series of a view gets: what it asked, within the snapshot's share. */
+  private perSeries(asked: number): number {
+    const n = Math.max(1, this.store.series.size);
+    return Math.max(2, Math.min(asked, MAX_POINTS_PER_SERIES, Math.floor(SNAPSHOT_POINTS / n)));
+  }
+
+  private whole(name: string, s: Series, points: number): { chunk: SeriesChunk; buffer: Float64Array } {
+    const indices = downsampleIndices(s.values, points);
+    return {
+      chunk: { name, totalPoints: s.steps.length, count: indices.length, replace: true },
+      buffer: encode(s, indices, this.origin)
+    };
+  }
+
+  /** A view subscribes (again: a re-rendered output starts over): its snapshot. */
+  subscribe(comm: PageComm, viewId: string, points: number): Chunks {
+    this.unsubscribe(comm, viewId);
+    const sub: Subscriber = { comm, viewId, points: Math.max(2, Math.floor(points) || 2), cursors: new Map() };
+    this.subscribers.add(sub);
+    return this.catchUp(sub);
+  }
+
+  unsubscribe(comm: PageComm, viewId: string): void {
+    for (const sub of this.subscribers) if (sub.comm === comm && sub.viewId === viewId) this.subscribers.delete(sub);
+  }
+
+  /** The frontend closed its comm (the page went away). */
+  dropComm(comm: PageComm): void {
+    for (const sub of this.subscribers) if (sub.comm === comm) this.subscribers.delete(sub);
+  }
+
+  /** Whether some page gets this view's points over its comm (its display then refreshes less often). */
+  streams(viewId: string): boolean {
+    for (const sub of this.subscribers) if (sub.viewId === viewId && !sub.comm.closed) return true;
+    return false;
+  }
+
+  /** What a subscriber has not seen yet, and its cursors moved past it. */
+  private catchUp(sub: Subscriber): Chunks {
+    const out: Chunks = { series: [], buffers: [] };
+    const points = this.perSeries(sub.points);
+    for (const [name, s] of this.store.series) {
+      const cursor = sub.cursors.get(name);
+      const total = s.steps.length;
+      let part: { chunk: SeriesChunk; buffer: Float64Array } | null = null;
+      if (!cursor || cursor.cuts !== s.cuts || total - cursor.sent > points) {
+        part = this.whole(name, s, points);
+      } else if (total > cursor.sent) {
+        const indices = range(cursor.sent, total);
+        part = {
+          chunk: { name, totalPoints: total, count: indices.length, replace: false },
+          buffer: encode(s, indices, this.origin)
+        };
+      }
+      if (part) {
+        out.series.push(part.chunk);
+        out.buffers.push(part.buffer);
+      }
+      sub.cursors.set(name, { sent: total, cuts: s.cuts });
+    }
+    return out;
+  }
+
+  /** Sends each subscriber the points added since its last event. */
+  push(plotterId: string): void {
+    for (const sub of [...this.subscribers]) {
+      if (sub.comm.closed) {
+        this.subscribers.delete(sub);
+        continue;
+      }
+      const { series, buffers } = this.catchUp(sub);
+      if (!series.length) continue;
+      const sent = sub.comm.send(
+        { event: 'points', plotterId, viewId: sub.viewId, startedAt: this.store.startedAt, series },
+        buffers
+      );
+      if (!sent) this.subscribers.delete(sub); // the comm closed, or the kernel's sockets are closing
+    }
+  }
+
+  /** Every series between min and max on an axis, with one point beyond each end so lines reach the edges. */
+  range(axis: RangeAxis, min: number, max: number, points: number): Chunks {
+    const out: Chunks = { series: [], buffers: [] };
+    const per = this.perSeries(points);
+    for (const [name, s] of this.store.series) {
+      const column = axis === 'step' ? s.steps : s.times;
+      const shift = axis === 'step' ? 0 : this.origin;
+      const from = Math.max(0, searchSorted(column, min + shift) - 1);
+      const to = Math.min(s.steps.length, searchSorted(column, max + shift, 'right') + 1);
+      const inside = to - from;
+      const indices = inside <= per ? range(from, to) : downsampleIndices(s.values, per, from, to);
+      out.series.push({ name, totalPoints: s.steps.length, count: indices.length, replace: true });
+      out.buffers.push(encode(s, indices, this.origin));
+    }
+    return out;
+  }
+}

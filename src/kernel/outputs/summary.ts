@@ -1,0 +1,136 @@
+/**
+ * The plain-text and HTML parts of a plotter output: what a JupyterLab without the extension shows
+ * (and what a plain Node script prints). Useful on their own: each metric's last, min and max, the
+ * videos' paths, the one command that installs the extension for the JupyterLab in use, and the
+ * honest note on what cleans up without it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { MediaEntry } from '../../protocol';
+import { formatNumber } from '../../protocol/format';
+
+/** Metrics listed in the text; a run with more says how many more. */
+const LISTED_METRICS = 40;
+/** Media entries listed (the latest); the rest are counted. */
+const LISTED_MEDIA = 20;
+
+export interface MetricStats {
+  name: string;
+  points: number;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface SummaryInput {
+  title: string;
+  metrics: MetricStats[];
+  media: readonly MediaEntry[];
+  closed: boolean;
+}
+
+/**
+ * The Python that runs the Jupyter server, to name it in the install command: jupyter_client tells
+ * kernels its pid (JPY_PARENT_PID), and its command line starts with the interpreter of the
+ * environment JupyterLab runs in (a venv's bin/python, not the file that symlink points to).
+ */
+export function jupyterPython(env: NodeJS.ProcessEnv = process.env): string | null {
+  const pid = Number(env.JPY_PARENT_PID);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return path.isAbsolute(argv0) && /python/i.test(path.basename(argv0)) ? argv0 : null;
+  } catch {
+    return null;
+  }
+}
+
+let serverPython: string | null | undefined;
+
+/** The command that installs the extension for this kernel's JupyterLab (its server does not change: read once). */
+export function installCommand(
+  python: string | null = serverPython === undefined ? (serverPython = jupyterPython()) : serverPython
+): string {
+  return `npx metrics-plotter install --python ${python ?? '"$(which python)"'}`;
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function headline(s: SummaryInput): string {
+  const videos = s.media.filter(e => e.kind === 'video').length;
+  const images = s.media.length - videos;
+  return (
+    `MetricsPlotter "${s.title}": ${count(s.metrics.length, 'metric')}, ${count(videos, 'video')}` +
+    (images ? `, ${count(images, 'image')}` : '') +
+    (s.closed ? ' (session ended, files removed).' : '.')
+  );
+}
+
+function mediaLine(e: MediaEntry): string {
+  const detail = e.kind === 'video' ? `${e.width}x${e.height}, ${e.frames} frames at ${e.fps} fps` : `${e.width}x${e.height}`;
+  return `${e.kind} "${e.name}" at step ${e.step}: ${e.path}  (${detail})`;
+}
+
+function extensionNote(command: string): string[] {
+  return [
+    'The charts and video players need the metrics-plotter JupyterLab extension. Install it for this JupyterLab',
+    `(in the notebook's folder), then reload the page:  ${command}`,
+    'Until then, only plotter.close(), a kernel restart or a shutdown removes the videos; closing the notebook or',
+    'clearing this output does not.'
+  ];
+}
+
+/** @param command the install command to show; null outside a notebook, where the extension note means nothing. */
+export function summaryText(s: SummaryInput, command: string | null = installCommand()): string {
+  const lines = [headline(s)];
+  const listed = s.metrics.slice(0, LISTED_METRICS);
+  if (listed.length) {
+    const width = Math.min(40, Math.max(6, ...listed.map(m => m.name.length)));
+    const cell = (x: string): string => x.padStart(11);
+    lines.push(`  ${'metric'.padEnd(width)} ${cell('last')} ${cell('min')} ${cell('max')} ${cell('points')}`);
+    for (const m of listed) {
+      const name = m.name.length > width ? `${m.name.slice(0, width - 1)}…` : m.name.padEnd(width);
+      lines.push(
+        `  ${name} ${cell(formatNumber(m.last))} ${cell(formatNumber(m.min))} ${cell(formatNumber(m.max))} ${cell(m.points.toLocaleString('en'))}`
+      );
+    }
+    if (s.metrics.length > listed.length)
+      lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
+  }
+  if (!s.closed) {
+    for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
+    if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
+    if (command) lines.push(...extensionNote(command));
+  }
+  return lines.join('\n');
+}
+
+const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+
+export function summaryHtml(s: SummaryInput, command = installCommand()): string {
+  const listed = s.metrics.slice(0, LISTED_METRICS);
+  const rows = listed
+    .map(
+      m =>
+        `<tr><td>${escapeHtml(m.name)}</td><td>${formatNumber(m.last)}</td><td>${formatNumber(m.min)}</td>` +
+        `<td>${formatNumber(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
+    )
+    .join('');
+  const more =
+    s.metrics.length > listed.length
+      ? `<p>… and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics</p>`
+      : '';
+  const table = listed.length
+    ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}`
+    : '';
+  const media = s.closed
+    ? ''
+    : s.media
+        .slice(-LISTED_MEDIA)
+        .map(e => `<div>${escapeHtml(mediaLine(e))}</div>`)
+        .join('');
+  const note = s.closed
+    ? ''
+    : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
+  return `<div><b>${escapeHtml(headline(s))}</b>${table}${media}${note}</div>`;
+}

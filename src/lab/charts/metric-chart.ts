@@ -1,0 +1,586 @@
+/**
+ * <mp-metric-chart>: one chart (a group of metrics) drawn by uPlot, which keeps 10 series × 100k
+ * points smooth on a canvas. One legend: a keyboard-reachable toggle per series that also shows its
+ * value at the hovered step (raw, and smoothed when smoothing is on), or at the latest step when
+ * nothing is hovered. Axis ticks and values read right at every magnitude (src/protocol/format).
+ * Drag to zoom on x, double-click or Reset to go back; the panel keeps the cursor and the x range
+ * of all its charts together (`syncKey`, `xRange`). CSV and PNG export. Smoothing and log scale
+ * come from the parent view so that one control drives every chart.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import { searchSorted } from '../../protocol/downsample';
+import { formatDuration, formatNumber, formatTicks } from '../../protocol/format';
+import {
+  alignSeries,
+  byStep,
+  debiasedEma,
+  fileStem,
+  forLogScale,
+  toCsv,
+  type ChartGroup,
+  type TimedSeries,
+  type XAxisKind
+} from './series';
+import { downloadBlob } from '../download';
+
+/** Tableau 10: distinct in light and dark themes. */
+export const SERIES_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac'
+];
+const CHART_HEIGHT = 220;
+/** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
+const DURATION_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800
+];
+
+/** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
+export const SELECT_STEP_EVENT = 'mp-select-step';
+/** Sent (bubbling) when the user zooms a chart on x (detail: the range, or null for all steps). */
+export const X_RANGE_EVENT = 'mp-x-range';
+
+export interface XRange {
+  min: number;
+  max: number;
+}
+
+export class MetricChart extends LitElement {
+  static properties = {
+    group: { attribute: false },
+    smoothing: { type: Number },
+    logScale: { type: Boolean, attribute: 'log-scale' },
+    hidden_: { state: true },
+    zoomed: { state: true },
+    mediaSteps: { attribute: false },
+    selectedStep: { attribute: false },
+    syncKey: { attribute: false },
+    xRange: { attribute: false },
+    ignoreOutliers: { attribute: false },
+    hoverIdx: { state: true },
+    logOverride: { state: true },
+    collapsed: { state: true },
+    xAxis: { attribute: false },
+    startedAt: { attribute: false },
+    rangeInDetail: { attribute: false }
+  };
+
+  group: ChartGroup = { title: '', metrics: [] };
+  smoothing = 0;
+  logScale = false;
+  /** Names of metrics switched off by the user; kept across live updates. */
+  hidden_: Set<string> = new Set();
+  zoomed = false;
+  /** Steps where media were logged: marked on the x axis. */
+  mediaSteps: number[] = [];
+  /** The step selected in the panel: marked with a line. */
+  selectedStep: number | null = null;
+  /** Charts with the same key move their cursors together (the panel's). */
+  syncKey = '';
+  /** The x range the panel shows (null: all steps). */
+  xRange: XRange | null = null;
+  /** The data index under the cursor, or null. */
+  hoverIdx: number | null = null;
+  /** Fit the y axis to the 5th–95th percentile (plus a margin), as TensorBoard's "ignore outliers". */
+  ignoreOutliers = false;
+  /** This chart's own log-scale choice; null follows the panel's switch. */
+  logOverride: boolean | null = null;
+  /** Folded to its title, for runs with many metric groups. */
+  collapsed = false;
+  /** What x is; with a time axis the group's series carry x in seconds and their steps aside (series.ts onXAxis). */
+  xAxis: XAxisKind = 'step';
+  /** The zoomed range holds every point the kernel has (the panel merged the kernel's answer in). */
+  rangeInDetail = false;
+  /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
+  startedAt: number | undefined = undefined;
+  /** On a time axis: the training step of each x. */
+  private stepOfX = new Map<number, number>();
+  /** The raw (unsmoothed) aligned data, for the legend's values. */
+  private raw: uPlot.AlignedData = [[]];
+  /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
+  private shown: uPlot.AlignedData = [[]];
+  /** Set while this chart applies a range the panel gave it, so that it is not sent back. */
+  private applyingRange = false;
+
+  private plot: uPlot | null = null;
+  private plotKey = '';
+  private droppedForLog = 0;
+  private resizeObserver: ResizeObserver | null = null;
+  private themeObserver: MutationObserver | null = null;
+  private visibility: IntersectionObserver | null = null;
+  /** Whether the chart is on screen (or near it); without an IntersectionObserver (jsdom), always. */
+  private onScreen = typeof IntersectionObserver === 'undefined';
+  /** Changes came while off screen. */
+  private missed = false;
+  /** The update that draws what was missed. */
+  private catchUp = false;
+
+  /** Light DOM: JupyterLab's theme variables and uPlot's stylesheet apply directly. */
+  protected createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  /** The uPlot instance, for tests and the benchmark. */
+  get uplot(): uPlot | null {
+    return this.plot;
+  }
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    // A chart scrolled out of sight skips live updates and catches up when it comes back: with
+    // dozens of metrics, only the few charts on screen are redrawn four times a second.
+    if (typeof IntersectionObserver !== 'undefined') {
+      this.visibility = new IntersectionObserver(
+        entries => {
+          const visible = entries[entries.length - 1].isIntersecting;
+          if (visible === this.onScreen) return;
+          this.onScreen = visible;
+          if (visible && this.missed) {
+            this.catchUp = true;
+            this.requestUpdate();
+          }
+        },
+        { rootMargin: '300px' }
+      );
+      this.visibility.observe(this);
+    }
+    // A theme switch changes the --jp-* colors the canvas was drawn with: redraw.
+    this.themeObserver = new MutationObserver(() => this.rebuild());
+    this.themeObserver.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.visibility?.disconnect();
+    this.visibility = null;
+    this.themeObserver?.disconnect();
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = null;
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotKey = '';
+  }
+
+  protected render(): unknown {
+    const { title, metrics } = this.group;
+    const downsampled = metrics.filter(m => m.totalPoints > m.steps.length);
+    return html`
+      <div class="mp-chart-header">
+        <button class="mp-chart-title" aria-expanded=${this.collapsed ? 'false' : 'true'} @click=${() => (this.collapsed = !this.collapsed)}
+          title=${this.collapsed ? 'Show this chart' : 'Collapse this chart'}><span class="mp-fold" aria-hidden="true">${this.collapsed ? '▸' : '▾'}</span>
+          <span class="mp-chart-name">${title}</span></button>
+        <span class="mp-chart-actions">
+          <button class="mp-button" data-action="reset" ?disabled=${!this.zoomed} @click=${this.resetZoom}
+            title="Show all steps again (or double-click the chart)">Reset zoom</button>
+          <button class="mp-button" data-action="log" aria-pressed=${this.log ? 'true' : 'false'}
+            @click=${() => (this.logOverride = !this.log)} title="Log scale for this chart">log</button>
+          <button class="mp-button" data-action="csv" @click=${this.exportCsv} title="Download this chart's data as CSV">CSV</button>
+          <button class="mp-button" data-action="png" @click=${this.exportPng} title="Download this chart as a PNG image">PNG</button>
+        </span>
+      </div>
+      <div class="mp-chart-body" ?hidden=${this.collapsed}>
+      ${this.legend()}
+      <div class="mp-plot" style="min-height:${CHART_HEIGHT}px" aria-label="Chart of ${title}" role="img"></div>
+      ${
+        downsampled.length || (this.log && this.droppedForLog)
+          ? html`<div class="mp-chart-note">
+            ${
+              this.rangeInDetail && downsampled.length
+                ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
+                : downsampled.map(
+                    m =>
+                      html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
+                  )
+            }
+            ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
+          </div>`
+          : nothing
+      }
+      </div>
+    `;
+  }
+
+  /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
+  protected willUpdate(changed: PropertyValues): void {
+    if (!this.onScreen) {
+      this.missed ||= ['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
+        changed.has(k)
+      );
+      return;
+    }
+    const all = this.catchUp;
+    if (all || changed.has('group')) {
+      this.raw = alignSeries(this.group.metrics);
+      this.stepOfX = new Map();
+      for (const m of this.group.metrics as TimedSeries[]) {
+        m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
+      }
+    }
+    if (all || changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
+      this.shown = this.chartData();
+    }
+  }
+
+  /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
+  private legend(): unknown {
+    const { metrics, title } = this.group;
+    const xs = this.raw[0] as ArrayLike<number>;
+    const idx = this.hoverIdx ?? (xs.length ? xs.length - 1 : null);
+    const at = (data: uPlot.AlignedData, s: number): number | null => {
+      const v = idx === null ? null : (data[s] as ArrayLike<number | null | undefined>)?.[idx];
+      return v === undefined ? null : v;
+    };
+    const smoothed = this.smoothing > 0 ? this.shown : null;
+    return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
+      <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}${this.describeX(xs[idx])}`}</span>
+      ${metrics.map((m, i) => {
+        const raw = at(this.raw, i + 1);
+        const smooth = smoothed ? at(smoothed, i + 1) : null;
+        return html`<label class="mp-toggle">
+          <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
+          <span class="mp-swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${m.name}
+          <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
+        </label>`;
+      })}
+    </div>`;
+  }
+
+  /** "step 1,200", and on a time axis also when: "step 1,200 · 3m 20s" or "step 1,200 · 14:03:12". */
+  private describeX(x: number): string {
+    if (this.xAxis === 'step') return `step ${formatNumber(x)}`;
+    const step = this.stepOfX.get(x);
+    const when = this.xAxis === 'relative' ? formatDuration(x) : new Date(x * 1000).toLocaleTimeString();
+    return step === undefined ? when : `step ${formatNumber(step)} · ${when}`;
+  }
+
+  /** Where a training step is on this chart's x axis (on a time axis: when it was first logged). */
+  private xOfStep(step: number): number | null {
+    if (this.xAxis === 'step') return step;
+    const m = this.group.metrics[0] as TimedSeries | undefined;
+    const steps = m?.trainingSteps;
+    if (!m || !steps?.length) return null;
+    const at = searchSorted(steps, step);
+    return at < steps.length ? m.steps[at] : null;
+  }
+
+  protected updated(changed: PropertyValues): void {
+    if (!this.onScreen) return;
+    if (this.catchUp) {
+      this.catchUp = this.missed = false;
+      this.draw();
+      this.applyRange();
+      return;
+    }
+    if (['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot) this.draw();
+    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
+    if (changed.has('xRange') && this.plot) this.applyRange();
+  }
+
+  /**
+   * Shows the panel's x range (or every step). `force` sets it even when it is the range shown:
+   * after new data, so that the y axis fits what is now inside it.
+   */
+  private applyRange(force = false): void {
+    const u = this.plot;
+    if (!u) return;
+    const xs = u.data[0];
+    const range = this.xRange ?? (xs.length ? { min: xs[0], max: xs[xs.length - 1] } : null);
+    if (!range || (!force && u.scales.x.min === range.min && u.scales.x.max === range.max)) return;
+    this.applyingRange = true;
+    try {
+      u.setScale('x', range);
+    } finally {
+      this.applyingRange = false;
+    }
+    this.zoomed = this.xRange !== null;
+  }
+
+  /** Marks media steps (short ticks at the bottom) and the selected step (a line) on the plot. */
+  private drawMarkers(u: uPlot): void {
+    if (!this.mediaSteps.length && this.selectedStep === null) return;
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    const css = getComputedStyle(this);
+    const x = (step: number): number | null => {
+      const value = this.xOfStep(step);
+      if (value === null) return null;
+      const pos = u.valToPos(value, 'x', true);
+      return pos >= left && pos <= left + width ? pos : null;
+    };
+    ctx.save();
+    ctx.strokeStyle = css.getPropertyValue('--jp-ui-font-color2').trim() || '#888';
+    ctx.lineWidth = 2 * devicePixelRatio;
+    const tick = 8 * devicePixelRatio;
+    for (const step of this.mediaSteps) {
+      const at = x(step);
+      if (at === null) continue;
+      ctx.beginPath();
+      ctx.moveTo(at, top + height);
+      ctx.lineTo(at, top + height - tick);
+      ctx.stroke();
+    }
+    const at = this.selectedStep === null ? null : x(this.selectedStep);
+    if (at !== null) {
+      ctx.strokeStyle = css.getPropertyValue('--jp-brand-color1').trim() || '#1976d2';
+      ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(at, top);
+      ctx.lineTo(at, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /** A click (not the end of a drag-to-zoom) selects the step of the nearest point. */
+  private listenForClicks(u: uPlot): void {
+    let downX = 0;
+    u.over.addEventListener('mousedown', e => (downX = e.clientX));
+    u.over.addEventListener('click', e => {
+      if (Math.abs(e.clientX - downX) > 3) return;
+      const idx = u.cursor.idx;
+      const x = idx === null || idx === undefined ? null : (u.data[0][idx] as number);
+      const step = x === null ? null : (this.stepOfX.get(x) ?? x);
+      if (step !== null) this.dispatchEvent(new CustomEvent(SELECT_STEP_EVENT, { detail: { step }, bubbles: true }));
+    });
+  }
+
+  private chartData(): uPlot.AlignedData {
+    let dropped = 0;
+    const series = this.group.metrics.map(m => {
+      if (!this.log) return { steps: m.steps, values: debiasedEma(m.values, this.smoothing) };
+      // On a log axis, smoothing averages in log space: a loss falling over decades stays a line.
+      const log = forLogScale(m.values);
+      dropped += log.dropped;
+      const smoothedLog = debiasedEma(
+        log.values.map(v => (v === null ? null : Math.log10(v))),
+        this.smoothing
+      );
+      return { steps: m.steps, values: smoothedLog.map(v => (v === null ? null : Math.pow(10, v))) };
+    });
+    this.droppedForLog = dropped; // read by the render that follows (chartData runs in willUpdate)
+    return alignSeries(series);
+  }
+
+  /** The log scale in effect: this chart's own choice, or the panel's. */
+  get log(): boolean {
+    return this.logOverride ?? this.logScale;
+  }
+
+  private get withRaw(): boolean {
+    return this.smoothing > 0;
+  }
+
+  /** uPlot's series of metric i: [smoothed], or [raw, smoothed] with smoothing on. */
+  private seriesIndexes(i: number): number[] {
+    return this.withRaw ? [2 * i + 1, 2 * i + 2] : [i + 1];
+  }
+
+  /** What uPlot draws: the shown series, each preceded by its raw series when smoothing is on. */
+  private plotData(): uPlot.AlignedData {
+    if (!this.withRaw) return this.shown;
+    const out: Array<ArrayLike<number | null>> = [this.shown[0]];
+    for (let i = 1; i < this.shown.length; i++) {
+      const raw = this.raw[i] as ArrayLike<number | null>;
+      out.push(
+        this.log ? Array.from(raw, v => (v !== null && v > 0 ? v : null)) : raw,
+        this.shown[i] as ArrayLike<number | null>
+      );
+    }
+    return out as unknown as uPlot.AlignedData;
+  }
+
+  /**
+   * The y range: all values (uPlot's own padding), or with "ignore outliers" the 5th to 95th
+   * percentile of the shown series plus a tenth of that span on each side, in log space on a log axis.
+   */
+  private yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+    const log = this.log;
+    if (this.ignoreOutliers) {
+      const values: number[] = [];
+      this.group.metrics.forEach((m, i) => {
+        if (this.hidden_.has(m.name)) return;
+        for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
+          if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
+        }
+      });
+      if (values.length >= 2) {
+        values.sort((a, b) => a - b);
+        const at = (q: number): number => values[Math.min(values.length - 1, Math.floor(q * (values.length - 1)))];
+        const lo = at(0.05);
+        const hi = at(0.95);
+        const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
+        return log ? [Math.pow(10, lo - pad), Math.pow(10, hi + pad)] : [lo - pad, hi + pad];
+      }
+    }
+    if (min === null || max === null) return [min, max];
+    return log ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
+  }
+
+  /** Creates the plot when its shape changed (series, scale); otherwise just swaps the data. */
+  private draw(): void {
+    const container = this.querySelector<HTMLElement>('.mp-plot');
+    if (!container) return;
+    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.log, this.withRaw, this.ignoreOutliers, this.xAxis]);
+    const data = this.plotData();
+    if (this.plot && key === this.plotKey) {
+      // Live update: the panel's x range stays (it slides along while it follows the latest step).
+      this.plot.setData(data, !this.xRange);
+      if (this.xRange) this.applyRange(true);
+      return;
+    }
+    this.plot?.destroy();
+    this.plotKey = key;
+    this.plot = new uPlot(this.options(container), data, container);
+    this.listenForClicks(this.plot);
+    if (this.xRange) this.applyRange();
+    if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver(() => this.fit());
+      this.resizeObserver.observe(container);
+    }
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotKey = '';
+    this.draw();
+  }
+
+  private width(container: HTMLElement): number {
+    return Math.max(240, container.clientWidth || 600);
+  }
+
+  private fit(): void {
+    const container = this.querySelector<HTMLElement>('.mp-plot');
+    if (this.plot && container && this.plot.width !== this.width(container)) {
+      this.plot.setSize({ width: this.width(container), height: CHART_HEIGHT });
+    }
+  }
+
+  private options(container: HTMLElement): uPlot.Options {
+    const css = getComputedStyle(this);
+    const color = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+    const text = color('--jp-ui-font-color1', '#333');
+    const grid = color('--jp-border-color2', '#e0e0e0');
+    const axis = (label: string): uPlot.Axis => ({
+      label,
+      stroke: text,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      font: '11px system-ui, sans-serif',
+      labelFont: '11px system-ui, sans-serif'
+    });
+    return {
+      width: this.width(container),
+      height: CHART_HEIGHT,
+      scales: {
+        x: { time: this.xAxis === 'wall' },
+        y: { ...(this.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (_u, min, max) => this.yRange(min, max) }
+      },
+      axes: [
+        this.xAxis === 'step'
+          ? { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) }
+          : this.xAxis === 'relative'
+            ? { ...axis('time since the first point'), incrs: DURATION_STEPS, values: (_u, ticks) => ticks.map(formatDuration) }
+            : axis('wall time'),
+        { ...axis(''), size: 64, values: (_u, ticks) => formatTicks(ticks) }
+      ],
+      series: [
+        { label: this.xAxis === 'step' ? 'step' : 'time' },
+        ...this.group.metrics.flatMap((m, i) => {
+          const color = SERIES_COLORS[i % SERIES_COLORS.length];
+          const line = {
+            label: m.name,
+            stroke: color,
+            width: 1.5,
+            show: !this.hidden_.has(m.name),
+            spanGaps: false,
+            points: { show: false }
+          };
+          // With smoothing on, the raw series is drawn faint behind the smoothed one.
+          return this.withRaw ? [{ ...line, label: `${m.name} (raw)`, stroke: `${color}55`, width: 1 }, line] : [line];
+        })
+      ],
+      cursor: {
+        drag: { x: true, y: false, setScale: true },
+        ...(this.syncKey ? { sync: { key: this.syncKey, setSeries: false } } : {})
+      },
+      // Our legend (above) replaces uPlot's, which showed "--" until hovered.
+      legend: { show: false },
+      hooks: {
+        draw: [u => this.drawMarkers(u)],
+        setCursor: [
+          u => {
+            const idx = u.cursor.idx ?? null;
+            if (idx !== this.hoverIdx) this.hoverIdx = idx;
+          }
+        ],
+        // A drag-to-zoom here zooms every chart of the panel: tell the panel the range.
+        setScale: [
+          (u, key) => {
+            if (key !== 'x' || this.applyingRange || !this.plot) return;
+            const { min, max } = u.scales.x;
+            if (min === undefined || max === undefined || min === null || max === null) return;
+            const xs = u.data[0];
+            const all = xs.length > 0 && min <= xs[0] && max >= xs[xs.length - 1];
+            this.zoomed = !all;
+            this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
+          }
+        ]
+      }
+    };
+  }
+
+  private toggle(name: string, show: boolean): void {
+    const index = this.group.metrics.findIndex(m => m.name === name);
+    if (index >= 0) for (const s of this.seriesIndexes(index)) this.plot?.setSeries(s, { show });
+    const hidden = new Set(this.hidden_);
+    if (show) hidden.delete(name);
+    else hidden.add(name);
+    this.hidden_ = hidden;
+  }
+
+  resetZoom(): void {
+    this.zoomed = false;
+    this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: null, bubbles: true }));
+    if (!this.plot) return;
+    const xs = this.plot.data[0];
+    if (xs.length) this.plot.setScale('x', { min: xs[0], max: xs[xs.length - 1] });
+  }
+
+  exportCsv(): void {
+    downloadBlob(
+      new Blob([toCsv(this.group.metrics.map(byStep), this.smoothing, this.startedAt)], { type: 'text/csv' }),
+      `${fileStem(this.group.title)}.csv`
+    );
+  }
+
+  /** The canvas is transparent; the PNG gets the theme's background so it reads anywhere. */
+  exportPng(): void {
+    const source = this.plot?.ctx.canvas;
+    if (!source) return;
+    const out = document.createElement('canvas');
+    out.width = source.width;
+    out.height = source.height;
+    const ctx = out.getContext('2d');
+    if (!ctx) return;
+    ctx.fillStyle = getComputedStyle(this).getPropertyValue('--jp-layout-color0').trim() || '#fff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(source, 0, 0);
+    out.toBlob(blob => blob && downloadBlob(blob, `${fileStem(this.group.title)}.png`), 'image/png');
+  }
+}
+
+if (!customElements.get('mp-metric-chart')) customElements.define('mp-metric-chart', MetricChart);

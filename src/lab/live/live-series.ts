@@ -1,0 +1,125 @@
+/**
+ * The series a live view draws, fed by the kernel over the comm (src/kernel/live-stream.ts): a
+ * snapshot, then only new points. Pure data, no DOM, so it is unit-tested plainly.
+ *
+ * A view that runs for long would hold every point it was sent; once a series is twice `cap`
+ * points long it is downsampled here to `cap` (min and max per bucket, first and last kept), which
+ * keeps every extreme, since the min and max of buckets of min and max are the min and max.
+ */
+import { CHUNK_STRIDE, type MetricSeries, type SeriesChunk } from '../../protocol';
+import { downsampleIndices } from '../../protocol/downsample';
+
+interface Columns {
+  steps: number[];
+  values: Array<number | null>;
+  times: number[];
+  totalPoints: number;
+}
+
+/** The Float64 numbers of one buffer, copied (a message's buffers need not be 8-byte aligned). */
+export function float64s(buffer: ArrayBuffer | ArrayBufferView | undefined): Float64Array {
+  if (!buffer) return new Float64Array(0);
+  const bytes = ArrayBuffer.isView(buffer)
+    ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    : new Uint8Array(buffer);
+  const copy = new Uint8Array(bytes.byteLength - (bytes.byteLength % 8));
+  copy.set(bytes.subarray(0, copy.byteLength));
+  return new Float64Array(copy.buffer);
+}
+
+/** One chunk as columns. */
+export function decodeChunk(count: number, numbers: Float64Array): Omit<Columns, 'totalPoints'> {
+  const n = Math.min(count, Math.floor(numbers.length / CHUNK_STRIDE));
+  const steps = new Array<number>(n);
+  const values = new Array<number | null>(n);
+  const times = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    steps[i] = numbers[i * CHUNK_STRIDE];
+    const v = numbers[i * CHUNK_STRIDE + 1];
+    values[i] = Number.isNaN(v) ? null : v;
+    times[i] = numbers[i * CHUNK_STRIDE + 2];
+  }
+  return { steps, values, times };
+}
+
+/** Series decoded from chunks (a range reply): by name. */
+export function decodeChunks(
+  chunks: readonly SeriesChunk[],
+  buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>
+): MetricSeries[] {
+  return chunks.map((c, i) => ({ name: c.name, totalPoints: c.totalPoints, ...decodeChunk(c.count, float64s(buffers[i])) }));
+}
+
+export class LiveSeries {
+  private readonly series = new Map<string, Columns>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Applies a snapshot or an event: replaced series start over, the others grow. */
+  apply(chunks: readonly SeriesChunk[], buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>): void {
+    chunks.forEach((chunk, i) => {
+      const part = decodeChunk(chunk.count, float64s(buffers[i]));
+      const known = this.series.get(chunk.name);
+      if (chunk.replace || !known) {
+        this.series.set(chunk.name, { ...part, totalPoints: chunk.totalPoints });
+        return;
+      }
+      known.steps.push(...part.steps);
+      known.values.push(...part.values);
+      known.times.push(...part.times);
+      known.totalPoints = chunk.totalPoints;
+      if (known.steps.length > 2 * this.cap) {
+        const keep = downsampleIndices(known.values, this.cap);
+        known.steps = keep.map(k => known.steps[k]);
+        known.values = keep.map(k => known.values[k]);
+        known.times = keep.map(k => known.times[k]);
+      }
+    });
+  }
+
+  get size(): number {
+    return this.series.size;
+  }
+
+  /**
+   * What a live view draws: the streamed series, in the payload's order (the order metrics were
+   * first added), then any the payload left out (it has a byte budget; the stream has none of
+   * names). A series the payload holds more recent points of (the stream stopped: the kernel could
+   * not send) is drawn from the payload.
+   */
+  metrics(payload: readonly MetricSeries[]): MetricSeries[] {
+    const saved = new Map(payload.map(m => [m.name, m]));
+    const names = [...payload.map(m => m.name), ...[...this.series.keys()].filter(n => !saved.has(n))];
+    return names.map(name => {
+      const s = this.series.get(name);
+      const fallback = saved.get(name);
+      if (!s || (fallback && fallback.totalPoints > s.totalPoints)) return fallback!;
+      return { name, steps: s.steps, values: s.values, times: s.times, totalPoints: s.totalPoints };
+    });
+  }
+}
+
+/**
+ * A series with the points of `detail` (a range the kernel sent in full detail) in place of its
+ * own between the detail's first and last step.
+ */
+export function withDetail(base: MetricSeries, detail: MetricSeries | undefined): MetricSeries {
+  if (!detail || detail.steps.length === 0) return base;
+  const first = detail.steps[0];
+  const last = detail.steps[detail.steps.length - 1];
+  let from = 0;
+  while (from < base.steps.length && base.steps[from] < first) from++;
+  let to = from;
+  while (to < base.steps.length && base.steps[to] <= last) to++;
+  const cut = <T>(column: readonly T[] | undefined, inner: readonly T[] | undefined): T[] => [
+    ...(column ?? []).slice(0, from),
+    ...(inner ?? []),
+    ...(column ?? []).slice(to)
+  ];
+  return {
+    ...base,
+    steps: cut(base.steps, detail.steps),
+    values: cut(base.values, detail.values),
+    times: base.times && detail.times ? cut(base.times, detail.times) : undefined
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * <mp-plotter-panel>: what the panel (panel.ts) shows of one plotter output. A title with the session's state, one
+ * smoothing and one log-scale control for every chart, a chart per metric group, then one card per
+ * media name. Charts and media are linked by training step: clicking a chart selects that step in
+ * every media card, and the charts mark the steps where media exist and the selected one. With
+ * "Move together" on, one card's slider drives every card.
+ * It renders what it is given (payload, session status, file states); the panel feeds it.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type { MetricSeries, PlotterPayload } from '../../protocol';
+import {
+  byStep,
+  fileStem,
+  groupMedia,
+  groupMetrics,
+  hasTimes,
+  onXAxis,
+  toCsv,
+  type ChartGroup,
+  type XAxisKind
+} from '../charts/series';
+import { downloadBlob } from '../download';
+import { failureText, statusLine, type ViewStatus } from './view-status';
+import { withDetail } from '../live/live-series';
+import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from '../media/media-card';
+import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import '../charts/metric-chart';
+import '../media/media-card';
+
+/** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
+export interface RangeDetail {
+  axis: XAxisKind;
+  range: XRange;
+  metrics: MetricSeries[];
+}
+
+export class PlotterPanelElement extends LitElement {
+  static properties = {
+    payload: { attribute: false },
+    status: { attribute: false },
+    mediaStates: { attribute: false },
+    smoothing: { state: true },
+    logScale: { state: true },
+    selection: { state: true },
+    linked: { state: true },
+    xRange: { state: true },
+    filter: { state: true },
+    ignoreOutliers: { state: true },
+    xAxis: { state: true },
+    rangeDetail: { attribute: false }
+  };
+
+  payload: PlotterPayload | null = null;
+  status: ViewStatus = { kind: 'live' };
+  mediaStates: Map<string, MediaState> = new Map();
+  smoothing = 0;
+  logScale = false;
+  /** The step selected by a chart click (or a linked card's slider). */
+  selection: StepSelection | null = null;
+  /** "Move together": a card's slider moves every card. */
+  linked = false;
+  /** The x range every chart shows (null: all steps); set by a drag-to-zoom on any chart. */
+  xRange: XRange | null = null;
+  /** Shows only metrics whose name matches: a regular expression, or plain text when it is not one. */
+  filter = '';
+  /** Fit every chart's y axis to its 5th–95th percentile, as TensorBoard's "ignore outliers". */
+  ignoreOutliers = false;
+  /** The x axis of every chart: step, time since the first point, or wall time. */
+  xAxis: XAxisKind = 'step';
+  /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
+  rangeDetail: RangeDetail | null = null;
+  private seq = 0;
+  /** The payload's series on the x axis in effect (willUpdate shapes them for render). */
+  private drawn: MetricSeries[] = [];
+  /** The last step of the data, to slide a zoomed window along while training runs. */
+  private dataEnd: number | null = null;
+  /** Cursors of this panel's charts move together; other panels' do not. */
+  private readonly syncKey = `mp-${Math.random().toString(36).slice(2)}`;
+
+  constructor() {
+    super();
+    this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
+    this.addEventListener(X_RANGE_EVENT, e => (this.xRange = (e as CustomEvent<XRange | null>).detail));
+    this.addEventListener(MEDIA_STEP_EVENT, e => {
+      if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
+    });
+  }
+
+  protected createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  /**
+   * Follow latest: a zoomed window that reached the last step keeps its width and slides with new
+   * steps; one the user panned away from the end stays where it is.
+   */
+  protected willUpdate(changed: PropertyValues): void {
+    if (changed.has('xAxis')) {
+      this.xRange = null; // a range of steps means nothing in seconds
+      this.dataEnd = null;
+    }
+    // The series as the charts draw them, once an update: render uses them too.
+    this.drawn = this.payload ? this.axisMetrics(this.payload) : [];
+    const end = this.payload ? lastX(this.drawn) : null;
+    if (this.xRange && end !== null && this.dataEnd !== null && end > this.dataEnd && this.xRange.max >= this.dataEnd) {
+      const shift = end - this.dataEnd;
+      this.xRange = { min: this.xRange.min + shift, max: this.xRange.max + shift };
+    }
+    this.dataEnd = end;
+  }
+
+  /** The x axis in effect: a time axis only when every series recorded its times. */
+  private effectiveAxis(p: PlotterPayload): XAxisKind {
+    return hasTimes(p.metrics, p.startedAt) ? this.xAxis : 'step';
+  }
+
+  /** The payload's series on the chosen x axis, with the zoomed range in full detail when the kernel sent it. */
+  private axisMetrics(p: PlotterPayload): MetricSeries[] {
+    const axis = this.effectiveAxis(p);
+    const detail =
+      this.xRange && this.rangeDetail?.axis === axis ? new Map(this.rangeDetail.metrics.map(m => [m.name, m])) : null;
+    const metrics = detail ? p.metrics.map(m => withDetail(m, detail.get(m.name))) : p.metrics;
+    return onXAxis(metrics, axis, p.startedAt);
+  }
+
+  private exportAll(groups: ChartGroup[]): void {
+    const metrics = groups.flatMap(g => g.metrics).map(byStep);
+    downloadBlob(
+      new Blob([toCsv(metrics, this.smoothing, this.payload?.startedAt)], { type: 'text/csv' }),
+      `${fileStem(this.payload?.title ?? 'metrics')}.csv`
+    );
+  }
+
+  /** Selects a training step in every media card and marks it on every chart. */
+  select(step: number): void {
+    this.selection = { step, seq: ++this.seq };
+  }
+
+  protected render(): unknown {
+    const p = this.payload;
+    if (!p) return nothing;
+    const axis = this.effectiveAxis(p);
+    const metrics = this.drawn;
+    const allGroups = groupMetrics(metrics);
+    const matches = nameFilter(this.filter);
+    const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
+    const media = groupMedia(p.media);
+    const mediaSteps = [...new Set(p.media.map(e => e.step))].sort((a, b) => a - b);
+    const selectedStep = this.selection?.step ?? null;
+    const failure = failureText(this.status);
+    return html`
+      <section class="mp-panel" data-state=${this.status.kind} aria-label="Metrics plotter ${p.title}">
+        <header class="mp-header">
+          <h3 class="mp-title">${p.title}</h3>
+          <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.media)}</span>
+        </header>
+        ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
+        ${
+          allGroups.length
+            ? html`<div class="mp-controls">
+                <label>Smoothing
+                  <input type="range" min="0" max="0.99" step="0.01" .value=${String(this.smoothing)}
+                    @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))} aria-label="Smoothing" />
+                  <output>${this.smoothing.toFixed(2)}</output>
+                </label>
+                <label><input type="checkbox" .checked=${this.logScale}
+                  @change=${(e: Event) => (this.logScale = (e.target as HTMLInputElement).checked)} /> Log scale</label>
+                ${
+                  hasTimes(p.metrics, p.startedAt)
+                    ? html`<label>X axis
+                        <select aria-label="X axis" .value=${axis}
+                          @change=${(e: Event) => (this.xAxis = (e.target as HTMLSelectElement).value as XAxisKind)}>
+                          <option value="step" ?selected=${axis === 'step'}>Step</option>
+                          <option value="relative" ?selected=${axis === 'relative'}>Relative time</option>
+                          <option value="wall" ?selected=${axis === 'wall'}>Wall time</option>
+                        </select></label>`
+                    : nothing
+                }
+                <label><input type="checkbox" .checked=${this.ignoreOutliers}
+                  @change=${(e: Event) => (this.ignoreOutliers = (e.target as HTMLInputElement).checked)} /> Ignore outliers</label>
+                <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
+                  .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
+                ${this.filter ? html`<span class="mp-hint" role="status">${groups.length} of ${allGroups.length} charts</span>` : nothing}
+                <button class="mp-button" data-action="csv-all" @click=${() => this.exportAll(groups)}
+                  title="Download every chart shown as one CSV (raw and, with smoothing on, smoothed columns)">CSV of all charts</button>
+                ${media.length ? html`<span class="mp-hint">Click a chart to show the media of that step.</span>` : nothing}
+              </div>
+              <div class="mp-charts">
+                ${groups.map(
+                  g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
+                    .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
+                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt}
+                    .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}></mp-metric-chart>`
+                )}
+              </div>`
+            : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
+        }
+        ${
+          p.omittedMetrics
+            ? html`<div class="mp-note" role="note">
+              ${p.omittedMetrics.toLocaleString()} more metrics are recorded in the kernel but not shown: one output
+              has a size budget, and these did not fit. Show fewer metrics per plotter (one plotter per group).
+            </div>`
+            : nothing
+        }
+        ${
+          media.length
+            ? html`<div class="mp-media-section">
+              ${
+                media.length > 1
+                  ? html`<label class="mp-link"><input type="checkbox" .checked=${this.linked}
+                    @change=${(e: Event) => (this.linked = (e.target as HTMLInputElement).checked)} /> Move together</label>`
+                  : nothing
+              }
+              <div class="mp-media-cards">
+                ${media.map(
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${p.retired?.[s.name] ?? 0}
+                    .selection=${this.selection}></mp-media-card>`
+                )}
+              </div>
+            </div>`
+            : nothing
+        }
+      </section>
+    `;
+  }
+}
+
+/** The largest x of any series: where "follow latest" slides a zoomed window to. */
+function lastX(metrics: readonly MetricSeries[]): number | null {
+  let end: number | null = null;
+  for (const m of metrics) {
+    const last = m.steps[m.steps.length - 1];
+    if (last !== undefined && (end === null || last > end)) end = last;
+  }
+  return end;
+}
+
+/** A case-insensitive match on metric names: the filter as a regular expression, or as plain text. */
+export function nameFilter(filter: string): (name: string) => boolean {
+  try {
+    const re = new RegExp(filter, 'i');
+    return name => re.test(name);
+  } catch {
+    const text = filter.toLowerCase();
+    return name => name.toLowerCase().includes(text);
+  }
+}
+
+if (!customElements.get('mp-plotter-panel')) customElements.define('mp-plotter-panel', PlotterPanelElement);

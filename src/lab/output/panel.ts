@@ -1,0 +1,261 @@
+/**
+ * The panel: a Lumino widget hosting <mp-plotter-panel> (panel-element.ts) that draws one plotter
+ * output from its payload. JupyterLab calls renderModel again for every display update, so live
+ * training updates redraw in place. The panel tells the page's session tracking while its output is
+ * on screen (ViewSessions), streams the live series while the session is live (LiveSubscription),
+ * asks the kernel for a zoomed range in full detail, looks its media up on the server, and feeds
+ * what it learns of the session to the view's status (view-status.ts). docs/architecture.md has
+ * the whole picture.
+ */
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import {
+  PLOTTER_MIME_TYPE,
+  readPayload,
+  viewKey,
+  type CleanupFailure,
+  type MediaEntry,
+  type PlotterPayload
+} from '../../protocol';
+import { X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import { decodeChunks } from '../live/live-series';
+import { LiveSubscription } from '../live/live-subscription';
+import type { MediaState } from '../media/media-card';
+import { mediaOnServer } from '../media/media-files';
+import type { EndReason, FolderListings, ViewHandle, ViewSessions } from '../sessions/view-sessions';
+import type { PlotterPanelElement } from './panel-element';
+import { nextViewStatus, type ViewStatus, type ViewStatusEvent } from './view-status';
+import './panel-element';
+
+export const PANEL_CLASS = 'jp-MetricsPlotter';
+/** How long a live output whose files are gone waits for the server to say why its session ended. */
+export const EARLIER_SESSION_GRACE_MS = 2000;
+
+export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
+  private readonly element: PlotterPanelElement;
+  private payload: PlotterPayload | null = null;
+  /** The view this panel shows, tracked by the page's sessions until it ends. */
+  private handle: ViewHandle | null = null;
+  private handleKey = '';
+  private status: ViewStatus = { kind: 'live' };
+  private readonly mediaStates = new Map<string, MediaState>();
+  /** Media files whose existence on the server was checked (a live output reopened later may have none). */
+  private readonly checkedFiles = new Set<string>();
+  /** Running while a provisional status waits to learn why the files are gone. */
+  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly live: LiveSubscription;
+  private refreshQueued = false;
+  private rangeSeq = 0;
+
+  constructor(
+    private readonly options: IRenderMime.IRendererOptions,
+    private readonly sessions: ViewSessions
+  ) {
+    super();
+    this.addClass(PANEL_CLASS);
+    this.element = document.createElement('mp-plotter-panel') as PlotterPanelElement;
+    this.node.appendChild(this.element);
+    this.element.addEventListener(X_RANGE_EVENT, e => void this.zoomed((e as CustomEvent<XRange | null>).detail));
+    this.live = new LiveSubscription(sessions, () => this.queueRefresh());
+  }
+
+  /** Points per series a view asks for: twice its width (min and max per pixel), within reason. */
+  private get pointsWanted(): number {
+    return Math.round(Math.min(4000, Math.max(1200, 2 * (this.node.clientWidth || 800))));
+  }
+
+  /** The view's status takes the event (view-status.ts); a provisional status waits out its grace period. */
+  private feed(event: ViewStatusEvent): void {
+    const before = this.status;
+    this.status = nextViewStatus(before, event);
+    if (this.status === before) return;
+    if (this.graceTimer && !(this.status.kind === 'checking' && this.status.provisional)) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+    if (this.status.kind === 'checking' && this.status.provisional && !this.graceTimer) {
+      this.graceTimer = setTimeout(() => {
+        this.graceTimer = null;
+        if (this.isDisposed) return;
+        this.feed({ event: 'grace over' });
+        this.refreshView();
+      }, EARLIER_SESSION_GRACE_MS);
+    }
+    // An ended session is no longer tracked: nothing of it is left to release.
+    if (this.status.kind === 'ended' && (event.event === 'closed' || event.event === 'grace over')) {
+      this.handle?.forget();
+      this.handle = null;
+    }
+  }
+
+  /** Subscribes to the view's live series; the snapshot then stands in for the payload's series. */
+  private async subscribe(data: PlotterPayload): Promise<void> {
+    if (await this.live.start(data, this.pointsWanted)) this.refreshView();
+  }
+
+  /** Several point events can come within one frame: draw once. */
+  private queueRefresh(): void {
+    if (this.refreshQueued) return;
+    this.refreshQueued = true;
+    requestAnimationFrame(() => {
+      this.refreshQueued = false;
+      if (!this.isDisposed) this.refreshView();
+    });
+  }
+
+  /** The panel zoomed: ask the kernel for that range in full detail (while the session is live). */
+  private async zoomed(range: XRange | null): Promise<void> {
+    const seq = ++this.rangeSeq;
+    const p = this.payload;
+    const axis = this.element.xAxis;
+    if (!range || !p || !this.live.active || this.status.kind !== 'live') {
+      this.element.rangeDetail = null;
+      return;
+    }
+    const startedAt = p.startedAt ?? this.live.startedAt ?? 0;
+    // Time axes draw seconds (relative, or since the epoch); the kernel keeps ms after startedAt.
+    const toKernel = (x: number): number => (axis === 'step' ? x : axis === 'relative' ? x * 1000 : x * 1000 - startedAt);
+    const answer = await this.sessions.ask(p, {
+      request: 'range',
+      plotterId: p.plotterId,
+      axis: axis === 'step' ? 'step' : 'time',
+      min: toKernel(range.min),
+      max: toKernel(range.max),
+      points: this.pointsWanted
+    });
+    if (seq !== this.rangeSeq || this.isDisposed || answer?.data.reply !== 'range' || !answer.data.known) return;
+    this.element.rangeDetail = { axis, range, metrics: decodeChunks(answer.data.series, answer.buffers) };
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    // Version 1 outputs (saved by an older metrics-plotter) are read as the current version.
+    const data = readPayload(model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE]);
+    if (!data) {
+      this.node.textContent =
+        'metrics-plotter: this output was written by a different version of metrics-plotter and cannot be shown. ' +
+        'Re-run the cell, or install the matching version of the JupyterLab extension.';
+      return;
+    }
+    const previous = this.payload;
+    this.payload = data;
+    const key = viewKey(data);
+    if (key !== this.handleKey) {
+      this.handle?.dispose();
+      this.live.stop();
+      this.handleKey = key;
+      this.feed({ event: 'shown' });
+      this.handle = this.sessions.attach(data, why => void this.sessionEnded(why));
+      if (data.state === 'live' && data.kernel.id) void this.subscribe(data);
+    }
+    if (data.state === 'closed') {
+      // plotter.close() ran in the kernel; its cleanup report is authoritative.
+      const failures = data.cleanup?.failures ?? [];
+      for (const v of data.media) this.mediaStates.set(v.path, leftOrRemoved(v, failures));
+      this.feed({ event: 'closed', left: failures });
+    } else if (this.status.kind === 'live') {
+      await this.resolveNewMedia(data, previous);
+    }
+    this.refreshView();
+  }
+
+  private refreshView(): void {
+    const p = this.payload;
+    this.element.payload = p && this.live.draw(p);
+    this.element.status = this.status;
+    this.element.mediaStates = new Map(this.mediaStates);
+  }
+
+  /** Gives each new media entry its server URL; a file missing on the server was removed by an ended session. */
+  private async resolveNewMedia(data: PlotterPayload, previous: PlotterPayload | null): Promise<void> {
+    const known = new Set(previous?.media.map(v => v.path) ?? []);
+    const fresh = data.media.filter(v => !known.has(v.path) || !this.mediaStates.has(v.path));
+    const resolver = this.options.resolver;
+    const listings: FolderListings = new Map();
+    await Promise.all(
+      fresh.map(async v => {
+        if (!resolver) {
+          this.mediaStates.set(v.path, {
+            kind: 'unreachable',
+            reason: `This output has no notebook folder to find ${v.path} in.`
+          });
+          return;
+        }
+        try {
+          const urlPath = await resolver.resolveUrl(v.path);
+          if (!this.checkedFiles.has(v.path)) {
+            this.checkedFiles.add(v.path);
+            if (!(await mediaOnServer(this.sessions, v, urlPath, listings))) {
+              this.mediaStates.set(v.path, { kind: 'removed' });
+              return;
+            }
+          }
+          this.mediaStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
+        } catch (e) {
+          this.mediaStates.set(v.path, {
+            kind: 'unreachable',
+            reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}`
+          });
+        }
+      })
+    );
+    // Every file is gone although the payload says live: the session behind it ended. Either the
+    // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
+    // the server's event reaches us: the tracker will say why), or the output outlived its session
+    // (the notebook was closed and reopened): say so after a grace period instead of looking live.
+    if (data.media.length && data.media.every(v => this.mediaStates.get(v.path)?.kind === 'removed')) {
+      this.feed({ event: 'files gone' });
+    }
+  }
+
+  /** The kernel process behind this output ended: check what it left on the server. */
+  private async sessionEnded(why: EndReason): Promise<void> {
+    if (this.isDisposed || !this.payload) return;
+    const before = this.status;
+    this.feed({ event: 'kernel ended', why });
+    if (this.status === before) return;
+    const payload = this.payload;
+    this.refreshView();
+    const left: CleanupFailure[] = [];
+    const resolver = this.options.resolver;
+    const listings: FolderListings = new Map();
+    for (const v of payload.media) {
+      let present: boolean;
+      try {
+        present = !!resolver && (await mediaOnServer(this.sessions, v, await resolver.resolveUrl(v.path), listings));
+      } catch {
+        present = false; // the server is unreachable too: nothing can be checked, nothing claimed
+      }
+      if (present) {
+        // The kernel's own report, when it got one out before its process ended, says why exactly.
+        const reported = this.sessions.reportOf(payload.plotterId)?.failures.find(f => f.path === v.absolutePath);
+        left.push({
+          path: v.absolutePath,
+          reason:
+            reported?.reason ??
+            (why === 'died' || why === 'earlier session'
+              ? 'the kernel process ended without cleaning up (was it killed?); `npx metrics-plotter clean` also removes it'
+              : 'still on disk after the session ended')
+        });
+      }
+      this.mediaStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
+    }
+    if (this.isDisposed || this.payload !== payload) return;
+    this.feed({ event: 'files checked', left });
+    this.refreshView();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.live.dispose();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.handle?.dispose();
+    this.handle = null;
+    super.dispose();
+  }
+}
+
+function leftOrRemoved(video: MediaEntry, failures: CleanupFailure[]): MediaState {
+  const failed = failures.find(f => f.path === video.absolutePath);
+  return failed ? { kind: 'left', path: failed.path } : { kind: 'removed' };
+}
