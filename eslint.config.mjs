@@ -20,6 +20,16 @@ export default tseslint.config(
   },
   { files: ['src/lab/**', 'style/**'], languageOptions: { globals: { ...globals.browser } } },
   {
+    // Promises: every one is awaited, returned or marked `void` on purpose, and none is passed where
+    // a callback's result is ignored (type-aware: each file is checked with its own tsconfig).
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error'
+    }
+  },
+  {
     // CommonJS tooling files and the benchmarks' browser-side snippets.
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }

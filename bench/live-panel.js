@@ -5,8 +5,8 @@
  *  - every update a whole payload, as every live update was before the comm (the display message at
  *    the byte budget it had then, 1.5 MB, parsed and rendered each time; also what a page without
  *    the comm still does, now at the saved budget);
- *  - the comm's stream: a snapshot once, then only the new points (the renderer's own path, fed the
- *    kernel's own LiveStream messages; the kernel-side answer is stubbed, there is no kernel here).
+ *  - the comm's stream: a snapshot once, then only the new points (the output's own path, over a
+ *    typed stand-in of the page's sessions fed the kernel's own LiveStream messages: no kernel here).
  * Measured in the page: first paint, the longest main-thread task (the Long Tasks API reports tasks
  * over 50 ms) and the median time an update keeps the main thread until it is drawn.
  */
@@ -95,36 +95,55 @@ async function measure(page, mode) {
           type: 'longtask'
         });
         const rendermime = window.jupyterapp.shell.currentWidget.content.rendermime;
-        const renderer = rendermime.createRenderer(mime);
+        // The stream's way: the output over a stand-in of the page's sessions (the ViewSessions
+        // interface) that answers as the kernel side does; new points are handed to its listener.
+        const sessions = {
+          attach: () => ({ dispose() {}, forget() {} }),
+          ask: async (_p, request) =>
+            request.request === 'subscribe' ? { data: first.snapshot.data, buffers: snapshotBuffers } : null,
+          subscribe: async () => {
+            window.mpSubscribed = true;
+            return { data: first.snapshot.data, buffers: snapshotBuffers };
+          },
+          unsubscribe: () => undefined,
+          livePoints: {
+            connect(listener, thisArg) {
+              window.mpPoints = points => listener.call(thisArg, null, points);
+            },
+            disconnect() {}
+          },
+          reportOf: () => undefined,
+          exists: async () => true
+        };
+        window.mpSubscribed = false;
+        const renderer =
+          mode === 'stream'
+            ? rendermime.getFactory(mime).withSessions(sessions).createRenderer({
+                mimeType: mime,
+                resolver: rendermime.resolver,
+                sanitizer: rendermime.sanitizer,
+                linkHandler: rendermime.linkHandler,
+                latexTypesetter: rendermime.latexTypesetter,
+                markdownParser: rendermime.markdownParser,
+                translator: rendermime.translator
+              })
+            : rendermime.createRenderer(mime);
         window.mpRenderer = renderer;
         const host = document.createElement('div');
         host.style.cssText = 'position:fixed;top:0;left:0;width:1000px;height:100vh;overflow:auto;z-index:10000;background:#fff';
         document.body.appendChild(host);
         const frame = () => new Promise(r => requestAnimationFrame(() => r()));
         window.mpFrame = frame;
-        if (mode === 'stream') {
-          // The kernel side's answers, as the comm brings them (no kernel here).
-          renderer.tracker = {
-            attach: () => ({ dispose() {}, forget() {} }),
-            ask: async (_p, request) =>
-              request.request === 'subscribe' ? { data: first.snapshot.data, buffers: snapshotBuffers } : null,
-            subscribe: async () => ({ data: first.snapshot.data, buffers: snapshotBuffers }),
-            unsubscribe: () => undefined,
-            livePoints: { connect() {}, disconnect() {} },
-            reportOf: () => undefined,
-            exists: async () => true
-          };
-        }
         await frame();
         const t0 = performance.now();
         host.appendChild(renderer.node);
         const data = mode === 'stream' ? first.saved : JSON.parse(first.json);
         await renderer.renderModel({ data: { [mime]: data }, metadata: {}, trusted: false, setData: () => undefined });
         // Until every chart is drawn (the stream's snapshot included).
-        // The output draws with its panel here (no widget model: there is no kernel).
-        const panel = () => renderer.panel;
-        window.mpPanel = panel;
-        while (document.querySelectorAll('mp-metric-chart').length < 50 || (mode === 'stream' && !panel()?.live)) await frame();
+        // The output draws with its panel here (no widget model: there is no kernel); the snapshot is
+        // applied a microtask after the stand-in answered.
+        while (document.querySelectorAll('mp-metric-chart').length < 50 || (mode === 'stream' && !window.mpSubscribed))
+          await frame();
         await frame();
         return performance.now() - t0;
       },
@@ -140,7 +159,7 @@ async function measure(page, mode) {
           const renderer = window.mpRenderer;
           const t0 = performance.now();
           if (mode === 'stream') {
-            window.mpPanel().onPoints(null, { event: message.data, buffers: message.buffers.map(a => new Float64Array(a)) });
+            window.mpPoints({ event: message.data, buffers: message.buffers.map(a => new Float64Array(a)) });
           } else {
             await renderer.renderModel({
               data: { [mime]: JSON.parse(message) },

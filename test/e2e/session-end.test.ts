@@ -123,7 +123,7 @@ function canLock(): boolean {
   }
 }
 
-it("2. restart from JupyterLab's Kernel menu: assets gone, the output says the session ended", async () => {
+it("restart from JupyterLab's Kernel menu: assets gone, the output says the session ended", async () => {
   const s = await openSession('restart');
   await runAll(s.page);
   expect(mp4s(s.dir)).toHaveLength(1);
@@ -139,7 +139,7 @@ it("2. restart from JupyterLab's Kernel menu: assets gone, the output says the s
   await s.page.close();
 });
 
-it('3. closing the notebook tab (kernel still running) ends the session', async () => {
+it('closing the notebook tab (kernel still running) ends the session', async () => {
   const s = await openSession('close-tab');
   await runAll(s.page);
   expect(mp4s(s.dir)).toHaveLength(1);
@@ -150,7 +150,7 @@ it('3. closing the notebook tab (kernel still running) ends the session', async 
   await s.page.close();
 });
 
-it('4. clearing the output ends the session; re-running shows a video that plays and is kept', async () => {
+it('clearing the output ends the session; re-running shows a video that plays and is kept', async () => {
   const s = await openSession('clear-output');
   await runAll(s.page);
   const first = mp4s(s.dir);
@@ -184,7 +184,7 @@ it('4. clearing the output ends the session; re-running shows a video that plays
   await s.page.close();
 });
 
-it('4b. clearing the output while the training cell still runs releases it at once, without an execution of its own', async () => {
+it('clearing the output while the training cell still runs releases it at once, without an execution of its own', async () => {
   const s = await openSession('clear-while-running', [
     `${PLOTTER_CELL}
 // Trains until the plotter is closed from outside: only a release handled during this cell ends it.
@@ -218,7 +218,7 @@ console.log("training stopped: the plotter was released");`,
   await s.page.close();
 });
 
-it('5. an undeletable video: the output shows the failure and the exact path; closed notebook: a notification', async () => {
+it('an undeletable video: the output shows the failure and the exact path; closed notebook: a notification', async () => {
   // An undeletable file needs chattr +i: root, on a file system that supports it (CI runs as root on ext4).
   if (!canLock())
     throw new Error('scenario 5 needs `chattr +i` to work here: run the tests as root on ext4 (apt-get install e2fsprogs)');
@@ -265,7 +265,7 @@ it('5. an undeletable video: the output shows the failure and the exact path; cl
   await s.page.close();
 });
 
-it('6. a live training loop updates the same output in place while it runs', async () => {
+it('a live training loop updates the same output in place while it runs', async () => {
   const s = await openSession('live', [
     `import { MetricsPlotter } from "metrics-plotter";
 const plotter = new MetricsPlotter({ title: "live", liveUpdateMs: 100 });
@@ -307,7 +307,7 @@ for (let step = 0; step < 60; step++) {
   await s.page.close();
 });
 
-it('7. light and dark themes (screenshots in test-results/)', async () => {
+it('light and dark themes (screenshots in test-results/)', async () => {
   const s = await openSession('themes');
   await runAll(s.page);
   await videoStates(s.page);

@@ -5,38 +5,27 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { FRAMES_PRELUDE, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { listTree, type TslabKernel } from '../support/tslab-kernel';
 import { probeVideo } from '../support/media';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
-const PRELUDE = `
-import { MetricsPlotter } from "metrics-plotter";
-function solid(w: number, h: number, v: number) {
-  return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(v) };
-}
+const PRELUDE = `${FRAMES_PRELUDE}
 const frames = (v: number) => Array.from({ length: 6 }, () => solid(16, 16, v));
 `;
 
-const dirs: string[] = [];
-const kernels: TslabKernel[] = [];
+const sessions = kernelSessions();
 async function session(name: string): Promise<{ dir: string; k: TslabKernel }> {
-  const dir = makeNotebookDir(name);
-  dirs.push(dir);
-  const k = await TslabKernel.start(dir);
-  kernels.push(k);
+  const dir = sessions.notebookDir(name);
+  const k = await sessions.startKernel(dir);
   await k.run(PRELUDE);
   return { dir, k };
 }
 async function json<T = any>(k: TslabKernel, expr: string): Promise<T> {
   return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
 }
-
-afterAll(async () => {
-  for (const k of kernels) if (k.process.exitCode === null && k.process.signalCode === null) await k.kill('SIGKILL');
-  for (const d of dirs) removeNotebookDir(d);
-});
 
 test('one name logged every 100 episodes is one series of entries by step; the payload carries each step', async () => {
   const { dir, k } = await session('steps');
@@ -53,7 +42,7 @@ for (let ep = 0; ep <= 300; ep += 100) await plotter.addVideoFromFrames("rollout
   ]);
   expect(new Set(media.map((e: any) => e.path)).size).toBe(4);
   for (const e of media) expect(probeVideo(path.join(dir, e.path))).toMatchObject({ width: 16, height: 16, frames: 6 });
-  const last = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]).pop()!;
+  const last = plotterDisplays(r.outputs).pop()!;
   expect(last.content.data[PLOTTER_MIME_TYPE].media.map((e: any) => e.step)).toEqual([0, 100, 200, 300]);
   expect(last.content.data[PLOTTER_MIME_TYPE].version).toBe(2);
 });
@@ -157,8 +146,7 @@ test.each([
     'SIGKILL, then the next plotter in the folder',
     async (k: TslabKernel, dir: string) => {
       await k.kill('SIGKILL');
-      const next = await TslabKernel.start(dir);
-      kernels.push(next);
+      const next = await sessions.startKernel(dir);
       await next.run('import { MetricsPlotter } from "metrics-plotter"; new MetricsPlotter();');
       await next.shutdownLikeJupyter(false);
     }

@@ -6,35 +6,20 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/tslab-kernel';
+import { FRAMES_PRELUDE, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { listTree, REPO, type TslabKernel } from '../support/tslab-kernel';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
-const SETUP = `
-import { MetricsPlotter } from "metrics-plotter";
-function solid(w: number, h: number, v: number) {
-  return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(v) };
-}
-const plotter = new MetricsPlotter({ title: "session" });
+const SETUP = `${FRAMES_PRELUDE}const plotter = new MetricsPlotter({ title: "session" });
 for (let i = 0; i < 50; i++) plotter.addScalar("loss", 1 / (i + 1), i);
 await plotter.addVideoFromFrames("a", Array.from({ length: 10 }, (_, t) => solid(16, 16, t * 20)), { fps: 10 });
 await plotter.addVideoFromFrames("b", Array.from({ length: 10 }, (_, t) => solid(16, 16, t * 20)), { fps: 10 });
 plotter.show();
 `;
 
-const dirs: string[] = [];
-const kernels: TslabKernel[] = [];
-function notebookDir(name: string): string {
-  const d = makeNotebookDir(name);
-  dirs.push(d);
-  return d;
-}
-async function startKernel(dir: string): Promise<TslabKernel> {
-  const k = await TslabKernel.start(dir);
-  kernels.push(k);
-  return k;
-}
+const { notebookDir, startKernel } = kernelSessions();
 async function videosOf(k: TslabKernel): Promise<string[]> {
   return JSON.parse((await k.run('console.log(JSON.stringify(plotter.videos.map(v => v.absolutePath)))')).stdout);
 }
@@ -43,11 +28,6 @@ function chattr(flag: '+i' | '-i', file: string): void {
   if (r.status !== 0)
     throw new Error(`chattr ${flag} ${file} failed (tests that need an undeletable file run as root on ext4): ${r.stderr}`);
 }
-
-afterAll(async () => {
-  for (const k of kernels) if (k.process.exitCode === null && k.process.signalCode === null) await k.kill('SIGKILL');
-  for (const d of dirs) removeNotebookDir(d);
-});
 
 describe.each([
   ['shutdown', false],
@@ -325,15 +305,14 @@ const JUPYTER_PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 test('show() sends one bundle with a text fallback; live updates go to the same display id, throttled', async () => {
   const dir = notebookDir('live');
   const server = spawn(JUPYTER_PYTHON, ['-c', 'import time; time.sleep(600)'], { stdio: 'ignore' });
-  const k = await TslabKernel.start(dir, { JPY_PARENT_PID: String(server.pid) });
-  kernels.push(k);
+  const k = await startKernel(dir, { JPY_PARENT_PID: String(server.pid) });
   server.unref();
   const r = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const p = new MetricsPlotter({ title: "live", liveUpdateMs: 50 });
 p.show();
 for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res => setTimeout(res, 10)); }`);
-  const shows = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
+  const shows = plotterDisplays(r.outputs);
   expect(shows[0].msg_type).toBe('display_data');
   // No page that renders widget models is attached: no widget view reference (view-widget.test.ts).
   expect(Object.keys(shows[0].content.data).sort()).toEqual([PLOTTER_MIME_TYPE, 'text/html', 'text/plain']);

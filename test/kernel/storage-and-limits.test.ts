@@ -8,17 +8,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FRAMES_PRELUDE, plotterDisplays } from '../support/kernel-sessions';
 import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/tslab-kernel';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
 
-const PRELUDE = `
-import { MetricsPlotter } from "metrics-plotter";
-function solid(w: number, h: number, v: number) {
-  return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(v) };
-}
-`;
+const PRELUDE = FRAMES_PRELUDE;
 
 let dir: string;
 let kernel: TslabKernel;
@@ -176,7 +172,7 @@ for (let step = 200; step < 202; step++) {
   await new Promise(resolve => setTimeout(resolve, 300));
 }
 many.close();`);
-  const messages = r.outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
+  const messages = plotterDisplays(r.outputs);
   expect(messages.length).toBeGreaterThanOrEqual(2); // the show() and at least one live update
   for (const m of messages) {
     expect(Buffer.byteLength(JSON.stringify(m.content))).toBeLessThanOrEqual(2_000_000);

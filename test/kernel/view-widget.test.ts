@@ -14,31 +14,23 @@ import {
   WIDGET_VIEW_MIME_TYPE,
   type PlotterPayload
 } from '../../src/protocol';
-import { TslabKernel, makeNotebookDir, removeNotebookDir, type Output } from '../support/tslab-kernel';
+import { kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import type { Output, TslabKernel } from '../support/tslab-kernel';
 
 jest.setTimeout(120_000);
 
-const kernels: TslabKernel[] = [];
-const dirs: string[] = [];
+const sessions = kernelSessions('shutdown');
 
 /** A kernel with metrics-plotter loaded and a page that renders widget models attached. */
 async function startKernel(name: string): Promise<TslabKernel> {
-  const dir = makeNotebookDir(name);
-  dirs.push(dir);
-  const k = await TslabKernel.start(dir);
-  kernels.push(k);
+  const k = await sessions.startKernel(sessions.notebookDir(name));
   await k.run('import { MetricsPlotter } from "metrics-plotter";');
   await k.openExtensionComm({ widgets: true, settled: true });
   return k;
 }
 
-afterAll(async () => {
-  for (const k of kernels) await k.shutdownLikeJupyter(false).catch(() => undefined);
-  for (const d of dirs) removeNotebookDir(d);
-});
-
 const isWidgetOpen = (o: Output) => o.msg_type === 'comm_open' && o.content.target_name === WIDGET_COMM_TARGET;
-const displays = (outputs: Output[]) => outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
+const displays = plotterDisplays;
 
 test('show() opens a widget model before its display; the display names it; the state is the payload, per protocol 2.1', async () => {
   const k = await startKernel('widget-open');
@@ -95,10 +87,7 @@ for (let i = 0; i < 10; i++) { p.addScalar("loss", i, i); await new Promise(res 
 });
 
 test('without a page that renders widgets no model is opened; one attaching later opens the models of the views already shown', async () => {
-  const dir = makeNotebookDir('widget-late-page');
-  dirs.push(dir);
-  const k = await TslabKernel.start(dir);
-  kernels.push(k);
+  const k = await sessions.startKernel(sessions.notebookDir('widget-late-page'));
   // The cell that loads the package shows the plotter; no page has said what it renders yet.
   const r = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";

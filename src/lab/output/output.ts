@@ -145,13 +145,19 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
   }
 }
 
+/** The factory of our outputs; `withSessions` makes outputs over other sessions (the bench passes a stand-in). */
+export interface PlotterOutputFactory extends IRenderMime.IRendererFactory {
+  withSessions(sessions: ViewSessions): IRenderMime.IRendererFactory;
+}
+
 /** The factory JupyterLab's rendermime registry uses for our MIME types. */
-export function createOutputFactory(sessions: ViewSessions, widgets: LiveWidgetModels | null): IRenderMime.IRendererFactory {
+export function createOutputFactory(sessions: ViewSessions, widgets: LiveWidgetModels | null): PlotterOutputFactory {
   return {
     safe: true, // the payload is plain JSON drawn by our own code: shown in untrusted notebooks too
     mimeTypes: [PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1],
     defaultRank: OUTPUT_RANK,
-    createRenderer: options => new PlotterOutput(options, sessions, widgets)
+    createRenderer: options => new PlotterOutput(options, sessions, widgets),
+    withSessions: other => createOutputFactory(other, widgets)
   };
 }
 

@@ -1,0 +1,54 @@
+/**
+ * The kernel reads every request of a page at its boundary (readKernelRequest): what the extension
+ * sends comes through as it is, anything else is refused (no answer) rather than coerced.
+ */
+import { readExtensionHello, readKernelRequest, viewKey, type KernelRequest } from '../../src/protocol';
+
+describe('readKernelRequest', () => {
+  const good: KernelRequest[] = [
+    { request: 'release', plotterId: 'p', viewId: 'v0' },
+    { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: 2400 },
+    { request: 'unsubscribe', plotterId: 'p', viewId: 'v0' },
+    { request: 'range', plotterId: 'p', axis: 'time', min: 0, max: 1500.5, points: 1200 },
+    { request: 'range', plotterId: 'p', axis: 'step', min: -5, max: 10, points: 1200 }
+  ];
+  it.each(good.map(r => [r.request, r]))('reads a well-formed %s request as it was sent', (_, request) => {
+    expect(readKernelRequest(JSON.parse(JSON.stringify(request)))).toEqual(request);
+  });
+
+  it.each([
+    ['no object', null],
+    ['a string', 'release'],
+    ['no plotter id', { request: 'release', viewId: 'v0' }],
+    ['a numeric plotter id', { request: 'release', plotterId: 1, viewId: 'v0' }],
+    ['a release without a view', { request: 'release', plotterId: 'p' }],
+    ['a subscribe without points', { request: 'subscribe', plotterId: 'p', viewId: 'v0' }],
+    ['points as a string', { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: '2400' }],
+    ['a range without bounds', { request: 'range', plotterId: 'p', axis: 'step', points: 10 }],
+    ['a range with NaN', { request: 'range', plotterId: 'p', axis: 'step', min: NaN, max: 1, points: 10 }],
+    ["a newer extension's request", { request: 'download', plotterId: 'p', viewId: 'v0' }]
+  ])('refuses %s', (_, data) => {
+    expect(readKernelRequest(data)).toBeNull();
+  });
+
+  it('reads an unknown axis as steps, the axis every chart has', () => {
+    expect(readKernelRequest({ request: 'range', plotterId: 'p', axis: 'x', min: 0, max: 1, points: 4 })).toMatchObject({
+      axis: 'step'
+    });
+  });
+});
+
+describe('readExtensionHello', () => {
+  it('a page renders widget models only when it says so', () => {
+    expect(readExtensionHello({ widgets: true })).toEqual({ widgets: true });
+    expect(readExtensionHello({ widgets: 'yes' })).toEqual({ widgets: false });
+    expect(readExtensionHello(undefined)).toEqual({ widgets: false });
+  });
+});
+
+describe('viewKey', () => {
+  it('tells apart the same view in two processes of one kernel (a restart keeps the id)', () => {
+    const view = { plotterId: 'p', viewId: 'v0', kernel: { id: 'k', pid: 1, cwd: '/nb' } };
+    expect(viewKey(view)).not.toBe(viewKey({ ...view, kernel: { ...view.kernel, pid: 2 } }));
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * What kernel test files share: notebook folders and kernels that are ended and removed after the
+ * file's tests, the cell prelude that makes frames, and the filter for the plotter's displays.
+ */
+import { PLOTTER_MIME_TYPE } from '../../src/protocol';
+import { TslabKernel, makeNotebookDir, removeNotebookDir, type Output } from './tslab-kernel';
+
+/** Cell code: the plotter imported, and `solid(w, h, v)`, an RGBA frame of one grey level. */
+export const FRAMES_PRELUDE = `
+import { MetricsPlotter } from "metrics-plotter";
+function solid(w: number, h: number, v: number) {
+  return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(v) };
+}
+`;
+
+/** The plotter's display_data and update_display_data messages among a cell's outputs. */
+export function plotterDisplays(outputs: Output[]): Output[] {
+  return outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
+}
+
+export interface KernelSessions {
+  /** A fresh notebook folder, removed after the file's tests. */
+  notebookDir(name: string): string;
+  /** A tslab kernel in `dir` (with `env` added to its environment), ended after the file's tests. */
+  startKernel(dir: string, env?: Record<string, string>): Promise<TslabKernel>;
+}
+
+/**
+ * Notebook folders and kernels for one test file. After its tests, each kernel still running is
+ * ended (`end`: SIGKILL, or a shutdown request as Jupyter sends it) and every folder is removed.
+ */
+export function kernelSessions(end: 'kill' | 'shutdown' = 'kill'): KernelSessions {
+  const dirs: string[] = [];
+  const kernels: TslabKernel[] = [];
+  afterAll(async () => {
+    for (const k of kernels) {
+      if (end === 'shutdown') await k.shutdownLikeJupyter(false).catch(() => undefined);
+      else if (k.process.exitCode === null && k.process.signalCode === null) await k.kill('SIGKILL');
+    }
+    for (const d of dirs) removeNotebookDir(d);
+  });
+  return {
+    notebookDir(name) {
+      const d = makeNotebookDir(name);
+      dirs.push(d);
+      return d;
+    },
+    async startKernel(dir, env) {
+      const k = await TslabKernel.start(dir, env);
+      kernels.push(k);
+      return k;
+    }
+  };
+}
