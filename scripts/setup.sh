@@ -11,7 +11,7 @@ ROOT="$PWD"
 VENV="$ROOT/.venv"
 JUPYTERLAB_SPEC="${JUPYTERLAB_SPEC:-jupyterlab>=4.4,<5}"
 # JupyterLab's widget manager: live outputs are then the plotter's Jupyter widget (without it they
-# render through the MIME renderer; see README).
+# render through the MIME renderer; see docs/install.md).
 WIDGETS_SPEC="${WIDGETS_SPEC:-jupyterlab_widgets>=3.0.17,<4}"
 
 step() { printf '\n== %s\n' "$*"; }

@@ -36,10 +36,10 @@ function userShell(line: string): string {
   return run('bash', ['-c', line], { cwd: folder, env });
 }
 
-/** The code block of the README's "Using it in your own notebook folder", one command a line. */
+/** The code block of the README's "Install into your own notebook folder", one command a line. */
 function readmeCommands(): string[] {
   const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Using it in your own notebook folder'));
+  const section = readme.slice(readme.indexOf('## Install into your own notebook folder'));
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
   return block
     .split('\n')

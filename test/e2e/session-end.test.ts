@@ -239,7 +239,7 @@ it('an undeletable video: the output shows the failure and the exact path; close
   );
   // Unlock and clean by hand, as the message says: the folder is as it was.
   execFileSync('chattr', ['-i', absolute]);
-  execFileSync(process.execPath, [path.join(REPO, 'lib', 'kernel', 'cli.js'), 'clean', s.dir]);
+  execFileSync(process.execPath, [path.join(REPO, 'lib', 'cli', 'cli.js'), 'clean', s.dir]);
   await backToBefore(s, 'metrics-plotter clean should have removed what was left');
 
   // (b) the notebook is closed while a video is immutable: the failure is a notification.
@@ -259,7 +259,7 @@ it('an undeletable video: the output shows the failure and the exact path; close
   expect(details).toContain('by hand');
   await s.page.click('.jp-Dialog .jp-mod-accept');
   execFileSync('chattr', ['-i', absoluteB]);
-  execFileSync(process.execPath, [path.join(REPO, 'lib', 'kernel', 'cli.js'), 'clean', s.dir]);
+  execFileSync(process.execPath, [path.join(REPO, 'lib', 'cli', 'cli.js'), 'clean', s.dir]);
   await backToBefore(s, 'metrics-plotter clean should have removed what was left');
   expect(s.errors).toEqual([]);
   await s.page.close();
@@ -355,7 +355,7 @@ for (let t = 0; t < 100000; t++) await writer.write(new Uint8Array(64 * 64 * 4).
     await startCommand(s.page, 'notebook:run-cell');
     // The plotter creates long.mp4.part when it claims the name; ffmpeg writing into it means the
     // cell is in its awaiting loop (an interrupt during a cell's synchronous part is Node's
-    // breakOnSigint's, not ours: see the README's limits).
+    // breakOnSigint's, not ours: see docs/cleanup.md, limits).
     const writing = (t: string[]) =>
       t.some(f => f.endsWith('long.mp4.part') && fs.statSync(path.join(s.dir, f), { throwIfNoEntry: false })?.size);
     await waitForTree(s.dir, writing, 'the long encode should be writing');

@@ -73,7 +73,7 @@ const w = plotter.createVideoWriter("endless", { fps: 30, width: 64, height: 64 
 for (let t = 0; ; t++) { await w.write(solid(64, 64, t % 255)); if (t === 5) console.log("writing"); }`);
   // Wait until ffmpeg is writing into the .part file (the plotter creates it empty when it claims
   // the name, still in the cell's synchronous part, where an interrupt is Node's breakOnSigint's,
-  // not tslab's: see the README's limits), then interrupt as JupyterLab does.
+  // not tslab's: see docs/cleanup.md, limits), then interrupt as JupyterLab does.
   const writing = () =>
     listTree(dir).some(f => f.endsWith('endless.mp4.part') && fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.size);
   while (!writing()) await new Promise(r => setTimeout(r, 20));

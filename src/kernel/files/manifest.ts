@@ -11,18 +11,9 @@
  *       rollout.mp4.part                      being written by ffmpeg ("writing")
  *       reward.mp4                            finished ("done")
  *
- * The rules that keep user files safe, whatever a manifest on disk says (a folder can arrive by a
- * git clone, an unzipped archive or a shared drive, so a manifest is untrusted input):
- *  - only plain file names directly inside that plotter's own folder are ever deleted: a manifest
- *    entry with a separator, "..", a leading dot, or anything but a name is ignored and reported;
- *  - only while the file is still the regular file the plotter made, by its recorded identity:
- *    device, inode and birth time, plus size and mtime once finished (a file still being written
- *    grows, so it is matched by device, inode and birth time: the plotter creates it exclusively
- *    itself before ffmpeg writes into it, and ffmpeg keeps the inode). An entry without an identity
- *    is never followed. Symlinks are never followed; folders are only rmdir'ed;
- *  - a folder whose manifest names another host is not swept: a PID means nothing across machines;
- *  - assets/ is removed only when it carries our marker and holds nothing else;
- *  - a failed start (disk full, read-only folder) undoes what it made, so it leaves nothing.
+ * A manifest on disk is untrusted input (a folder can arrive by a git clone, an unzipped archive or
+ * a shared drive): only a plain name with a complete identity is ever followed. The rules that keep
+ * user files safe, and the table of session ends, are in docs/cleanup.md.
  *
  * Everything here is synchronous on purpose: it must also run inside a process 'exit' handler.
  */

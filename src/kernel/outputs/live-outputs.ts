@@ -1,6 +1,6 @@
 /**
  * The outputs ("views") one plotter shows in the notebook, kept up to date while training runs.
- * Each show() makes a view: a tslab display sent once, then updated in place. Updates are
+ * Each show() makes a view: a display sent once, then updated in place. Updates are
  * throttled to liveUpdateMs, and to nine times what the last update cost, so that live updates
  * never take more than about a tenth of the training loop's time at any data size. Timers are
  * unref'd so they never keep a finishing kernel alive.
@@ -10,7 +10,7 @@
  * SAVED_REFRESH_MS, and once more after the last change — and at once when the media change,
  * which only the display carries.
  *
- * Each view is also a Jupyter widget model (view-widget.ts) whose state is sent with its display;
+ * Each view is also a Jupyter widget model (host/view-widget.ts) whose state is sent with its display;
  * the display names the model while the session is live, and the model closes when it ends.
  */
 import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE, type PlotterPayload } from '../../protocol';

@@ -1,19 +1,9 @@
 /**
- * One plotter output in a notebook, whichever way it is drawn. A live display bundle carries both
- * the payload (our MIME type) and a reference to the view's widget model
- * (`application/vnd.jupyter.widget-view+json`); a saved one may carry both too. This renderer is
- * registered ahead of jupyterlab_widgets' (whose renderer would show "Error displaying widget:
- * model not found" for a model that is gone) and decides:
- *
- *   the model is open in this page  ->  the widget view (widget-view.ts), fed by the model's state
- *   otherwise                       ->  the panel (panel.ts), fed by the display's payload:
- *                                       a saved notebook, plain JupyterLab, a model not open yet
- *
- * It switches when the model opens (the first plotter of a kernel is shown before any page has
- * attached: its model opens a moment after its output, when the page does; a reloaded page gets
- * the models back from the kernel after it drew the outputs) and when it closes (the session ended). The panel or
- * the widget's panel owns the view's release; the tracker waits a moment before releasing a view
- * whose output went away, so a switch never releases anything.
+ * One plotter output in a notebook, whichever way it is drawn: the widget view while the view's
+ * model is open in this page, the panel drawn from the display's payload otherwise, switching in
+ * place both ways (docs/architecture.md, "How an output is drawn"; why: docs/design-decisions.md,
+ * "One output, two renderers"). A switch releases nothing: the session tracker waits a moment before
+ * releasing a view whose output went away.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { DOMWidgetModel, DOMWidgetView } from '@jupyter-widgets/base';

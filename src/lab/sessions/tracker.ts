@@ -7,7 +7,7 @@
  *   a connection this extension owns, which outlives any notebook panel), and the kernel closes the
  *   plotter once no view of it is left. The reply's cleanup report comes back on the comm; a failure
  *   there becomes a JupyterLab notification, since no output is left to show it. The kernel also
- *   reports every session that ends on that comm (kept here for the renderers' messages).
+ *   reports every session that ends on that comm (kept here for the panels' messages).
  * - The end of the kernel process is learnt from the Jupyter server: its kernel_actions events
  *   (restart and shutdown from any client), the kernel's status on our connection (autorestart
  *   after a crash, dead) and the list of running kernels. A restart keeps the kernel id but not the
