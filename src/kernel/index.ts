@@ -3,13 +3,13 @@
  * The public API is the plotter, its options, its results and its errors; what tests and tools of
  * this package need besides is `metrics-plotter/internals` (internals.ts), outside this API.
  */
-export { MetricsPlotter, VideoWriter } from './plotter';
-export type { MetricsPlotterOptions, MediaOptions, VideoOptions, VideoWriterOptions } from './plotter';
+export { MetricsPlotter, Run, RunLogging, VideoWriter } from './plotter';
+export type { MetricsPlotterOptions, MediaOptions, VideoOptions, VideoWriterOptions, RunOptions, RunEndOptions } from './plotter';
 export type { FrameImage, PackedFrames, FramesInput, Channels } from './media/frames';
 export { InputError } from './input';
 export { EncodeError } from './media/video-encoder';
 export { StorageError } from './files/storage-error';
-export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind } from '../protocol';
+export type { CleanupReport, CleanupFailure, MediaEntry, MediaKind, RunConfig, RunStatus } from '../protocol';
 
 import { kernelRegistry } from './host/registry';
 import { inNotebook } from './host/notebook';

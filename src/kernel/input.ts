@@ -100,3 +100,47 @@ export function checkMediaSize(width: unknown, height: unknown, where = 'the vid
     );
   }
 }
+
+/** A run's name: a label like "lr=3e-4 seed=1", shown in the runs table and the legends. */
+export function checkRunName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InputError(`a run name must be a non-empty string like "lr=3e-4 seed=1"; got ${JSON.stringify(name)}.`);
+  }
+  if (name.length > 200)
+    throw new InputError(`the run name "${name.slice(0, 40)}…" is ${name.length} characters; use at most 200.`);
+  return name;
+}
+
+/** A run's config: flat, its values finite numbers, strings or booleans (what a table column and a group can hold). */
+export function checkRunConfig(run: string, config: unknown): Record<string, number | string | boolean> {
+  const example = '{ config: { lr: 3e-4, seed: 1, optimizer: "adam" } }';
+  if (config === undefined) return {};
+  if (
+    config === null ||
+    typeof config !== 'object' ||
+    Array.isArray(config) ||
+    Object.getPrototypeOf(config) !== Object.prototype
+  ) {
+    throw new InputError(`the config of run "${run}" must be a plain object like ${example}; got ${describe(config)}.`);
+  }
+  const out: Record<string, number | string | boolean> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) {
+      throw new InputError(
+        `the config of run "${run}" has ${JSON.stringify(key)}: ${describe(value)}; config values must be finite numbers, ` +
+          `strings or booleans (flat, no objects or arrays), like ${example}.`
+      );
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return String(value);
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  return 'an object';
+}

@@ -7,8 +7,12 @@
  */
 import * as path from 'path';
 import {
+  DEFAULT_RUN,
   PLOTTER_MIME_TYPE,
   PROTOCOL_VERSION,
+  RunConfig,
+  RunInfo,
+  RunStatus,
   CleanupReport,
   MediaEntry,
   KernelRequest,
@@ -28,6 +32,8 @@ import {
   checkMediaSize,
   checkName,
   checkOptionsObject,
+  checkRunConfig,
+  checkRunName,
   checkStep
 } from './input';
 import { kernelIdFromArgv } from './host/notebook';
@@ -38,6 +44,7 @@ import { metricsWithinBudget, savedMetricsBudget } from './metrics/saved-budget'
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
 import { LiveStream } from './outputs/live-stream';
 import { summaryHtml, summaryText, type SummaryInput } from './outputs/summary';
+import { Runs } from './runs/runs';
 
 export interface MetricsPlotterOptions {
   /** Shown above the charts. */
@@ -79,10 +86,13 @@ export interface VideoWriterOptions extends VideoOptions {
 class PlotterCore implements ManagedPlotter {
   readonly id: string;
   readonly metrics = new MetricsStore();
+  readonly runs = new Runs();
   readonly media: MediaLibrary;
   readonly outputs: LiveOutputs;
   /** Live detail for the extension's views over its comm. */
   readonly stream: LiveStream;
+  /** The objects `run(name)` returned, by name (the same name returns the same one). */
+  readonly runObjects = new Map<string, Run>();
   private readonly assets: AssetsOwner;
   private finalReport: CleanupReport | null = null;
 
@@ -137,6 +147,7 @@ class PlotterCore implements ManagedPlotter {
     const budget = savedMetricsBudget(Buffer.byteLength(JSON.stringify(media)));
     const { metrics, omittedMetrics } = metricsWithinBudget(this.metrics.series, this.maxPoints, budget, startedAt);
     const retired = this.media.retired();
+    const runs = this.runList();
     return {
       protocol: 'metrics-plotter',
       version: PROTOCOL_VERSION,
@@ -150,12 +161,26 @@ class PlotterCore implements ManagedPlotter {
       ...(omittedMetrics ? { omittedMetrics } : {}),
       media,
       ...(Object.keys(retired).length ? { retired } : {}),
+      ...(runs ? { runs } : {}),
       ...(this.finalReport ? { cleanup: this.finalReport } : {})
     };
   }
 
+  /** The runs outputs list; null while the plotter has only its default run. */
+  runList(): RunInfo[] | null {
+    if (!this.runs.any) return null;
+    const defaultHasData = this.metrics.hasRun(DEFAULT_RUN) || this.media.entries().some(e => !e.run);
+    return this.runs.list(defaultHasData);
+  }
+
   summary(): SummaryInput {
-    return { title: this.title, metrics: this.metrics.stats(), media: this.media.entries(), closed: this.closed };
+    return {
+      title: this.title,
+      metrics: this.metrics.stats(),
+      media: this.media.entries(),
+      runs: this.runList() ?? [],
+      closed: this.closed
+    };
   }
 
   bundle(viewId: string): Record<string, unknown> {
@@ -225,10 +250,162 @@ export function plotterInternals(plotter: MetricsPlotter): PlotterCore {
   return cores.get(plotter)!;
 }
 
-export class MetricsPlotter {
+/**
+ * What logs to one run: the plotter itself (its default run) and each of its runs log the same way.
+ */
+export abstract class RunLogging {
+  /** @internal the run this object logs to */
+  protected abstract readonly runName: string;
+
+  /** @internal the plotter behind it */
+  protected abstract core(): PlotterCore;
+
+  /** @internal throws when this object can take no more data */
+  protected abstract ensureLogging(action: string): void;
+
+  // ---- metrics -------------------------------------------------------------------------------
+
+  /** Records one value of a metric; `step` defaults to the next index of that metric. */
+  addScalar(name: string, value: number, step?: number): this {
+    const core = this.core();
+    this.ensureLogging('add a metric');
+    core.metrics.add(name, value, step, this.runName);
+    core.outputs.changed();
+    return this;
+  }
+
+  /** Appends many values of one metric at once (steps continue from the last one). */
+  addMetric(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
+    const core = this.core();
+    this.ensureLogging('add a metric');
+    core.metrics.checkBatch(name, values, steps);
+    core.outputs.batch(() => {
+      for (let i = 0; i < values.length; i++) core.metrics.add(name, values[i], steps?.[i], this.runName);
+    });
+    return this;
+  }
+
+  /** Appends several metrics: `addMetrics({ loss: [...], reward: [...] })`. */
+  addMetrics(metrics: Record<string, ArrayLike<number>>): this {
+    if (!metrics || typeof metrics !== 'object') {
+      throw new InputError('addMetrics needs an object like { loss: [0.9, 0.5], reward: [1, 3] }.');
+    }
+    for (const [name, values] of Object.entries(metrics)) this.addMetric(name, values);
+    return this;
+  }
+
+  // ---- media ---------------------------------------------------------------------------------
+
+  /** The step an entry is logged at: the one given, or the latest metric step, or 0. */
+  private stepOf(name: string, options: MediaOptions): number {
+    if (options.step !== undefined) return checkStep(`the step of "${name}"`, options.step);
+    const metrics = this.core().metrics;
+    return metrics.latestStepOf(this.runName) ?? metrics.latestStep ?? 0;
+  }
+
+  /**
+   * Encodes frames to an MP4 and adds it to `name`'s series at a step. All input is checked before
+   * any file is written.
+   */
+  async addVideoFromFrames(name: string, frames: FramesInput, options: VideoOptions): Promise<MediaEntry> {
+    this.ensureLogging('add a video');
+    checkName('media', name);
+    checkOptionsObject(options, '{ fps: 30 }');
+    checkFps(options.fps);
+    checkCrf(options.crf);
+    const source = toFrameSource(frames);
+    const writer = this.startVideo(
+      name,
+      { ...options, width: source.width, height: source.height, channels: source.channels },
+      { expectedFrames: source.count, stableFrames: true }
+    );
+    try {
+      for (let i = 0; i < source.count; i++) await writer.write(source.frame(i));
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return writer.finish();
+  }
+
+  /**
+   * The streaming form: frames are written one by one as they are produced, never all held.
+   *   const w = plotter.createVideoWriter("rollout", { fps: 30, width: 64, height: 64, step });
+   *   for (...) await w.write(frame);  await w.finish();
+   */
+  createVideoWriter(name: string, options: VideoWriterOptions, expectedFrames?: number): VideoWriter {
+    // The user's frames may be a buffer they refill for the next frame: the encoder copies them.
+    return this.startVideo(name, options, { expectedFrames, stableFrames: false });
+  }
+
+  private startVideo(
+    name: string,
+    options: VideoWriterOptions,
+    source: { expectedFrames?: number; stableFrames: boolean }
+  ): VideoWriter {
+    const core = this.core();
+    this.ensureLogging('add a video');
+    checkName('media', name);
+    checkOptionsObject(options, '{ fps: 30, width: 64, height: 64 }');
+    checkFps(options.fps);
+    checkCrf(options.crf);
+    const channels = checkChannels(options.channels ?? 4);
+    checkMediaSize(options.width, options.height);
+    const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
+    const step = this.stepOf(name, options);
+    return core.media.writer({
+      kind: 'video',
+      name,
+      run: this.runName,
+      step,
+      fps: options.fps,
+      crf: options.crf,
+      keepLast,
+      width: options.width,
+      height: options.height,
+      channels,
+      progressFromFrames: options.progressFromFrames ?? 120,
+      ...source
+    });
+  }
+
+  /**
+   * Adds one image (a PNG) to `name`'s series at a step: `{ width, height, data }` (RGBA or RGB),
+   * or packed as [H, W, C] or [1, H, W, C] (uint8, or floats in [0, 1]).
+   */
+  async addImage(name: string, image: FrameImage | PackedFrames, options: MediaOptions = {}): Promise<MediaEntry> {
+    const core = this.core();
+    this.ensureLogging('add an image');
+    checkName('media', name);
+    checkOptionsObject(options, '{ step: 100 }');
+    const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
+    const source = toSingleFrame(image);
+    const step = this.stepOf(name, options);
+    const writer = core.media.writer({
+      kind: 'image',
+      name,
+      run: this.runName,
+      step,
+      fps: 1,
+      keepLast,
+      width: source.width,
+      height: source.height,
+      channels: source.channels,
+      progressFromFrames: Infinity,
+      stableFrames: true
+    });
+    await writer.write(source.frame(0));
+    return writer.finish();
+  }
+}
+
+export class MetricsPlotter extends RunLogging {
   readonly title: string;
+  /** @internal */
+  protected readonly runName = DEFAULT_RUN;
 
   constructor(options: MetricsPlotterOptions = {}) {
+    super();
     if (options === null || typeof options !== 'object') {
       throw new InputError('options must be an object like { title: "CartPole" }.');
     }
@@ -277,137 +454,37 @@ export class MetricsPlotter {
     return this.media.filter(e => e.kind === 'video');
   }
 
-  // ---- metrics -------------------------------------------------------------------------------
+  /** @internal */
+  protected core(): PlotterCore {
+    return plotterInternals(this);
+  }
 
-  /** Records one value of a metric; `step` defaults to the next index of that metric. */
-  addScalar(name: string, value: number, step?: number): this {
-    const core = plotterInternals(this);
-    core.ensureOpen('add a metric');
-    core.metrics.add(name, value, step);
+  /** @internal */
+  protected ensureLogging(action: string): void {
+    this.core().ensureOpen(action);
+  }
+
+  /** Every run begun with run(), in the order they began. */
+  get runs(): readonly Run[] {
+    return [...this.core().runObjects.values()];
+  }
+
+  /**
+   * A run of this plotter's experiment (a setting of a sweep, a seed): it logs as the plotter does,
+   * and every chart overlays its runs. The same name returns the same run; `config` is its flat
+   * hyperparameters (numbers, strings, booleans), shown in the runs table and used to group runs.
+   */
+  run(name: string, options: RunOptions = {}): Run {
+    const core = this.core();
+    core.ensureOpen('start a run');
+    checkRunName(name);
+    checkOptionsObject(options, '{ config: { lr: 3e-4, seed: 1 } }');
+    const config = options.config === undefined ? undefined : checkRunConfig(name, options.config);
+    core.runs.begin(name, config);
+    let run = core.runObjects.get(name);
+    if (!run) core.runObjects.set(name, (run = new Run(core, name)));
     core.outputs.changed();
-    return this;
-  }
-
-  /** Appends many values of one metric at once (steps continue from the last one). */
-  addMetric(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
-    const core = plotterInternals(this);
-    core.ensureOpen('add a metric');
-    core.metrics.checkBatch(name, values, steps);
-    core.outputs.batch(() => {
-      for (let i = 0; i < values.length; i++) core.metrics.add(name, values[i], steps?.[i]);
-    });
-    return this;
-  }
-
-  /** Appends several metrics: `addMetrics({ loss: [...], reward: [...] })`. */
-  addMetrics(metrics: Record<string, ArrayLike<number>>): this {
-    if (!metrics || typeof metrics !== 'object') {
-      throw new InputError('addMetrics needs an object like { loss: [0.9, 0.5], reward: [1, 3] }.');
-    }
-    for (const [name, values] of Object.entries(metrics)) this.addMetric(name, values);
-    return this;
-  }
-
-  // ---- media ---------------------------------------------------------------------------------
-
-  /** The step an entry is logged at: the one given, or the latest metric step, or 0. */
-  private stepOf(name: string, options: MediaOptions): number {
-    return options.step === undefined
-      ? (plotterInternals(this).metrics.latestStep ?? 0)
-      : checkStep(`the step of "${name}"`, options.step);
-  }
-
-  /**
-   * Encodes frames to an MP4 and adds it to `name`'s series at a step. All input is checked before
-   * any file is written.
-   */
-  async addVideoFromFrames(name: string, frames: FramesInput, options: VideoOptions): Promise<MediaEntry> {
-    plotterInternals(this).ensureOpen('add a video');
-    checkName('media', name);
-    checkOptionsObject(options, '{ fps: 30 }');
-    checkFps(options.fps);
-    checkCrf(options.crf);
-    const source = toFrameSource(frames);
-    const writer = this.startVideo(
-      name,
-      { ...options, width: source.width, height: source.height, channels: source.channels },
-      { expectedFrames: source.count, stableFrames: true }
-    );
-    try {
-      for (let i = 0; i < source.count; i++) await writer.write(source.frame(i));
-    } catch (err) {
-      await writer.abort();
-      throw err;
-    }
-    return writer.finish();
-  }
-
-  /**
-   * The streaming form: frames are written one by one as they are produced, never all held.
-   *   const w = plotter.createVideoWriter("rollout", { fps: 30, width: 64, height: 64, step });
-   *   for (...) await w.write(frame);  await w.finish();
-   */
-  createVideoWriter(name: string, options: VideoWriterOptions, expectedFrames?: number): VideoWriter {
-    // The user's frames may be a buffer they refill for the next frame: the encoder copies them.
-    return this.startVideo(name, options, { expectedFrames, stableFrames: false });
-  }
-
-  private startVideo(
-    name: string,
-    options: VideoWriterOptions,
-    source: { expectedFrames?: number; stableFrames: boolean }
-  ): VideoWriter {
-    const core = plotterInternals(this);
-    core.ensureOpen('add a video');
-    checkName('media', name);
-    checkOptionsObject(options, '{ fps: 30, width: 64, height: 64 }');
-    checkFps(options.fps);
-    checkCrf(options.crf);
-    const channels = checkChannels(options.channels ?? 4);
-    checkMediaSize(options.width, options.height);
-    const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
-    const step = this.stepOf(name, options);
-    return core.media.writer({
-      kind: 'video',
-      name,
-      step,
-      fps: options.fps,
-      crf: options.crf,
-      keepLast,
-      width: options.width,
-      height: options.height,
-      channels,
-      progressFromFrames: options.progressFromFrames ?? 120,
-      ...source
-    });
-  }
-
-  /**
-   * Adds one image (a PNG) to `name`'s series at a step: `{ width, height, data }` (RGBA or RGB),
-   * or packed as [H, W, C] or [1, H, W, C] (uint8, or floats in [0, 1]).
-   */
-  async addImage(name: string, image: FrameImage | PackedFrames, options: MediaOptions = {}): Promise<MediaEntry> {
-    const core = plotterInternals(this);
-    core.ensureOpen('add an image');
-    checkName('media', name);
-    checkOptionsObject(options, '{ step: 100 }');
-    const keepLast = checkKeepLast(`"${name}":`, options.keepLast);
-    const source = toSingleFrame(image);
-    const step = this.stepOf(name, options);
-    const writer = core.media.writer({
-      kind: 'image',
-      name,
-      step,
-      fps: 1,
-      keepLast,
-      width: source.width,
-      height: source.height,
-      channels: source.channels,
-      progressFromFrames: Infinity,
-      stableFrames: true
-    });
-    await writer.write(source.frame(0));
-    return writer.finish();
+    return run;
   }
 
   // ---- output --------------------------------------------------------------------------------
@@ -434,3 +511,61 @@ export class MetricsPlotter {
 }
 
 export { VideoWriter };
+
+export interface RunOptions {
+  /** The run's hyperparameters: flat, finite numbers, strings and booleans. */
+  config?: RunConfig;
+}
+
+export interface RunEndOptions {
+  /** The run failed (diverged, crashed); the runs table says so. */
+  failed?: boolean;
+}
+
+/** One run of a plotter (see MetricsPlotter.run): logs as the plotter does, into its own series. */
+export class Run extends RunLogging {
+  readonly name: string;
+  /** @internal */
+  protected readonly runName: string;
+  readonly #core: PlotterCore;
+
+  /** @internal made by MetricsPlotter.run */
+  constructor(core: PlotterCore, name: string) {
+    super();
+    this.#core = core;
+    this.name = name;
+    this.runName = name;
+  }
+
+  /** @internal */
+  protected core(): PlotterCore {
+    return this.#core;
+  }
+
+  /** @internal */
+  protected ensureLogging(action: string): void {
+    this.#core.ensureOpen(action);
+    const status = this.#core.runs.status(this.name);
+    if (status !== 'running') {
+      throw new InputError(
+        `cannot ${action} to the run "${this.name}": it ${status} (run.end() was called). Log to a new run instead.`
+      );
+    }
+  }
+
+  get config(): Readonly<RunConfig> {
+    return this.#core.runs.config(this.name);
+  }
+
+  get status(): RunStatus {
+    return this.#core.runs.status(this.name);
+  }
+
+  /** The run is over: finished, or `{ failed: true }`. Its data stay in the plotter's outputs. */
+  end(options: RunEndOptions = {}): void {
+    this.#core.ensureOpen('end a run');
+    checkOptionsObject(options, '{ failed: true }');
+    this.#core.runs.end(this.name, options.failed === true);
+    this.#core.outputs.changed();
+  }
+}

@@ -25,8 +25,36 @@ export const PLOTTER_MIME_TYPE_V1 = 'application/vnd.metrics-plotter.v1+json';
 
 export type SessionState = 'live' | 'closed';
 
+/**
+ * Runs: one plotter can hold several runs of an experiment (a sweep, seeds), each with its config.
+ * Series and media name the run they belong to; absent, they belong to the default run (the
+ * plotter's own logging), so outputs without runs read as one run.
+ */
+export const DEFAULT_RUN = '';
+/** A run's hyperparameters (learning rate, seed…): flat, numbers, strings and booleans. */
+export type RunConfig = Record<string, number | string | boolean>;
+export type RunStatus = 'running' | 'finished' | 'failed';
+export interface RunInfo {
+  /** DEFAULT_RUN for the plotter's own logging. */
+  name: string;
+  config: RunConfig;
+  status: RunStatus;
+}
+
+/** How a run is called where a person reads it. */
+export function runLabel(run: string | undefined): string {
+  return run ? run : 'default';
+}
+
+/** One series (or media name) of one run: the key both sides keep it under. The default run's key is the name. */
+export function seriesKey(item: { name: string; run?: string }): string {
+  return item.run ? `${item.run}\u0000${item.name}` : item.name;
+}
+
 export interface MetricSeries {
   name: string;
+  /** The run it belongs to; absent: the default run. */
+  run?: string;
   /** x values (training steps), ascending as added. */
   steps: number[];
   /** y values; null where the value was NaN or infinite (a gap in the chart). */
@@ -45,6 +73,8 @@ export type MediaKind = 'video' | 'image';
 /** One logged rollout video or image: one entry of a media name's series over training steps. */
 export interface MediaEntry {
   kind: MediaKind;
+  /** The run it belongs to; absent: the default run. */
+  run?: string;
   /** The media name: entries of one name form one card with a step slider. */
   name: string;
   /** The training step it was logged at. */
@@ -118,8 +148,13 @@ export interface PlotterPayload {
   omittedMetrics?: number;
   /** Every media entry still on disk, by name, then step. */
   media: MediaEntry[];
-  /** Per media name, how many older entries `keepLast` removed (their files were the plotter's own). */
+  /** Per media name (seriesKey of run and name), how many older entries `keepLast` removed (the plotter's own files). */
   retired?: Record<string, number>;
+  /**
+   * The plotter's runs, in the order they began (their colour order); absent when it has only the
+   * default run. The default run is listed when anything was logged to it.
+   */
+  runs?: RunInfo[];
   /** Present once the session ended: what cleanup did. */
   cleanup?: CleanupReport;
 }
@@ -194,6 +229,8 @@ export interface ReleaseReply {
  */
 export interface SeriesChunk {
   name: string;
+  /** The run of the series; absent: the default run. */
+  run?: string;
   /** Points recorded in the kernel for this series. */
   totalPoints: number;
   /** Points in this chunk's buffer. */

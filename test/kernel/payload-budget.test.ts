@@ -19,12 +19,17 @@ function series(
   value: (i: number) => number | null,
   step: (i: number) => number = i => i,
   time: (i: number) => number = i => T0 + i * 37
-): StoredSeries {
+): Omit<StoredSeries, 'name' | 'run'> {
   return {
     steps: Array.from({ length: points }, (_, i) => step(i)),
     values: Array.from({ length: points }, (_, i) => value(i)),
     times: Array.from({ length: points }, (_, i) => time(i))
   };
+}
+
+/** A series of the default run under `name`. */
+function put(map: Map<string, StoredSeries>, name: string, s: Omit<StoredSeries, 'name' | 'run'>): void {
+  map.set(name, { name, run: '', ...s });
 }
 
 const bytes = (x: unknown): number => Buffer.byteLength(JSON.stringify(x));
@@ -39,7 +44,8 @@ test('the longest JSON numbers, names that need escaping, and any count of metri
       (metrics, points, prefix, budget) => {
         const map = new Map<string, StoredSeries>();
         for (let m = 0; m < metrics; m++) {
-          map.set(
+          put(
+            map,
             `${prefix}\u0001"${m}`,
             series(
               points,
@@ -60,10 +66,17 @@ test('the longest JSON numbers, names that need escaping, and any count of metri
 });
 
 test('a few long series get the whole budget; each keeps its minimum and maximum', () => {
-  const map = new Map([
-    ['loss', series(1_000_000, i => (i === 777_777 ? -5 : i === 123_456 ? 99 : Math.sin(i)))],
-    ['lr', series(1_000_000, i => 3e-4 * Math.exp(-i / 1e5))]
-  ]);
+  const map = new Map<string, StoredSeries>();
+  put(
+    map,
+    'loss',
+    series(1_000_000, i => (i === 777_777 ? -5 : i === 123_456 ? 99 : Math.sin(i)))
+  );
+  put(
+    map,
+    'lr',
+    series(1_000_000, i => 3e-4 * Math.exp(-i / 1e5))
+  );
   const { metrics, omittedMetrics } = metricsWithinBudget(map, 2000, DETAIL_METRICS_BUDGET_BYTES, T0);
   expect(omittedMetrics).toBe(0);
   // A monotonic series keeps one point a bucket where it is flat at that scale: at most 2000, near it.
@@ -78,7 +91,8 @@ test('a few long series get the whole budget; each keeps its minimum and maximum
 test('10,000 metrics of 200 points: most are shown with their extremes, the rest are counted', () => {
   const map = new Map<string, StoredSeries>();
   for (let m = 0; m < 10_000; m++)
-    map.set(
+    put(
+      map,
       `layer${m}/grad_norm`,
       series(200, i => Math.random() * 1e-7 + i)
     );
@@ -93,7 +107,8 @@ test('10,000 metrics of 200 points: most are shown with their extremes, the rest
 test('the saved output: 10 series of 100,000 points fit its budget with hundreds of points each, times relative to the start', () => {
   const map = new Map<string, StoredSeries>();
   for (let m = 0; m < 10; m++)
-    map.set(
+    put(
+      map,
       `metric${m}`,
       series(100_000, i => (i === 4242 ? 1e6 : Math.cos(i / 1000) * (m + 1) + Math.random() * 0.1))
     );

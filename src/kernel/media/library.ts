@@ -8,12 +8,12 @@
  *  - the same name at a new step adds to that name's series; at a step it already has, the new
  *    entry replaces the old one once it is finished (the old file is the plotter's own, deleted);
  *  - `keepLast` keeps only the last N entries of a name on disk; older files are deleted and counted;
+ *  - a run's media are its own series: the same name in two runs is two series (keyed by seriesKey);
  *  - each entry's file is claimed atomically when its encode starts, so concurrent encodes whose
  *    names map to the same file stem get different files.
  */
 import * as path from 'path';
-import type { CleanupReport, MediaEntry, MediaKind } from '../../protocol';
-import { cleanupFailureMessage } from '../../protocol';
+import { cleanupFailureMessage, seriesKey, type CleanupReport, type MediaEntry, type MediaKind } from '../../protocol';
 import { AssetsOwner } from '../files/owner';
 import { StorageError } from '../files/storage-error';
 import { FrameImage, FrameGeometry, imageChannels } from './frames';
@@ -26,6 +26,7 @@ interface Encode {
   encoder: VideoEncoder;
   fileName: string;
   name: string;
+  run: string;
   step: number;
   kind: MediaKind;
 }
@@ -34,6 +35,8 @@ interface Encode {
 export interface WriterSpec extends FrameGeometry {
   kind: MediaKind;
   name: string;
+  /** The run it is logged to (DEFAULT_RUN: the plotter's own). */
+  run: string;
   step: number;
   fps: number;
   crf?: number;
@@ -55,6 +58,7 @@ function fileStem(name: string): string {
 }
 
 export class MediaLibrary {
+  /** The entries of each media name of each run, by seriesKey, by step. */
   private readonly series = new Map<string, MediaEntry[]>();
   private readonly retiredCount = new Map<string, number>();
   private readonly keepLastOf = new Map<string, number>();
@@ -83,9 +87,10 @@ export class MediaLibrary {
   }
 
   private start(req: WriterSpec): Encode {
-    if (req.keepLast !== undefined) this.keepLastOf.set(req.name, req.keepLast);
+    if (req.keepLast !== undefined) this.keepLastOf.set(seriesKey(req), req.keepLast);
     const ext = req.kind === 'image' ? '.png' : '.mp4';
-    const { name: fileName, path: output } = this.assets.claimFile(fileStem(req.name), ext);
+    const stem = req.run ? `${fileStem(req.run)}-${fileStem(req.name)}` : fileStem(req.name);
+    const { name: fileName, path: output } = this.assets.claimFile(stem, ext);
     let encoder: VideoEncoder;
     try {
       encoder = new VideoEncoder({ ...req, output, format: req.kind === 'image' ? 'png' : 'mp4' });
@@ -93,13 +98,13 @@ export class MediaLibrary {
       this.discard(fileName);
       throw err;
     }
-    const encode: Encode = { encoder, fileName, name: req.name, step: req.step, kind: req.kind };
+    const encode: Encode = { encoder, fileName, name: req.name, run: req.run, step: req.step, kind: req.kind };
     this.encodes.add(encode);
     return encode;
   }
 
   /** An encode finished: record its file, replace an entry at the same step, apply keepLast. */
-  finish(encode: Encode, entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'step'>): MediaEntry {
+  finish(encode: Encode, entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'run' | 'step'>): MediaEntry {
     if (this.ended) {
       // Closed while ffmpeg finished: the plotter owns nothing any more.
       encode.encoder.abortSync('the plotter was closed');
@@ -118,21 +123,23 @@ export class MediaLibrary {
     const absolutePath = this.assets.pathOf(encode.fileName);
     const media: MediaEntry = {
       kind: encode.kind,
+      ...(encode.run ? { run: encode.run } : {}),
       name: encode.name,
       step: encode.step,
       path: path.relative(this.assets.root, absolutePath).split(path.sep).join('/'),
       absolutePath,
       ...entry
     };
-    const list = this.series.get(encode.name) ?? [];
+    const key = seriesKey(encode);
+    const list = this.series.get(key) ?? [];
     const replaced = list.filter(e => e.step === encode.step);
     const kept = list.filter(e => e.step !== encode.step);
     kept.push(media);
     kept.sort((a, b) => a.step - b.step);
-    const keepLast = this.keepLastOf.get(encode.name) ?? this.defaultKeepLast;
+    const keepLast = this.keepLastOf.get(key) ?? this.defaultKeepLast;
     const retired = keepLast !== undefined && kept.length > keepLast ? kept.splice(0, kept.length - keepLast) : [];
-    this.series.set(encode.name, kept);
-    if (retired.length) this.retiredCount.set(encode.name, (this.retiredCount.get(encode.name) ?? 0) + retired.length);
+    this.series.set(key, kept);
+    if (retired.length) this.retiredCount.set(key, (this.retiredCount.get(key) ?? 0) + retired.length);
     for (const old of [...replaced, ...retired]) this.discard(path.basename(old.absolutePath));
     this.onChange();
     return media;

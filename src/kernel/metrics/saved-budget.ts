@@ -41,6 +41,9 @@ const SERIES_OVERHEAD_BYTES = 80;
 const MIN_POINTS = 2;
 
 export interface StoredSeries {
+  name: string;
+  /** DEFAULT_RUN ('') for the plotter's own logging. */
+  run: string;
   steps: number[];
   values: Array<number | null>;
   /** When each point was added, ms since the epoch. */
@@ -53,8 +56,9 @@ export interface MetricsPart {
   omittedMetrics: number;
 }
 
-function nameBytes(name: string): number {
-  return Buffer.byteLength(JSON.stringify(name));
+/** The series' name and run, as the JSON carries them. */
+function nameBytes(s: StoredSeries): number {
+  return Buffer.byteLength(JSON.stringify(s.name)) + (s.run ? Buffer.byteLength(JSON.stringify(s.run)) + 8 : 0);
 }
 
 /** Seven significant digits: what a chart or a hover value can show, at half the JSON of a double. */
@@ -63,10 +67,11 @@ function compact(v: number | null): number | null {
 }
 
 /** One series at `points` points at most (min/max kept), times relative to `origin`. */
-export function shapeSeries(name: string, s: StoredSeries, points: number, origin: number): MetricSeries {
+export function shapeSeries(s: StoredSeries, points: number, origin: number): MetricSeries {
   const idx = downsampleIndices(s.values, points);
   return {
-    name,
+    name: s.name,
+    ...(s.run ? { run: s.run } : {}),
     steps: pick(s.steps, idx),
     values: idx.map(i => compact(s.values[i])),
     times: idx.map(i => s.times[i] - origin),
@@ -85,17 +90,17 @@ export function metricsWithinBudget(
   budgetBytes = SAVED_METRICS_BUDGET_BYTES,
   origin = 0
 ): MetricsPart {
-  const entries = [...series];
+  const entries = [...series.values()];
   let fixed = 0;
   let shown = 0;
-  for (const [name] of entries) {
-    const cost = nameBytes(name) + SERIES_OVERHEAD_BYTES + MIN_POINTS * POINT_BYTES;
+  for (const s of entries) {
+    const cost = nameBytes(s) + SERIES_OVERHEAD_BYTES + MIN_POINTS * POINT_BYTES;
     if (fixed + cost > budgetBytes) break;
     fixed += cost;
     shown++;
   }
   const kept = entries.slice(0, shown);
-  const build = (points: number): MetricSeries[] => kept.map(([name, s]) => shapeSeries(name, s, points, origin));
+  const build = (points: number): MetricSeries[] => kept.map(s => shapeSeries(s, points, origin));
   const spare = budgetBytes - fixed;
   let perSeries = shown === 0 ? 0 : Math.min(maxPerSeries, MIN_POINTS + Math.floor(spare / (shown * TYPICAL_POINT_BYTES)));
   // Scale the points to the measured size: down when over the budget, up when well under it.

@@ -4,6 +4,7 @@
  * axes), running min and max for the text summary, and the latest step seen, which media logged
  * without a step line up with.
  */
+import { DEFAULT_RUN, seriesKey } from '../../protocol';
 import type { StoredSeries } from './saved-budget';
 import type { MetricStats } from '../outputs/summary';
 import { InputError, checkName, checkNumber, checkStep } from '../input';
@@ -39,21 +40,35 @@ function supersede(s: Series, from: number): void {
 }
 
 export class MetricsStore {
+  /** Every series, by seriesKey (run and name), in the order they began. */
   readonly series = new Map<string, Series>();
   /** The step of the most recent point of any metric; null before the first. */
   latestStep: number | null = null;
+  /** The same, per run. */
+  private readonly latestOfRun = new Map<string, number>();
   /** When the first point was added (ms since the epoch); null before it. */
   startedAt: number | null = null;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  /** Records one value; `step` defaults to the next index of that metric. */
-  add(name: string, value: number, step?: number): void {
+  /** The step of the most recent point of a run's metrics; null before its first. */
+  latestStepOf(run: string): number | null {
+    return this.latestOfRun.get(run) ?? null;
+  }
+
+  /** Whether a run has any metric yet. */
+  hasRun(run: string): boolean {
+    return this.latestOfRun.has(run);
+  }
+
+  /** Records one value of a run's metric; `step` defaults to the next index of that metric. */
+  add(name: string, value: number, step?: number, run: string = DEFAULT_RUN): void {
     checkName('metric', name);
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
-    let s = this.series.get(name);
-    if (!s) this.series.set(name, (s = { steps: [], values: [], times: [], min: null, max: null, cuts: 0 }));
+    const key = seriesKey({ name, run });
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { name, run, steps: [], values: [], times: [], min: null, max: null, cuts: 0 }));
     const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
     if (s.steps.length && at < s.steps[s.steps.length - 1]) supersede(s, at);
     s.steps.push(at);
@@ -64,6 +79,7 @@ export class MetricsStore {
     s.values.push(finite);
     widen(s, finite);
     this.latestStep = at;
+    this.latestOfRun.set(run, at);
   }
 
   /** Checks a whole batch before recording any of it. */
@@ -80,8 +96,9 @@ export class MetricsStore {
   }
 
   stats(): MetricStats[] {
-    return [...this.series].map(([name, s]) => ({
-      name,
+    return [...this.series.values()].map(s => ({
+      name: s.name,
+      run: s.run,
       points: s.steps.length,
       last: s.values.length ? s.values[s.values.length - 1] : null,
       min: s.min,

@@ -4,7 +4,7 @@
  * (downsampled to what it can draw, min and max kept), and from then on only the points added since
  * the last event, as binary buffers. A view that zooms asks for a range in full detail.
  *
- *   subscriber (comm, view) ── cursor per series: points sent, cuts seen
+ *   subscriber (comm, view) ── cursor per series (run and name): points sent, cuts seen
  *      push(): new points since `sent`          -> appended in the view
  *              a cut (resumed run) or a backlog -> the series anew, downsampled (`replace`)
  */
@@ -48,6 +48,11 @@ function encode(s: Series, indices: ArrayLike<number>, origin: number): Float64A
   return out;
 }
 
+/** A chunk names its series, and its run unless it is the default run. */
+function identity(s: Series): Pick<SeriesChunk, 'name' | 'run'> {
+  return s.run ? { name: s.name, run: s.run } : { name: s.name };
+}
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
 }
@@ -67,10 +72,10 @@ export class LiveStream {
     return Math.max(2, Math.min(asked, MAX_POINTS_PER_SERIES, Math.floor(SNAPSHOT_POINTS / n)));
   }
 
-  private whole(name: string, s: Series, points: number): { chunk: SeriesChunk; buffer: Float64Array } {
+  private whole(s: Series, points: number): { chunk: SeriesChunk; buffer: Float64Array } {
     const indices = downsampleIndices(s.values, points);
     return {
-      chunk: { name, totalPoints: s.steps.length, count: indices.length, replace: true },
+      chunk: { ...identity(s), totalPoints: s.steps.length, count: indices.length, replace: true },
       buffer: encode(s, indices, this.origin)
     };
   }
@@ -102,16 +107,16 @@ export class LiveStream {
   private catchUp(sub: Subscriber): Chunks {
     const out: Chunks = { series: [], buffers: [] };
     const points = this.perSeries(sub.points);
-    for (const [name, s] of this.store.series) {
-      const cursor = sub.cursors.get(name);
+    for (const [key, s] of this.store.series) {
+      const cursor = sub.cursors.get(key);
       const total = s.steps.length;
       let part: { chunk: SeriesChunk; buffer: Float64Array } | null = null;
       if (!cursor || cursor.cuts !== s.cuts || total - cursor.sent > points) {
-        part = this.whole(name, s, points);
+        part = this.whole(s, points);
       } else if (total > cursor.sent) {
         const indices = range(cursor.sent, total);
         part = {
-          chunk: { name, totalPoints: total, count: indices.length, replace: false },
+          chunk: { ...identity(s), totalPoints: total, count: indices.length, replace: false },
           buffer: encode(s, indices, this.origin)
         };
       }
@@ -119,7 +124,7 @@ export class LiveStream {
         out.series.push(part.chunk);
         out.buffers.push(part.buffer);
       }
-      sub.cursors.set(name, { sent: total, cuts: s.cuts });
+      sub.cursors.set(key, { sent: total, cuts: s.cuts });
     }
     return out;
   }
@@ -145,14 +150,14 @@ export class LiveStream {
   range(axis: RangeAxis, min: number, max: number, points: number): Chunks {
     const out: Chunks = { series: [], buffers: [] };
     const per = this.perSeries(points);
-    for (const [name, s] of this.store.series) {
+    for (const s of this.store.series.values()) {
       const column = axis === 'step' ? s.steps : s.times;
       const shift = axis === 'step' ? 0 : this.origin;
       const from = Math.max(0, searchSorted(column, min + shift) - 1);
       const to = Math.min(s.steps.length, searchSorted(column, max + shift, 'right') + 1);
       const inside = to - from;
       const indices = inside <= per ? range(from, to) : downsampleIndices(s.values, per, from, to);
-      out.series.push({ name, totalPoints: s.steps.length, count: indices.length, replace: true });
+      out.series.push({ ...identity(s), totalPoints: s.steps.length, count: indices.length, replace: true });
       out.buffers.push(encode(s, indices, this.origin));
     }
     return out;

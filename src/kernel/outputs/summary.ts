@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { MediaEntry } from '../../protocol';
+import { runLabel, type MediaEntry, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
 
 /** Metrics listed in the text; a run with more says how many more. */
@@ -16,6 +16,8 @@ const LISTED_MEDIA = 20;
 
 export interface MetricStats {
   name: string;
+  /** DEFAULT_RUN for the plotter's own logging. */
+  run: string;
   points: number;
   last: number | null;
   min: number | null;
@@ -26,7 +28,29 @@ export interface SummaryInput {
   title: string;
   metrics: MetricStats[];
   media: readonly MediaEntry[];
+  /** The plotter's runs; empty while it has only its default run. */
+  runs: readonly RunInfo[];
   closed: boolean;
+}
+
+/** Runs listed with their config; a sweep with more says how many more. */
+const LISTED_RUNS = 20;
+
+/** "lr=0.0003, seed=1" */
+function configText(run: RunInfo): string {
+  return Object.entries(run.config)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`)
+    .join(', ');
+}
+
+function runLine(run: RunInfo): string {
+  const config = configText(run);
+  return `run "${runLabel(run.name)}"${config ? ` (${config})` : ''}${run.status === 'running' ? '' : `: ${run.status}`}`;
+}
+
+/** A metric's name as the summary lists it: with its run when the plotter has runs. */
+function metricLabel(s: SummaryInput, m: MetricStats): string {
+  return s.runs.length ? `${runLabel(m.run)} · ${m.name}` : m.name;
 }
 
 /**
@@ -60,7 +84,8 @@ function headline(s: SummaryInput): string {
   const videos = s.media.filter(e => e.kind === 'video').length;
   const images = s.media.length - videos;
   return (
-    `MetricsPlotter "${s.title}": ${count(s.metrics.length, 'metric')}, ${count(videos, 'video')}` +
+    `MetricsPlotter "${s.title}": ${s.runs.length ? `${count(s.runs.length, 'run')}, ` : ''}` +
+    `${count(s.metrics.length, 'metric')}, ${count(videos, 'video')}` +
     (images ? `, ${count(images, 'image')}` : '') +
     (s.closed ? ' (session ended, files removed).' : '.')
   );
@@ -68,7 +93,7 @@ function headline(s: SummaryInput): string {
 
 function mediaLine(e: MediaEntry): string {
   const detail = e.kind === 'video' ? `${e.width}x${e.height}, ${e.frames} frames at ${e.fps} fps` : `${e.width}x${e.height}`;
-  return `${e.kind} "${e.name}" at step ${e.step}: ${e.path}  (${detail})`;
+  return `${e.kind} "${e.name}"${e.run ? ` of run "${e.run}"` : ''} at step ${e.step}: ${e.path}  (${detail})`;
 }
 
 function extensionNote(command: string): string[] {
@@ -83,13 +108,16 @@ function extensionNote(command: string): string[] {
 /** @param command the install command to show; null outside a notebook, where the extension note means nothing. */
 export function summaryText(s: SummaryInput, command: string | null = installCommand()): string {
   const lines = [headline(s)];
+  for (const run of s.runs.slice(0, LISTED_RUNS)) lines.push(`  ${runLine(run)}`);
+  if (s.runs.length > LISTED_RUNS) lines.push(`  … and ${s.runs.length - LISTED_RUNS} more runs`);
   const listed = s.metrics.slice(0, LISTED_METRICS);
   if (listed.length) {
-    const width = Math.min(40, Math.max(6, ...listed.map(m => m.name.length)));
+    const width = Math.min(40, Math.max(6, ...listed.map(m => metricLabel(s, m).length)));
     const cell = (x: string): string => x.padStart(11);
     lines.push(`  ${'metric'.padEnd(width)} ${cell('last')} ${cell('min')} ${cell('max')} ${cell('points')}`);
     for (const m of listed) {
-      const name = m.name.length > width ? `${m.name.slice(0, width - 1)}…` : m.name.padEnd(width);
+      const label = metricLabel(s, m);
+      const name = label.length > width ? `${label.slice(0, width - 1)}…` : label.padEnd(width);
       lines.push(
         `  ${name} ${cell(formatNumber(m.last))} ${cell(formatNumber(m.min))} ${cell(formatNumber(m.max))} ${cell(m.points.toLocaleString('en'))}`
       );
@@ -112,7 +140,7 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
   const rows = listed
     .map(
       m =>
-        `<tr><td>${escapeHtml(m.name)}</td><td>${formatNumber(m.last)}</td><td>${formatNumber(m.min)}</td>` +
+        `<tr><td>${escapeHtml(metricLabel(s, m))}</td><td>${formatNumber(m.last)}</td><td>${formatNumber(m.min)}</td>` +
         `<td>${formatNumber(m.max)}</td><td>${m.points.toLocaleString('en')}</td></tr>`
     )
     .join('');
@@ -132,5 +160,9 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
   const note = s.closed
     ? ''
     : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
-  return `<div><b>${escapeHtml(headline(s))}</b>${table}${media}${note}</div>`;
+  const runs = s.runs
+    .slice(0, LISTED_RUNS)
+    .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
+    .join('');
+  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${table}${media}${note}</div>`;
 }

@@ -9,6 +9,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
+import type { RunInfo } from '../../protocol';
 import { searchSorted } from '../../protocol/downsample';
 import { formatDuration, formatNumber, formatTicks } from '../../protocol/format';
 import {
@@ -18,7 +19,9 @@ import {
   fileStem,
   forLogScale,
   toCsv,
+  chartKey,
   type ChartGroup,
+  type ChartSeries,
   type TimedSeries,
   type XAxisKind
 } from './series';
@@ -38,6 +41,11 @@ export const SERIES_COLORS = [
   '#bab0ac'
 ];
 const CHART_HEIGHT = 220;
+
+/** A series' legend label: its run's, with runs; its name otherwise. */
+const labelOf = (m: ChartSeries): string => m.label ?? m.name;
+/** A series' colour: its run's, with runs; its place in the chart otherwise. */
+const colorOf = (m: ChartSeries, i: number): string => m.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
 /** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
 const DURATION_STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800
@@ -70,13 +78,14 @@ export class MetricChart extends LitElement {
     collapsed: { state: true },
     xAxis: { attribute: false },
     startedAt: { attribute: false },
+    runs: { attribute: false },
     rangeInDetail: { attribute: false }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
   smoothing = 0;
   logScale = false;
-  /** Names of metrics switched off by the user; kept across live updates. */
+  /** Series (by chartKey: run and name) switched off by the user; kept across live updates. */
   hidden_: Set<string> = new Set();
   zoomed = false;
   /** Steps where media were logged: marked on the x axis. */
@@ -99,6 +108,8 @@ export class MetricChart extends LitElement {
   xAxis: XAxisKind = 'step';
   /** The zoomed range holds every point the kernel has (the panel merged the kernel's answer in). */
   rangeInDetail = false;
+  /** The runs drawn, for the CSV's run and config columns (empty: the plotter has no runs). */
+  runs: RunInfo[] = [];
   /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
   startedAt: number | undefined = undefined;
   /** On a time axis: the training step of each x. */
@@ -200,7 +211,7 @@ export class MetricChart extends LitElement {
                 ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
                 : downsampled.map(
                     m =>
-                      html`<span>${m.name}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
+                      html`<span>${labelOf(m)}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
                   )
             }
             ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
@@ -248,8 +259,8 @@ export class MetricChart extends LitElement {
         const raw = at(this.raw, i + 1);
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
-          <input type="checkbox" .checked=${!this.hidden_.has(m.name)} @change=${(e: Event) => this.toggle(m.name, (e.target as HTMLInputElement).checked)} />
-          <span class="mp-swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${m.name}
+          <input type="checkbox" .checked=${!this.hidden_.has(chartKey(m))} @change=${(e: Event) => this.toggle(chartKey(m), (e.target as HTMLInputElement).checked)} />
+          <span class="mp-swatch" style="background:${colorOf(m, i)}"></span>${labelOf(m)}
           <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
         </label>`;
       })}
@@ -410,7 +421,7 @@ export class MetricChart extends LitElement {
     if (this.ignoreOutliers) {
       const values: number[] = [];
       this.group.metrics.forEach((m, i) => {
-        if (this.hidden_.has(m.name)) return;
+        if (this.hidden_.has(chartKey(m))) return;
         for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
           if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
         }
@@ -432,7 +443,13 @@ export class MetricChart extends LitElement {
   private draw(): void {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container) return;
-    const key = JSON.stringify([this.group.metrics.map(m => m.name), this.log, this.withRaw, this.ignoreOutliers, this.xAxis]);
+    const key = JSON.stringify([
+      this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color]),
+      this.log,
+      this.withRaw,
+      this.ignoreOutliers,
+      this.xAxis
+    ]);
     const data = this.plotData();
     if (this.plot && key === this.plotKey) {
       // Live update: the panel's x range stays (it slides along while it follows the latest step).
@@ -500,17 +517,17 @@ export class MetricChart extends LitElement {
       series: [
         { label: this.xAxis === 'step' ? 'step' : 'time' },
         ...this.group.metrics.flatMap((m, i) => {
-          const color = SERIES_COLORS[i % SERIES_COLORS.length];
+          const color = colorOf(m, i);
           const line = {
-            label: m.name,
+            label: labelOf(m),
             stroke: color,
             width: 1.5,
-            show: !this.hidden_.has(m.name),
+            show: !this.hidden_.has(chartKey(m)),
             spanGaps: false,
             points: { show: false }
           };
           // With smoothing on, the raw series is drawn faint behind the smoothed one.
-          return this.withRaw ? [{ ...line, label: `${m.name} (raw)`, stroke: `${color}55`, width: 1 }, line] : [line];
+          return this.withRaw ? [{ ...line, label: `${labelOf(m)} (raw)`, stroke: `${color}55`, width: 1 }, line] : [line];
         })
       ],
       cursor: {
@@ -543,12 +560,12 @@ export class MetricChart extends LitElement {
     };
   }
 
-  private toggle(name: string, show: boolean): void {
-    const index = this.group.metrics.findIndex(m => m.name === name);
+  private toggle(key: string, show: boolean): void {
+    const index = this.group.metrics.findIndex(m => chartKey(m) === key);
     if (index >= 0) for (const s of this.seriesIndexes(index)) this.plot?.setSeries(s, { show });
     const hidden = new Set(this.hidden_);
-    if (show) hidden.delete(name);
-    else hidden.add(name);
+    if (show) hidden.delete(key);
+    else hidden.add(key);
     this.hidden_ = hidden;
   }
 
@@ -562,7 +579,7 @@ export class MetricChart extends LitElement {
 
   exportCsv(): void {
     downloadBlob(
-      new Blob([toCsv(this.group.metrics.map(byStep), this.smoothing, this.startedAt)], { type: 'text/csv' }),
+      new Blob([toCsv(this.group.metrics.map(byStep), this.smoothing, this.startedAt, this.runs)], { type: 'text/csv' }),
       `${fileStem(this.group.title)}.csv`
     );
   }

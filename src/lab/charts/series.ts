@@ -3,23 +3,73 @@
  * aligning series on one x axis for uPlot, and CSV export. No DOM here, so it is unit-tested plainly.
  */
 import uPlot from 'uplot';
-import type { MediaEntry, MetricSeries } from '../../protocol';
+import { runLabel, seriesKey, type MediaEntry, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
+
+/** A series as a chart draws it: with runs, its legend label and its run's colour. */
+export interface ChartSeries extends MetricSeries {
+  /** The legend's label (default: the metric's name). */
+  label?: string;
+  /** The stroke colour (default: the series' place in its chart). */
+  color?: string;
+}
 
 export interface ChartGroup {
   /** Chart title: the shared prefix ("loss" for "loss/train" and "loss/eval"), or the metric's name. */
   title: string;
-  metrics: MetricSeries[];
+  metrics: ChartSeries[];
+}
+
+/** The key a chart keeps a series' legend toggle under: its run and name. */
+export const chartKey = (m: MetricSeries): string => seriesKey(m);
+
+/**
+ * The series of several runs as charts draw them: each keeps its metric's chart (so runs overlay),
+ * is coloured by its run (one colour per run in every chart, from the run's place in `runs`), and is
+ * labelled by its run (and its metric, where a chart holds several).
+ */
+export function colourByRun(metrics: MetricSeries[], runs: readonly RunInfo[], palette: readonly string[]): ChartSeries[] {
+  const place = new Map(runs.map((r, i) => [r.name, i]));
+  const namesPerGroup = new Map<string, Set<string>>();
+  for (const m of metrics) {
+    const group = groupKey(m.name);
+    namesPerGroup.set(group, (namesPerGroup.get(group) ?? new Set()).add(m.name));
+  }
+  return metrics.map(m => {
+    const run = m.run ?? '';
+    const several = (namesPerGroup.get(groupKey(m.name))?.size ?? 1) > 1;
+    return {
+      ...m,
+      label: several ? `${runLabel(run)} · ${m.name}` : runLabel(run),
+      color: palette[(place.get(run) ?? 0) % palette.length]
+    };
+  });
+}
+
+/** The configs' keys whose values differ between runs (the runs table's default columns). */
+export function differingConfigKeys(runs: readonly RunInfo[]): string[] {
+  const keys = [...new Set(runs.flatMap(r => Object.keys(r.config)))];
+  return keys.filter(k => new Set(runs.map(r => JSON.stringify(r.config[k] ?? null))).size > 1);
+}
+
+/** Every config key of any run, in first-seen order. */
+export function allConfigKeys(runs: readonly RunInfo[]): string[] {
+  return [...new Set(runs.flatMap(r => Object.keys(r.config)))];
+}
+
+/** The chart a metric name belongs to: "<group>/<rest>" share one, any other has its own. */
+function groupKey(name: string): string {
+  const slash = name.indexOf('/');
+  return slash > 0 && slash < name.length - 1 ? name.slice(0, slash) : `\u0000${name}`;
 }
 
 /**
  * Metrics named "<group>/<rest>" share a chart per group, as TensorBoard groups tags; any other
  * metric gets a chart of its own. Order follows the order the metrics were first added.
  */
-export function groupMetrics(metrics: MetricSeries[]): ChartGroup[] {
+export function groupMetrics(metrics: ChartSeries[]): ChartGroup[] {
   const groups = new Map<string, ChartGroup>();
   for (const metric of metrics) {
-    const slash = metric.name.indexOf('/');
-    const key = slash > 0 && slash < metric.name.length - 1 ? metric.name.slice(0, slash) : `\u0000${metric.name}`;
+    const key = groupKey(metric.name);
     const title = key.startsWith('\u0000') ? metric.name : key;
     const group = groups.get(key) ?? { title, metrics: [] };
     group.metrics.push(metric);
@@ -117,37 +167,59 @@ export function byStep(m: TimedSeries): MetricSeries {
  * CSV of metrics: a "step" column, a "wall_time" column (seconds since the epoch, as TensorBoard
  * writes it) when the points' times are known, and one column per metric with the raw values; with
  * smoothing on, each metric also gets a "<name> (smoothed)" column with exactly what the chart draws.
+ * With runs, each run's rows follow one another, with a "run" column and one column per config key.
  */
-export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number): string {
-  const columns = metrics.flatMap(m =>
-    smoothing > 0
-      ? [
-          { name: m.name, steps: m.steps, values: m.values },
-          { name: `${m.name} (smoothed)`, steps: m.steps, values: debiasedEma(m.values, smoothing) }
-        ]
-      : [{ name: m.name, steps: m.steps, values: m.values }]
-  );
-  const data = alignSeries(columns);
+export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number, runs: readonly RunInfo[] = []): string {
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  // The time of a step: when the first metric that has it recorded it.
-  const timeOf = new Map<number, number>();
-  if (hasTimes(metrics, startedAt)) {
-    for (const m of metrics)
-      m.steps.forEach((step, i) => timeOf.has(step) || timeOf.set(step, (startedAt! + m.times![i]) / 1000));
-  }
-  const withTime = timeOf.size > 0;
-  const lines = [['step', ...(withTime ? ['wall_time'] : []), ...columns.map(c => quote(c.name))].join(',')];
-  const xs = data[0] as ArrayLike<number>;
-  for (let i = 0; i < xs.length; i++) {
-    const row = [String(xs[i])];
-    if (withTime) row.push(timeOf.has(xs[i]) ? timeOf.get(xs[i])!.toFixed(3) : '');
-    for (let s = 1; s < data.length; s++) {
-      const v = (data[s] as ArrayLike<number | null | undefined>)[i];
-      row.push(v === null || v === undefined ? '' : String(v));
+  const names = [...new Set(metrics.map(m => m.name))];
+  const columnNames = names.flatMap(n => (smoothing > 0 ? [n, `${n} (smoothed)`] : [n]));
+  const withTime = hasTimes(metrics, startedAt) && metrics.some(m => m.steps.length > 0);
+  const configKeys = allConfigKeys(runs);
+  const header = ['step', ...(withTime ? ['wall_time'] : []), ...(runs.length ? ['run', ...configKeys] : []), ...columnNames].map(
+    quote
+  );
+  const lines = [header.join(',')];
+  const blocks: Array<{ run: RunInfo | null; metrics: MetricSeries[] }> = runs.length
+    ? runs.map(r => ({ run: r, metrics: metrics.filter(m => (m.run ?? '') === r.name) }))
+    : [{ run: null, metrics }];
+  for (const { run, metrics: own } of blocks) {
+    if (!own.length) continue;
+    const byName = new Map(own.map(m => [m.name, m]));
+    // The columns this block has (a run may lack a metric), each with its place in the header.
+    const present = names.flatMap((n, k) => {
+      const m = byName.get(n);
+      if (!m) return [];
+      const raw = { place: smoothing > 0 ? 2 * k : k, steps: m.steps, values: m.values };
+      return smoothing > 0 ? [raw, { place: 2 * k + 1, steps: m.steps, values: debiasedEma(m.values, smoothing) }] : [raw];
+    });
+    const data = alignSeries(present);
+    const xs = data[0] as ArrayLike<number>;
+    // The time of a step: when the first metric of this run that has it recorded it.
+    const timeOf = new Map<number, number>();
+    if (withTime)
+      for (const m of own) m.steps.forEach((step, i) => timeOf.has(step) || timeOf.set(step, (startedAt! + m.times![i]) / 1000));
+    const runCells = run ? [quote(runLabel(run.name)), ...configKeys.map(k => configCell(run.config, k))] : [];
+    for (let i = 0; i < xs.length; i++) {
+      const row = [String(xs[i])];
+      if (withTime) row.push(timeOf.has(xs[i]) ? timeOf.get(xs[i])!.toFixed(3) : '');
+      row.push(...runCells);
+      const cells = new Array<string>(columnNames.length).fill('');
+      present.forEach((c, k) => {
+        const v = (data[k + 1] as ArrayLike<number | null | undefined>)[i];
+        cells[c.place] = v === null || v === undefined ? '' : String(v);
+      });
+      row.push(...cells);
+      lines.push(row.join(','));
     }
-    lines.push(row.join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+function configCell(config: RunConfig, key: string): string {
+  const v = config[key];
+  if (v === undefined) return '';
+  const text = String(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** "1.5 MB", "820 kB": sizes as a file browser shows them. */
@@ -169,20 +241,23 @@ export function fileStem(title: string): string {
   return title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
 }
 
-/** One media name's entries, in step order: what one card shows. */
+/** One media name's entries (of one run), in step order: what one card shows. */
 export interface MediaSeries {
   name: string;
+  /** The run; absent: the default run. */
+  run?: string;
   kind: MediaEntry['kind'];
   entries: MediaEntry[];
 }
 
-/** Media entries grouped by name (in order of first appearance), each sorted by step. */
+/** Media entries grouped by run and name (in order of first appearance), each sorted by step. */
 export function groupMedia(media: readonly MediaEntry[]): MediaSeries[] {
   const byName = new Map<string, MediaSeries>();
   for (const e of media) {
-    const s = byName.get(e.name) ?? { name: e.name, kind: e.kind, entries: [] };
+    const key = seriesKey(e);
+    const s = byName.get(key) ?? { name: e.name, ...(e.run ? { run: e.run } : {}), kind: e.kind, entries: [] };
     s.entries.push(e);
-    byName.set(e.name, s);
+    byName.set(key, s);
   }
   for (const s of byName.values()) s.entries.sort((a, b) => a.step - b.step);
   return [...byName.values()];
@@ -193,4 +268,15 @@ export function entryAtOrBefore(entries: readonly MediaEntry[], step: number): n
   let found = 0;
   for (let i = 0; i < entries.length; i++) if (entries[i].step <= step) found = i;
   return found;
+}
+
+/** A case-insensitive match on names (of metrics, of runs): the filter as a regular expression, or as plain text. */
+export function nameFilter(filter: string): (name: string) => boolean {
+  try {
+    const re = new RegExp(filter, 'i');
+    return name => re.test(name);
+  } catch {
+    const text = filter.toLowerCase();
+    return name => name.toLowerCase().includes(text);
+  }
 }

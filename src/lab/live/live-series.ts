@@ -6,10 +6,12 @@
  * points long it is downsampled here to `cap` (min and max per bucket, first and last kept), which
  * keeps every extreme, since the min and max of buckets of min and max are the min and max.
  */
-import { CHUNK_STRIDE, type MetricSeries, type SeriesChunk } from '../../protocol';
+import { CHUNK_STRIDE, seriesKey, type MetricSeries, type SeriesChunk } from '../../protocol';
 import { downsampleIndices } from '../../protocol/downsample';
 
 interface Columns {
+  name: string;
+  run?: string;
   steps: number[];
   values: Array<number | null>;
   times: number[];
@@ -28,7 +30,7 @@ export function float64s(buffer: ArrayBuffer | ArrayBufferView | undefined): Flo
 }
 
 /** One chunk as columns. */
-export function decodeChunk(count: number, numbers: Float64Array): Omit<Columns, 'totalPoints'> {
+export function decodeChunk(count: number, numbers: Float64Array): Pick<Columns, 'steps' | 'values' | 'times'> {
   const n = Math.min(count, Math.floor(numbers.length / CHUNK_STRIDE));
   const steps = new Array<number>(n);
   const values = new Array<number | null>(n);
@@ -42,15 +44,21 @@ export function decodeChunk(count: number, numbers: Float64Array): Omit<Columns,
   return { steps, values, times };
 }
 
-/** Series decoded from chunks (a range reply): by name. */
+/** Series decoded from chunks (a range reply), each with its run. */
 export function decodeChunks(
   chunks: readonly SeriesChunk[],
   buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>
 ): MetricSeries[] {
-  return chunks.map((c, i) => ({ name: c.name, totalPoints: c.totalPoints, ...decodeChunk(c.count, float64s(buffers[i])) }));
+  return chunks.map((c, i) => ({
+    name: c.name,
+    ...(c.run ? { run: c.run } : {}),
+    totalPoints: c.totalPoints,
+    ...decodeChunk(c.count, float64s(buffers[i]))
+  }));
 }
 
 export class LiveSeries {
+  /** By seriesKey (run and name). */
   private readonly series = new Map<string, Columns>();
 
   constructor(private readonly cap: number) {}
@@ -59,9 +67,15 @@ export class LiveSeries {
   apply(chunks: readonly SeriesChunk[], buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>): void {
     chunks.forEach((chunk, i) => {
       const part = decodeChunk(chunk.count, float64s(buffers[i]));
-      const known = this.series.get(chunk.name);
+      const key = seriesKey(chunk);
+      const known = this.series.get(key);
       if (chunk.replace || !known) {
-        this.series.set(chunk.name, { ...part, totalPoints: chunk.totalPoints });
+        this.series.set(key, {
+          name: chunk.name,
+          ...(chunk.run ? { run: chunk.run } : {}),
+          ...part,
+          totalPoints: chunk.totalPoints
+        });
         return;
       }
       known.steps.push(...part.steps);
@@ -88,13 +102,14 @@ export class LiveSeries {
    * not send) is drawn from the payload.
    */
   metrics(payload: readonly MetricSeries[]): MetricSeries[] {
-    const saved = new Map(payload.map(m => [m.name, m]));
-    const names = [...payload.map(m => m.name), ...[...this.series.keys()].filter(n => !saved.has(n))];
-    return names.map(name => {
-      const s = this.series.get(name);
-      const fallback = saved.get(name);
+    const saved = new Map(payload.map(m => [seriesKey(m), m]));
+    const keys = [...saved.keys(), ...[...this.series.keys()].filter(k => !saved.has(k))];
+    return keys.map(key => {
+      const s = this.series.get(key);
+      const fallback = saved.get(key);
       if (!s || (fallback && fallback.totalPoints > s.totalPoints)) return fallback!;
-      return { name, steps: s.steps, values: s.values, times: s.times, totalPoints: s.totalPoints };
+      const { name, run, steps, values, times, totalPoints } = s;
+      return { name, ...(run ? { run } : {}), steps, values, times, totalPoints };
     });
   }
 }

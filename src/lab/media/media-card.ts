@@ -31,6 +31,7 @@ export class MediaCard extends LitElement {
     series: { attribute: false },
     states: { attribute: false },
     retired: { type: Number },
+    runColor: { attribute: false },
     selection: { attribute: false },
     index: { state: true },
     follow: { state: true },
@@ -38,6 +39,8 @@ export class MediaCard extends LitElement {
   };
 
   series: MediaSeries = { name: '', kind: 'video', entries: [] };
+  /** The colour of the card's run, as its charts draw it (cards of runs only). */
+  runColor = 'currentColor';
   states: Map<string, MediaState> = new Map();
   /** Older entries of this name that keepLast removed. */
   retired = 0;
@@ -79,6 +82,7 @@ export class MediaCard extends LitElement {
       <figure class="mp-media" data-kind=${e.kind}>
         <figcaption>
           <span class="mp-media-name">${name}</span>
+          ${this.series.run ? html`<span class="mp-media-run"><span class="mp-swatch" style="background:${this.runColor}"></span>${this.series.run}</span>` : nothing}
           <span class="mp-media-step" aria-live="polite">step ${e.step.toLocaleString('en')}${n > 1 ? ` · ${this.index + 1} of ${n}` : ''}</span>
           <span class="mp-media-meta">${details(e)}</span>
         </figcaption>

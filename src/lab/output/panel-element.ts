@@ -7,9 +7,11 @@
  * It renders what it is given (payload, session status, file states); the panel feeds it.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { MetricSeries, PlotterPayload } from '../../protocol';
+import { seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
 import {
   byStep,
+  colourByRun,
+  nameFilter,
   fileStem,
   groupMedia,
   groupMetrics,
@@ -23,9 +25,11 @@ import { downloadBlob } from '../download';
 import { failureText, statusLine, type ViewStatus } from './view-status';
 import { withDetail } from '../live/live-series';
 import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from '../media/media-card';
-import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import { SELECT_STEP_EVENT, SERIES_COLORS, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import { RUNS_VISIBILITY_EVENT } from '../runs/runs-table';
 import '../charts/metric-chart';
 import '../media/media-card';
+import '../runs/runs-table';
 
 /** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
 export interface RangeDetail {
@@ -47,6 +51,7 @@ export class PlotterPanelElement extends LitElement {
     filter: { state: true },
     ignoreOutliers: { state: true },
     xAxis: { state: true },
+    hiddenRuns: { state: true },
     rangeDetail: { attribute: false }
   };
 
@@ -67,6 +72,8 @@ export class PlotterPanelElement extends LitElement {
   ignoreOutliers = false;
   /** The x axis of every chart: step, time since the first point, or wall time. */
   xAxis: XAxisKind = 'step';
+  /** Runs the user switched off in the runs table (by name): their series and media are not drawn. */
+  hiddenRuns: Set<string> = new Set();
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
   rangeDetail: RangeDetail | null = null;
   private seq = 0;
@@ -81,6 +88,7 @@ export class PlotterPanelElement extends LitElement {
     super();
     this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
     this.addEventListener(X_RANGE_EVENT, e => (this.xRange = (e as CustomEvent<XRange | null>).detail));
+    this.addEventListener(RUNS_VISIBILITY_EVENT, e => (this.hiddenRuns = (e as CustomEvent<Set<string>>).detail));
     this.addEventListener(MEDIA_STEP_EVENT, e => {
       if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
     });
@@ -118,15 +126,16 @@ export class PlotterPanelElement extends LitElement {
   private axisMetrics(p: PlotterPayload): MetricSeries[] {
     const axis = this.effectiveAxis(p);
     const detail =
-      this.xRange && this.rangeDetail?.axis === axis ? new Map(this.rangeDetail.metrics.map(m => [m.name, m])) : null;
-    const metrics = detail ? p.metrics.map(m => withDetail(m, detail.get(m.name))) : p.metrics;
+      this.xRange && this.rangeDetail?.axis === axis ? new Map(this.rangeDetail.metrics.map(m => [seriesKey(m), m])) : null;
+    const metrics = detail ? p.metrics.map(m => withDetail(m, detail.get(seriesKey(m)))) : p.metrics;
     return onXAxis(metrics, axis, p.startedAt);
   }
 
   private exportAll(groups: ChartGroup[]): void {
     const metrics = groups.flatMap(g => g.metrics).map(byStep);
+    const runs = (this.payload?.runs ?? []).filter(r => !this.hiddenRuns.has(r.name));
     downloadBlob(
-      new Blob([toCsv(metrics, this.smoothing, this.payload?.startedAt)], { type: 'text/csv' }),
+      new Blob([toCsv(metrics, this.smoothing, this.payload?.startedAt, runs)], { type: 'text/csv' }),
       `${fileStem(this.payload?.title ?? 'metrics')}.csv`
     );
   }
@@ -140,12 +149,18 @@ export class PlotterPanelElement extends LitElement {
     const p = this.payload;
     if (!p) return nothing;
     const axis = this.effectiveAxis(p);
-    const metrics = this.drawn;
+    // With runs, every chart overlays the visible runs, each in its run's colour.
+    const runs = p.runs ?? [];
+    const colors = new Map(runs.map((r, i) => [r.name, SERIES_COLORS[i % SERIES_COLORS.length]]));
+    const shownRuns = runs.filter(r => !this.hiddenRuns.has(r.name));
+    const visible = (item: { run?: string }): boolean => !this.hiddenRuns.has(item.run ?? '');
+    const metrics = runs.length ? colourByRun(this.drawn.filter(visible), runs, SERIES_COLORS) : this.drawn;
     const allGroups = groupMetrics(metrics);
     const matches = nameFilter(this.filter);
     const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
-    const media = groupMedia(p.media);
-    const mediaSteps = [...new Set(p.media.map(e => e.step))].sort((a, b) => a - b);
+    const shownMedia = runs.length ? p.media.filter(visible) : p.media;
+    const media = groupMedia(shownMedia);
+    const mediaSteps = [...new Set(shownMedia.map(e => e.step))].sort((a, b) => a - b);
     const selectedStep = this.selection?.step ?? null;
     const failure = failureText(this.status);
     return html`
@@ -155,6 +170,11 @@ export class PlotterPanelElement extends LitElement {
           <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.media)}</span>
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
+        ${
+          runs.length
+            ? html`<mp-runs-table .runs=${runs} .colors=${colors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}></mp-runs-table>`
+            : nothing
+        }
         ${
           allGroups.length
             ? html`<div class="mp-controls">
@@ -189,7 +209,7 @@ export class PlotterPanelElement extends LitElement {
                 ${groups.map(
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
-                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt}
+                    .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
                     .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}></mp-metric-chart>`
                 )}
               </div>`
@@ -214,7 +234,7 @@ export class PlotterPanelElement extends LitElement {
               }
               <div class="mp-media-cards">
                 ${media.map(
-                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${p.retired?.[s.name] ?? 0}
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${p.retired?.[seriesKey(s)] ?? 0} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>
@@ -234,17 +254,6 @@ function lastX(metrics: readonly MetricSeries[]): number | null {
     if (last !== undefined && (end === null || last > end)) end = last;
   }
   return end;
-}
-
-/** A case-insensitive match on metric names: the filter as a regular expression, or as plain text. */
-export function nameFilter(filter: string): (name: string) => boolean {
-  try {
-    const re = new RegExp(filter, 'i');
-    return name => re.test(name);
-  } catch {
-    const text = filter.toLowerCase();
-    return name => name.toLowerCase().includes(text);
-  }
 }
 
 if (!customElements.get('mp-plotter-panel')) customElements.define('mp-plotter-panel', PlotterPanelElement);

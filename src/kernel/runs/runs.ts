@@ -1,0 +1,59 @@
+/**
+ * The runs of one plotter: their names, configs and statuses, in the order they began (which is
+ * their colour order in every output). The default run (DEFAULT_RUN) is the plotter's own logging;
+ * it is listed once anything was logged to it.
+ */
+import { DEFAULT_RUN, type RunConfig, type RunInfo, type RunStatus } from '../../protocol';
+import { InputError } from '../input';
+
+export class Runs {
+  private readonly runs = new Map<string, { config: RunConfig; status: RunStatus }>();
+
+  /**
+   * The run of that name, begun now if it is new. Asked again with a different config, it refuses
+   * (a run's config says what produced its data); without a config, any config matches.
+   */
+  begin(name: string, config: RunConfig | undefined): void {
+    const known = this.runs.get(name);
+    if (!known) {
+      this.runs.set(name, { config: config ?? {}, status: 'running' });
+      return;
+    }
+    if (config !== undefined && !sameConfig(known.config, config)) {
+      throw new InputError(
+        `the run "${name}" already exists with config ${JSON.stringify(known.config)}, not ${JSON.stringify(config)}. ` +
+          'A run is one configuration: give this one its own name (for example with the differing values in it).'
+      );
+    }
+  }
+
+  config(name: string): RunConfig {
+    return this.runs.get(name)?.config ?? {};
+  }
+
+  status(name: string): RunStatus {
+    return this.runs.get(name)?.status ?? 'running';
+  }
+
+  /** The run said it finished or failed. */
+  end(name: string, failed: boolean): void {
+    const run = this.runs.get(name);
+    if (run) run.status = failed ? 'failed' : 'finished';
+  }
+
+  /** Whether any run was named (a plotter with only its default run lists none). */
+  get any(): boolean {
+    return this.runs.size > 0;
+  }
+
+  /** The runs as outputs list them; `defaultHasData`: whether the default run is listed too. */
+  list(defaultHasData: boolean): RunInfo[] {
+    const named = [...this.runs].map(([name, r]) => ({ name, config: { ...r.config }, status: r.status }));
+    return defaultHasData ? [{ name: DEFAULT_RUN, config: {}, status: 'running' }, ...named] : named;
+  }
+}
+
+function sameConfig(a: RunConfig, b: RunConfig): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every(k => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
