@@ -18,7 +18,7 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-describe('<mp-plotter-view>', () => {
+describe('<mp-plotter-panel>', () => {
   it('shows the title, a chart per metric group with uPlot drawing every series, and the videos', async () => {
     const p = payload();
     const view = mount(v => {

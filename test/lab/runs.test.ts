@@ -1,0 +1,199 @@
+/**
+ * Runs in the panel, in jsdom: every chart overlays the visible runs in one colour per run, the runs
+ * table shows each run's status, differing config and the picked metric's last and best values,
+ * hides and isolates runs, sorts and filters; CSVs carry the run and its config; streamed series of
+ * two runs with one metric name stay apart.
+ */
+import type { MetricChart } from '../../src/lab/charts/metric-chart';
+import { colourByRun, differingConfigKeys, groupMedia, toCsv } from '../../src/lab/charts/series';
+import { LiveSeries } from '../../src/lab/live/live-series';
+import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
+import type { RunInfo, MetricSeries } from '../../src/protocol';
+import '../../src/lab/output/panel-element';
+import { payload, series, settle, video } from './fixtures';
+
+const RUNS: RunInfo[] = [
+  { name: 'lr=1e-3 seed=0', config: { lr: 1e-3, seed: 0, optimizer: 'adam' }, status: 'finished' },
+  { name: 'lr=1e-3 seed=1', config: { lr: 1e-3, seed: 1, optimizer: 'adam' }, status: 'running' },
+  { name: 'lr=3e-4 seed=0', config: { lr: 3e-4, seed: 0, optimizer: 'adam' }, status: 'failed' }
+];
+
+const ofRun = (run: string, m: MetricSeries): MetricSeries => ({ ...m, run });
+
+function sweep(): ReturnType<typeof payload> {
+  return payload({
+    runs: RUNS,
+    metrics: RUNS.flatMap((r, k) => [
+      ofRun(
+        r.name,
+        series('loss', 40, i => (k + 1) / (i + 1))
+      ),
+      ofRun(
+        r.name,
+        series('reward', 40, i => i * (k + 1))
+      )
+    ]),
+    media: [
+      { ...video('rollout', 0), run: RUNS[0].name, path: 'assets/x/a.mp4' },
+      { ...video('rollout', 0), run: RUNS[1].name, path: 'assets/x/b.mp4' }
+    ]
+  });
+}
+
+function mount(p = sweep()): PlotterPanelElement {
+  const view = document.createElement('mp-plotter-panel') as PlotterPanelElement;
+  view.payload = p;
+  document.body.appendChild(view);
+  return view;
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('runs in the panel', () => {
+  it('each chart overlays every run, one colour per run in every chart, labelled by run', async () => {
+    const view = mount();
+    await settle();
+    const charts = [...view.querySelectorAll<MetricChart>('mp-metric-chart')];
+    expect(charts.map(c => c.querySelector('.mp-chart-name')?.textContent)).toEqual(['loss', 'reward']);
+    for (const chart of charts) {
+      const drawn = chart.uplot!.series.slice(1);
+      expect(drawn.map(s => s.label)).toEqual(RUNS.map(r => r.name));
+    }
+    // The same three colours in the runs table and in every chart's legend, in run order.
+    const swatches = (root: Element) => [...root.querySelectorAll<HTMLElement>('.mp-swatch')].map(e => e.style.background);
+    const table = swatches(view.querySelector('mp-runs-table')!);
+    expect(new Set(table).size).toBe(3);
+    for (const chart of charts) expect(swatches(chart.querySelector('.mp-legend')!)).toEqual(table);
+  });
+
+  it('the runs table shows status, the config that differs, and the picked metric; hiding and "only" redraw every chart', async () => {
+    const view = mount();
+    await settle();
+    const headers = [...view.querySelectorAll('.mp-runs-table th')].map(th => th.textContent?.trim());
+    expect(headers).toEqual(['Shown', 'Run ▴', 'Status', 'lr', 'seed', 'loss (last)', 'loss (best)', '']);
+    const rows = [...view.querySelectorAll<HTMLTableRowElement>('.mp-runs-table tbody tr')];
+    expect(rows.map(r => [...r.cells].slice(1, 7).map(c => c.textContent?.trim()))).toEqual([
+      ['lr=1e-3 seed=0', 'finished', '0.001', '0', '0.025', '0.025'],
+      ['lr=1e-3 seed=1', 'running', '0.001', '1', '0.05', '0.05'],
+      ['lr=3e-4 seed=0', 'failed', '3e-4', '0', '0.075', '0.075']
+    ]);
+    // Hide the second run: every chart draws the other two.
+    const toggle = rows[1].querySelector<HTMLInputElement>('input[type=checkbox]')!;
+    toggle.checked = false;
+    toggle.dispatchEvent(new Event('change'));
+    await settle();
+    for (const chart of view.querySelectorAll<MetricChart>('mp-metric-chart'))
+      expect(chart.uplot!.series.slice(1).map(s => s.label)).toEqual([RUNS[0].name, RUNS[2].name]);
+    // Its media card goes too.
+    expect([...view.querySelectorAll('.mp-media-run')].map(e => e.textContent)).toEqual([RUNS[0].name]);
+    // "only" the third run; again, all runs.
+    view.querySelectorAll<HTMLButtonElement>('.mp-runs-table button[data-action=only]')[2].click();
+    await settle();
+    expect(
+      view
+        .querySelector<MetricChart>('mp-metric-chart')!
+        .uplot!.series.slice(1)
+        .map(s => s.label)
+    ).toEqual([RUNS[2].name]);
+    view.querySelectorAll<HTMLButtonElement>('.mp-runs-table button[data-action=only]')[2].click();
+    await settle();
+    expect(view.querySelector<MetricChart>('mp-metric-chart')!.uplot!.series).toHaveLength(4);
+  });
+
+  it('sorts by any column and filters run names', async () => {
+    const view = mount();
+    await settle();
+    const names = () => [...view.querySelectorAll('.mp-runs-table tbody .mp-run-name')].map(e => e.textContent?.trim());
+    const sortBy = (label: string) =>
+      [...view.querySelectorAll<HTMLButtonElement>('.mp-runs-table th button')]
+        .find(b => b.textContent?.startsWith(label))!
+        .click();
+    sortBy('lr');
+    await settle();
+    expect(names()).toEqual([RUNS[2].name, RUNS[0].name, RUNS[1].name]);
+    sortBy('lr'); // again: descending
+    await settle();
+    expect(names()[2]).toBe(RUNS[2].name);
+    const filter = view.querySelector<HTMLInputElement>('.mp-runs input[type=search]')!;
+    filter.value = 'seed=0';
+    filter.dispatchEvent(new Event('input'));
+    await settle();
+    expect(names()).toEqual(expect.arrayContaining([RUNS[0].name, RUNS[2].name]));
+    expect(names()).toHaveLength(2);
+  });
+
+  it('a plotter without runs shows no runs table and its charts as before', async () => {
+    const view = mount(payload());
+    await settle();
+    expect(view.querySelector('mp-runs-table')).toBeNull();
+    expect(view.querySelector<MetricChart>('mp-metric-chart')!.uplot!.series.map(s => s.label)).toEqual([
+      'step',
+      'loss/train',
+      'loss/eval'
+    ]);
+  });
+});
+
+describe('runs in the data shaping', () => {
+  it('colours follow the run, labels name the run and, where a chart holds several metrics, the metric', () => {
+    const metrics = [ofRun('b', series('loss/train', 3)), ofRun('a', series('loss/eval', 3)), ofRun('a', series('lr', 3))];
+    const runs: RunInfo[] = ['a', 'b'].map(name => ({ name, config: {}, status: 'running' }));
+    expect(colourByRun(metrics, runs, ['red', 'blue']).map(m => [m.label, m.color])).toEqual([
+      ['b · loss/train', 'blue'],
+      ['a · loss/eval', 'red'],
+      ['a', 'red']
+    ]);
+  });
+
+  it('the config columns shown by default are those that differ between runs', () => {
+    expect(differingConfigKeys(RUNS)).toEqual(['lr', 'seed']);
+  });
+
+  it("the CSV has a run column and the runs' config columns, one block of rows per run", () => {
+    const metrics = [
+      ofRun(
+        'a',
+        series('loss', 2, i => i + 0.5)
+      ),
+      ofRun(
+        'b',
+        series('loss', 2, i => i + 10)
+      )
+    ];
+    const runs: RunInfo[] = [
+      { name: 'a', config: { lr: 0.1, note: 'x, y' }, status: 'finished' },
+      { name: 'b', config: { lr: 0.2 }, status: 'running' }
+    ];
+    expect(toCsv(metrics, 0, undefined, runs)).toBe(
+      ['step,run,lr,note,loss', '0,a,0.1,"x, y",0.5', '1,a,0.1,"x, y",1.5', '0,b,0.2,,10', '1,b,0.2,,11', ''].join('\n')
+    );
+  });
+
+  it('media of two runs under one name are two cards', () => {
+    const cards = groupMedia([{ ...video('rollout', 0), run: 'a' }, { ...video('rollout', 5), run: 'b' }, video('rollout', 9)]);
+    expect(cards.map(c => [c.run ?? null, c.name, c.entries.length])).toEqual([
+      ['a', 'rollout', 1],
+      ['b', 'rollout', 1],
+      [null, 'rollout', 1]
+    ]);
+  });
+
+  it('streamed series of two runs with one metric name stay apart', () => {
+    const live = new LiveSeries(100);
+    const buf = (...xs: number[]) => new Float64Array(xs);
+    live.apply(
+      [
+        { name: 'loss', run: 'a', totalPoints: 1, count: 1, replace: true },
+        { name: 'loss', run: 'b', totalPoints: 1, count: 1, replace: true }
+      ],
+      [buf(0, 1, 0), buf(0, 2, 0)]
+    );
+    live.apply([{ name: 'loss', run: 'b', totalPoints: 2, count: 1, replace: false }], [buf(1, 3, 5)]);
+    expect(live.metrics([]).map(m => [m.run, m.values])).toEqual([
+      ['a', [1]],
+      ['b', [2, 3]]
+    ]);
+  });
+});
