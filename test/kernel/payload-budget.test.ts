@@ -2,9 +2,15 @@
  * The metrics part of an output has one byte budget across all series: whatever the number of
  * metrics, their names and their lengths, the JSON stays within it, and every series shown keeps
  * its extremes. The displayed output (what a notebook saves) has a small one; detail for live
- * views a larger one.
+ * views a larger one. A whole saved output, every MIME part together, stays under 100 kB, runs included.
  */
 import * as fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MetricsPlotter } from '../../src/kernel';
+import { plotterInternals } from '../../src/kernel/internals';
+import { PLOTTER_MIME_TYPE, type PlotterPayload } from '../../src/protocol';
 import {
   DETAIL_METRICS_BUDGET_BYTES,
   SAVED_METRICS_BUDGET_BYTES,
@@ -121,5 +127,33 @@ test('the saved output: 10 series of 100,000 points fit its budget with hundreds
     expect(m.times![0]).toBe(0);
     expect(m.times!.at(-1)).toBe(99_999 * 37);
     expect(Math.max(...(m.values as number[]))).toBe(1e6); // the spike survives
+  }
+});
+
+test('a sweep of 20 runs × 10 metrics × 20,000 points: the saved output, every MIME part together, stays under 100 kB with every series in it', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-sweep-budget-'));
+  try {
+    const plotter = new MetricsPlotter({ title: 'sweep', root });
+    for (let r = 0; r < 20; r++) {
+      const run = plotter.run(`lr=${(r + 1) * 1e-4} seed=${r % 5}`, {
+        config: { lr: (r + 1) * 1e-4, seed: r % 5, optimizer: 'adam' }
+      });
+      for (let m = 0; m < 10; m++)
+        run.addMetric(
+          `group${m % 3}/metric${m}`,
+          Float64Array.from({ length: 20_000 }, (_, i) => Math.sin(i / 100 + r) / (m + 1))
+        );
+    }
+    const bundle = plotterInternals(plotter).bundle('v0');
+    const total = Object.values(bundle).reduce<number>((sum, part) => sum + bytes(part), 0);
+    expect(total).toBeLessThanOrEqual(100_000);
+    const payload = bundle[PLOTTER_MIME_TYPE] as PlotterPayload;
+    expect(payload.runs).toHaveLength(20);
+    expect(payload.metrics).toHaveLength(200);
+    expect(payload.omittedMetrics ?? 0).toBe(0);
+    for (const m of payload.metrics) expect(m.steps.length).toBeGreaterThanOrEqual(2);
+    plotter.close();
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });
