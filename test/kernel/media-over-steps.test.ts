@@ -151,18 +151,20 @@ test.each([
       await next.shutdownLikeJupyter(false);
     }
   ]
-])('%s removes every kind of media at every step; the folder is as it was', async (what, end) => {
+])('%s removes every kind of media at every step, of every run; the folder is as it was', async (what, end) => {
   const { dir, k } = await session(`end-${what.split(' ')[0].replace(/\W/g, '')}`);
   fs.writeFileSync(path.join(dir, 'notes.md'), 'mine');
   const before = listTree(dir);
   await k.run(`
 const plotter = new MetricsPlotter({ keepLast: 3 });
 plotter.show();
+const seeds = [plotter.run("seed 0", { config: { seed: 0 } }), plotter.run("seed 1", { config: { seed: 1 } })];
 for (let s = 0; s < 5; s++) {
   await plotter.addVideoFromFrames("rollout", frames(s * 30), { fps: 30, step: s * 100 });
   await plotter.addImage("frame", solid(8, 8, s * 30), { step: s * 100 });
-}`);
-  expect(listTree(dir).filter(f => /\.(mp4|png)$/.test(f))).toHaveLength(6);
+}
+for (const run of seeds) await run.addVideoFromFrames("rollout", frames(60), { fps: 30, step: 0 });`);
+  expect(listTree(dir).filter(f => /\.(mp4|png)$/.test(f))).toHaveLength(8);
   await end(k, dir);
   expect(listTree(dir)).toEqual(before);
 });
