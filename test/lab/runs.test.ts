@@ -5,7 +5,15 @@
  * two runs with one metric name stay apart.
  */
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
-import { colourByRun, differingConfigKeys, groupMedia, toCsv } from '../../src/lab/charts/series';
+import {
+  aggregateRuns,
+  colourByRun,
+  differingConfigKeys,
+  groupMedia,
+  groupRuns,
+  groupedSeries,
+  toCsv
+} from '../../src/lab/charts/series';
 import { LiveSeries } from '../../src/lab/live/live-series';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { RunInfo, MetricSeries } from '../../src/protocol';
@@ -195,5 +203,83 @@ describe('runs in the data shaping', () => {
       ['a', [1]],
       ['b', [2, 3]]
     ]);
+  });
+});
+
+describe('grouping runs', () => {
+  const seeds: RunInfo[] = [0, 1, 2].flatMap(seed =>
+    [1e-3, 3e-4].map(lr => ({ name: `lr=${lr} seed=${seed}`, config: { lr, seed }, status: 'running' as const }))
+  );
+
+  it('by a config key, or by everything but the seed, in the order groups first appear', () => {
+    expect(groupRuns(seeds, { by: 'key', key: 'lr' }).map(g => [g.label, g.runs.length])).toEqual([
+      ['lr=0.001', 3],
+      ['lr=0.0003', 3]
+    ]);
+    expect(groupRuns(seeds, { by: 'all but seed' }).map(g => g.label)).toEqual(['lr=0.001', 'lr=0.0003']);
+    expect(groupRuns(seeds, { by: 'key', key: 'seed' }).map(g => g.runs)).toEqual([
+      ['lr=0.001 seed=0', 'lr=0.0003 seed=0'],
+      ['lr=0.001 seed=1', 'lr=0.0003 seed=1'],
+      ['lr=0.001 seed=2', 'lr=0.0003 seed=2']
+    ]);
+  });
+
+  it("a group's mean at each step, with a min–max or ±1 std band over the runs that have a value there", () => {
+    const a = { ...series('loss', 3, i => [1, 2, 3][i]), run: 'a' };
+    const b = { ...series('loss', 3, i => [3, null, 5][i]), run: 'b' };
+    const minmax = aggregateRuns([a, b], 'min-max');
+    expect(minmax.mean.steps).toEqual([0, 1, 2]);
+    expect(minmax.mean.values).toEqual([2, 2, 4]);
+    expect(minmax.lower.values).toEqual([1, 2, 3]);
+    expect(minmax.upper.values).toEqual([3, 2, 5]);
+    const std = aggregateRuns([a, b], 'std');
+    expect(std.lower.values).toEqual([1, 2, 3]);
+    expect(std.upper.values).toEqual([3, 2, 5]);
+  });
+
+  it('each group is one colour: its runs faint behind, its band, its mean on top; hiding the runs drops them', () => {
+    const metrics = seeds.map((r, k) => ({ ...series('loss', 5, i => k + i), run: r.name }));
+    const groups = groupRuns(seeds, { by: 'key', key: 'lr' });
+    const drawn = groupedSeries(metrics, groups, 'min-max', 'faint', ['red', 'blue']);
+    expect(drawn.map(m => [m.role, m.color])).toEqual([
+      ['member', 'red'],
+      ['member', 'red'],
+      ['member', 'red'],
+      ['upper', 'red'],
+      ['lower', 'red'],
+      ['mean', 'red'],
+      ['member', 'blue'],
+      ['member', 'blue'],
+      ['member', 'blue'],
+      ['upper', 'blue'],
+      ['lower', 'blue'],
+      ['mean', 'blue']
+    ]);
+    expect(drawn.find(m => m.role === 'mean')!.label).toBe('lr=0.001 (3 runs)');
+    expect(groupedSeries(metrics, groups, 'min-max', 'hidden', ['red']).some(m => m.role === 'member')).toBe(false);
+  });
+
+  it('in the panel: grouped by everything but seed, every chart draws a band per group and the table lists mean ± std', async () => {
+    const p = payload({
+      runs: seeds,
+      metrics: seeds.map((r, k) => ({ ...series('loss', 20, i => (k + 1) / (i + 1)), run: r.name })),
+      media: []
+    });
+    const view = mount(p);
+    await settle();
+    const select = view.querySelector<HTMLSelectElement>('select[aria-label="Group runs"]')!;
+    select.value = 'all but seed';
+    select.dispatchEvent(new Event('change'));
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    expect(chart.uplot!.bands).toHaveLength(2);
+    expect(
+      [...chart.querySelectorAll('.mp-legend .mp-toggle')].map(
+        e => e.textContent?.replace(/\s+/g, ' ').trim().split(' (3 runs)')[0]
+      )
+    ).toEqual(['lr=0.001', 'lr=0.0003']);
+    const rows = [...view.querySelectorAll('.mp-groups-table tbody tr')].map(r => r.textContent?.replace(/\s+/g, ' ').trim());
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^lr=0\.001 3 [\d.e-]+ ± [\d.e-]+$/);
   });
 });

@@ -44,6 +44,8 @@ const CHART_HEIGHT = 220;
 
 /** A series' legend label: its run's, with runs; its name otherwise. */
 const labelOf = (m: ChartSeries): string => m.label ?? m.name;
+/** What a legend toggle shows and hides: a group's mean, band and runs together, or one series. */
+const toggleKey = (m: ChartSeries): string => m.group ?? chartKey(m);
 /** A series' colour: its run's, with runs; its place in the chart otherwise. */
 const colorOf = (m: ChartSeries, i: number): string => m.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
 /** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
@@ -256,10 +258,12 @@ export class MetricChart extends LitElement {
     return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
       <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}${this.describeX(xs[idx])}`}</span>
       ${metrics.map((m, i) => {
+        // A group's band edges and its runs are drawn, not listed: its mean stands for them.
+        if (m.role && m.role !== 'mean') return nothing;
         const raw = at(this.raw, i + 1);
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
-          <input type="checkbox" .checked=${!this.hidden_.has(chartKey(m))} @change=${(e: Event) => this.toggle(chartKey(m), (e.target as HTMLInputElement).checked)} />
+          <input type="checkbox" .checked=${!this.hidden_.has(toggleKey(m))} @change=${(e: Event) => this.toggle(toggleKey(m), (e.target as HTMLInputElement).checked)} />
           <span class="mp-swatch" style="background:${colorOf(m, i)}"></span>${labelOf(m)}
           <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
         </label>`;
@@ -421,7 +425,7 @@ export class MetricChart extends LitElement {
     if (this.ignoreOutliers) {
       const values: number[] = [];
       this.group.metrics.forEach((m, i) => {
-        if (this.hidden_.has(chartKey(m))) return;
+        if (this.hidden_.has(toggleKey(m)) || m.role === 'member') return;
         for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
           if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
         }
@@ -444,7 +448,7 @@ export class MetricChart extends LitElement {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container) return;
     const key = JSON.stringify([
-      this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color]),
+      this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
       this.log,
       this.withRaw,
       this.ignoreOutliers,
@@ -518,16 +522,25 @@ export class MetricChart extends LitElement {
         { label: this.xAxis === 'step' ? 'step' : 'time' },
         ...this.group.metrics.flatMap((m, i) => {
           const color = colorOf(m, i);
+          const role = m.role;
           const line = {
             label: labelOf(m),
-            stroke: color,
-            width: 1.5,
-            show: !this.hidden_.has(chartKey(m)),
+            // A group's mean bold, its runs faint behind it, its band's edges not stroked (the band is filled).
+            stroke: role === 'member' ? `${color}59` : role === 'lower' || role === 'upper' ? 'transparent' : color,
+            width: role === 'mean' ? 2 : role === 'member' ? 1 : role ? 0 : 1.5,
+            show: !this.hidden_.has(toggleKey(m)),
             spanGaps: false,
             points: { show: false }
           };
           // With smoothing on, the raw series is drawn faint behind the smoothed one.
-          return this.withRaw ? [{ ...line, label: `${labelOf(m)} (raw)`, stroke: `${color}55`, width: 1 }, line] : [line];
+          const raw = {
+            ...line,
+            label: `${labelOf(m)} (raw)`,
+            stroke: `${color}55`,
+            width: 1,
+            show: line.show && (!role || role === 'mean')
+          };
+          return this.withRaw ? [raw, line] : [line];
         })
       ],
       cursor: {
@@ -536,6 +549,7 @@ export class MetricChart extends LitElement {
       },
       // Our legend (above) replaces uPlot's, which showed "--" until hovered.
       legend: { show: false },
+      bands: this.bands(),
       hooks: {
         draw: [u => this.drawMarkers(u)],
         setCursor: [
@@ -560,9 +574,26 @@ export class MetricChart extends LitElement {
     };
   }
 
+  /** The filled bands of grouped runs: between each group's upper and lower edge, in its colour. */
+  private bands(): uPlot.Band[] {
+    const metrics = this.group.metrics;
+    const drawn = (i: number): number => this.seriesIndexes(i).slice(-1)[0];
+    const out: uPlot.Band[] = [];
+    metrics.forEach((m, i) => {
+      if (m.role !== 'upper') return;
+      const j = metrics.findIndex(o => o.role === 'lower' && o.group === m.group);
+      if (j >= 0) out.push({ series: [drawn(i), drawn(j)], fill: `${colorOf(m, i)}33` });
+    });
+    return out;
+  }
+
   private toggle(key: string, show: boolean): void {
-    const index = this.group.metrics.findIndex(m => chartKey(m) === key);
-    if (index >= 0) for (const s of this.seriesIndexes(index)) this.plot?.setSeries(s, { show });
+    this.group.metrics.forEach((m, index) => {
+      if (toggleKey(m) !== key) return;
+      const indexes = this.seriesIndexes(index);
+      // A raw line of a band edge or a member stays hidden (it is never drawn).
+      for (const s of m.role && m.role !== 'mean' ? indexes.slice(-1) : indexes) this.plot?.setSeries(s, { show });
+    });
     const hidden = new Set(this.hidden_);
     if (show) hidden.delete(key);
     else hidden.add(key);
@@ -579,7 +610,17 @@ export class MetricChart extends LitElement {
 
   exportCsv(): void {
     downloadBlob(
-      new Blob([toCsv(this.group.metrics.map(byStep), this.smoothing, this.startedAt, this.runs)], { type: 'text/csv' }),
+      new Blob(
+        [
+          toCsv(
+            this.group.metrics.filter(m => !m.role || m.role === 'member').map(byStep),
+            this.smoothing,
+            this.startedAt,
+            this.runs
+          )
+        ],
+        { type: 'text/csv' }
+      ),
       `${fileStem(this.group.title)}.csv`
     );
   }

@@ -11,6 +11,13 @@ export interface ChartSeries extends MetricSeries {
   label?: string;
   /** The stroke colour (default: the series' place in its chart). */
   color?: string;
+  /**
+   * With grouped runs: a group's mean (drawn bold, in the legend), the edges of its band (the band
+   * between them filled), or one of its runs (drawn faint behind). Absent: a series of its own.
+   */
+  role?: 'mean' | 'lower' | 'upper' | 'member';
+  /** The group a mean, its band and its runs belong to: one legend toggle shows or hides them all. */
+  group?: string;
 }
 
 export interface ChartGroup {
@@ -279,4 +286,152 @@ export function nameFilter(filter: string): (name: string) => boolean {
     const text = filter.toLowerCase();
     return name => name.toLowerCase().includes(text);
   }
+}
+
+/** How runs are grouped: not at all, by one config key, or by every config key but `seed`. */
+export type RunGrouping = { by: 'none' } | { by: 'key'; key: string } | { by: 'all but seed' };
+/** A group's band: its runs' lowest and highest value at each step, or the mean ± one standard deviation. */
+export type BandKind = 'min-max' | 'std';
+
+export interface RunGroup {
+  /** "lr=0.001", "lr=0.001, optimizer=adam": what the group's runs share. */
+  label: string;
+  runs: string[];
+}
+
+/** The runs in groups, in the order each group's first run began. */
+export function groupRuns(runs: readonly RunInfo[], grouping: RunGrouping): RunGroup[] {
+  if (grouping.by === 'none') return runs.map(r => ({ label: runLabel(r.name), runs: [r.name] }));
+  const groups = new Map<string, RunGroup>();
+  for (const r of runs) {
+    const shared: Array<[string, RunConfig[string] | undefined]> =
+      grouping.by === 'key'
+        ? [[grouping.key, r.config[grouping.key]]]
+        : Object.keys(r.config)
+            .filter(k => k !== 'seed')
+            .sort()
+            .map(k => [k, r.config[k]]);
+    const key = JSON.stringify(shared);
+    const label = shared.length
+      ? shared
+          .map(([k, v]) => `${k}=${v === undefined ? '—' : typeof v === 'number' ? formatNumberShort(v) : String(v)}`)
+          .join(', ')
+      : 'all runs';
+    const group = groups.get(key) ?? { label, runs: [] };
+    group.runs.push(r.name);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+const formatNumberShort = (v: number): string => String(Number(v.toPrecision(6)));
+
+export interface Aggregate {
+  mean: MetricSeries;
+  lower: MetricSeries;
+  upper: MetricSeries;
+}
+
+/**
+ * One metric of a group of runs at each step any of them logged: the mean of the runs that have a
+ * value there, and a band (the lowest and highest, or the mean ± one population standard
+ * deviation). Times are the mean of the runs' times at that step. Gaps count as no value.
+ */
+export function aggregateRuns(series: readonly MetricSeries[], band: BandKind): Aggregate {
+  const at = new Map<number, { sum: number; sq: number; n: number; min: number; max: number; t: number; tn: number }>();
+  for (const s of series) {
+    s.steps.forEach((step, i) => {
+      const v = s.values[i];
+      let cell = at.get(step);
+      if (!cell) at.set(step, (cell = { sum: 0, sq: 0, n: 0, min: Infinity, max: -Infinity, t: 0, tn: 0 }));
+      if (s.times?.[i] !== undefined) {
+        cell.t += s.times[i];
+        cell.tn++;
+      }
+      if (v === null || !Number.isFinite(v)) return;
+      cell.sum += v;
+      cell.sq += v * v;
+      cell.n++;
+      if (v < cell.min) cell.min = v;
+      if (v > cell.max) cell.max = v;
+    });
+  }
+  const steps = [...at.keys()].sort((a, b) => a - b);
+  const cells = steps.map(s => at.get(s)!);
+  const mean = cells.map(c => (c.n ? c.sum / c.n : null));
+  const std = cells.map((c, i) => (c.n ? Math.sqrt(Math.max(0, c.sq / c.n - mean[i]! * mean[i]!)) : null));
+  const lower = cells.map((c, i) => (!c.n ? null : band === 'min-max' ? c.min : mean[i]! - std[i]!));
+  const upper = cells.map((c, i) => (!c.n ? null : band === 'min-max' ? c.max : mean[i]! + std[i]!));
+  const times = series.every(s => s.times) ? cells.map(c => (c.tn ? c.t / c.tn : 0)) : undefined;
+  const name = series[0]?.name ?? '';
+  const totalPoints = Math.max(0, ...series.map(s => s.totalPoints));
+  const of = (values: Array<number | null>): MetricSeries => ({ name, steps, values, ...(times ? { times } : {}), totalPoints });
+  return { mean: of(mean), lower: of(lower), upper: of(upper) };
+}
+
+/** Whether a group's runs are drawn faint behind its mean, or not at all. */
+export type MemberLines = 'faint' | 'hidden';
+
+/**
+ * The series of grouped runs as charts draw them: per group and metric, the mean (in the group's
+ * colour, in the legend), the band's upper and lower edges, and the group's runs faint behind (or
+ * not). Averaging comes first and the chart's smoothing after, on the mean and the band alike:
+ * smoothing is linear, so the smoothed mean is the mean of the smoothed runs at aligned steps,
+ * and the band then shows the spread of what was logged rather than of smoothed curves.
+ */
+export function groupedSeries(
+  metrics: readonly MetricSeries[],
+  groups: readonly RunGroup[],
+  band: BandKind,
+  members: MemberLines,
+  palette: readonly string[]
+): ChartSeries[] {
+  const namesPerChart = new Map<string, Set<string>>();
+  for (const m of metrics) namesPerChart.set(groupKey(m.name), (namesPerChart.get(groupKey(m.name)) ?? new Set()).add(m.name));
+  const names = [...new Set(metrics.map(m => m.name))];
+  return groups.flatMap((g, gi) => {
+    const color = palette[gi % palette.length];
+    return names.flatMap(name => {
+      const own = metrics.filter(m => m.name === name && g.runs.includes(m.run ?? ''));
+      if (!own.length) return [];
+      const { mean, lower, upper } = aggregateRuns(own, band);
+      const group = `group\u0001${g.label}\u0000${name}`;
+      const several = (namesPerChart.get(groupKey(name))?.size ?? 1) > 1;
+      const label = `${g.label}${g.runs.length > 1 ? ` (${g.runs.length} runs)` : ''}${several ? ` · ${name}` : ''}`;
+      const part = (s: MetricSeries, role: NonNullable<ChartSeries['role']>): ChartSeries => ({
+        ...s,
+        run: `${group}\u0001${role}`,
+        label: role === 'mean' ? label : `${label} (${role})`,
+        color,
+        role,
+        group
+      });
+      const faint =
+        members === 'faint' ? own.map(m => ({ ...m, label: runLabel(m.run), color, role: 'member' as const, group })) : [];
+      return [...faint, part(upper, 'upper'), part(lower, 'lower'), part(mean, 'mean')];
+    });
+  });
+}
+
+/** A group's last values of one metric across its runs: their mean and standard deviation. */
+export function groupLastStats(
+  metrics: readonly MetricSeries[],
+  group: RunGroup,
+  metric: string
+): { mean: number; std: number; n: number } | null {
+  const lasts: number[] = [];
+  for (const m of metrics) {
+    if (m.name !== metric || !group.runs.includes(m.run ?? '')) continue;
+    for (let i = m.values.length - 1; i >= 0; i--) {
+      const v = m.values[i];
+      if (v !== null && Number.isFinite(v)) {
+        lasts.push(v);
+        break;
+      }
+    }
+  }
+  if (!lasts.length) return null;
+  const mean = lasts.reduce((a, b) => a + b, 0) / lasts.length;
+  const std = Math.sqrt(lasts.reduce((a, b) => a + (b - mean) ** 2, 0) / lasts.length);
+  return { mean, std, n: lasts.length };
 }

@@ -9,8 +9,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
 import {
+  allConfigKeys,
   byStep,
   colourByRun,
+  groupRuns,
+  groupedSeries,
   nameFilter,
   fileStem,
   groupMedia,
@@ -18,7 +21,10 @@ import {
   hasTimes,
   onXAxis,
   toCsv,
+  type BandKind,
   type ChartGroup,
+  type MemberLines,
+  type RunGrouping,
   type XAxisKind
 } from '../charts/series';
 import { downloadBlob } from '../download';
@@ -52,6 +58,9 @@ export class PlotterPanelElement extends LitElement {
     ignoreOutliers: { state: true },
     xAxis: { state: true },
     hiddenRuns: { state: true },
+    grouping: { state: true },
+    band: { state: true },
+    memberLines: { state: true },
     rangeDetail: { attribute: false }
   };
 
@@ -74,6 +83,11 @@ export class PlotterPanelElement extends LitElement {
   xAxis: XAxisKind = 'step';
   /** Runs the user switched off in the runs table (by name): their series and media are not drawn. */
   hiddenRuns: Set<string> = new Set();
+  /** How runs are grouped into a mean with a band (none: each run its own line). */
+  grouping: RunGrouping = { by: 'none' };
+  band: BandKind = 'min-max';
+  /** A group's runs faint behind its mean, or hidden. */
+  memberLines: MemberLines = 'faint';
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
   rangeDetail: RangeDetail | null = null;
   private seq = 0;
@@ -131,13 +145,46 @@ export class PlotterPanelElement extends LitElement {
     return onXAxis(metrics, axis, p.startedAt);
   }
 
+  /** One CSV of every series shown: with runs, the visible runs' own series (not their groups' means). */
   private exportAll(groups: ChartGroup[]): void {
-    const metrics = groups.flatMap(g => g.metrics).map(byStep);
+    const shown = groups.flatMap(g => g.metrics);
+    const visible = new Set(shown.map(m => m.name));
+    const metrics = (
+      this.payload?.runs?.length ? this.drawn.filter(m => visible.has(m.name) && !this.hiddenRuns.has(m.run ?? '')) : shown
+    ).map(byStep);
     const runs = (this.payload?.runs ?? []).filter(r => !this.hiddenRuns.has(r.name));
     downloadBlob(
       new Blob([toCsv(metrics, this.smoothing, this.payload?.startedAt, runs)], { type: 'text/csv' }),
       `${fileStem(this.payload?.title ?? 'metrics')}.csv`
     );
+  }
+
+  /** Group runs by a config key, or by everything but the seed; the band and the runs behind it. */
+  private groupControls(runs: PlotterPayload['runs'] & object): unknown {
+    const keys = allConfigKeys(runs);
+    const value = this.grouping.by === 'key' ? `key:${this.grouping.key}` : this.grouping.by;
+    const choose = (v: string): void => {
+      this.grouping = v === 'none' || v === 'all but seed' ? { by: v } : { by: 'key', key: v.slice('key:'.length) };
+    };
+    return html`<div class="mp-controls mp-group-controls">
+      <label>Group runs
+        <select aria-label="Group runs" @change=${(e: Event) => choose((e.target as HTMLSelectElement).value)}>
+          <option value="none" ?selected=${value === 'none'}>no grouping</option>
+          ${keys.includes('seed') ? html`<option value="all but seed" ?selected=${value === 'all but seed'}>by everything but seed</option>` : nothing}
+          ${keys.map(k => html`<option value=${`key:${k}`} ?selected=${value === `key:${k}`}>by ${k}</option>`)}
+        </select></label>
+      ${
+        this.grouping.by !== 'none'
+          ? html`<label>Band
+                <select aria-label="Band" @change=${(e: Event) => (this.band = (e.target as HTMLSelectElement).value as BandKind)}>
+                  <option value="min-max" ?selected=${this.band === 'min-max'}>min–max</option>
+                  <option value="std" ?selected=${this.band === 'std'}>±1 std</option>
+                </select></label>
+              <label><input type="checkbox" .checked=${this.memberLines === 'faint'}
+                @change=${(e: Event) => (this.memberLines = (e.target as HTMLInputElement).checked ? 'faint' : 'hidden')} /> Runs behind</label>`
+          : nothing
+      }
+    </div>`;
   }
 
   /** Selects a training step in every media card and marks it on every chart. */
@@ -154,7 +201,14 @@ export class PlotterPanelElement extends LitElement {
     const colors = new Map(runs.map((r, i) => [r.name, SERIES_COLORS[i % SERIES_COLORS.length]]));
     const shownRuns = runs.filter(r => !this.hiddenRuns.has(r.name));
     const visible = (item: { run?: string }): boolean => !this.hiddenRuns.has(item.run ?? '');
-    const metrics = runs.length ? colourByRun(this.drawn.filter(visible), runs, SERIES_COLORS) : this.drawn;
+    // Grouped, each group is one colour: its mean, its band, and its runs faint behind.
+    const grouped = runs.length > 1 && this.grouping.by !== 'none' ? groupRuns(shownRuns, this.grouping) : null;
+    const groupColors = (grouped ?? []).map((g, i) => ({ ...g, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+    const metrics = grouped
+      ? groupedSeries(this.drawn.filter(visible), grouped, this.band, this.memberLines, SERIES_COLORS)
+      : runs.length
+        ? colourByRun(this.drawn.filter(visible), runs, SERIES_COLORS)
+        : this.drawn;
     const allGroups = groupMetrics(metrics);
     const matches = nameFilter(this.filter);
     const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
@@ -172,7 +226,8 @@ export class PlotterPanelElement extends LitElement {
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
         ${
           runs.length
-            ? html`<mp-runs-table .runs=${runs} .colors=${colors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}></mp-runs-table>`
+            ? html`<mp-runs-table .runs=${runs} .colors=${colors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
+                .groups=${groupColors}></mp-runs-table>${runs.length > 1 ? this.groupControls(runs) : nothing}`
             : nothing
         }
         ${

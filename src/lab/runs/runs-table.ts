@@ -8,7 +8,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { runLabel, type MetricSeries, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
-import { allConfigKeys, differingConfigKeys, nameFilter } from '../charts/series';
+import { allConfigKeys, differingConfigKeys, groupLastStats, nameFilter, type RunGroup } from '../charts/series';
 
 /** Sent (bubbling) with the set of run names to hide. */
 export const RUNS_VISIBILITY_EVENT = 'mp-runs-visibility';
@@ -40,6 +40,7 @@ export class RunsTable extends LitElement {
     colors: { attribute: false },
     hiddenRuns: { attribute: false },
     metrics: { attribute: false },
+    groups: { attribute: false },
     metric: { state: true },
     best: { state: true },
     sort: { state: true },
@@ -55,6 +56,8 @@ export class RunsTable extends LitElement {
   hiddenRuns: Set<string> = new Set();
   /** The series the last and best values come from. */
   metrics: MetricSeries[] = [];
+  /** The runs' groups while the panel groups them (each with its colour): their mean ± std is listed. */
+  groups: Array<RunGroup & { color: string }> = [];
   /** The metric of the last/best columns (default: the first). */
   metric: string | null = null;
   best: 'min' | 'max' = 'min';
@@ -168,6 +171,23 @@ export class RunsTable extends LitElement {
         </tbody>
       </table>
       ${this.filter ? html`<span class="mp-hint" role="status">${rows.length} of ${this.runs.length} runs</span>` : nothing}
+      ${
+        this.groups.length && metric
+          ? html`<table class="mp-groups-table" aria-label="Groups">
+              <thead><tr><th>Group</th><th>Runs</th><th>${metric} (last): mean ± std</th></tr></thead>
+              <tbody>
+                ${this.groups.map(g => {
+                  const stats = groupLastStats(this.metrics, g, metric);
+                  return html`<tr data-group=${g.label}>
+                    <td><span class="mp-swatch" style="background:${g.color}"></span>${g.label}</td>
+                    <td>${g.runs.length}</td>
+                    <td>${stats ? `${formatNumber(stats.mean)} ± ${formatNumber(stats.std)}` : ''}</td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>`
+          : nothing
+      }
     </div>`;
   }
 }
