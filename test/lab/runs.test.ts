@@ -15,6 +15,7 @@ import {
   toCsv
 } from '../../src/lab/charts/series';
 import { LiveSeries } from '../../src/lab/live/live-series';
+import { bestOf } from '../../src/lab/runs/runs-table';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { RunInfo, MetricSeries } from '../../src/protocol';
 import '../../src/lab/output/panel-element';
@@ -155,6 +156,11 @@ describe('runs in the data shaping', () => {
     ]);
   });
 
+  it('the best value is the lowest for losses and errors, the highest for returns and accuracies, unless the user picks', () => {
+    expect(['loss/train', 'val_error', 'perplexity'].map(bestOf)).toEqual(['min', 'min', 'min']);
+    expect(['return', 'reward/mean', 'accuracy'].map(bestOf)).toEqual(['max', 'max', 'max']);
+  });
+
   it('the config columns shown by default are those that differ between runs', () => {
     expect(differingConfigKeys(RUNS)).toEqual(['lr', 'seed']);
   });
@@ -272,7 +278,7 @@ describe('grouping runs', () => {
     select.dispatchEvent(new Event('change'));
     await settle();
     const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
-    expect(chart.uplot!.bands).toHaveLength(2);
+    expect((chart.uplot as unknown as { bands: unknown[] }).bands).toHaveLength(2);
     expect(
       [...chart.querySelectorAll('.mp-legend .mp-toggle')].map(
         e => e.textContent?.replace(/\s+/g, ' ').trim().split(' (3 runs)')[0]

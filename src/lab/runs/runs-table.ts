@@ -34,6 +34,11 @@ export function runStats(
   return { last, best: top };
 }
 
+/** A loss or an error is best at its lowest; a return, a reward or an accuracy at its highest. */
+export function bestOf(metric: string): 'min' | 'max' {
+  return /loss|err|perplexity|regret|mse|mae|rmse|nll|cost|distance|time/i.test(metric) ? 'min' : 'max';
+}
+
 export class RunsTable extends LitElement {
   static properties = {
     runs: { attribute: false },
@@ -60,7 +65,8 @@ export class RunsTable extends LitElement {
   groups: Array<RunGroup & { color: string }> = [];
   /** The metric of the last/best columns (default: the first). */
   metric: string | null = null;
-  best: 'min' | 'max' = 'min';
+  /** Whether the best value is the lowest or the highest; null: as the metric's name suggests (bestOf). */
+  best: 'min' | 'max' | null = null;
   sort: SortKey = { column: 'name' };
   descending = false;
   filter = '';
@@ -98,11 +104,12 @@ export class RunsTable extends LitElement {
   protected render(): unknown {
     const names = [...new Set(this.metrics.map(m => m.name))];
     const metric = this.metric !== null && names.includes(this.metric) ? this.metric : (names[0] ?? null);
+    const best = this.best ?? (metric ? bestOf(metric) : 'min');
     const keys = this.allConfig ? allConfigKeys(this.runs) : differingConfigKeys(this.runs);
     const matches = nameFilter(this.filter);
     const rows = this.runs
       .filter(r => !this.filter || matches(runLabel(r.name)))
-      .map(r => ({ run: r, ...(metric ? runStats(this.metrics, r.name, metric, this.best) : { last: null, best: null }) }));
+      .map(r => ({ run: r, ...(metric ? runStats(this.metrics, r.name, metric, best) : { last: null, best: null }) }));
     const value = (row: (typeof rows)[number]): string | number | boolean | null => {
       const s = this.sort;
       if (s.column === 'name') return runLabel(row.run.name);
@@ -138,8 +145,8 @@ export class RunsTable extends LitElement {
                 </select></label>
               <label>Best
                 <select aria-label="Best is the lowest or the highest value" @change=${(e: Event) => (this.best = (e.target as HTMLSelectElement).value as 'min' | 'max')}>
-                  <option value="min" ?selected=${this.best === 'min'}>lowest</option>
-                  <option value="max" ?selected=${this.best === 'max'}>highest</option>
+                  <option value="min" ?selected=${best === 'min'}>lowest</option>
+                  <option value="max" ?selected=${best === 'max'}>highest</option>
                 </select></label>`
             : nothing
         }
