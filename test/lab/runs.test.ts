@@ -111,6 +111,20 @@ describe('runs in the panel', () => {
     expect(view.querySelector<MetricChart>('mp-metric-chart')!.uplot!.series).toHaveLength(4);
   });
 
+  it('hovering a chart of runs lists them by their value at that step, highest first, with their colours', async () => {
+    const view = mount();
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!; // loss: run k is (k + 1) / (i + 1)
+    const order = () =>
+      [...chart.querySelectorAll('.mp-legend .mp-toggle')].map(e => e.textContent?.replace(/\s+/g, ' ').trim().split(' ')[0]);
+    expect(order()).toEqual(['lr=1e-3', 'lr=1e-3', 'lr=3e-4']); // not hovered: in run order
+    chart.hoverIdx = 3;
+    await settle();
+    const labels = [...chart.querySelectorAll('.mp-legend .mp-toggle')].map(e => e.textContent?.replace(/\s+/g, ' ').trim());
+    expect(labels.map(l => l!.split(' ').slice(0, 2).join(' '))).toEqual(['lr=3e-4 seed=0', 'lr=1e-3 seed=1', 'lr=1e-3 seed=0']);
+    expect(labels[0]).toContain('0.75');
+  });
+
   it('sorts by any column and filters run names', async () => {
     const view = mount();
     await settle();

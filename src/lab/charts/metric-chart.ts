@@ -245,6 +245,19 @@ export class MetricChart extends LitElement {
     }
   }
 
+  /**
+   * The series the legend lists, by index: a group's band edges and its runs are drawn, not listed
+   * (its mean stands for them); while the cursor is on a chart of runs, the highest value first, so
+   * that the legend reads as a ranking of the runs at that step.
+   */
+  private legendOrder(at: (data: uPlot.AlignedData, s: number) => number | null): number[] {
+    const metrics = this.group.metrics;
+    const listed = metrics.map((_, i) => i).filter(i => !metrics[i].role || metrics[i].role === 'mean');
+    if (this.hoverIdx === null || !metrics.some(m => m.color)) return listed;
+    const value = (i: number): number => at(this.raw, i + 1) ?? -Infinity;
+    return listed.sort((a, b) => (value(a) === value(b) ? a - b : value(b) > value(a) ? 1 : -1));
+  }
+
   /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
   private legend(): unknown {
     const { metrics, title } = this.group;
@@ -257,9 +270,8 @@ export class MetricChart extends LitElement {
     const smoothed = this.smoothing > 0 ? this.shown : null;
     return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
       <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}${this.describeX(xs[idx])}`}</span>
-      ${metrics.map((m, i) => {
-        // A group's band edges and its runs are drawn, not listed: its mean stands for them.
-        if (m.role && m.role !== 'mean') return nothing;
+      ${this.legendOrder(at).map(i => {
+        const m = metrics[i];
         const raw = at(this.raw, i + 1);
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
