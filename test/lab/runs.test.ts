@@ -125,6 +125,40 @@ describe('runs in the panel', () => {
     expect(labels[0]).toContain('0.75');
   });
 
+  it('a media name is one card with a tile per run, each at its nearest step at or before the one chosen', async () => {
+    const at = (run: string, step: number, file: string) => ({ ...video('rollout', step), run, path: `assets/x/${file}.mp4` });
+    const p = payload({
+      runs: RUNS,
+      metrics: RUNS.map(r => ofRun(r.name, series('loss', 40))),
+      media: [at(RUNS[0].name, 0, 'a0'), at(RUNS[0].name, 20, 'a20'), at(RUNS[1].name, 10, 'b10'), at(RUNS[2].name, 30, 'c30')]
+    });
+    const view = mount(p);
+    view.mediaStates = new Map(p.media.map(e => [e.path, { kind: 'playable' as const, url: `/files/${e.path}` }]));
+    await settle();
+    expect(view.querySelectorAll('mp-media-card')).toHaveLength(1);
+    const tiles = () =>
+      [...view.querySelectorAll('.mp-media-tile')].map(t => [
+        t.querySelector('.mp-media-run')?.textContent?.trim(),
+        t.querySelector('video')?.getAttribute('src')
+      ]);
+    // Latest: the last step any run logged (30); each run shows its entry at or before it.
+    expect(view.querySelector('.mp-media-step')?.textContent).toBe('step 30 · 4 of 4');
+    expect(tiles()).toEqual([
+      [RUNS[0].name, '/files/assets/x/a20.mp4'],
+      [RUNS[1].name, '/files/assets/x/b10.mp4'],
+      [RUNS[2].name, '/files/assets/x/c30.mp4']
+    ]);
+    // A click on a chart at step 15: each run's nearest step at or before it (the third run has none yet).
+    view.select(15);
+    await settle();
+    expect(tiles()).toEqual([
+      [RUNS[0].name, '/files/assets/x/a0.mp4'],
+      [RUNS[1].name, '/files/assets/x/b10.mp4'],
+      [RUNS[2].name, '/files/assets/x/c30.mp4']
+    ]);
+    expect(view.querySelectorAll('.mp-media-tile .mp-media-meta')[2].textContent).toMatch(/^first logged at step 30/);
+  });
+
   it('sorts by any column and filters run names', async () => {
     const view = mount();
     await settle();

@@ -248,11 +248,13 @@ export function fileStem(title: string): string {
   return title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
 }
 
-/** One media name's entries (of one run), in step order: what one card shows. */
+/** One media name's entries (of one run, or of every run), in step order: what one card shows. */
 export interface MediaSeries {
   name: string;
-  /** The run; absent: the default run. */
+  /** The run; absent: the default run (or every run, with `runs`). */
   run?: string;
+  /** A card across runs: its runs, in run order; the card shows a tile per run at the chosen step. */
+  runs?: string[];
   kind: MediaEntry['kind'];
   entries: MediaEntry[];
 }
@@ -268,6 +270,20 @@ export function groupMedia(media: readonly MediaEntry[]): MediaSeries[] {
   }
   for (const s of byName.values()) s.entries.sort((a, b) => a.step - b.step);
   return [...byName.values()];
+}
+
+/**
+ * Media entries grouped by name across runs (in order of first appearance), each sorted by step:
+ * one card per name, a tile per run (the runs in `runOrder`'s order).
+ */
+export function groupMediaAcrossRuns(media: readonly MediaEntry[], runOrder: readonly string[]): MediaSeries[] {
+  const cards = groupMedia(media.map(e => ({ ...e, run: undefined })));
+  const place = new Map(runOrder.map((r, i) => [r, i]));
+  return cards.map(card => {
+    const entries = media.filter(e => e.name === card.name).sort((a, b) => a.step - b.step);
+    const runs = [...new Set(entries.map(e => e.run ?? ''))].sort((a, b) => (place.get(a) ?? 0) - (place.get(b) ?? 0));
+    return { name: card.name, kind: card.kind, entries, runs };
+  });
 }
 
 /** The index of the entry at the largest step ≤ `step` (the first entry when all are later). */

@@ -5,9 +5,12 @@
  * while training runs. A step chosen elsewhere (a click on a chart, a linked card) shows the entry
  * at the nearest logged step at or before it. While the session is live the file plays from the
  * Jupyter server; once it ended, the card says it was removed, or where it was left.
+ *
+ * A card across runs (a sweep) has a tile per run, each showing that run's entry at the nearest
+ * logged step at or before the chosen one; the slider moves over every step any run logged.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { MediaEntry } from '../../protocol';
+import { runLabel, type MediaEntry } from '../../protocol';
 import { entryAtOrBefore, formatBytes, type MediaSeries } from '../charts/series';
 
 export type MediaState =
@@ -32,59 +35,71 @@ export class MediaCard extends LitElement {
     states: { attribute: false },
     retired: { type: Number },
     runColor: { attribute: false },
+    runColors: { attribute: false },
     selection: { attribute: false },
     index: { state: true },
     follow: { state: true },
-    loadError: { state: true }
+    loadErrors: { state: true }
   };
 
   series: MediaSeries = { name: '', kind: 'video', entries: [] };
   /** The colour of the card's run, as its charts draw it (cards of runs only). */
   runColor = 'currentColor';
+  /** Each run's colour, for the tiles of a card across runs. */
+  runColors: Map<string, string> = new Map();
   states: Map<string, MediaState> = new Map();
   /** Older entries of this name that keepLast removed. */
   retired = 0;
   selection: StepSelection | null = null;
-  /** The entry shown. */
+  /** The position shown (an entry; across runs, a step). */
   index = 0;
   /** At "Latest": the card moves to each new entry as it arrives. */
   follow = true;
-  loadError = '';
+  /** Why a file shown could not be loaded, by its path. */
+  loadErrors: Map<string, string> = new Map();
 
   protected createRenderRoot(): HTMLElement {
     return this;
   }
 
-  /** The entry shown now. */
+  /** The slider's positions: the entries, or across runs the first entry at each step any run logged. */
+  private get positions(): MediaEntry[] {
+    return positionsOf(this.series);
+  }
+
+  /** The entry shown now (across runs: the one that names the step). */
   get entry(): MediaEntry | undefined {
-    return this.series.entries[this.index];
+    return this.positions[this.index];
   }
 
   protected willUpdate(changed: PropertyValues): void {
-    const last = this.series.entries.length - 1;
+    const positions = this.positions;
+    const last = positions.length - 1;
     if (changed.has('selection') && this.selection) {
-      this.index = entryAtOrBefore(this.series.entries, this.selection.step);
+      this.index = entryAtOrBefore(positions, this.selection.step);
       this.follow = false;
     } else if (changed.has('series')) {
-      const shownStep = (changed.get('series') as MediaSeries | undefined)?.entries[this.index]?.step;
-      this.index = this.follow || shownStep === undefined ? last : entryAtOrBefore(this.series.entries, shownStep);
+      const before = changed.get('series') as MediaSeries | undefined;
+      const shownStep = before ? positionsOf(before)[this.index]?.step : undefined;
+      this.index = this.follow || shownStep === undefined ? last : entryAtOrBefore(positions, shownStep);
     }
     this.index = Math.max(0, Math.min(this.index, last));
-    if (changed.has('index')) this.loadError = '';
+    if (changed.has('index') && this.loadErrors.size) this.loadErrors = new Map();
   }
 
   protected render(): unknown {
-    const { name, entries } = this.series;
+    const { name } = this.series;
     const e = this.entry;
     if (!e) return nothing;
-    const n = entries.length;
+    const n = this.positions.length;
+    const runs = this.series.runs;
     return html`
       <figure class="mp-media" data-kind=${e.kind}>
         <figcaption>
           <span class="mp-media-name">${name}</span>
           ${this.series.run ? html`<span class="mp-media-run"><span class="mp-swatch" style="background:${this.runColor}"></span>${this.series.run}</span>` : nothing}
           <span class="mp-media-step" aria-live="polite">step ${e.step.toLocaleString('en')}${n > 1 ? ` · ${this.index + 1} of ${n}` : ''}</span>
-          <span class="mp-media-meta">${details(e)}</span>
+          ${runs ? nothing : html`<span class="mp-media-meta">${details(e)}</span>`}
         </figcaption>
         ${
           n > 1
@@ -96,7 +111,7 @@ export class MediaCard extends LitElement {
             </div>`
             : nothing
         }
-        ${this.body(e)}
+        ${runs ? html`<div class="mp-media-tiles">${runs.map(run => this.tile(run, e.step))}</div>` : this.body(e)}
         ${
           this.retired
             ? html`<div class="mp-media-retired" role="note">${this.retired} older ${this.retired === 1 ? 'entry was' : 'entries were'}
@@ -105,6 +120,19 @@ export class MediaCard extends LitElement {
         }
       </figure>
     `;
+  }
+
+  /** One run's tile: its entry at the nearest logged step at or before `step`. */
+  private tile(run: string, step: number): unknown {
+    const own = this.series.entries.filter(x => (x.run ?? '') === run);
+    const entry = own.length ? own[entryAtOrBefore(own, step)] : undefined;
+    if (!entry) return nothing;
+    const early = entry.step > step;
+    return html`<div class="mp-media-tile" data-run=${run}>
+      <div class="mp-media-run"><span class="mp-swatch" style="background:${this.runColors.get(run) ?? 'currentColor'}"></span>${runLabel(run)}</div>
+      <div class="mp-media-meta">${early ? `first logged at step ${entry.step.toLocaleString('en')}` : `step ${entry.step.toLocaleString('en')}`} · ${details(entry)}</div>
+      ${this.body(entry)}
+    </div>`;
   }
 
   private onSlide(ev: Event): void {
@@ -116,7 +144,7 @@ export class MediaCard extends LitElement {
    * JupyterLab's notebook keyboard shortcuts would otherwise take the arrow keys first.
    */
   private onKey(ev: KeyboardEvent): void {
-    const last = this.series.entries.length - 1;
+    const last = this.positions.length - 1;
     const to = {
       ArrowLeft: this.index - 1,
       ArrowDown: this.index - 1,
@@ -133,27 +161,27 @@ export class MediaCard extends LitElement {
 
   private moveTo(index: number): void {
     this.index = index;
-    this.follow = this.index === this.series.entries.length - 1;
+    this.follow = this.index === this.positions.length - 1;
     const step = this.entry?.step;
     if (step !== undefined) this.dispatchEvent(new CustomEvent(MEDIA_STEP_EVENT, { detail: { step }, bubbles: true }));
   }
 
   private toLatest(): void {
     this.follow = true;
-    this.index = this.series.entries.length - 1;
+    this.index = this.positions.length - 1;
   }
 
   private body(e: MediaEntry): unknown {
     const s = this.states.get(e.path) ?? { kind: 'resolving' };
     switch (s.kind) {
       case 'playable':
-        if (this.loadError) {
-          return html`<div class="mp-media-missing" role="status">Could not load ${e.path} from the Jupyter server (${this.loadError}).</div>`;
+        if (this.loadErrors.has(e.path)) {
+          return html`<div class="mp-media-missing" role="status">Could not load ${e.path} from the Jupyter server (${this.loadErrors.get(e.path)}).</div>`;
         }
         return e.kind === 'image'
-          ? html`<img src=${s.url} width=${e.width} alt="${e.name} at step ${e.step}" @error=${() => (this.loadError = 'not found')} />`
+          ? html`<img src=${s.url} width=${e.width} alt="${e.name} at step ${e.step}" @error=${() => this.failed(e.path, 'not found')} />`
           : html`<video controls preload="metadata" playsinline src=${s.url} width=${e.width} aria-label="Video ${e.name} at step ${e.step}"
-              @error=${this.onError} @loadedmetadata=${() => (this.loadError = '')}></video>`;
+              @error=${(ev: Event) => this.onError(ev, e.path)} @loadedmetadata=${() => this.failed(e.path, null)}></video>`;
       case 'resolving':
         return html`<div class="mp-media-missing" role="status">Locating the file…</div>`;
       case 'removed':
@@ -165,10 +193,27 @@ export class MediaCard extends LitElement {
     }
   }
 
-  private onError(e: Event): void {
+  private onError(e: Event, path: string): void {
     const media = (e.target as HTMLVideoElement).error;
-    this.loadError = media?.message || `media error ${media?.code ?? ''}`.trim();
+    this.failed(path, media?.message || `media error ${media?.code ?? ''}`.trim());
   }
+
+  /** A file failed to load (`reason`), or loaded after all (null). */
+  private failed(path: string, reason: string | null): void {
+    if ((this.loadErrors.get(path) ?? null) === reason) return;
+    const errors = new Map(this.loadErrors);
+    if (reason === null) errors.delete(path);
+    else errors.set(path, reason);
+    this.loadErrors = errors;
+  }
+}
+
+/** A card's slider positions: its entries, or across runs the first entry at each logged step. */
+function positionsOf(series: MediaSeries): MediaEntry[] {
+  if (!series.runs) return series.entries;
+  const byStep = new Map<number, MediaEntry>();
+  for (const e of series.entries) if (!byStep.has(e.step)) byStep.set(e.step, e);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
 function details(e: MediaEntry): string {

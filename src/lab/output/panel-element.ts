@@ -17,12 +17,14 @@ import {
   nameFilter,
   fileStem,
   groupMedia,
+  groupMediaAcrossRuns,
   groupMetrics,
   hasTimes,
   onXAxis,
   toCsv,
   type BandKind,
   type ChartGroup,
+  type MediaSeries,
   type MemberLines,
   type RunGrouping,
   type XAxisKind
@@ -213,7 +215,17 @@ export class PlotterPanelElement extends LitElement {
     const matches = nameFilter(this.filter);
     const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
     const shownMedia = runs.length ? p.media.filter(visible) : p.media;
-    const media = groupMedia(shownMedia);
+    // With runs, a media name is one card with a tile per visible run.
+    const media = runs.length
+      ? groupMediaAcrossRuns(
+          shownMedia,
+          runs.map(r => r.name)
+        )
+      : groupMedia(shownMedia);
+    const retiredOf = (s: MediaSeries): number =>
+      s.runs
+        ? s.runs.reduce((sum, run) => sum + (p.retired?.[seriesKey({ name: s.name, run })] ?? 0), 0)
+        : (p.retired?.[seriesKey(s)] ?? 0);
     const mediaSteps = [...new Set(shownMedia.map(e => e.step))].sort((a, b) => a - b);
     const selectedStep = this.selection?.step ?? null;
     const failure = failureText(this.status);
@@ -289,7 +301,7 @@ export class PlotterPanelElement extends LitElement {
               }
               <div class="mp-media-cards">
                 ${media.map(
-                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${p.retired?.[seriesKey(s)] ?? 0} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'}
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>
