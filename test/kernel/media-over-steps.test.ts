@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FRAMES_PRELUDE, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { FRAMES_PRELUDE, evalJson, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
 import { listTree, type TslabKernel } from '../support/tslab-kernel';
 import { probeVideo } from '../support/media';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
@@ -17,15 +17,8 @@ const frames = (v: number) => Array.from({ length: 6 }, () => solid(16, 16, v));
 `;
 
 const sessions = kernelSessions();
-async function session(name: string): Promise<{ dir: string; k: TslabKernel }> {
-  const dir = sessions.notebookDir(name);
-  const k = await sessions.startKernel(dir);
-  await k.run(PRELUDE);
-  return { dir, k };
-}
-async function json<T = any>(k: TslabKernel, expr: string): Promise<T> {
-  return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
-}
+const session = (name: string) => sessions.session(name, PRELUDE);
+const json = evalJson;
 
 test('one name logged every 100 episodes is one series of entries by step; the payload carries each step', async () => {
   const { dir, k } = await session('steps');

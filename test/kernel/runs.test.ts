@@ -7,23 +7,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PLOTTER_MIME_TYPE, type SeriesChunk } from '../../src/protocol';
-import { FRAMES_PRELUDE, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
-import { listTree, type TslabKernel } from '../support/tslab-kernel';
+import { evalJson, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { listTree } from '../support/tslab-kernel';
 
 jest.setTimeout(180_000);
 
 const sessions = kernelSessions();
-
-async function session(name: string): Promise<{ dir: string; k: TslabKernel }> {
-  const dir = sessions.notebookDir(name);
-  const k = await sessions.startKernel(dir);
-  await k.run(FRAMES_PRELUDE);
-  return { dir, k };
-}
-
-async function json<T = any>(k: TslabKernel, expr: string): Promise<T> {
-  return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
-}
+const session = (name: string) => sessions.session(name);
+const json = evalJson;
 
 const SWEEP = `
 const plotter = new MetricsPlotter({ title: "sweep" });

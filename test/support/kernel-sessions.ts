@@ -18,11 +18,18 @@ export function plotterDisplays(outputs: Output[]): Output[] {
   return outputs.filter(o => /display_data/.test(o.msg_type) && o.content.data[PLOTTER_MIME_TYPE]);
 }
 
+/** The JSON of an expression evaluated in a cell of the kernel. */
+export async function evalJson<T = any>(k: TslabKernel, expr: string): Promise<T> {
+  return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
+}
+
 export interface KernelSessions {
   /** A fresh notebook folder, removed after the file's tests. */
   notebookDir(name: string): string;
   /** A tslab kernel in `dir` (with `env` added to its environment), ended after the file's tests. */
   startKernel(dir: string, env?: Record<string, string>): Promise<TslabKernel>;
+  /** A fresh folder and a kernel in it that has run `prelude`. */
+  session(name: string, prelude?: string): Promise<{ dir: string; k: TslabKernel }>;
 }
 
 /**
@@ -39,7 +46,7 @@ export function kernelSessions(end: 'kill' | 'shutdown' = 'kill'): KernelSession
     }
     for (const d of dirs) removeNotebookDir(d);
   });
-  return {
+  const sessions: KernelSessions = {
     notebookDir(name) {
       const d = makeNotebookDir(name);
       dirs.push(d);
@@ -49,6 +56,13 @@ export function kernelSessions(end: 'kill' | 'shutdown' = 'kill'): KernelSession
       const k = await TslabKernel.start(dir, env);
       kernels.push(k);
       return k;
+    },
+    async session(name, prelude = FRAMES_PRELUDE) {
+      const dir = sessions.notebookDir(name);
+      const k = await sessions.startKernel(dir);
+      await k.run(prelude);
+      return { dir, k };
     }
   };
+  return sessions;
 }
