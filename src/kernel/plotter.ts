@@ -1,7 +1,8 @@
 /**
- * MetricsPlotter: what a researcher uses in a tslab notebook. It collects metrics (MetricsStore)
- * and media logged over training steps (MediaLibrary), shows them inline (LiveOutputs, through the
- * JupyterLab extension), and owns the files it writes until its session ends. The ways a session
+ * MetricsPlotter and Run: what a researcher uses in a notebook. A plotter collects metrics
+ * (MetricsStore) and media logged over training steps (MediaLibrary), for its own logging and for
+ * each of its runs (Runs), shows them inline (LiveOutputs, through the JupyterLab extension), and
+ * owns the files it writes until its session ends. The ways a session
  * ends from outside (a released output, process exit, an interrupt) reach it through the kernel
  * registry, on an object of its own: none of that is on the object users get.
  */

@@ -47,7 +47,7 @@ export class SessionTracker implements ViewSessions {
   private readonly watches = new Map<string, KernelWatch>();
   /**
    * Why the processes of kernels no longer watched ended. JupyterLab re-creates outputs when a
-   * notebook's kernel goes away, and the new renderer must learn "shut down", not "earlier session".
+   * notebook's kernel goes away, and the new output must learn "shut down", not "earlier session".
    */
   private readonly endedBefore = new Map<string, Map<number, EndReason>>();
   private readonly views = new Map<string, ViewRecord>();
