@@ -23,18 +23,27 @@ const UPDATES_PER_S = 4;
 const SECONDS = 30;
 const NEW_POINTS = 25;
 
-/** A plotter with 50 × 100k points, and what its updates look like each way. */
-function scenario() {
+/**
+ * A plotter with `runs` runs of `metrics` metrics × 100k points (by default 1 run of 50), and what
+ * its updates look like each way.
+ */
+function scenario({ runs = 1, metrics = METRICS } = {}) {
   const { MetricsPlotter } = require('../lib/kernel');
   const { plotterInternals, metricsWithinBudget, DETAIL_METRICS_BUDGET_BYTES } = require('../internals');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-live-panel-'));
   const plotter = new MetricsPlotter({ title: 'at scale', root });
-  for (let m = 0; m < METRICS; m++) {
-    plotter.addMetric(
-      `layer${m}/loss`,
-      Array.from({ length: POINTS }, (_, i) => Math.exp(-i / 30000) + 0.05 * Math.sin(i / 50) + m * 0.01)
-    );
-  }
+  // One run: the plotter's own logging; several: named runs, each with every metric.
+  const loggers =
+    runs === 1 ? [plotter] : Array.from({ length: runs }, (_, r) => plotter.run(`seed ${r}`, { config: { seed: r } }));
+  const runNames = runs === 1 ? [''] : loggers.map(l => l.name);
+  loggers.forEach((logger, r) => {
+    for (let m = 0; m < metrics; m++) {
+      logger.addMetric(
+        `layer${m}/loss`,
+        Array.from({ length: POINTS }, (_, i) => Math.exp(-i / 30000) + 0.05 * Math.sin(i / 50) + m * 0.01 + r * 0.002)
+      );
+    }
+  });
   const core = plotterInternals(plotter);
   let step = POINTS;
   const sent = [];
@@ -57,7 +66,8 @@ function scenario() {
     /** Adds the next points; the stream's event for them. */
     train() {
       for (let k = 0; k < NEW_POINTS; k++, step++) {
-        for (let m = 0; m < METRICS; m++) core.metrics.add(`layer${m}/loss`, Math.exp(-step / 30000) + m * 0.01, step);
+        for (const run of runNames)
+          for (let m = 0; m < metrics; m++) core.metrics.add(`layer${m}/loss`, Math.exp(-step / 30000) + m * 0.01, step, run);
       }
       sent.length = 0;
       core.stream.push(core.id);
@@ -72,8 +82,8 @@ function scenario() {
 
 const plain = ({ data, buffers }) => ({ data, buffers: buffers.map(b => Array.from(b)) });
 
-async function measure(page, mode) {
-  const s = scenario();
+async function measure(page, mode, shape = { runs: 1, metrics: METRICS }) {
+  const s = scenario(shape);
   try {
     // The first messages reach the page before anything is measured: handing a snapshot to the
     // page through the test driver is no part of what JupyterLab does (a websocket hands it buffers).
@@ -85,7 +95,7 @@ async function measure(page, mode) {
     );
     // Long tasks, and the renderer, in the page.
     const firstPaint = await page.evaluate(
-      async ([mime, mode]) => {
+      async ([mime, mode, charts]) => {
         const first = window.mpFirst;
         const f64 = a => new Float64Array(a);
         const snapshotBuffers = mode === 'stream' ? first.snapshot.buffers.map(f64) : [];
@@ -142,12 +152,12 @@ async function measure(page, mode) {
         // Until every chart is drawn (the stream's snapshot included).
         // The output draws with its panel here (no widget model: there is no kernel); the snapshot is
         // applied a microtask after the stand-in answered.
-        while (document.querySelectorAll('mp-metric-chart').length < 50 || (mode === 'stream' && !window.mpSubscribed))
+        while (document.querySelectorAll('mp-metric-chart').length < charts || (mode === 'stream' && !window.mpSubscribed))
           await frame();
         await frame();
         return performance.now() - t0;
       },
-      [MIME, mode]
+      [MIME, mode, shape.metrics]
     );
     const started = Date.now();
     let updates = 0;
@@ -207,5 +217,21 @@ async function livePanelBench() {
   }));
 }
 
-module.exports = { livePanelBench };
-if (require.main === module) livePanelBench().then(r => console.log(JSON.stringify(r, null, 1)));
+/**
+ * Runs side by side in the panel as users see it (the comm's stream, series at the chart's width):
+ * 10 metrics × 100k points of 1 run against the same of 20 runs, each drawn in every chart.
+ */
+async function runsPanelBench() {
+  return withLabPage(async page => ({
+    metrics: 10,
+    points: POINTS,
+    seconds: SECONDS,
+    updatesPerS: UPDATES_PER_S,
+    oneRun: await measure(page, 'stream', { runs: 1, metrics: 10 }),
+    twentyRuns: await measure(page, 'stream', { runs: 20, metrics: 10 })
+  }));
+}
+
+module.exports = { livePanelBench, runsPanelBench };
+if (require.main === module)
+  (process.argv[2] === 'runs' ? runsPanelBench() : livePanelBench()).then(r => console.log(JSON.stringify(r, null, 1)));

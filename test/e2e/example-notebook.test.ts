@@ -35,6 +35,9 @@ it('runs the example notebook: charts drawn, rollouts over training in one card,
   await runAll(page);
   await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live');
   expect(await stateText(page)).toEqual(['Live']);
+  // The first plotter of a kernel is shown before the page attached, and its output switches to the
+  // widget once the page has: the widget's charts draw when they are on screen, a moment later.
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-plot canvas').length === 2);
   const pixels = await drawnPixels(page);
   expect(pixels.length).toBe(2); // "return" group and "policy norm"
   for (const n of pixels) expect(n).toBeGreaterThan(1000);

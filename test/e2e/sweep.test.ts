@@ -59,7 +59,13 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   );
   expect(rows).toHaveLength(9);
   expect(rows[0]).toEqual(['step=0.1 seed=0', 'finished', '0.1', '0']);
-  // A chart per metric, every run drawn in each.
+  // A chart per metric, every run drawn in each (charts draw once on screen, a moment after the table).
+  await page.waitForFunction(() => {
+    const charts = [...document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart')];
+    return (
+      charts.length === 2 && charts.every(c => (c as unknown as { uplot?: { series: unknown[] } }).uplot?.series.length === 10)
+    );
+  });
   let lines = await chartLines(page);
   expect(lines).toHaveLength(2);
   for (const chart of lines) expect(chart).toHaveLength(9);
