@@ -6,7 +6,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
-import { drawnPixels, openNotebook, playFirstVideo, runAll, stateText, videoStates } from '../support/lab-page';
+import {
+  drawnPixels,
+  openNotebook,
+  playFirstVideo,
+  runAll,
+  stateText,
+  videoStates,
+  widgetOutputsDrawn
+} from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -35,8 +43,7 @@ it('runs the example notebook: charts drawn, rollouts over training in one card,
   await runAll(page);
   await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live');
   expect(await stateText(page)).toEqual(['Live']);
-  // The first plotter of a kernel is shown before the page attached, and its output switches to the
-  // widget once the page has: the widget's charts draw when they are on screen, a moment later.
+  await widgetOutputsDrawn(page);
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-plot canvas').length === 2);
   const pixels = await drawnPixels(page);
   expect(pixels.length).toBe(2); // "return" group and "policy norm"

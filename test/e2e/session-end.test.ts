@@ -17,6 +17,7 @@ import {
   runAll,
   stateText,
   videoStates,
+  widgetOutputsDrawn,
   waitIdleAndRun
 } from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
@@ -310,6 +311,7 @@ for (let step = 0; step < 60; step++) {
 it('light and dark themes (screenshots in test-results/)', async () => {
   const s = await openSession('themes');
   await runAll(s.page);
+  await widgetOutputsDrawn(s.page);
   await videoStates(s.page);
   const panel = s.page.locator('.jp-MetricsPlotter').first();
   fs.mkdirSync(path.join(REPO, 'test-results'), { recursive: true });

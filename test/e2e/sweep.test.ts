@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
-import { command, drawnPixels, openNotebook, runAll, videoStates } from '../support/lab-page';
+import { command, drawnPixels, openNotebook, runAll, videoStates, widgetOutputsDrawn } from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -59,7 +59,8 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   );
   expect(rows).toHaveLength(9);
   expect(rows[0]).toEqual(['step=0.1 seed=0', 'finished', '0.1', '0']);
-  // A chart per metric, every run drawn in each (charts draw once on screen, a moment after the table).
+  // A chart per metric, every run drawn in each (in the widget the output switches to, once drawn).
+  await widgetOutputsDrawn(page);
   await page.waitForFunction(() => {
     const charts = [...document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart')];
     return (

@@ -120,3 +120,22 @@ export async function drawnPixels(page: Page): Promise<number[]> {
 export async function stateText(page: Page): Promise<string[]> {
   return page.$$eval('.jp-MetricsPlotter .mp-state', els => els.map(e => e.textContent ?? ''));
 }
+
+/**
+ * Waits until every plotter output is its widget with its charts drawn. The first plotter of a
+ * kernel is shown before the page attached; its output switches from the panel to the widget a
+ * moment after the page has (docs/protocol.md), so an element of the panel read before that may be
+ * gone by the time it is used. Only for a JupyterLab with jupyterlab_widgets.
+ */
+export async function widgetOutputsDrawn(page: Page, timeout = 60000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const outputs = [...document.querySelectorAll('.jp-MetricsPlotter')];
+      return (
+        outputs.length > 0 && outputs.every(o => o.closest('.jp-MetricsPlotter-widget') && o.querySelector('.mp-plot canvas'))
+      );
+    },
+    undefined,
+    { timeout }
+  );
+}
