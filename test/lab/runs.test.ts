@@ -313,6 +313,29 @@ describe('grouping runs', () => {
     expect(groupedSeries(metrics, groups, 'min-max', 'hidden', ['red']).some(m => m.role === 'member')).toBe(false);
   });
 
+  it("on a time axis, a group is averaged by training step and drawn at its runs' mean time", async () => {
+    const withTimes = (run: string, k: number) => ({
+      ...series('loss', 3, i => i + k),
+      run,
+      times: [0, 1000, 2000].map(t => t + k * 100)
+    });
+    const runs: RunInfo[] = [0, 1].map(k => ({ name: `seed ${k}`, config: { seed: k, lr: 1 }, status: 'running' }));
+    const view = mount(payload({ runs, metrics: runs.map((r, k) => withTimes(r.name, k)), media: [], startedAt: 1e12 }));
+    view.grouping = { by: 'all but seed' };
+    view.xAxis = 'relative';
+    await settle();
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    const xs = Array.from(chart.uplot!.data[0] as ArrayLike<number>);
+    expect(xs).toEqual(expect.arrayContaining([0.05, 1.05, 2.05]));
+    const mean = chart.uplot!.series.findIndex(s => s.label === 'lr=1 (2 runs)');
+    const values = chart.uplot!.data[mean] as ArrayLike<number | null>;
+    expect(xs.map((x, i) => [x, values[i]]).filter(([, v]) => v !== null && v !== undefined)).toEqual([
+      [0.05, 0.5],
+      [1.05, 1.5],
+      [2.05, 2.5]
+    ]);
+  });
+
   it('in the panel: grouped by everything but seed, every chart draws a band per group and the table lists mean ± std', async () => {
     const p = payload({
       runs: seeds,

@@ -206,8 +206,14 @@ export class PlotterPanelElement extends LitElement {
     // Grouped, each group is one colour: its mean, its band, and its runs faint behind.
     const grouped = runs.length > 1 && this.grouping.by !== 'none' ? groupRuns(shownRuns, this.grouping) : null;
     const groupColors = (grouped ?? []).map((g, i) => ({ ...g, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+    // Runs are averaged at each training step (on a time axis too: a group's point is then at its
+    // runs' mean time), so grouping works on the series by step and puts them on the axis after.
     const metrics = grouped
-      ? groupedSeries(this.drawn.filter(visible), grouped, this.band, this.memberLines, SERIES_COLORS)
+      ? onXAxis(
+          groupedSeries(this.drawn.filter(visible).map(byStep), grouped, this.band, this.memberLines, SERIES_COLORS),
+          axis,
+          p.startedAt
+        )
       : runs.length
         ? colourByRun(this.drawn.filter(visible), runs, SERIES_COLORS)
         : this.drawn;
