@@ -36,14 +36,10 @@ export const chartKey = (m: MetricSeries): string => seriesKey(m);
  */
 export function colourByRun(metrics: MetricSeries[], runs: readonly RunInfo[], palette: readonly string[]): ChartSeries[] {
   const place = new Map(runs.map((r, i) => [r.name, i]));
-  const namesPerGroup = new Map<string, Set<string>>();
-  for (const m of metrics) {
-    const group = groupKey(m.name);
-    namesPerGroup.set(group, (namesPerGroup.get(group) ?? new Set()).add(m.name));
-  }
+  const shared = sharesItsChart(metrics);
   return metrics.map(m => {
     const run = m.run ?? '';
-    const several = (namesPerGroup.get(groupKey(m.name))?.size ?? 1) > 1;
+    const several = shared(m.name);
     return {
       ...m,
       label: several ? `${runLabel(run)} · ${m.name}` : runLabel(run),
@@ -61,6 +57,13 @@ export function differingConfigKeys(runs: readonly RunInfo[]): string[] {
 /** Every config key of any run, in first-seen order. */
 export function allConfigKeys(runs: readonly RunInfo[]): string[] {
   return [...new Set(runs.flatMap(r => Object.keys(r.config)))];
+}
+
+/** Whether a metric name shares its chart with other metric names (its labels then name it). */
+function sharesItsChart(metrics: readonly MetricSeries[]): (name: string) => boolean {
+  const namesPerChart = new Map<string, Set<string>>();
+  for (const m of metrics) namesPerChart.set(groupKey(m.name), (namesPerChart.get(groupKey(m.name)) ?? new Set()).add(m.name));
+  return name => (namesPerChart.get(groupKey(name))?.size ?? 1) > 1;
 }
 
 /** The chart a metric name belongs to: "<group>/<rest>" share one, any other has its own. */
@@ -177,7 +180,7 @@ export function byStep(m: TimedSeries): MetricSeries {
  * With runs, each run's rows follow one another, with a "run" column and one column per config key.
  */
 export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number, runs: readonly RunInfo[] = []): string {
-  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const quote = csvCell;
   const names = [...new Set(metrics.map(m => m.name))];
   const columnNames = names.flatMap(n => (smoothing > 0 ? [n, `${n} (smoothed)`] : [n]));
   const withTime = hasTimes(metrics, startedAt) && metrics.some(m => m.steps.length > 0);
@@ -222,11 +225,14 @@ export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number
   return lines.join('\n') + '\n';
 }
 
+/** A CSV cell: quoted when it holds a quote, a comma or a line break. */
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
 function configCell(config: RunConfig, key: string): string {
   const v = config[key];
-  if (v === undefined) return '';
-  const text = String(v);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return v === undefined ? '' : csvCell(String(v));
 }
 
 /** "1.5 MB", "820 kB": sizes as a file browser shows them. */
@@ -277,13 +283,18 @@ export function groupMedia(media: readonly MediaEntry[]): MediaSeries[] {
  * one card per name, a tile per run (the runs in `runOrder`'s order).
  */
 export function groupMediaAcrossRuns(media: readonly MediaEntry[], runOrder: readonly string[]): MediaSeries[] {
-  const cards = groupMedia(media.map(e => ({ ...e, run: undefined })));
   const place = new Map(runOrder.map((r, i) => [r, i]));
-  return cards.map(card => {
-    const entries = media.filter(e => e.name === card.name).sort((a, b) => a.step - b.step);
-    const runs = [...new Set(entries.map(e => e.run ?? ''))].sort((a, b) => (place.get(a) ?? 0) - (place.get(b) ?? 0));
-    return { name: card.name, kind: card.kind, entries, runs };
-  });
+  const byName = new Map<string, MediaSeries>();
+  for (const e of media) {
+    const card = byName.get(e.name) ?? { name: e.name, kind: e.kind, entries: [] };
+    card.entries.push(e);
+    byName.set(e.name, card);
+  }
+  return [...byName.values()].map(card => ({
+    ...card,
+    entries: card.entries.sort((a, b) => a.step - b.step),
+    runs: [...new Set(card.entries.map(e => e.run ?? ''))].sort((a, b) => (place.get(a) ?? 0) - (place.get(b) ?? 0))
+  }));
 }
 
 /** The index of the entry at the largest step ≤ `step` (the first entry when all are later). */
@@ -402,8 +413,7 @@ export function groupedSeries(
   members: MemberLines,
   palette: readonly string[]
 ): ChartSeries[] {
-  const namesPerChart = new Map<string, Set<string>>();
-  for (const m of metrics) namesPerChart.set(groupKey(m.name), (namesPerChart.get(groupKey(m.name)) ?? new Set()).add(m.name));
+  const shared = sharesItsChart(metrics);
   const names = [...new Set(metrics.map(m => m.name))];
   return groups.flatMap((g, gi) => {
     const color = palette[gi % palette.length];
@@ -412,7 +422,7 @@ export function groupedSeries(
       if (!own.length) return [];
       const { mean, lower, upper } = aggregateRuns(own, band);
       const group = `group\u0001${g.label}\u0000${name}`;
-      const several = (namesPerChart.get(groupKey(name))?.size ?? 1) > 1;
+      const several = shared(name);
       const label = `${g.label}${g.runs.length > 1 ? ` (${g.runs.length} runs)` : ''}${several ? ` · ${name}` : ''}`;
       const part = (s: MetricSeries, role: NonNullable<ChartSeries['role']>): ChartSeries => ({
         ...s,
