@@ -34,7 +34,9 @@ function scenario({ runs = 1, metrics = METRICS } = {}) {
   const plotter = new MetricsPlotter({ title: 'at scale', root });
   // One run: the plotter's own logging; several: named runs, each with every metric.
   const loggers =
-    runs === 1 ? [plotter] : Array.from({ length: runs }, (_, r) => plotter.run(`seed ${r}`, { config: { seed: r } }));
+    runs === 1
+      ? [plotter]
+      : Array.from({ length: runs }, (_, r) => plotter.run(`seed ${r}`, { config: { lr: [1e-4, 3e-4, 1e-3, 3e-3][r % 4], seed: r } }));
   const runNames = runs === 1 ? [''] : loggers.map(l => l.name);
   loggers.forEach((logger, r) => {
     for (let m = 0; m < metrics; m++) {
@@ -82,7 +84,30 @@ function scenario({ runs = 1, metrics = METRICS } = {}) {
 
 const plain = ({ data, buffers }) => ({ data, buffers: buffers.map(b => Array.from(b)) });
 
-async function measure(page, mode, shape = { runs: 1, metrics: METRICS }) {
+/** Hovering the first chart at 20 places: the median and the longest time from a mouse move until drawn. */
+async function hover(page) {
+  return page.evaluate(async () => {
+    const over = document.querySelector('mp-metric-chart .u-over');
+    const box = over.getBoundingClientRect();
+    const times = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      over.dispatchEvent(
+        new MouseEvent('mousemove', { clientX: box.left + ((i + 0.5) * box.width) / 20, clientY: box.top + box.height / 2, bubbles: true })
+      );
+      await window.mpFrame();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { medianMs: times[10], longestMs: times[19] };
+  });
+}
+
+/**
+ * One output measured: first paint, then (options) a hover, and updates 4 times a second for 30 s,
+ * with the runs grouped by their learning rate (`groupBy`) while they train.
+ */
+async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, options = {}) {
   const s = scenario(shape);
   try {
     // The first messages reach the page before anything is measured: handing a snapshot to the
@@ -159,6 +184,14 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }) {
       },
       [MIME, mode, shape.metrics]
     );
+    const hovered = options.hover ? await hover(page) : null;
+    if (options.groupBy) {
+      await page.evaluate(key => {
+        window.mpLong = [];
+        document.querySelector('mp-plotter-panel').grouping = { by: 'key', key };
+      }, options.groupBy);
+      await page.waitForFunction(() => document.querySelectorAll('.mp-groups-table tbody tr').length > 0);
+    }
     const started = Date.now();
     let updates = 0;
     for (let i = 1; i <= UPDATES_PER_S * SECONDS; i++) {
@@ -196,6 +229,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }) {
     update.sort((a, b) => a - b);
     return {
       firstPaintMs: firstPaint,
+      ...(hovered ? { hoverMs: hovered.medianMs, longestHoverMs: hovered.longestMs } : {}),
       longestTaskMs: long.length ? Math.max(...long) : 0,
       longTasks: long.length,
       medianUpdateMs: update[Math.floor(update.length / 2)],
@@ -227,8 +261,9 @@ async function runsPanelBench() {
     points: POINTS,
     seconds: SECONDS,
     updatesPerS: UPDATES_PER_S,
-    oneRun: await measure(page, 'stream', { runs: 1, metrics: 10 }),
-    twentyRuns: await measure(page, 'stream', { runs: 20, metrics: 10 })
+    oneRun: await measure(page, 'stream', { runs: 1, metrics: 10 }, { hover: true }),
+    twentyRuns: await measure(page, 'stream', { runs: 20, metrics: 10 }, { hover: true }),
+    twentyRunsGrouped: await measure(page, 'stream', { runs: 20, metrics: 10 }, { groupBy: 'lr' })
   }));
 }
 

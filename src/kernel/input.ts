@@ -79,6 +79,18 @@ export function checkKeepLast(where: string, keepLast: unknown): number | undefi
   return keepLast as number | undefined;
 }
 
+/** The memory bound option in MB, as bytes; undefined: the default. */
+export function checkMemoryBoundMB(mb: unknown): number | undefined {
+  if (mb === undefined) return undefined;
+  if (typeof mb !== 'number' || !Number.isFinite(mb) || mb < 1) {
+    throw new InputError(
+      `memoryBoundMB is ${String(mb)}; it must be a number of megabytes of at least 1 (e.g. { memoryBoundMB: 2048 }), ` +
+        "or left out for an eighth of the machine's memory."
+    );
+  }
+  return Math.floor(mb * 2 ** 20);
+}
+
 export function checkChannels(channels: unknown): 1 | 3 | 4 {
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     throw new InputError(`channels is ${String(channels)}; it must be 1 (gray), 3 (RGB) or 4 (RGBA).`);

@@ -17,6 +17,7 @@ import {
   CleanupReport,
   MediaEntry,
   KernelRequest,
+  MemoryBound,
   PlotterPayload,
   ReleaseReply,
   cleanupFailureMessage
@@ -30,6 +31,7 @@ import {
   checkCrf,
   checkFps,
   checkKeepLast,
+  checkMemoryBoundMB,
   checkMediaSize,
   checkName,
   checkOptionsObject,
@@ -40,7 +42,7 @@ import {
 import { kernelIdFromArgv } from './host/notebook';
 import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
 import { MediaLibrary, VideoWriter } from './media/library';
-import { MetricsStore } from './metrics/store';
+import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
 import { metricsWithinBudget, savedMetricsBudget } from './metrics/saved-budget';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
 import { LiveStream } from './outputs/live-stream';
@@ -58,6 +60,12 @@ export interface MetricsPlotterOptions {
   liveUpdateMs?: number;
   /** Keep only the last N entries of each media name on disk (older files are deleted). Default: all. */
   keepLast?: number;
+  /**
+   * Megabytes the kernel may keep points in (16 bytes a point); past it, older detail of every series
+   * is merged into min/max buckets instead of growing, and the output says so. Default: an eighth of
+   * the machine's memory.
+   */
+  memoryBoundMB?: number;
 }
 
 export interface MediaOptions {
@@ -86,7 +94,7 @@ export interface VideoWriterOptions extends VideoOptions {
 /** Everything a plotter is, behind the object users get. */
 class PlotterCore implements ManagedPlotter {
   readonly id: string;
-  readonly metrics = new MetricsStore();
+  readonly metrics: MetricsStore;
   readonly runs = new Runs();
   readonly media: MediaLibrary;
   readonly outputs: LiveOutputs;
@@ -102,8 +110,10 @@ class PlotterCore implements ManagedPlotter {
     root: string,
     private readonly maxPoints: number,
     liveUpdateMs: number,
-    keepLast: number | undefined
+    keepLast: number | undefined,
+    memoryBoundBytes: number
   ) {
+    this.metrics = new MetricsStore(Date.now, memoryBoundBytes);
     this.assets = new AssetsOwner(root);
     this.id = this.assets.id;
     this.media = new MediaLibrary(this.assets, keepLast, () => this.outputs.changed(true));
@@ -160,11 +170,18 @@ class PlotterCore implements ManagedPlotter {
       ...(startedAt !== undefined ? { startedAt } : {}),
       metrics,
       ...(omittedMetrics ? { omittedMetrics } : {}),
+      ...this.memoryBound(),
       media,
       ...(Object.keys(retired).length ? { retired } : {}),
       ...(runs ? { runs } : {}),
       ...(this.finalReport ? { cleanup: this.finalReport } : {})
     };
+  }
+
+  /** The memory bound, once the points reached it. */
+  private memoryBound(): { memoryBound?: MemoryBound } {
+    const m = this.metrics;
+    return m.boundReached ? { memoryBound: { bytes: m.boundBytes, mergedPoints: m.mergedPoints } } : {};
   }
 
   /** The runs outputs list; null while the plotter has only its default run. */
@@ -180,6 +197,7 @@ class PlotterCore implements ManagedPlotter {
       metrics: this.metrics.stats(),
       media: this.media.entries(),
       runs: this.runList() ?? [],
+      ...this.memoryBound(),
       closed: this.closed
     };
   }
@@ -415,9 +433,10 @@ export class MetricsPlotter extends RunLogging {
       throw new InputError(`maxPointsPerSeries must be a whole number of at least 4; got ${options.maxPointsPerSeries}.`);
     }
     const keepLast = checkKeepLast("the plotter's", options.keepLast);
+    const memoryBound = checkMemoryBoundMB(options.memoryBoundMB) ?? defaultMemoryBoundBytes();
     this.title = options.title === undefined ? 'Metrics' : String(options.title);
     const root = path.resolve(options.root ?? process.cwd());
-    const core = new PlotterCore(this.title, root, maxPoints, options.liveUpdateMs ?? 250, keepLast);
+    const core = new PlotterCore(this.title, root, maxPoints, options.liveUpdateMs ?? 250, keepLast, memoryBound);
     cores.set(this, core);
     // Plotters of killed kernels (SIGKILL, crash) ran no hook: their files are removed now.
     const swept = sweepOrphans(root);

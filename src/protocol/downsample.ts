@@ -7,6 +7,11 @@
  * indices, so that every column of a series (steps, values, times) follows the same choice.
  */
 export function downsampleIndices(values: ReadonlyArray<number | null>, max: number, from = 0, to = values.length): number[] {
+  return downsampleWith(i => values[i], max, from, to);
+}
+
+/** The same over a column read point by point (the kernel keeps points in typed-array segments). */
+export function downsampleWith(valueAt: (i: number) => number | null, max: number, from: number, to: number): number[] {
   const n = to - from;
   if (n <= max) return Array.from({ length: Math.max(0, n) }, (_, i) => from + i);
   const buckets = Math.max(1, Math.floor((max - 2) / 2));
@@ -16,11 +21,19 @@ export function downsampleIndices(values: ReadonlyArray<number | null>, max: num
     const end = from + Math.floor(((b + 1) * n) / buckets);
     let lo = -1;
     let hi = -1;
+    let loValue = 0;
+    let hiValue = 0;
     for (let i = start; i < end; i++) {
-      const v = values[i];
+      const v = valueAt(i);
       if (v === null) continue;
-      if (lo < 0 || v < (values[lo] as number)) lo = i;
-      if (hi < 0 || v > (values[hi] as number)) hi = i;
+      if (lo < 0 || v < loValue) {
+        lo = i;
+        loValue = v;
+      }
+      if (hi < 0 || v > hiValue) {
+        hi = i;
+        hiValue = v;
+      }
     }
     if (lo < 0)
       out.push(start); // an all-gap bucket stays a gap
@@ -42,11 +55,17 @@ export function pick<T>(column: readonly T[], indices: readonly number[]): T[] {
  * ('right'), as numpy's searchsorted. Steps and times of a series are ascending.
  */
 export function searchSorted(column: ArrayLike<number>, x: number, side: 'left' | 'right' = 'left'): number {
+  return searchSortedWith(i => column[i], column.length, x, side);
+}
+
+/** The same over a column read point by point. */
+export function searchSortedWith(at: (i: number) => number, length: number, x: number, side: 'left' | 'right' = 'left'): number {
   let lo = 0;
-  let hi = column.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (column[mid] < x || (side === 'right' && column[mid] === x)) lo = mid + 1;
+    const v = at(mid);
+    if (v < x || (side === 'right' && v === x)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -51,6 +51,14 @@ export function seriesKey(item: { name: string; run?: string }): string {
   return item.run ? `${item.run}\u0000${item.name}` : item.name;
 }
 
+/** A plotter's memory bound, once its points reached it. */
+export interface MemoryBound {
+  /** The bound, in bytes of points (the `memoryBoundMB` option). */
+  bytes: number;
+  /** Logged points that are now merged into min/max buckets, across all series. */
+  mergedPoints: number;
+}
+
 export interface MetricSeries {
   name: string;
   /** The run it belongs to; absent: the default run. */
@@ -146,6 +154,11 @@ export interface PlotterPayload {
    * all series, and with tens of thousands of metrics even their names would pass it. Absent: 0.
    */
   omittedMetrics?: number;
+  /**
+   * Present once the plotter's points reached its memory bound: older detail of its series is then
+   * merged into min/max buckets (each bucket's smallest and largest value kept) instead of growing.
+   */
+  memoryBound?: MemoryBound;
   /** Every media entry still on disk, by name, then step. */
   media: MediaEntry[];
   /** Per media name (seriesKey of run and name), how many older entries `keepLast` removed (the plotter's own files). */
@@ -236,6 +249,11 @@ export interface SeriesChunk {
   /** Points in this chunk's buffer. */
   count: number;
   replace: boolean;
+  /**
+   * Some of these points are min/max buckets: the plotter reached its memory bound and merged the
+   * series' older detail (see PlotterPayload.memoryBound). Absent: every point as logged.
+   */
+  merged?: boolean;
 }
 
 /** Float64 numbers per point in a SeriesChunk buffer. */
@@ -379,6 +397,15 @@ export function widgetState(payload: PlotterPayload): PlotterWidgetState {
 export function widgetModelId(bundle: Record<string, unknown>): string | null {
   const ref = bundle[WIDGET_VIEW_MIME_TYPE] as Partial<WidgetViewReference> | undefined;
   return ref && typeof ref.model_id === 'string' && ref.model_id ? ref.model_id : null;
+}
+
+/** What an output says once its plotter reached its memory bound (the panel, the text and HTML summaries). */
+export function memoryBoundMessage(bound: MemoryBound): string {
+  const mb = Math.round(bound.bytes / 2 ** 20).toLocaleString('en');
+  return (
+    `Memory bound reached (${mb} MB of points): ${bound.mergedPoints.toLocaleString('en')} older points are merged ` +
+    "into min/max buckets (each bucket's smallest and largest value kept). A larger memoryBoundMB keeps more detail."
+  );
 }
 
 /** The words every user-facing cleanup failure uses, in the cell, on stderr, or as a notification. */

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
-import { openNotebook, command, waitIdleAndRun } from '../support/lab-page';
+import { openNotebook, command, waitIdleAndRun, widgetOutputsDrawn } from '../support/lab-page';
 import { REPO, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -43,8 +43,20 @@ for (let m = 0; m < 10; m++) {
 run.show();`
 ];
 
+/** A plotter past its memory bound: 2 metrics of 300,000 points in 2 MB (16 bytes a point: 9.6 MB logged). */
+const BOUNDED_RUN = [
+  `import { MetricsPlotter } from "metrics-plotter";
+const bounded = new MetricsPlotter({ title: "bounded", memoryBoundMB: 2 });
+for (let s = 0; s < 300_000; s++) {
+  bounded.addScalar("loss", Math.sin(s / 5000) + (s === 1_050 ? 5 : 0), s);
+  bounded.addScalar("reward", s / 300_000, s);
+}
+bounded.show();`
+];
+
 beforeAll(async () => {
   dir = makeNotebookDir('charts');
+  writeNotebook(path.join(dir, 'bounded.ipynb'), BOUNDED_RUN);
   writeNotebook(path.join(dir, 'charts.ipynb'), CELLS);
   writeNotebook(path.join(dir, 'long-run.ipynb'), LONG_RUN);
   lab = await JupyterLab.start(notebooksRoot());
@@ -234,6 +246,54 @@ it('a long run is drawn live in detail, a zoom comes back at full resolution, an
     PLOTTER_MIME_TYPE
   ];
   expect(payload.metrics).toHaveLength(10);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+it('a plotter past its memory bound says so, and a zoom into merged steps says it shows buckets', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openNotebook(page, lab, `${path.basename(dir)}/bounded.ipynb`);
+  await command(page, 'notebook:run-cell');
+  await waitIdleAndRun(page);
+  await widgetOutputsDrawn(page);
+  const note = page.locator('.jp-MetricsPlotter .mp-note', { hasText: 'Memory bound reached' });
+  await note.waitFor({ timeout: 30000 });
+  expect(await note.textContent()).toMatch(
+    /Memory bound reached \(2 MB of points\): [\d,]+ older points are merged into min\/max buckets/
+  );
+
+  const zoom = (min: number, max: number): Promise<void> =>
+    page.$eval(
+      '.jp-MetricsPlotter mp-metric-chart',
+      (el, r) => (el as unknown as { uplot: { setScale(k: string, r: object): void } }).uplot.setScale('x', r),
+      { min, max }
+    );
+  // Early steps were merged: the zoom shows the buckets (the spike at step 1,050 among them), and says so.
+  await zoom(1_000, 1_100);
+  const merged = page.locator('.jp-MetricsPlotter mp-metric-chart .mp-merged-note').first();
+  await merged.waitFor({ timeout: 30000 });
+  const early = await page.$eval('.jp-MetricsPlotter mp-metric-chart', el => {
+    const u = (el as unknown as { uplot: { data: number[][] } }).uplot;
+    return {
+      inside: u.data[0].filter(x => x >= 1_000 && x <= 1_100).length,
+      max: Math.max(...(u.data[1] as number[]).filter(v => v !== null))
+    };
+  });
+  expect(early.inside).toBeLessThan(101);
+  expect(early.max).toBeGreaterThan(5);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'memory-bound-zoomed.png') });
+
+  // The latest steps are every point as logged, and the note goes.
+  await zoom(299_800, 299_900);
+  await page.waitForFunction(() => {
+    const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot: { data: number[][] } }).uplot;
+    return u.data[0].filter(x => x >= 299_800 && x <= 299_900).length === 101;
+  });
+  await page.waitForFunction(() => !document.querySelector('.jp-MetricsPlotter mp-metric-chart .mp-merged-note'));
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -129,6 +129,61 @@ test('the displayed output, what the notebook saves, stays within its budget', a
   expect(Buffer.byteLength(JSON.stringify(last.content.data[PLOTTER_MIME_TYPE].metrics))).toBeLessThanOrEqual(80_000);
 });
 
+test('past its memory bound a plotter merges older detail: views go on getting every new point, a zoom there says it shows buckets, the output says the bound was reached', async () => {
+  const shown = await k.run(`
+const bounded = new MetricsPlotter({ title: "bounded", liveUpdateMs: 50, memoryBoundMB: 1 });
+bounded.addScalar("loss", 1, 0);
+bounded.addScalar("reward", 0, 0);
+bounded.show();
+console.log(bounded.id);`);
+  const id = shown.stdout.trim();
+  await k.extensionRequest({ request: 'subscribe', plotterId: id, viewId: 'vb', points: 20_000 });
+  const from = k.allIopub.length;
+  // 100,000 steps of two metrics (3 MB of points at 16 bytes), 2,000 steps between live updates.
+  const r = await k.run(`
+for (let s = 1; s < 100_000; s++) {
+  bounded.addScalar("loss", s === 3_333 ? -9 : 1 / s, s);
+  bounded.addScalar("reward", s / 100_000, s);
+  if (s % 2_000 === 0) await new Promise(r => setTimeout(r, 80));
+}
+await new Promise(r => setTimeout(r, 200));`);
+  expect(r.status).toBe('ok');
+  const sent = pointEvents(from)
+    .filter(e => e.content.data.plotterId === id)
+    .flatMap(e => e.content.data.series.map((c: SeriesChunk, i: number) => ({ c, pts: points(e.buffers![i], c) })))
+    .filter(({ c }) => c.name === 'loss');
+  // Merging changes nothing the view has (only the older half of the detail merges, long sent):
+  // every new point once, appended, as logged.
+  expect(sent.filter(({ c }) => c.replace).map(({ c }) => c.totalPoints)).toEqual([]);
+  expect(sent.flatMap(({ pts }) => pts.map((p: number[]) => p[0]))).toEqual(Array.from({ length: 99_999 }, (_, i) => i + 1));
+  expect(sent.some(({ c }) => c.merged)).toBe(false);
+  expect(sent.at(-1)!.c.totalPoints).toBe(100_000);
+
+  const old = await k.extensionRequest({ request: 'range', plotterId: id, axis: 'step', min: 3000, max: 4000, points: 2000 });
+  const oldLoss = old.data.series.find((c: SeriesChunk) => c.name === 'loss');
+  expect(oldLoss.merged).toBe(true);
+  expect(oldLoss.count).toBeLessThan(1001); // buckets: fewer points than steps in the range
+  expect(Math.min(...points(old.buffers[old.data.series.indexOf(oldLoss)], oldLoss).map(p => p[1]))).toBe(-9);
+  const recent = await k.extensionRequest({
+    request: 'range',
+    plotterId: id,
+    axis: 'step',
+    min: 99_000,
+    max: 99_100,
+    points: 2000
+  });
+  expect(recent.data.series.every((c: SeriesChunk) => !c.merged && c.count === 103)).toBe(true); // one point beyond each end
+
+  const display = [...k.allIopub]
+    .reverse()
+    .find(o => /display_data/.test(o.msg_type) && o.content.data?.[PLOTTER_MIME_TYPE]?.plotterId === id)!;
+  expect(display.content.data[PLOTTER_MIME_TYPE].memoryBound).toEqual({ bytes: 2 ** 20, mergedPoints: expect.any(Number) });
+  expect(display.content.data['text/plain']).toMatch(
+    /Memory bound reached \(1 MB of points\): [\d,]+ older points are merged into min\/max buckets/
+  );
+  expect(display.content.data['text/plain']).toMatch(/loss .* 100,000$/m); // points logged, not kept
+});
+
 test('the stream also runs in the cell that loaded metrics-plotter (no cell had gone through the comm hook yet)', async () => {
   const first = makeNotebookDir('live-stream-first-cell');
   const fresh = await TslabKernel.start(first);

@@ -17,6 +17,7 @@ import {
   metricsWithinBudget,
   type StoredSeries
 } from '../../src/kernel/metrics/saved-budget';
+import { SeriesPoints } from '../../src/kernel/metrics/points';
 
 const T0 = 1_790_000_000_000;
 
@@ -26,11 +27,9 @@ function series(
   step: (i: number) => number = i => i,
   time: (i: number) => number = i => T0 + i * 37
 ): Omit<StoredSeries, 'name' | 'run'> {
-  return {
-    steps: Array.from({ length: points }, (_, i) => step(i)),
-    values: Array.from({ length: points }, (_, i) => value(i)),
-    times: Array.from({ length: points }, (_, i) => time(i))
-  };
+  const kept = new SeriesPoints();
+  for (let i = 0; i < points; i++) kept.push(step(i), value(i), time(i));
+  return { points: kept };
 }
 
 /** A series of the default run under `name`. */

@@ -10,7 +10,11 @@
  * again with the points scaled by how far the JSON came out from the budget (a few passes at most).
  */
 import type { MetricSeries } from '../../protocol';
-import { downsampleIndices, pick } from '../../protocol/downsample';
+import { downsampleWith } from '../../protocol/downsample';
+import type { Series } from './store';
+
+/** What the payload reads of a recorded series. */
+export type StoredSeries = Pick<Series, 'name' | 'run' | 'points'>;
 
 /** The metrics of a displayed (saved) output take at most this many bytes of JSON. */
 export const SAVED_METRICS_BUDGET_BYTES = 80_000;
@@ -40,16 +44,6 @@ const SERIES_OVERHEAD_BYTES = 80;
 /** A series shown at all shows at least its first and last extremes. */
 const MIN_POINTS = 2;
 
-export interface StoredSeries {
-  name: string;
-  /** DEFAULT_RUN ('') for the plotter's own logging. */
-  run: string;
-  steps: number[];
-  values: Array<number | null>;
-  /** When each point was added, ms since the epoch. */
-  times: number[];
-}
-
 export interface MetricsPart {
   metrics: MetricSeries[];
   /** Metrics recorded but left out because even their names would not fit the budget. */
@@ -68,14 +62,15 @@ function compact(v: number | null): number | null {
 
 /** One series at `points` points at most (min/max kept), times relative to `origin`. */
 export function shapeSeries(s: StoredSeries, points: number, origin: number): MetricSeries {
-  const idx = downsampleIndices(s.values, points);
+  const p = s.points;
+  const idx = downsampleWith(p.valueAt, points, 0, p.length);
   return {
     name: s.name,
     ...(s.run ? { run: s.run } : {}),
-    steps: pick(s.steps, idx),
-    values: idx.map(i => compact(s.values[i])),
-    times: idx.map(i => s.times[i] - origin),
-    totalPoints: s.steps.length
+    steps: idx.map(p.stepAt),
+    values: idx.map(i => compact(p.value(i))),
+    times: idx.map(i => p.time(i) - origin),
+    totalPoints: p.logged
   };
 }
 

@@ -1,19 +1,36 @@
 /**
  * The scalar series a plotter records: every point kept in the kernel (payloads downsample, the
- * store never does) with the wall time it was added at (for the charts' relative and wall-time
- * axes), running min and max for the text summary, and the latest step seen, which media logged
- * without a step line up with.
+ * store never does, until its memory bound) with the wall time it was added at (for the charts'
+ * relative and wall-time axes), running min and max for the text summary, and the latest step
+ * seen, which media logged without a step line up with. Points are kept compactly (SeriesPoints,
+ * 16 bytes each); past the plotter's memory bound, older detail is merged into min/max buckets
+ * instead of growing (docs/design-decisions.md, "Points in the kernel").
  */
+import * as os from 'os';
 import { DEFAULT_RUN, seriesKey } from '../../protocol';
-import type { StoredSeries } from './saved-budget';
 import type { MetricStats } from '../outputs/summary';
 import { InputError, checkName, checkNumber, checkStep } from '../input';
+import { SeriesPoints } from './points';
 
-export interface Series extends StoredSeries {
+export interface Series {
+  name: string;
+  /** DEFAULT_RUN ('') for the plotter's own logging. */
+  run: string;
+  points: SeriesPoints;
   min: number | null;
   max: number | null;
   /** How many times a resumed run cut this series back (live views then get it anew). */
   cuts: number;
+}
+
+/** Logged points a bucket of sealed detail stands for when the bound is first reached (its min and max kept). */
+const DETAIL_BUCKET = 128;
+/** Merged points a bucket of merged points stands for, when merging detail was not enough. */
+const MERGED_BUCKET = 4;
+
+/** The default memory bound: an eighth of the machine's memory (a sweep must not bring the OOM killer). */
+export function defaultMemoryBoundBytes(): number {
+  return Math.max(64 * 2 ** 20, Math.floor(os.totalmem() / 8));
 }
 
 /** Widens the series' running range to take in one value (gaps are no values). */
@@ -29,14 +46,13 @@ function widen(s: Series, v: number | null): void {
  * The series stays ordered by step, and every chart, CSV and summary shows the run as it is now.
  */
 function supersede(s: Series, from: number): void {
-  let keep = s.steps.length;
-  while (keep > 0 && s.steps[keep - 1] >= from) keep--;
-  s.steps.length = keep;
-  s.values.length = keep;
-  s.times.length = keep;
+  const p = s.points;
+  let keep = p.length;
+  while (keep > 0 && p.step(keep - 1) >= from) keep--;
+  p.truncate(keep);
   s.cuts++;
   s.min = s.max = null;
-  for (const v of s.values) widen(s, v);
+  for (let i = 0; i < p.length; i++) widen(s, p.value(i));
 }
 
 export class MetricsStore {
@@ -49,7 +65,28 @@ export class MetricsStore {
   /** When the first point was added (ms since the epoch); null before it. */
   startedAt: number | null = null;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  /** Bytes the points of every series take. */
+  private bytes = 0;
+  /** Whether the memory bound was reached (older detail is then merged into buckets). */
+  boundReached = false;
+
+  constructor(
+    private readonly clock: () => number = Date.now,
+    /** Past this many bytes of points, older detail is merged into min/max buckets. */
+    readonly boundBytes = defaultMemoryBoundBytes()
+  ) {}
+
+  /** Logged points that are now merged into buckets, across all series. */
+  get mergedPoints(): number {
+    let n = 0;
+    for (const s of this.series.values()) n += s.points.mergedLogged;
+    return n;
+  }
+
+  /** Bytes the points take now. */
+  get pointBytes(): number {
+    return this.bytes;
+  }
 
   /** The step of the most recent point of a run's metrics; null before its first. */
   latestStepOf(run: string): number | null {
@@ -68,18 +105,41 @@ export class MetricsStore {
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
     const key = seriesKey({ name, run });
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { name, run, steps: [], values: [], times: [], min: null, max: null, cuts: 0 }));
-    const at = step ?? (s.steps.length ? s.steps[s.steps.length - 1] + 1 : 0);
-    if (s.steps.length && at < s.steps[s.steps.length - 1]) supersede(s, at);
-    s.steps.push(at);
+    if (!s) this.series.set(key, (s = { name, run, points: new SeriesPoints(), min: null, max: null, cuts: 0 }));
+    const p = s.points;
+    const before = p.bytes;
+    const last = p.length ? p.step(p.length - 1) : null;
+    const at = step ?? (last === null ? 0 : last + 1);
+    if (last !== null && at < last) supersede(s, at);
     const now = this.clock();
     this.startedAt ??= now;
-    s.times.push(now);
     const finite = Number.isFinite(value) ? value : null;
-    s.values.push(finite);
+    p.push(at, finite, now);
     widen(s, finite);
     this.latestStep = at;
     this.latestOfRun.set(run, at);
+    if (p.bytes !== before) {
+      // The bytes change only when a segment comes, grows or widens, or a resumed run cut some.
+      this.bytes += p.bytes - before;
+      if (this.bytes > this.boundBytes) this.mergeOlderDetail();
+    }
+  }
+
+  /**
+   * Over the bound: the older half of every series' sealed detail becomes min/max buckets (so recent
+   * steps keep their detail); then all of it, and then the buckets are merged again, while that is
+   * not enough. Every extreme stays a point.
+   */
+  private mergeOlderDetail(): void {
+    this.boundReached = true;
+    const merge = (how: (p: SeriesPoints) => void): void => {
+      for (const s of this.series.values()) how(s.points);
+      this.bytes = 0;
+      for (const s of this.series.values()) this.bytes += s.points.bytes;
+    };
+    merge(p => p.mergeDetail(DETAIL_BUCKET, 0.5));
+    if (this.bytes > this.boundBytes) merge(p => p.mergeDetail(DETAIL_BUCKET, 1));
+    for (let pass = 0; pass < 8 && this.bytes > this.boundBytes; pass++) merge(p => p.mergeMerged(MERGED_BUCKET));
   }
 
   /** Checks a whole batch before recording any of it. */
@@ -99,8 +159,8 @@ export class MetricsStore {
     return [...this.series.values()].map(s => ({
       name: s.name,
       run: s.run,
-      points: s.steps.length,
-      last: s.values.length ? s.values[s.values.length - 1] : null,
+      points: s.points.logged,
+      last: s.points.length ? s.points.value(s.points.length - 1) : null,
       min: s.min,
       max: s.max
     }));

@@ -9,7 +9,7 @@
  *              a cut (resumed run) or a backlog -> the series anew, downsampled (`replace`)
  */
 import { CHUNK_STRIDE, type RangeAxis, type SeriesChunk } from '../../protocol';
-import { downsampleIndices, searchSorted } from '../../protocol/downsample';
+import { downsampleWith, searchSortedWith } from '../../protocol/downsample';
 import type { PageComm } from '../host/registry';
 import type { MetricsStore, Series } from '../metrics/store';
 
@@ -24,7 +24,10 @@ export interface Chunks {
 }
 
 interface Cursor {
+  /** Points of the series logged when the view last got it (kept points shift once older ones merge). */
   sent: number;
+  /** The step of the last point it got. */
+  lastStep: number;
   cuts: number;
 }
 
@@ -38,12 +41,13 @@ interface Subscriber {
 /** The points at `indices` as [step, value, time] triples; times after `origin`. */
 function encode(s: Series, indices: ArrayLike<number>, origin: number): Float64Array {
   const out = new Float64Array(indices.length * CHUNK_STRIDE);
+  const p = s.points;
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    const v = s.values[i];
-    out[k * CHUNK_STRIDE] = s.steps[i];
+    const v = p.value(i);
+    out[k * CHUNK_STRIDE] = p.step(i);
     out[k * CHUNK_STRIDE + 1] = v === null ? NaN : v;
-    out[k * CHUNK_STRIDE + 2] = s.times[i] - origin;
+    out[k * CHUNK_STRIDE + 2] = p.time(i) - origin;
   }
   return out;
 }
@@ -51,6 +55,11 @@ function encode(s: Series, indices: ArrayLike<number>, origin: number): Float64A
 /** A chunk names its series, and its run unless it is the default run. */
 function identity(s: Series): Pick<SeriesChunk, 'name' | 'run'> {
   return s.run ? { name: s.name, run: s.run } : { name: s.name };
+}
+
+/** A chunk from point `from` on says so when that reaches into the buckets a memory bound merged. */
+function merged(s: Series, from: number): Pick<SeriesChunk, 'merged'> {
+  return from < s.points.mergedPoints ? { merged: true } : {};
 }
 
 function range(from: number, to: number): number[] {
@@ -73,9 +82,10 @@ export class LiveStream {
   }
 
   private whole(s: Series, points: number): { chunk: SeriesChunk; buffer: Float64Array } {
-    const indices = downsampleIndices(s.values, points);
+    const p = s.points;
+    const indices = downsampleWith(p.valueAt, points, 0, p.length);
     return {
-      chunk: { ...identity(s), totalPoints: s.steps.length, count: indices.length, replace: true },
+      chunk: { ...identity(s), totalPoints: p.logged, count: indices.length, replace: true, ...merged(s, 0) },
       buffer: encode(s, indices, this.origin)
     };
   }
@@ -109,14 +119,20 @@ export class LiveStream {
     const points = this.perSeries(sub.points);
     for (const [key, s] of this.store.series) {
       const cursor = sub.cursors.get(key);
-      const total = s.steps.length;
+      const p = s.points;
+      const logged = p.logged;
       let part: { chunk: SeriesChunk; buffer: Float64Array } | null = null;
-      if (!cursor || cursor.cuts !== s.cuts || total - cursor.sent > points) {
+      // Points after the merged buckets are every point logged, in order: the view's next one is at
+      // what it was sent less the points merged away. When some it had not got were merged, it gets
+      // the buckets after its last step.
+      let next = cursor ? cursor.sent - (logged - p.length) : 0;
+      if (cursor && next < p.mergedPoints) next = searchSortedWith(p.stepAt, p.length, cursor.lastStep, 'right');
+      if (!cursor || cursor.cuts !== s.cuts || logged - cursor.sent > points) {
         part = this.whole(s, points);
-      } else if (total > cursor.sent) {
-        const indices = range(cursor.sent, total);
+      } else if (p.length > next) {
+        const indices = range(next, p.length);
         part = {
-          chunk: { ...identity(s), totalPoints: total, count: indices.length, replace: false },
+          chunk: { ...identity(s), totalPoints: logged, count: indices.length, replace: false, ...merged(s, next) },
           buffer: encode(s, indices, this.origin)
         };
       }
@@ -124,7 +140,7 @@ export class LiveStream {
         out.series.push(part.chunk);
         out.buffers.push(part.buffer);
       }
-      sub.cursors.set(key, { sent: total, cuts: s.cuts });
+      sub.cursors.set(key, { sent: logged, lastStep: p.length ? p.step(p.length - 1) : -Infinity, cuts: s.cuts });
     }
     return out;
   }
@@ -151,13 +167,14 @@ export class LiveStream {
     const out: Chunks = { series: [], buffers: [] };
     const per = this.perSeries(points);
     for (const s of this.store.series.values()) {
-      const column = axis === 'step' ? s.steps : s.times;
+      const p = s.points;
+      const at = axis === 'step' ? p.stepAt : p.timeAt;
       const shift = axis === 'step' ? 0 : this.origin;
-      const from = Math.max(0, searchSorted(column, min + shift) - 1);
-      const to = Math.min(s.steps.length, searchSorted(column, max + shift, 'right') + 1);
+      const from = Math.max(0, searchSortedWith(at, p.length, min + shift) - 1);
+      const to = Math.min(p.length, searchSortedWith(at, p.length, max + shift, 'right') + 1);
       const inside = to - from;
-      const indices = inside <= per ? range(from, to) : downsampleIndices(s.values, per, from, to);
-      out.series.push({ ...identity(s), totalPoints: s.steps.length, count: indices.length, replace: true });
+      const indices = inside <= per ? range(from, to) : downsampleWith(p.valueAt, per, from, to);
+      out.series.push({ ...identity(s), totalPoints: p.logged, count: indices.length, replace: true, ...merged(s, from) });
       out.buffers.push(encode(s, indices, this.origin));
     }
     return out;

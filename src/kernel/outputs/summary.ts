@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { runLabel, type MediaEntry, type RunInfo } from '../../protocol';
+import { memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
 
 /** Metrics listed in the text; a run with more says how many more. */
@@ -30,6 +30,8 @@ export interface SummaryInput {
   media: readonly MediaEntry[];
   /** The plotter's runs; empty while it has only its default run. */
   runs: readonly RunInfo[];
+  /** Present once the plotter's points reached its memory bound. */
+  memoryBound?: MemoryBound;
   closed: boolean;
 }
 
@@ -125,6 +127,7 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
     if (s.metrics.length > listed.length)
       lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
   }
+  if (s.memoryBound) lines.push(`  ${memoryBoundMessage(s.memoryBound)}`);
   if (!s.closed) {
     for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
     if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
@@ -164,5 +167,6 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
     .slice(0, LISTED_RUNS)
     .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
     .join('');
-  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${table}${media}${note}</div>`;
+  const bound = s.memoryBound ? `<p>${escapeHtml(memoryBoundMessage(s.memoryBound))}</p>` : '';
+  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${table}${bound}${media}${note}</div>`;
 }

@@ -81,7 +81,8 @@ export class MetricChart extends LitElement {
     xAxis: { attribute: false },
     startedAt: { attribute: false },
     runs: { attribute: false },
-    rangeInDetail: { attribute: false }
+    rangeInDetail: { attribute: false },
+    rangeMerged: { attribute: false }
   };
 
   group: ChartGroup = { title: '', metrics: [] };
@@ -110,6 +111,8 @@ export class MetricChart extends LitElement {
   xAxis: XAxisKind = 'step';
   /** The zoomed range holds every point the kernel has (the panel merged the kernel's answer in). */
   rangeInDetail = false;
+  /** Some of the zoomed range is min/max buckets the kernel merged at its memory bound. */
+  rangeMerged = false;
   /** The runs drawn, for the CSV's run and config columns (empty: the plotter has no runs). */
   runs: RunInfo[] = [];
   /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
@@ -206,15 +209,18 @@ export class MetricChart extends LitElement {
       ${this.legend()}
       <div class="mp-plot" style="min-height:${CHART_HEIGHT}px" aria-label="Chart of ${title}" role="img"></div>
       ${
-        downsampled.length || (this.log && this.droppedForLog)
+        downsampled.length || (this.log && this.droppedForLog) || (this.rangeInDetail && this.rangeMerged)
           ? html`<div class="mp-chart-note">
             ${
-              this.rangeInDetail && downsampled.length
-                ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
-                : downsampled.map(
-                    m =>
-                      html`<span>${labelOf(m)}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
-                  )
+              this.rangeInDetail && this.rangeMerged
+                ? html`<span class="mp-merged-note">This range shows min/max buckets, not every point: the plotter reached its memory
+                    bound and merged older points (each bucket's smallest and largest value kept). </span>`
+                : this.rangeInDetail && downsampled.length
+                  ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
+                  : downsampled.map(
+                      m =>
+                        html`<span>${labelOf(m)}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
+                    )
             }
             ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
           </div>`

@@ -7,7 +7,7 @@
  * It renders what it is given (payload, session status, file states); the panel feeds it.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
+import { memoryBoundMessage, seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
 import {
   allConfigKeys,
   byStep,
@@ -44,6 +44,8 @@ export interface RangeDetail {
   axis: XAxisKind;
   range: XRange;
   metrics: MetricSeries[];
+  /** Some of it is min/max buckets: the plotter reached its memory bound and merged older detail. */
+  merged: boolean;
 }
 
 export class PlotterPanelElement extends LitElement {
@@ -283,7 +285,8 @@ export class PlotterPanelElement extends LitElement {
                   g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
                     .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
-                    .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}></mp-metric-chart>`
+                    .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}
+                    .rangeMerged=${!!this.rangeDetail?.merged}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
@@ -296,6 +299,7 @@ export class PlotterPanelElement extends LitElement {
             </div>`
             : nothing
         }
+        ${p.memoryBound ? html`<div class="mp-note" role="note">${memoryBoundMessage(p.memoryBound)}</div>` : nothing}
         ${
           media.length
             ? html`<div class="mp-media-section">

@@ -124,7 +124,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       points: this.pointsWanted
     });
     if (seq !== this.rangeSeq || this.isDisposed || answer?.data.reply !== 'range' || !answer.data.known) return;
-    this.element.rangeDetail = { axis, range, metrics: decodeChunks(answer.data.series, answer.buffers) };
+    const { series } = answer.data;
+    this.element.rangeDetail = { axis, range, metrics: decodeChunks(series, answer.buffers), merged: series.some(c => c.merged) };
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {

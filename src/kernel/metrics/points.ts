@@ -1,0 +1,262 @@
+/**
+ * One series' points, compactly: typed-array segments instead of JavaScript arrays (a number in a
+ * plain array that also holds gaps is a boxed heap object, about 64 bytes a point with the steps
+ * and times; here 16). See docs/design-decisions.md, "Points in the kernel".
+ *
+ *   segment  steps   Uint32 offsets from the segment's first step (Float64 once one does not fit:
+ *                    fractional, or 2^32 past it)
+ *            times   Uint32 ms after the segment's first time (Float64 likewise)
+ *            values  Float64, NaN for a gap (the store records non-finite values as gaps)
+ *
+ * Segments fill up to SEGMENT_POINTS and are then sealed; the open one grows by doubling from a
+ * small start, so a plotter of thousands of short series stays small. A plotter over its memory
+ * bound merges sealed segments into min/max buckets (`mergeDetail`, `mergeMerged`): the merged
+ * points are a prefix of the series and stay real points (each bucket's smallest and largest value
+ * at their own step and time), so every reader goes on working, with less detail there.
+ */
+import { downsampleWith } from '../../protocol/downsample';
+
+/** Points a sealed segment holds (16 bytes each: 128 kB). */
+export const SEGMENT_POINTS = 8192;
+/** Points a new segment has room for before it first grows. */
+const FIRST_CAPACITY = 64;
+const UINT32_MAX = 0xffffffff;
+
+interface Segment {
+  length: number;
+  stepBase: number;
+  steps: Uint32Array | Float64Array;
+  timeBase: number;
+  times: Uint32Array | Float64Array;
+  values: Float64Array;
+}
+
+/** An offset column that keeps `x - base` in a Uint32Array while it fits, and absolute numbers after. */
+function fits(column: Uint32Array | Float64Array, offset: number): boolean {
+  return column instanceof Float64Array || (offset >= 0 && offset <= UINT32_MAX && Number.isInteger(offset));
+}
+
+function absolute(column: Uint32Array, base: number, capacity: number): Float64Array {
+  const out = new Float64Array(capacity);
+  for (let i = 0; i < column.length && i < capacity; i++) out[i] = column[i] + base;
+  return out;
+}
+
+function grown<T extends Uint32Array | Float64Array>(column: T, capacity: number): T {
+  const out = new (column.constructor as new (n: number) => T)(capacity);
+  out.set(column);
+  return out;
+}
+
+function newSegment(capacity: number, step: number, time: number): Segment {
+  return {
+    length: 0,
+    stepBase: step,
+    steps: new Uint32Array(capacity),
+    timeBase: time,
+    times: new Uint32Array(capacity),
+    values: new Float64Array(capacity)
+  };
+}
+
+/** Appends a point to a segment with room, widening its step or time column when an offset does not fit. */
+function write(seg: Segment, step: number, value: number | null, time: number): boolean {
+  let widened = false;
+  if (!fits(seg.steps, step - seg.stepBase)) {
+    seg.steps = absolute(seg.steps as Uint32Array, seg.stepBase, seg.values.length);
+    seg.stepBase = 0;
+    widened = true;
+  }
+  if (!fits(seg.times, time - seg.timeBase)) {
+    seg.times = absolute(seg.times as Uint32Array, seg.timeBase, seg.values.length);
+    seg.timeBase = 0;
+    widened = true;
+  }
+  seg.steps[seg.length] = step - seg.stepBase;
+  seg.times[seg.length] = time - seg.timeBase;
+  seg.values[seg.length] = value === null ? NaN : value;
+  seg.length++;
+  return widened;
+}
+
+function segmentBytes(s: Segment): number {
+  return s.steps.byteLength + s.times.byteLength + s.values.byteLength;
+}
+
+export class SeriesPoints {
+  private segments: Segment[] = [];
+  /** Index of each segment's first point. */
+  private starts: number[] = [];
+  private total = 0;
+  /** The last segment a read found (reads are mostly in order). */
+  private hit = 0;
+  /** Points at the front that are merged buckets, and how many logged points they stand for. */
+  private merged = { points: 0, logged: 0 };
+  private byteCount = 0;
+
+  /** Points kept. */
+  get length(): number {
+    return this.total;
+  }
+
+  /** Points logged (more than kept once older ones were merged into buckets). */
+  get logged(): number {
+    return this.merged.logged + this.total - this.merged.points;
+  }
+
+  /** The first this many points are merged buckets. */
+  get mergedPoints(): number {
+    return this.merged.points;
+  }
+
+  /** Logged points that the merged buckets stand for. */
+  get mergedLogged(): number {
+    return this.merged.logged;
+  }
+
+  /** Bytes the typed arrays take (kept up to date as segments come, grow, widen and go). */
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  private recount(): void {
+    this.byteCount = 0;
+    for (const s of this.segments) this.byteCount += segmentBytes(s);
+  }
+
+  /** Appends a point; its step is not before the last one's (the store cuts a resumed run first). */
+  push(step: number, value: number | null, time: number): void {
+    let seg = this.segments[this.segments.length - 1];
+    let grew = false;
+    const open = seg && this.starts[this.starts.length - 1] >= this.merged.points && seg.length < SEGMENT_POINTS;
+    if (!open) {
+      seg = newSegment(FIRST_CAPACITY, step, time);
+      this.segments.push(seg);
+      this.starts.push(this.total);
+      grew = true;
+    } else if (seg.length === seg.values.length) {
+      const capacity = Math.min(SEGMENT_POINTS, seg.values.length * 2);
+      seg.steps = grown(seg.steps, capacity);
+      seg.times = grown(seg.times, capacity);
+      seg.values = grown(seg.values, capacity);
+      grew = true;
+    }
+    const widened = write(seg, step, value, time);
+    this.total++;
+    if (grew || widened) this.recount();
+  }
+
+  /** The segment holding point i, and i's index in it. */
+  private locate(i: number): [Segment, number] {
+    let k = this.hit;
+    if (!(k < this.segments.length && this.starts[k] <= i && i < this.starts[k] + this.segments[k].length)) {
+      let lo = 0;
+      let hi = this.segments.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.starts[mid] <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      this.hit = k = lo;
+    }
+    return [this.segments[k], i - this.starts[k]];
+  }
+
+  step(i: number): number {
+    const [s, j] = this.locate(i);
+    return s.steps[j] + s.stepBase;
+  }
+
+  value(i: number): number | null {
+    const [s, j] = this.locate(i);
+    const v = s.values[j];
+    return Number.isNaN(v) ? null : v;
+  }
+
+  time(i: number): number {
+    const [s, j] = this.locate(i);
+    return s.times[j] + s.timeBase;
+  }
+
+  readonly valueAt = (i: number): number | null => this.value(i);
+  readonly stepAt = (i: number): number => this.step(i);
+  readonly timeAt = (i: number): number => this.time(i);
+
+  /** Keeps the first `keep` points (a resumed run's abandoned steps go). */
+  truncate(keep: number): void {
+    keep = Math.max(0, Math.min(keep, this.total));
+    if (keep < this.merged.points) {
+      this.merged.logged = Math.round((this.merged.logged * keep) / this.merged.points);
+      this.merged.points = keep;
+    }
+    while (this.segments.length && this.starts[this.starts.length - 1] >= keep) {
+      this.segments.pop();
+      this.starts.pop();
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last) last.length = keep - this.starts[this.starts.length - 1];
+    this.total = keep;
+    this.hit = 0;
+    this.recount();
+  }
+
+  /** Points that are full detail in sealed segments (what `mergeDetail` may merge). */
+  private get sealedDetail(): number {
+    const last = this.segments[this.segments.length - 1];
+    const openFrom = last && last.length < SEGMENT_POINTS ? this.starts[this.starts.length - 1] : this.total;
+    return Math.max(0, openFrom - this.merged.points);
+  }
+
+  /**
+   * Merges the oldest `share` of the sealed full-detail points (whole segments' worth) into buckets of
+   * `bucket` points (min and max kept); the newest points stay as logged.
+   */
+  mergeDetail(bucket: number, share: number): void {
+    const detail = Math.min(this.sealedDetail, Math.ceil((this.sealedDetail * share) / SEGMENT_POINTS) * SEGMENT_POINTS);
+    const from = this.merged.points;
+    if (detail > 0) this.mergePrefix(from, from + detail, this.merged.logged + detail, bucket);
+  }
+
+  /** Merges the already merged points again, into buckets of `bucket` of them. */
+  mergeMerged(bucket: number): void {
+    if (this.merged.points > 2) this.mergePrefix(0, this.merged.points, this.merged.logged, bucket);
+  }
+
+  /**
+   * Points [from, end) become min/max buckets; with the points before them, they are the merged
+   * prefix, standing for `logged` logged points, packed in new segments.
+   */
+  private mergePrefix(from: number, end: number, logged: number, bucket: number): void {
+    const before = Array.from({ length: from }, (_, i) => i);
+    const kept = before.concat(downsampleWith(this.valueAt, 2 * Math.ceil((end - from) / bucket) + 2, from, end));
+    const rest = { steps: [] as number[], values: [] as Array<number | null>, times: [] as number[] };
+    for (let i = end; i < this.total; i++) {
+      rest.steps.push(this.step(i));
+      rest.values.push(this.value(i));
+      rest.times.push(this.time(i));
+    }
+    const picked = kept.map(i => [this.step(i), this.value(i), this.time(i)] as const);
+    this.segments = [];
+    this.starts = [];
+    this.total = 0;
+    this.hit = 0;
+    // Merged points are packed full (sealed), so detail pushed after them opens its own segment.
+    this.merged = { points: 0, logged: 0 };
+    for (const [step, value, time] of picked) this.pushPacked(step, value, time, picked.length);
+    this.merged = { points: this.total, logged };
+    for (let i = 0; i < rest.steps.length; i++) this.push(rest.steps[i], rest.values[i], rest.times[i]);
+    this.recount();
+  }
+
+  /** A point of the merged prefix, into segments sized to what they will hold. */
+  private pushPacked(step: number, value: number | null, time: number, count: number): void {
+    const last = this.segments[this.segments.length - 1];
+    if (!last || last.length === last.values.length) {
+      const left = count - this.total;
+      this.segments.push(newSegment(Math.min(SEGMENT_POINTS, left), step, time));
+      this.starts.push(this.total);
+    }
+    write(this.segments[this.segments.length - 1], step, value, time);
+    this.total++;
+  }
+}
