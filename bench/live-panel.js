@@ -36,7 +36,9 @@ function scenario({ runs = 1, metrics = METRICS } = {}) {
   const loggers =
     runs === 1
       ? [plotter]
-      : Array.from({ length: runs }, (_, r) => plotter.run(`seed ${r}`, { config: { lr: [1e-4, 3e-4, 1e-3, 3e-3][r % 4], seed: r } }));
+      : Array.from({ length: runs }, (_, r) =>
+          plotter.run(`seed ${r}`, { config: { lr: [1e-4, 3e-4, 1e-3, 3e-3][r % 4], seed: r } })
+        );
   const runNames = runs === 1 ? [''] : loggers.map(l => l.name);
   loggers.forEach((logger, r) => {
     for (let m = 0; m < metrics; m++) {
@@ -87,13 +89,17 @@ const plain = ({ data, buffers }) => ({ data, buffers: buffers.map(b => Array.fr
 /** Hovering the first chart at 20 places: the median and the longest time from a mouse move until drawn. */
 async function hover(page) {
   return page.evaluate(async () => {
-    const over = document.querySelector('mp-metric-chart .u-over');
+    const over = window.mpRenderer.node.querySelector('mp-metric-chart .u-over');
     const box = over.getBoundingClientRect();
     const times = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
       over.dispatchEvent(
-        new MouseEvent('mousemove', { clientX: box.left + ((i + 0.5) * box.width) / 20, clientY: box.top + box.height / 2, bubbles: true })
+        new MouseEvent('mousemove', {
+          clientX: box.left + ((i + 0.5) * box.width) / 20,
+          clientY: box.top + box.height / 2,
+          bubbles: true
+        })
       );
       await window.mpFrame();
       times.push(performance.now() - t0);
@@ -165,6 +171,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
             : rendermime.createRenderer(mime);
         window.mpRenderer = renderer;
         const host = document.createElement('div');
+        window.mpHost = host;
         host.style.cssText = 'position:fixed;top:0;left:0;width:1000px;height:100vh;overflow:auto;z-index:10000;background:#fff';
         document.body.appendChild(host);
         const frame = () => new Promise(r => requestAnimationFrame(() => r()));
@@ -177,7 +184,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
         // Until every chart is drawn (the stream's snapshot included).
         // The output draws with its panel here (no widget model: there is no kernel); the snapshot is
         // applied a microtask after the stand-in answered.
-        while (document.querySelectorAll('mp-metric-chart').length < charts || (mode === 'stream' && !window.mpSubscribed))
+        while (renderer.node.querySelectorAll('mp-metric-chart').length < charts || (mode === 'stream' && !window.mpSubscribed))
           await frame();
         await frame();
         return performance.now() - t0;
@@ -188,9 +195,9 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
     if (options.groupBy) {
       await page.evaluate(key => {
         window.mpLong = [];
-        document.querySelector('mp-plotter-panel').grouping = { by: 'key', key };
+        window.mpRenderer.node.querySelector('mp-plotter-panel').grouping = { by: 'key', key };
       }, options.groupBy);
-      await page.waitForFunction(() => document.querySelectorAll('.mp-groups-table tbody tr').length > 0);
+      await page.waitForFunction(() => window.mpRenderer.node.querySelectorAll('.mp-groups-table tbody tr').length > 0);
     }
     const started = Date.now();
     let updates = 0;
@@ -224,6 +231,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
     const seconds = (Date.now() - started) / 1000;
     const { long, update } = await page.evaluate(() => {
       window.mpRenderer.dispose();
+      window.mpHost.remove();
       return { long: window.mpLong, update: window.mpUpdate };
     });
     update.sort((a, b) => a - b);

@@ -13,7 +13,8 @@ const { MetricsPlotter } = require('../lib/kernel');
 const { plotterInternals, findFfmpeg, ffmpegArgs } = require('../internals');
 const { chartBench } = require('./chart');
 const { panelBench } = require('./panel');
-const { livePanelBench } = require('./live-panel');
+const { livePanelBench, runsPanelBench } = require('./live-panel');
+const { pointsMemoryBench } = require('./points-memory');
 
 const ROOT = path.resolve(__dirname, '..');
 const W = 256;
@@ -397,6 +398,39 @@ async function main() {
     );
   }
 
+  process.stderr.write('runs at scale…\n');
+  try {
+    const rp = await runsPanelBench();
+    lines.push(
+      '',
+      `## Runs at scale: 20 runs × ${rp.metrics} metrics × ${rp.points.toLocaleString('en')} points against 1 run, updated ${rp.updatesPerS}× a second for ${rp.seconds} s (JupyterLab, headless Chromium)`,
+      '',
+      "The comm stream as above (series held by the kernel, sent at the chart's width). Hover: the first chart hovered at 20 places, from the mouse move until the next frame. Grouped: the 20 runs grouped by learning rate (4 groups, mean line and min–max band) while they train.",
+      '',
+      '| output | first paint (goal ≤ 2× 1 run) | hover median / longest (goal ≤ 16 ms) | longest main-thread task (goal ≤ 50 ms) | long tasks | median update until drawn |',
+      '|---|---|---|---|---|---|'
+    );
+    for (const [name, r] of [
+      ['1 run', rp.oneRun],
+      ['20 runs', rp.twentyRuns],
+      ['20 runs in 4 groups', rp.twentyRunsGrouped]
+    ]) {
+      row([
+        name,
+        `${fmt(r.firstPaintMs, 'ms')}${r === rp.oneRun ? '' : ` (${x(r.firstPaintMs / rp.oneRun.firstPaintMs)})`}`,
+        r.hoverMs === undefined ? '–' : `${fmt(r.hoverMs, 'ms')} / ${fmt(r.longestHoverMs, 'ms')}`,
+        fmt(r.longestTaskMs, 'ms'),
+        r.longTasks,
+        fmt(r.medianUpdateMs, 'ms')
+      ]);
+    }
+  } catch (e) {
+    lines.push(
+      '',
+      `Runs at scale: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`
+    );
+  }
+
   process.stderr.write('chart…\n');
   try {
     const ch = await chartBench();
@@ -437,6 +471,30 @@ async function main() {
       `Panel: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`
     );
   }
+
+  process.stderr.write('points in the kernel…\n');
+  const pm = pointsMemoryBench();
+  lines.push(
+    '',
+    `## Points in the kernel: ${pm.metrics} metrics × ${pm.steps.toLocaleString('en')} steps (one Node process each, RSS growth after a full GC)`,
+    '',
+    '| kept as | points logged | RSS growth | per point (goal ≤ 16 B) | time | per point vs arrays |',
+    '|---|---|---|---|---|---|'
+  );
+  for (const [name, r] of [
+    ['JavaScript arrays (the store before)', pm.arrays],
+    ['SeriesPoints typed-array segments (the store now)', pm.points],
+    ['plotter.addScalar end to end (default bound)', pm.plotter],
+    ['plotter.addScalar, memoryBoundMB: 64', pm.bounded]
+  ])
+    row([
+      name,
+      r.points.toLocaleString('en'),
+      mb(r.grownBytes),
+      `${r.bytesPerPoint.toFixed(1)} B`,
+      fmt(r.seconds),
+      x(pm.arrays.bytesPerPoint / r.bytesPerPoint)
+    ]);
 
   process.stderr.write('notebook growth…\n');
   const g = await growthBench();

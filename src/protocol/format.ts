@@ -14,14 +14,27 @@ function exponent(v: number, digits: number): string {
     .replace('e+', 'e');
 }
 
+// Number.toLocaleString builds a formatter on every call; charts label hundreds of numbers a frame.
+const FIVE_DIGITS = new Intl.NumberFormat('en', { maximumSignificantDigits: 5 });
+const WHOLE = new Intl.NumberFormat('en', { maximumFractionDigits: 20 });
+const FIXED = Array.from(
+  { length: 16 },
+  (_, d) => new Intl.NumberFormat('en', { minimumFractionDigits: d, maximumFractionDigits: d })
+);
+
 /** One value, to five significant digits: 3e-4, 1.5e-7, 0.9998, 12,345, 2.1e9. */
 export function formatNumber(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   const a = Math.abs(v);
   if (a === 0) return '0';
-  if (a >= EXPONENT_BELOW && a < EXPONENT_FROM) return v.toLocaleString('en', { maximumSignificantDigits: 5 });
+  if (a >= EXPONENT_BELOW && a < EXPONENT_FROM) return FIVE_DIGITS.format(v);
   return exponent(v, 4);
+}
+
+/** A count or a training step, every digit: 299,999 (not 300,000), 1,234,567. */
+export function formatCount(n: number): string {
+  return WHOLE.format(n);
 }
 
 /**
@@ -49,7 +62,7 @@ export function formatTicks(all: ReadonlyArray<number | null>): string[] {
     // Enough decimals that each label is its tick (0.25, not 0.3), and no two labels are the same.
     for (let d = Math.max(0, -Math.floor(Math.log10(gap))); d <= 15; d++) {
       const exact = ticks.every(t => Math.abs(Number(t.toFixed(d)) - t) <= gap * 1e-3);
-      const labels = ticks.map(t => t.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d }));
+      const labels = ticks.map(t => FIXED[d].format(t));
       if (exact && distinct(labels)) return place(labels);
     }
   }

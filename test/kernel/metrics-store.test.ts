@@ -95,3 +95,18 @@ test('past the memory bound older detail becomes min/max buckets: within the bou
   expect(store.mergedPoints).toBeGreaterThan(logged);
   expect(store.stats().find(m => m.name === 'loss')).toMatchObject({ points: logged, min: -50, max: 50 });
 });
+
+test('when even the buckets outgrow the bound they are merged again, still keeping every extreme', () => {
+  const bound = 256 * 1024; // 16,384 points; 2,000,000 logged merge to about 31,000 buckets' worth first
+  const store = new MetricsStore(Date.now, bound);
+  const logged = 2_000_000;
+  for (let s = 0; s < logged; s++) store.add('loss', s === 10 ? 1e9 : s === 1_500_000 ? -1e9 : (s % 1000) / 1000, s);
+  expect(store.pointBytes).toBeLessThanOrEqual(bound);
+  const loss = series(store, 'loss').points;
+  const { steps, values } = columns(loss);
+  expect(loss.logged).toBe(logged);
+  expect(Math.max(...(values as number[]))).toBe(1e9);
+  expect(Math.min(...(values as number[]))).toBe(-1e9);
+  expect(steps.every((x, i) => i === 0 || x > steps[i - 1])).toBe(true);
+  expect(steps.at(-1)).toBe(logged - 1);
+});

@@ -130,7 +130,8 @@ export class SeriesPoints {
     let grew = false;
     const open = seg && this.starts[this.starts.length - 1] >= this.merged.points && seg.length < SEGMENT_POINTS;
     if (!open) {
-      seg = newSegment(FIRST_CAPACITY, step, time);
+      // A series that filled a segment is a long one: its next segments start at their full size.
+      seg = newSegment(this.total - this.merged.points >= SEGMENT_POINTS ? SEGMENT_POINTS : FIRST_CAPACITY, step, time);
       this.segments.push(seg);
       this.starts.push(this.total);
       grew = true;
@@ -214,49 +215,40 @@ export class SeriesPoints {
   mergeDetail(bucket: number, share: number): void {
     const detail = Math.min(this.sealedDetail, Math.ceil((this.sealedDetail * share) / SEGMENT_POINTS) * SEGMENT_POINTS);
     const from = this.merged.points;
-    if (detail > 0) this.mergePrefix(from, from + detail, this.merged.logged + detail, bucket);
+    if (detail > 0) this.mergeRange(from, from + detail, this.merged.logged + detail, bucket);
   }
 
   /** Merges the already merged points again, into buckets of `bucket` of them. */
   mergeMerged(bucket: number): void {
-    if (this.merged.points > 2) this.mergePrefix(0, this.merged.points, this.merged.logged, bucket);
+    if (this.merged.points > 2) this.mergeRange(0, this.merged.points, this.merged.logged, bucket);
   }
 
   /**
-   * Points [from, end) become min/max buckets; with the points before them, they are the merged
-   * prefix, standing for `logged` logged points, packed in new segments.
+   * Points [from, end) (both segment boundaries) become min/max buckets in segments of their own,
+   * which end the merged prefix, standing for `logged` logged points; the segments before and after
+   * stay as they are (merging never copies the detail it keeps).
    */
-  private mergePrefix(from: number, end: number, logged: number, bucket: number): void {
-    const before = Array.from({ length: from }, (_, i) => i);
-    const kept = before.concat(downsampleWith(this.valueAt, 2 * Math.ceil((end - from) / bucket) + 2, from, end));
-    const rest = { steps: [] as number[], values: [] as Array<number | null>, times: [] as number[] };
-    for (let i = end; i < this.total; i++) {
-      rest.steps.push(this.step(i));
-      rest.values.push(this.value(i));
-      rest.times.push(this.time(i));
+  private mergeRange(from: number, end: number, logged: number, bucket: number): void {
+    const first = this.starts.indexOf(from);
+    const after = end === this.total ? this.segments.length : this.starts.indexOf(end);
+    if (first < 0 || after < 0) return; // not segment boundaries: cannot happen (see mergeDetail)
+    const kept = downsampleWith(this.valueAt, 2 * Math.ceil((end - from) / bucket) + 2, from, end);
+    const packed: Segment[] = [];
+    for (let k = 0; k < kept.length; k += SEGMENT_POINTS) {
+      const n = Math.min(SEGMENT_POINTS, kept.length - k);
+      const seg = newSegment(n, this.step(kept[k]), this.time(kept[k]));
+      for (let j = k; j < k + n; j++) write(seg, this.step(kept[j]), this.value(kept[j]), this.time(kept[j]));
+      packed.push(seg);
     }
-    const picked = kept.map(i => [this.step(i), this.value(i), this.time(i)] as const);
-    this.segments = [];
+    this.segments.splice(first, after - first, ...packed);
     this.starts = [];
     this.total = 0;
-    this.hit = 0;
-    // Merged points are packed full (sealed), so detail pushed after them opens its own segment.
-    this.merged = { points: 0, logged: 0 };
-    for (const [step, value, time] of picked) this.pushPacked(step, value, time, picked.length);
-    this.merged = { points: this.total, logged };
-    for (let i = 0; i < rest.steps.length; i++) this.push(rest.steps[i], rest.values[i], rest.times[i]);
-    this.recount();
-  }
-
-  /** A point of the merged prefix, into segments sized to what they will hold. */
-  private pushPacked(step: number, value: number | null, time: number, count: number): void {
-    const last = this.segments[this.segments.length - 1];
-    if (!last || last.length === last.values.length) {
-      const left = count - this.total;
-      this.segments.push(newSegment(Math.min(SEGMENT_POINTS, left), step, time));
+    for (const seg of this.segments) {
       this.starts.push(this.total);
+      this.total += seg.length;
     }
-    write(this.segments[this.segments.length - 1], step, value, time);
-    this.total++;
+    this.merged = { points: from + kept.length, logged };
+    this.hit = 0;
+    this.recount();
   }
 }

@@ -11,7 +11,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import type { RunInfo } from '../../protocol';
 import { searchSorted } from '../../protocol/downsample';
-import { formatDuration, formatNumber, formatTicks } from '../../protocol/format';
+import { formatCount, formatDuration, formatNumber, formatTicks } from '../../protocol/format';
 import {
   alignSeries,
   byStep,
@@ -61,6 +61,21 @@ export const X_RANGE_EVENT = 'mp-x-range';
 export interface XRange {
   min: number;
   max: number;
+}
+
+/**
+ * How many points a chart's downsampled series show: each by name while there are a few, one line
+ * for many (a sweep's twenty runs would otherwise fill the chart's foot, and relayout it every update).
+ */
+function downsampledNote(downsampled: readonly ChartSeries[]): string {
+  if (downsampled.length <= 3) {
+    return downsampled
+      .map(m => `${labelOf(m)}: ${formatCount(m.steps.length)} of ${formatCount(m.totalPoints)} points shown (min/max kept).`)
+      .join(' ');
+  }
+  const shown = Math.max(...downsampled.map(m => m.steps.length));
+  const logged = Math.max(...downsampled.map(m => m.totalPoints));
+  return `${downsampled.length} series downsampled: at most ${formatCount(shown)} of up to ${formatCount(logged)} points each shown (min/max kept).`;
 }
 
 export class MetricChart extends LitElement {
@@ -217,12 +232,9 @@ export class MetricChart extends LitElement {
                     bound and merged older points (each bucket's smallest and largest value kept). </span>`
                 : this.rangeInDetail && downsampled.length
                   ? html`<span>Every point in the zoomed range; outside it, min/max of each bucket. </span>`
-                  : downsampled.map(
-                      m =>
-                        html`<span>${labelOf(m)}: ${m.steps.length.toLocaleString()} of ${m.totalPoints.toLocaleString()} points shown (min/max kept). </span>`
-                    )
+                  : html`<span>${downsampledNote(downsampled)}</span>`
             }
-            ${this.log && this.droppedForLog ? html`<span>${this.droppedForLog.toLocaleString()} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
+            ${this.log && this.droppedForLog ? html`<span>${formatCount(this.droppedForLog)} values ≤ 0 are not drawn on the log scale.</span>` : nothing}
           </div>`
           : nothing
       }
@@ -291,10 +303,10 @@ export class MetricChart extends LitElement {
 
   /** "step 1,200", and on a time axis also when: "step 1,200 · 3m 20s" or "step 1,200 · 14:03:12". */
   private describeX(x: number): string {
-    if (this.xAxis === 'step') return `step ${formatNumber(x)}`;
+    if (this.xAxis === 'step') return `step ${formatCount(x)}`;
     const step = this.stepOfX.get(x);
     const when = this.xAxis === 'relative' ? formatDuration(x) : new Date(x * 1000).toLocaleTimeString();
-    return step === undefined ? when : `step ${formatNumber(step)} · ${when}`;
+    return step === undefined ? when : `step ${formatCount(step)} · ${when}`;
   }
 
   /** Where a training step is on this chart's x axis (on a time axis: when it was first logged). */

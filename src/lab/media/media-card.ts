@@ -12,6 +12,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { runLabel, type MediaEntry } from '../../protocol';
 import { entryAtOrBefore, formatBytes, type MediaSeries } from '../charts/series';
+import { formatCount } from '../../protocol/format';
 
 export type MediaState =
   | { kind: 'playable'; url: string }
@@ -98,7 +99,7 @@ export class MediaCard extends LitElement {
         <figcaption>
           <span class="mp-media-name">${name}</span>
           ${this.series.run ? html`<span class="mp-media-run"><span class="mp-swatch" style="background:${this.runColor}"></span>${this.series.run}</span>` : nothing}
-          <span class="mp-media-step" aria-live="polite">step ${e.step.toLocaleString('en')}${n > 1 ? ` · ${this.index + 1} of ${n}` : ''}</span>
+          <span class="mp-media-step" aria-live="polite">step ${formatCount(e.step)}${n > 1 ? ` · ${this.index + 1} of ${n}` : ''}</span>
           ${runs ? nothing : html`<span class="mp-media-meta">${details(e)}</span>`}
         </figcaption>
         ${
@@ -130,7 +131,7 @@ export class MediaCard extends LitElement {
     const early = entry.step > step;
     return html`<div class="mp-media-tile" data-run=${run}>
       <div class="mp-media-run"><span class="mp-swatch" style="background:${this.runColors.get(run) ?? 'currentColor'}"></span>${runLabel(run)}</div>
-      <div class="mp-media-meta">${early ? `first logged at step ${entry.step.toLocaleString('en')}` : `step ${entry.step.toLocaleString('en')}`} · ${details(entry)}</div>
+      <div class="mp-media-meta">${early ? `first logged at step ${formatCount(entry.step)}` : `step ${formatCount(entry.step)}`} · ${details(entry)}</div>
       ${this.body(entry)}
     </div>`;
   }

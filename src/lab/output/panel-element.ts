@@ -8,6 +8,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { memoryBoundMessage, seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
+import { formatCount } from '../../protocol/format';
 import {
   allConfigKeys,
   byStep,
@@ -294,7 +295,7 @@ export class PlotterPanelElement extends LitElement {
         ${
           p.omittedMetrics
             ? html`<div class="mp-note" role="note">
-              ${p.omittedMetrics.toLocaleString()} more metrics are recorded in the kernel but not shown: one output
+              ${formatCount(p.omittedMetrics)} more metrics are recorded in the kernel but not shown: one output
               has a size budget, and these did not fit. Show fewer metrics per plotter (one plotter per group).
             </div>`
             : nothing
