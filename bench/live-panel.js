@@ -10,7 +10,7 @@
  * Measured in the page: first paint, the longest main-thread task (the Long Tasks API reports tasks
  * over 50 ms) and the median time an update keeps the main thread until it is drawn.
  */
-/* global document, requestAnimationFrame, window -- the measured code runs in the page */
+/* global document, MouseEvent, requestAnimationFrame, window -- the measured code runs in the page */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
