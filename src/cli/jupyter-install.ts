@@ -164,8 +164,11 @@ function assertNotPipInstalled(extDir: string, opts: JupyterInstallOptions): voi
   }
 }
 
+/** Preloaded into the kernel: tslab's sockets then serve a client that reconnects (see the file's header). */
+export const ROUTER_HANDOVER = path.join(__dirname, '..', 'kernel', 'host', 'router-handover.js');
+
 function kernelJson(node: string, tslab: string, js: boolean): string {
-  const argv = [node, tslab, 'kernel', '--config-path', '{connection_file}', ...(js ? ['--js'] : [])];
+  const argv = [node, '--require', ROUTER_HANDOVER, tslab, 'kernel', '--config-path', '{connection_file}', ...(js ? ['--js'] : [])];
   const spec = { argv, display_name: js ? 'JavaScript' : 'TypeScript', language: js ? 'javascript' : 'typescript' };
   return JSON.stringify(spec, null, 1) + '\n';
 }

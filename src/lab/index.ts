@@ -30,7 +30,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     // Kernels open widget models only for pages that say they render them. Without jupyterlab_widgets
     // the outputs draw from their own payload.
-    const tracker = new SessionTracker(app.serviceManager, notify, undefined, { widgets: widgetRegistry !== null });
+    const tracker = new SessionTracker(app.serviceManager, notify, undefined, { widgets: widgetRegistry !== null, binary: true });
     let widgets: LiveWidgetModels | null = null;
     if (widgetRegistry) {
       widgets = new LiveWidgetModels();

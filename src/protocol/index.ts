@@ -218,7 +218,20 @@ export interface ExtensionHello {
    * would refuse each one with an error in its console.
    */
   widgets: boolean;
+  /**
+   * The page's kernel connection carries binary websocket frames. False where they would break it:
+   * behind a kernel gateway, jupyter_server relays every frame as text and its reader dies on the
+   * first binary one (the page sees the legacy websocket protocol there). The kernel then carries
+   * each message's buffers as base64 text in its data (TEXT_BUFFERS). Absent: true (older pages).
+   */
+  binary: boolean;
 }
+
+/**
+ * The data key of a comm message's buffers as base64 strings, for a page whose connection cannot
+ * carry binary frames (ExtensionHello.binary false); the page reads them as it reads binary buffers.
+ */
+export const TEXT_BUFFERS = 'textBuffers';
 
 export type ReleaseOutcome =
   /** The last view went away: the plotter was closed and its assets removed (see report). */
@@ -291,11 +304,12 @@ export type KernelEvent =
   | { event: 'points'; plotterId: string; viewId: string; startedAt: number | null; series: SeriesChunk[] };
 
 /** A page that says nothing of itself (an older extension): it renders no widget models. */
-export const PLAIN_PAGE: ExtensionHello = { widgets: false };
+export const PLAIN_PAGE: ExtensionHello = { widgets: false, binary: true };
 
 /** A page's comm_open data, read at the boundary. */
 export function readExtensionHello(data: unknown): ExtensionHello {
-  return { widgets: (data as Partial<ExtensionHello> | null)?.widgets === true };
+  const hello = data as Partial<ExtensionHello> | null;
+  return { widgets: hello?.widgets === true, binary: hello?.binary !== false };
 }
 
 /**

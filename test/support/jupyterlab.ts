@@ -23,7 +23,7 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync'
 ];
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -72,9 +72,14 @@ export class JupyterLab {
   /**
    * Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's
    * Jupyter config. `disabledExtensions`: lab extensions to switch off, as `jupyter labextension
-   * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets).
+   * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets). `extraArgs`: more
+   * options for `jupyter lab` (e.g. `--gateway-url`).
    */
-  static async start(root: string, venv = VENV, { disabledExtensions = [] as string[] } = {}): Promise<JupyterLab> {
+  static async start(
+    root: string,
+    venv = VENV,
+    { disabledExtensions = [] as string[], extraArgs = [] as string[] } = {}
+  ): Promise<JupyterLab> {
     requireSetup(venv);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
@@ -108,7 +113,8 @@ export class JupyterLab {
       `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${root}`,
       '--LabApp.expose_app_in_browser=True',
-      '--ServerApp.port_retries=0'
+      '--ServerApp.port_retries=0',
+      ...extraArgs
     ];
     if (process.getuid?.() === 0) args.push('--allow-root');
     const child = spawn(path.join(venv, 'bin', 'jupyter'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@
  */
 import {
   KERNEL_COMM_TARGET,
+  TEXT_BUFFERS,
   readExtensionHello,
   readKernelRequest,
   type KernelReply,
@@ -16,18 +17,37 @@ import { tslabComms } from './tslab-comms';
 
 /** Serves the extension's comm target (a no-op outside tslab). */
 export function serveExtension(registry: KernelRegistry): void {
-  tslabComms()?.registerTarget(KERNEL_COMM_TARGET, (comm, hello) => {
-    registry.pageAttached(comm, readExtensionHello(hello).widgets);
-    comm.onClose(() => registry.pageDetached(comm));
+  tslabComms()?.registerTarget(KERNEL_COMM_TARGET, (comm, data) => {
+    const hello = readExtensionHello(data);
+    const page = hello.binary ? comm : textFrames(comm);
+    registry.pageAttached(page, hello.widgets);
+    comm.onClose(() => registry.pageDetached(page));
     comm.onMsg(data => {
       const request = readKernelRequest(data);
       // Not a request this version knows (a newer extension's, or malformed): no answer, and the
       // extension falls back on what it can see itself.
       if (!request) return;
-      const answer = answerRequest(registry, request, comm);
-      comm.send(answer.data as unknown as Record<string, unknown>, answer.buffers);
+      const answer = answerRequest(registry, request, page);
+      page.send(answer.data as unknown as Record<string, unknown>, answer.buffers);
     });
   });
+}
+
+/**
+ * A page's comm that carries buffers as base64 text in the data (TEXT_BUFFERS): its connection
+ * cannot take binary frames (see ExtensionHello.binary). A third more bytes, no binary frame ever.
+ */
+export function textFrames(comm: PageComm): PageComm {
+  return {
+    get closed() {
+      return comm.closed;
+    },
+    send(data, buffers = []) {
+      if (!buffers.length) return comm.send(data);
+      const text = buffers.map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
+      return comm.send({ ...data, [TEXT_BUFFERS]: text });
+    }
+  };
 }
 
 /** The answer to one request of a page. */

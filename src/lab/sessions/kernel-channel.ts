@@ -14,6 +14,7 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import {
   KERNEL_COMM_TARGET,
   PLAIN_PAGE,
+  TEXT_BUFFERS,
   type ExtensionHello,
   isKernelEvent,
   isKernelReply,
@@ -63,7 +64,7 @@ export class KernelChannel {
         if (msg.header.msg_type !== 'comm_msg') return;
         const content = (msg as KernelMessage.ICommMsgMsg).content;
         if (content.comm_id === this.commId && isKernelReply(content.data)) {
-          resolve({ data: content.data, buffers: msg.buffers ?? [] });
+          resolve({ data: content.data, buffers: messageBuffers(content.data, msg.buffers) });
         }
       };
       future.done.then(() => resolve(null), reject);
@@ -79,7 +80,7 @@ export class KernelChannel {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    const data = { ...this.hello } as Record<string, boolean>;
+    const data = { ...this.hello, binary: this.hello.binary && carriesBinary(this.connection) } as Record<string, boolean>;
     this.send('comm_open', { comm_id: this.commId, target_name: KERNEL_COMM_TARGET, data }).done.catch(() => undefined);
   }
 
@@ -101,7 +102,7 @@ export class KernelChannel {
     if (msg.header.msg_type !== 'comm_msg') return;
     const content = (msg as KernelMessage.ICommMsgMsg).content;
     if (content.comm_id === this.commId && isKernelEvent(content.data)) {
-      this.eventSignal.emit({ data: content.data, buffers: msg.buffers ?? [] });
+      this.eventSignal.emit({ data: content.data, buffers: messageBuffers(content.data, msg.buffers) });
     }
   }
 
@@ -117,6 +118,31 @@ export class KernelChannel {
     }
     Signal.clearData(this);
   }
+}
+
+/** The websocket protocol jupyter_server speaks for its own kernels (binary frames: message buffers). */
+const V1_PROTOCOL = 'v1.kernel.websocket.jupyter.org';
+
+/**
+ * Whether a kernel connection carries binary frames safely. Behind a kernel gateway jupyter_server
+ * speaks the legacy protocol (no subprotocol) and relays every frame from the gateway as text: one
+ * binary frame kills its reader, and the kernel never answers again. Only the v1 protocol proves a
+ * connection of jupyter_server's own; JupyterLab 4's KernelConnection keeps the negotiated one
+ * privately, so anything else, unknown included, gets text frames: a third more bytes, never a break.
+ */
+export function carriesBinary(connection: unknown): boolean {
+  const c = connection as { _selectedProtocol?: unknown; _ws?: { protocol?: unknown } | null };
+  return c._selectedProtocol === V1_PROTOCOL || c._ws?.protocol === V1_PROTOCOL;
+}
+
+/** A message's buffers: its binary ones, or those the kernel sent as base64 text (TEXT_BUFFERS). */
+export function messageBuffers(
+  data: unknown,
+  binary: ReadonlyArray<ArrayBuffer | ArrayBufferView> | undefined
+): ReadonlyArray<ArrayBuffer | ArrayBufferView> {
+  const text = (data as Record<string, unknown> | null)?.[TEXT_BUFFERS];
+  if (!Array.isArray(text)) return binary ?? [];
+  return text.map(b64 => Uint8Array.from(atob(String(b64)), c => c.charCodeAt(0)));
 }
 
 function randomHex(): string {

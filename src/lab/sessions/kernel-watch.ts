@@ -77,6 +77,8 @@ export class KernelWatch {
   async channel(): Promise<KernelChannel | null> {
     const connection = await this.connect();
     if (!connection) return null;
+    // The comm's hello says whether this connection takes binary frames: known once it is open.
+    await connected(connection);
     if (!this.commChannel) {
       this.commChannel = new KernelChannel(connection, this.hello);
       this.commChannel.events.connect((_, { data, buffers }) => this.onEvent(data, buffers));
@@ -108,4 +110,17 @@ export class KernelWatch {
     this.connection?.dispose();
     this.connection = null;
   }
+}
+
+/** Resolves once a connection's websocket is open (or given up). */
+function connected(connection: Kernel.IKernelConnection): Promise<void> {
+  if (connection.connectionStatus !== 'connecting') return Promise.resolve();
+  return new Promise(resolve => {
+    const changed = (_: unknown, status: Kernel.ConnectionStatus): void => {
+      if (status === 'connecting') return;
+      connection.connectionStatusChanged.disconnect(changed);
+      resolve();
+    };
+    connection.connectionStatusChanged.connect(changed);
+  });
 }

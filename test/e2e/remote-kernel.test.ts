@@ -1,0 +1,107 @@
+/**
+ * A remote kernel, as a team whose kernels run elsewhere meets it: JupyterLab in front of Jupyter
+ * Kernel Gateway (`--gateway-url`), the kernel started in the gateway's own folder, which the
+ * JupyterLab server does not serve. The live stream must not break the kernel's connection (the
+ * server's gateway relay reads every frame as text), the next cell answers, the chart is drawn,
+ * the video plays from bytes the kernel sends, and closing the tab or shutting down removes the files.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
+import { KernelGateway } from '../support/kernel-gateway';
+import { command, openNotebook, playFirstVideo, stateText, widgetOutputsDrawn } from '../support/lab-page';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+
+jest.setTimeout(300000);
+
+const CELLS = [
+  `import { MetricsPlotter } from "metrics-plotter";
+const plotter = new MetricsPlotter({ title: "remote" });
+for (let s = 0; s < 200; s++) plotter.addScalar("loss", 1 / (s + 1), s);
+const frames = Array.from({ length: 30 }, (_, t) => ({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 4).fill(t * 8) }));
+await plotter.addVideoFromFrames("rollout", frames, { fps: 10, step: 199 });
+plotter.show();`,
+  `for (let s = 200; s < 400; s++) { plotter.addScalar("loss", 1 / (s + 1), s); await new Promise(r => setTimeout(r, 5)); }
+console.log("trained to", 400);`,
+  'console.log("still answering");'
+];
+
+let gateway: KernelGateway;
+let lab: JupyterLab;
+let browser: Browser;
+let kernels: string;
+let notebooks: string;
+
+beforeAll(async () => {
+  kernels = makeNotebookDir('gateway-kernels');
+  notebooks = makeNotebookDir('gateway-lab');
+  writeNotebook(path.join(notebooks, 'remote.ipynb'), CELLS);
+  gateway = await KernelGateway.start(kernels);
+  lab = await JupyterLab.start(notebooks, undefined, { extraArgs: gateway.labArgs });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  await gateway?.stop();
+  removeNotebookDir(kernels);
+  removeNotebookDir(notebooks);
+});
+
+/** Runs the cell at `index` and waits until it ran (an execution count) and the kernel is idle. */
+async function runCell(page: Page, index: number): Promise<void> {
+  await page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.jp-InputPrompt').click();
+  await command(page, 'notebook:run-cell');
+  await page.waitForFunction(
+    i => {
+      const w = window.jupyterapp.shell.currentWidget as {
+        sessionContext: { session?: { kernel?: { status: string } } };
+        content: { widgets: Array<{ model: { executionCount?: number | null } }> };
+      };
+      return w.sessionContext.session?.kernel?.status === 'idle' && !!w.content.widgets[i].model.executionCount;
+    },
+    index,
+    { timeout: 60000 }
+  );
+}
+
+const assetsOf = (): string[] => listTree(kernels).filter(p => p.startsWith('assets'));
+
+it('through a kernel gateway: charts drawn live, the next cell answers, the video plays, closing the tab removes the files', async () => {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors = collectErrors(page);
+  await openNotebook(page, lab, 'remote.ipynb');
+  await runCell(page, 0);
+  await widgetOutputsDrawn(page);
+  await runCell(page, 1);
+  // The live stream ran (the chart follows the training cell) and the kernel still answers.
+  await page.waitForFunction(
+    () => {
+      const u = (document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot?: { data: number[][] } })
+        .uplot;
+      return u?.data[0].at(-1) === 399;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
+  await runCell(page, 2);
+  expect(await page.locator('.jp-OutputArea-output', { hasText: 'still answering' }).count()).toBe(1);
+  expect(lab.log()).not.toMatch(/UnicodeDecodeError|Exception reading message from websocket/);
+
+  // The server cannot see the kernel's folder: the video comes from the kernel, and plays.
+  expect(fs.existsSync(path.join(notebooks, 'assets'))).toBe(false);
+  expect(assetsOf().some(p => p.endsWith('.mp4'))).toBe(true);
+  const played = await playFirstVideo(page);
+  expect(played).toMatchObject({ width: 64, height: 48 });
+  expect(played.currentTime).toBeGreaterThan(0);
+  expect((await stateText(page)).join(' ')).not.toMatch(/removed|earlier session/i);
+  await page.locator('.jp-MetricsPlotter').first().screenshot({ path: path.join(REPO, 'test-results', 'remote-kernel.png') });
+
+  // Closing the tab releases the view: the kernel removes its files.
+  await page.close();
+  for (let i = 0; i < 300 && assetsOf().length; i++) await new Promise(r => setTimeout(r, 100));
+  expect(assetsOf()).toEqual([]);
+  expect(errors).toEqual([]);
+});
