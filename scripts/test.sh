@@ -19,6 +19,11 @@ if [ ! -x "$CHROMIUM" ] || ! command -v chattr >/dev/null; then
 fi
 
 ./scripts/setup.sh
+# The remote-kernel e2e starts its kernels through Jupyter Kernel Gateway (a test-only dependency).
+if ! .venv/bin/python -c 'import kernel_gateway' 2>/dev/null; then
+  printf '\n== jupyter_kernel_gateway into .venv (for the remote-kernel e2e)\n'
+  .venv/bin/pip install --quiet --disable-pip-version-check "jupyter_kernel_gateway>=3.0.1,<4"
+fi
 printf '\n== lint (eslint + prettier)\n'
 npm run --silent lint
 printf '\n== jest\n'

@@ -168,7 +168,16 @@ function assertNotPipInstalled(extDir: string, opts: JupyterInstallOptions): voi
 export const ROUTER_HANDOVER = path.join(__dirname, '..', 'kernel', 'host', 'router-handover.js');
 
 function kernelJson(node: string, tslab: string, js: boolean): string {
-  const argv = [node, '--require', ROUTER_HANDOVER, tslab, 'kernel', '--config-path', '{connection_file}', ...(js ? ['--js'] : [])];
+  const argv = [
+    node,
+    '--require',
+    ROUTER_HANDOVER,
+    tslab,
+    'kernel',
+    '--config-path',
+    '{connection_file}',
+    ...(js ? ['--js'] : [])
+  ];
   const spec = { argv, display_name: js ? 'JavaScript' : 'TypeScript', language: js ? 'javascript' : 'typescript' };
   return JSON.stringify(spec, null, 1) + '\n';
 }

@@ -17,6 +17,7 @@ import {
   CleanupReport,
   MediaEntry,
   KernelRequest,
+  MEDIA_CHUNK_BYTES,
   MemoryBound,
   PlotterPayload,
   ReleaseReply,
@@ -241,6 +242,12 @@ class PlotterCore implements ManagedPlotter {
         const { axis, min, max } = request;
         const { series, buffers } = this.stream.range(axis, min, max, request.points);
         return { data: { reply: 'range', plotterId, known: true, axis, min, max, series }, buffers };
+      }
+      case 'media': {
+        const { path, offset } = request;
+        const { state, size, bytes } = this.media.readChunk(path, offset, MEDIA_CHUNK_BYTES);
+        const data = { reply: 'media' as const, plotterId, known: true, path, state, size, offset };
+        return { data, buffers: bytes.length ? [bytes] : [] };
       }
     }
   }

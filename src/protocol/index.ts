@@ -287,14 +287,33 @@ export type KernelRequest =
   /** The view is gone from this page (no more `points` events for it here). */
   | { request: 'unsubscribe'; plotterId: string; viewId: string }
   /** Every series between `min` and `max` (inclusive) on `axis`, at most `points` points each, min and max kept. */
-  | { request: 'range'; plotterId: string; axis: RangeAxis; min: number; max: number; points: number };
+  | { request: 'range'; plotterId: string; axis: RangeAxis; min: number; max: number; points: number }
+  /**
+   * The bytes of one of the plotter's media files from `offset` on, at most MEDIA_CHUNK_BYTES (one
+   * buffer): for a page whose Jupyter server cannot see the kernel's folder (a remote kernel).
+   * `path` is a media entry's `path`; the kernel reads no other file.
+   */
+  | { request: 'media'; plotterId: string; path: string; offset: number };
+
+/** The most bytes of a media file one `media` reply carries: a video comes in several. */
+export const MEDIA_CHUNK_BYTES = 1 << 20;
+
+/** What the kernel says of one of its media files. */
+export type MediaFileState =
+  /** On its disk: `size` bytes, this reply's buffer from `offset` on. */
+  | 'present'
+  /** Not on its disk any more (keepLast, a replaced step, or the session ended). */
+  | 'removed'
+  /** Not a media entry of this plotter: the kernel reads no such file. */
+  | 'not media';
 
 /** The kernel's answer to one request, sent on the same comm under that request's message. */
 export type KernelReply =
   | ({ reply: 'release' } & ReleaseReply)
   | { reply: 'subscribe'; plotterId: string; known: boolean; startedAt: number | null; series: SeriesChunk[] }
   | { reply: 'unsubscribe'; plotterId: string }
-  | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] };
+  | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] }
+  | { reply: 'media'; plotterId: string; known: boolean; path: string; state: MediaFileState; size: number; offset: number };
 
 /** What the kernel tells the extension on its own. */
 export type KernelEvent =
@@ -334,6 +353,11 @@ export function readKernelRequest(data: unknown): KernelRequest | null {
       if (points === null || typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))
         return null;
       return { request: 'range', plotterId, axis: d.axis === 'time' ? 'time' : 'step', min, max, points };
+    }
+    case 'media': {
+      const { path, offset } = d;
+      if (typeof path !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return null;
+      return { request: 'media', plotterId, path, offset };
     }
     default:
       return null;

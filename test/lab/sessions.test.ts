@@ -7,12 +7,14 @@ import {
   KERNEL_COMM_TARGET,
   PLOTTER_MIME_TYPE,
   PLOTTER_MIME_TYPE_V1,
+  TEXT_BUFFERS,
   type KernelRequest,
   type PlotterPayload,
   type ReleaseReply
 } from '../../src/protocol';
 import { EARLIER_SESSION_GRACE_MS, PlotterPanel } from '../../src/lab/output/panel';
 import { SessionTracker, type PlotterServices } from '../../src/lab/sessions/tracker';
+import { carriesBinary, messageBuffers } from '../../src/lab/sessions/kernel-channel';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import { mimeModel, payload, settle } from './fixtures';
 
@@ -391,5 +393,22 @@ describe('PlotterPanel', () => {
     } as never);
     expect(r.node.textContent).toContain('different version of metrics-plotter');
     tracker.dispose();
+  });
+});
+
+describe('KernelChannel on a connection that cannot carry binary frames', () => {
+  test('only a connection that negotiated the v1 protocol is told to take binary frames; unknown gets text', () => {
+    expect(carriesBinary({ _selectedProtocol: 'v1.kernel.websocket.jupyter.org' })).toBe(true);
+    expect(carriesBinary({ _selectedProtocol: '' })).toBe(false); // the legacy protocol: behind a gateway
+    expect(carriesBinary({})).toBe(false);
+  });
+
+  test('buffers the kernel sent as base64 text read as the same bytes as binary ones; binary ones pass as they are', () => {
+    const bytes = new Float64Array([1, -2.5, 1e300]);
+    const text = Buffer.from(bytes.buffer).toString('base64');
+    const [read] = messageBuffers({ event: 'points', [TEXT_BUFFERS]: [text] }, []);
+    expect(Array.from(new Float64Array((read as Uint8Array).slice().buffer))).toEqual([1, -2.5, 1e300]);
+    const binary = [new DataView(bytes.buffer)];
+    expect(messageBuffers({ event: 'points' }, binary)).toBe(binary);
   });
 });

@@ -30,6 +30,11 @@ export class KernelGateway {
 
   /** Starts the gateway with kernels in `root` (the tslab kernelspec of the venv). */
   static async start(root: string, venv = VENV): Promise<KernelGateway> {
+    if (!fs.existsSync(path.join(venv, 'bin', 'jupyter-kernelgateway'))) {
+      throw new Error(
+        `Jupyter Kernel Gateway is not in ${venv}: run ./scripts/test.sh (it installs it), or pip install jupyter_kernel_gateway there.`
+      );
+    }
     const port = await freePort();
     const token = `kg-${process.pid}-${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-gateway-'));

@@ -212,9 +212,10 @@ export class TslabKernel {
   /**
    * Opens the comm the JupyterLab extension opens (src/protocol KERNEL_COMM_TARGET), once. With
    * `settled`, waits until the kernel has handled it (its "idle", which comes only once no cell runs).
-   * `widgets`: the page renders widget models (jupyterlab_widgets is installed).
+   * `widgets`: the page renders widget models (jupyterlab_widgets is installed). `binary`: its
+   * connection carries binary frames (false: a page behind a kernel gateway).
    */
-  async openExtensionComm({ settled = false, widgets = false } = {}): Promise<string> {
+  async openExtensionComm({ settled = false, widgets = false, binary = true } = {}): Promise<string> {
     if (!this.extensionCommId) {
       this.extensionCommId = randomUUID().replace(/-/g, '');
       // No reply to wait for otherwise: the kernel handles shell messages in order, so what is sent
@@ -222,7 +223,7 @@ export class TslabKernel {
       this.extensionCommOpen = await this.sendShell('comm_open', {
         comm_id: this.extensionCommId,
         target_name: KERNEL_COMM_TARGET,
-        data: { widgets }
+        data: { widgets, binary }
       });
     }
     const sent = this.extensionCommOpen;

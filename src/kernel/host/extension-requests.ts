@@ -74,5 +74,7 @@ function unknownPlotter(request: Exclude<KernelRequest, { request: 'release' }>)
       return { reply: 'unsubscribe', plotterId };
     case 'range':
       return { reply: 'range', plotterId, known: false, axis: request.axis, min: request.min, max: request.max, series: [] };
+    case 'media':
+      return { reply: 'media', plotterId, known: false, path: request.path, state: 'removed', size: 0, offset: request.offset };
   }
 }

@@ -9,7 +9,7 @@
  * reply routed to the dead first connection. The kernel's status then stays "unknown" and no cell
  * ever runs (jupyterlab/jupyterlab#14977, jupyter-server/jupyter_server#1310). See docs/remote-kernels.md.
  */
-import Module = require('module');
+import Module from 'module';
 
 const PATCHED = Symbol.for('metrics-plotter.router-handover.v1');
 

@@ -12,8 +12,16 @@
  *  - each entry's file is claimed atomically when its encode starts, so concurrent encodes whose
  *    names map to the same file stem get different files.
  */
+import * as fs from 'fs';
 import * as path from 'path';
-import { cleanupFailureMessage, seriesKey, type CleanupReport, type MediaEntry, type MediaKind } from '../../protocol';
+import {
+  cleanupFailureMessage,
+  seriesKey,
+  type CleanupReport,
+  type MediaEntry,
+  type MediaFileState,
+  type MediaKind
+} from '../../protocol';
 import { AssetsOwner } from '../files/owner';
 import { StorageError } from '../files/storage-error';
 import { FrameImage, FrameGeometry, imageChannels } from './frames';
@@ -73,6 +81,30 @@ export class MediaLibrary {
   ) {}
 
   /** Every entry on disk, by name, then step. */
+  /**
+   * Up to `max` bytes of one of this plotter's media files from `offset` on (a page whose server
+   * cannot see the kernel's folder plays it from these). Only a current entry's own file is read.
+   */
+  readChunk(relPath: string, offset: number, max: number): { state: MediaFileState; size: number; bytes: Buffer } {
+    const none = Buffer.alloc(0);
+    const entry = this.entries().find(e => e.path === relPath);
+    if (!entry) return { state: 'not media', size: 0, bytes: none };
+    let fd: number;
+    try {
+      fd = fs.openSync(entry.absolutePath, 'r');
+    } catch {
+      return { state: 'removed', size: 0, bytes: none };
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const bytes = Buffer.alloc(Math.max(0, Math.min(max, size - offset)));
+      const read = bytes.length ? fs.readSync(fd, bytes, 0, bytes.length, offset) : 0;
+      return { state: 'present', size, bytes: bytes.subarray(0, read) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   entries(): MediaEntry[] {
     return [...this.series.values()].flat();
   }

@@ -21,7 +21,7 @@ import { X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
 import { decodeChunks } from '../live/live-series';
 import { LiveSubscription } from '../live/live-subscription';
 import type { MediaState } from '../media/media-card';
-import { mediaOnServer } from '../media/media-files';
+import { mediaFromKernel, mediaOnServer } from '../media/media-files';
 import type { EndReason, FolderListings, ViewHandle, ViewSessions } from '../sessions/view-sessions';
 import type { PlotterPanelElement } from './panel-element';
 import { nextViewStatus, type ViewStatus, type ViewStatusEvent } from './view-status';
@@ -41,6 +41,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private readonly mediaStates = new Map<string, MediaState>();
   /** Media files whose existence on the server was checked (a live output reopened later may have none). */
   private readonly checkedFiles = new Set<string>();
+  /** Object URLs of media files the kernel sent (revoked when their entry or this panel goes). */
+  private readonly blobUrls = new Map<string, string>();
   /** Running while a provisional status waits to learn why the files are gone. */
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly live: LiveSubscription;
@@ -168,6 +170,14 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
 
   /** Gives each new media entry its server URL; a file missing on the server was removed by an ended session. */
   private async resolveNewMedia(data: PlotterPayload, previous: PlotterPayload | null): Promise<void> {
+    // Files the kernel sent whose entries went (keepLast, a replaced step): their blobs go too.
+    const current = new Set(data.media.map(v => v.path));
+    for (const [mediaPath, url] of this.blobUrls) {
+      if (current.has(mediaPath)) continue;
+      URL.revokeObjectURL(url);
+      this.blobUrls.delete(mediaPath);
+      this.mediaStates.delete(mediaPath);
+    }
     const known = new Set(previous?.media.map(v => v.path) ?? []);
     const fresh = data.media.filter(v => !known.has(v.path) || !this.mediaStates.has(v.path));
     const resolver = this.options.resolver;
@@ -186,7 +196,16 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
           if (!this.checkedFiles.has(v.path)) {
             this.checkedFiles.add(v.path);
             if (!(await mediaOnServer(this.sessions, v, urlPath, listings))) {
-              this.mediaStates.set(v.path, { kind: 'removed' });
+              // The server cannot see it. While the session is live, the kernel has the last word
+              // (a remote kernel's folder is not the server's): it sends the bytes, or says it is gone.
+              const fromKernel = data.state === 'live' ? await mediaFromKernel(this.sessions, data, v) : null;
+              if (fromKernel instanceof Blob && !this.isDisposed) {
+                const url = URL.createObjectURL(fromKernel);
+                this.blobUrls.set(v.path, url);
+                this.mediaStates.set(v.path, { kind: 'playable', url });
+              } else {
+                this.mediaStates.set(v.path, { kind: 'removed' });
+              }
               return;
             }
           }
@@ -226,9 +245,11 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       } catch {
         present = false; // the server is unreachable too: nothing can be checked, nothing claimed
       }
+      // The kernel's own report, when it got one out before its process ended, says why exactly
+      // (and is all there is to know of a remote kernel's folder, which the server cannot see).
+      const reported = this.sessions.reportOf(payload.plotterId)?.failures.find(f => f.path === v.absolutePath);
+      present ||= !!reported;
       if (present) {
-        // The kernel's own report, when it got one out before its process ended, says why exactly.
-        const reported = this.sessions.reportOf(payload.plotterId)?.failures.find(f => f.path === v.absolutePath);
         left.push({
           path: v.absolutePath,
           reason:
@@ -247,6 +268,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
 
   dispose(): void {
     if (this.isDisposed) return;
+    for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
+    this.blobUrls.clear();
     this.live.dispose();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
