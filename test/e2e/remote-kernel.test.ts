@@ -8,10 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { KernelGateway } from '../support/kernel-gateway';
-import { command, openNotebook, playFirstVideo, stateText, widgetOutputsDrawn } from '../support/lab-page';
+import { command, openNotebook, playFirstVideo, runCell, stateText, widgetOutputsDrawn } from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -38,6 +38,7 @@ beforeAll(async () => {
   kernels = makeNotebookDir('gateway-kernels');
   notebooks = makeNotebookDir('gateway-lab');
   writeNotebook(path.join(notebooks, 'remote.ipynb'), CELLS);
+  writeNotebook(path.join(notebooks, 'shutdown.ipynb'), CELLS.slice(0, 1));
   gateway = await KernelGateway.start(kernels);
   lab = await JupyterLab.start(notebooks, undefined, { extraArgs: gateway.labArgs });
   browser = await launchChromium();
@@ -50,23 +51,6 @@ afterAll(async () => {
   removeNotebookDir(kernels);
   removeNotebookDir(notebooks);
 });
-
-/** Runs the cell at `index` and waits until it ran (an execution count) and the kernel is idle. */
-async function runCell(page: Page, index: number): Promise<void> {
-  await page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.jp-InputPrompt').click();
-  await command(page, 'notebook:run-cell');
-  await page.waitForFunction(
-    i => {
-      const w = window.jupyterapp.shell.currentWidget as {
-        sessionContext: { session?: { kernel?: { status: string } } };
-        content: { widgets: Array<{ model: { executionCount?: number | null } }> };
-      };
-      return w.sessionContext.session?.kernel?.status === 'idle' && !!w.content.widgets[i].model.executionCount;
-    },
-    index,
-    { timeout: 60000 }
-  );
-}
 
 /**
  * Console errors of the page but JupyterLab's own first websocket attempt: behind a gateway the
@@ -123,7 +107,7 @@ it('through a kernel gateway: charts drawn live, the next cell answers, the vide
 it('through a kernel gateway: shutting the kernel down removes its files', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, 'remote.ipynb');
+  await openNotebook(page, lab, 'shutdown.ipynb');
   await runCell(page, 0);
   await widgetOutputsDrawn(page);
   expect(assetsOf().some(p => p.endsWith('.mp4'))).toBe(true);

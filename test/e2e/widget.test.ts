@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE } from '../../src/protocol';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
-import { command, openNotebook, stateText, waitIdleAndRun } from '../support/lab-page';
+import { command, openNotebook, runCell, stateText, waitIdleAndRun } from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
 
 jest.setTimeout(300000);
@@ -42,23 +42,6 @@ function notebook(name: string, cells: string[]): { dir: string; rel: string } {
   dirs.push(dir);
   writeNotebook(path.join(dir, 'nb.ipynb'), cells);
   return { dir, rel: `${path.basename(dir)}/nb.ipynb` };
-}
-
-/** Runs the cell at `index` (selected by clicking its prompt, as a person does) and waits for it. */
-async function runCell(page: Page, index: number): Promise<void> {
-  await page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.jp-InputPrompt').click();
-  await command(page, 'notebook:run-cell');
-  await page.waitForFunction(
-    i => {
-      const w = window.jupyterapp.shell.currentWidget as {
-        sessionContext: { session?: { kernel?: { status: string } } };
-        content: { widgets: Array<{ model: { executionCount?: number | null } }> };
-      };
-      return w.sessionContext.session?.kernel?.status === 'idle' && !!w.content.widgets[i].model.executionCount;
-    },
-    index,
-    { timeout: 120000 }
-  );
 }
 
 const hasPlugin = (page: Page, id: string) =>

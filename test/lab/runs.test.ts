@@ -6,6 +6,7 @@
  */
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
 import {
+  GROUP_POINTS,
   aggregateRuns,
   colourByRun,
   differingConfigKeys,
@@ -358,5 +359,21 @@ describe('grouping runs', () => {
     const rows = [...view.querySelectorAll('.mp-groups-table tbody tr')].map(r => r.textContent?.replace(/\s+/g, ' ').trim());
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^lr=0\.001 3 [\d.e-]+ ± [\d.e-]+$/);
+  });
+});
+
+describe('grouping runs whose points do not line up', () => {
+  it("runs downsampled each on its own are compared span by span: the mean is every run's, not one run's at a time", () => {
+    // Three runs of 100,000 steps at 1.0, 2.0 and 3.0, each with 3,000 points at steps of its own.
+    const runs = [1, 2, 3].map((level, r) => {
+      const steps = Array.from({ length: 3000 }, (_, i) => Math.min(99_999, Math.round(i * 33.3 + r * 7)));
+      return { name: 'loss', run: `seed ${r}`, steps, values: steps.map(() => level), totalPoints: 100_000 };
+    });
+    const { mean, lower, upper } = aggregateRuns(runs, 'min-max');
+    expect(mean.steps.length).toBeLessThanOrEqual(GROUP_POINTS);
+    expect(mean.steps.every((x, i) => i === 0 || x > mean.steps[i - 1])).toBe(true);
+    expect(new Set(mean.values)).toEqual(new Set([2]));
+    expect(new Set(lower.values)).toEqual(new Set([1]));
+    expect(new Set(upper.values)).toEqual(new Set([3]));
   });
 });

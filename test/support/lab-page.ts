@@ -46,6 +46,23 @@ export async function startCommand(page: Page, id: string, args?: unknown): Prom
   );
 }
 
+/** Runs the cell at `index` (selected by clicking its prompt, as a person does) and waits for it. */
+export async function runCell(page: Page, index: number): Promise<void> {
+  await page.locator('.jp-Notebook .jp-Cell').nth(index).locator('.jp-InputPrompt').click();
+  await command(page, 'notebook:run-cell');
+  await page.waitForFunction(
+    i => {
+      const w = window.jupyterapp.shell.currentWidget as {
+        sessionContext: { session?: { kernel?: { status: string } } };
+        content: { widgets: Array<{ model: { executionCount?: number | null } }> };
+      };
+      return w.sessionContext.session?.kernel?.status === 'idle' && !!w.content.widgets[i].model.executionCount;
+    },
+    index,
+    { timeout: 120000 }
+  );
+}
+
 /** Runs every cell and waits until each has run (an execution count) and the kernel is idle. */
 export async function runAll(page: Page): Promise<void> {
   await command(page, 'notebook:run-all-cells');

@@ -359,37 +359,103 @@ export interface Aggregate {
   upper: MetricSeries;
 }
 
+/** Steps a group's mean is drawn at, at most: a chart is at most a few thousand pixels wide. */
+export const GROUP_POINTS = 1000;
+
+/** One run's values within a span of steps: their mean, lowest and highest, and mean time. */
+interface Cell {
+  sum: number;
+  n: number;
+  min: number;
+  max: number;
+  step: number;
+  steps: number;
+  t: number;
+  tn: number;
+}
+
+const emptyCell = (): Cell => ({ sum: 0, n: 0, min: Infinity, max: -Infinity, step: 0, steps: 0, t: 0, tn: 0 });
+
 /**
- * One metric of a group of runs at each step any of them logged: the mean of the runs that have a
- * value there, and a band (the lowest and highest, or the mean ± one population standard
- * deviation). Times are the mean of the runs' times at that step. Gaps count as no value.
+ * One metric of a group of runs: the mean of the runs that have a value, and a band (the lowest
+ * and highest, or the mean ± one population standard deviation). Gaps count as no value.
+ *
+ * Runs are compared at the same steps. When they logged few steps (at most GROUP_POINTS in all),
+ * that is each step any of them logged. Otherwise their points do not line up (a live view gets
+ * each run downsampled on its own, min/max kept), so the steps are cut into GROUP_POINTS equal
+ * spans: each run counts once per span with its mean there, the min–max band takes each run's
+ * lowest and highest value there, and the span is drawn at the mean step and time of its points.
  */
 export function aggregateRuns(series: readonly MetricSeries[], band: BandKind): Aggregate {
-  const at = new Map<number, { sum: number; sq: number; n: number; min: number; max: number; t: number; tn: number }>();
+  const distinct = new Set<number>();
   for (const s of series) {
-    s.steps.forEach((step, i) => {
-      const v = s.values[i];
-      let cell = at.get(step);
-      if (!cell) at.set(step, (cell = { sum: 0, sq: 0, n: 0, min: Infinity, max: -Infinity, t: 0, tn: 0 }));
-      if (s.times?.[i] !== undefined) {
-        cell.t += s.times[i];
-        cell.tn++;
-      }
-      if (v === null || !Number.isFinite(v)) return;
-      cell.sum += v;
-      cell.sq += v * v;
-      cell.n++;
-      if (v < cell.min) cell.min = v;
-      if (v > cell.max) cell.max = v;
-    });
+    for (const step of s.steps) distinct.add(step);
+    if (distinct.size > GROUP_POINTS) break;
   }
-  const steps = [...at.keys()].sort((a, b) => a - b);
-  const cells = steps.map(s => at.get(s)!);
-  const mean = cells.map(c => (c.n ? c.sum / c.n : null));
-  const std = cells.map((c, i) => (c.n ? Math.sqrt(Math.max(0, c.sq / c.n - mean[i]! * mean[i]!)) : null));
-  const lower = cells.map((c, i) => (!c.n ? null : band === 'min-max' ? c.min : mean[i]! - std[i]!));
-  const upper = cells.map((c, i) => (!c.n ? null : band === 'min-max' ? c.max : mean[i]! + std[i]!));
-  const times = series.every(s => s.times) ? cells.map(c => (c.tn ? c.t / c.tn : 0)) : undefined;
+  const exact = distinct.size <= GROUP_POINTS;
+  const sorted = exact ? [...distinct].sort((a, b) => a - b) : [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) if (s.steps.length) [lo, hi] = [Math.min(lo, s.steps[0]), Math.max(hi, s.steps[s.steps.length - 1])];
+  const spans = exact ? sorted.length : GROUP_POINTS;
+  const index = new Map(sorted.map((step, i) => [step, i]));
+  const spanOf = (step: number): number =>
+    exact ? index.get(step)! : Math.min(spans - 1, Math.floor(((step - lo) / (hi - lo || 1)) * spans));
+  // Across runs, per span: the runs' means (for the mean and std), their lowest and highest values.
+  const across = Array.from({ length: spans }, () => ({
+    sum: 0,
+    sq: 0,
+    n: 0,
+    min: Infinity,
+    max: -Infinity,
+    step: 0,
+    steps: 0,
+    t: 0,
+    tn: 0
+  }));
+  for (const s of series) {
+    const cells = new Map<number, Cell>();
+    for (let i = 0; i < s.steps.length; i++) {
+      const k = spanOf(s.steps[i]);
+      let c = cells.get(k);
+      if (!c) cells.set(k, (c = emptyCell()));
+      c.step += s.steps[i];
+      c.steps++;
+      const t = s.times?.[i];
+      if (t !== undefined) {
+        c.t += t;
+        c.tn++;
+      }
+      const v = s.values[i];
+      if (v === null || !Number.isFinite(v)) continue;
+      c.sum += v;
+      c.n++;
+      if (v < c.min) c.min = v;
+      if (v > c.max) c.max = v;
+    }
+    for (const [k, c] of cells) {
+      const a = across[k];
+      a.step += c.step;
+      a.steps += c.steps;
+      a.t += c.t;
+      a.tn += c.tn;
+      if (!c.n) continue;
+      const m = c.sum / c.n;
+      a.sum += m;
+      a.sq += m * m;
+      a.n++;
+      a.min = Math.min(a.min, c.min);
+      a.max = Math.max(a.max, c.max);
+    }
+  }
+  const kept = [...across.keys()].filter(k => across[k].steps > 0);
+  const used = kept.map(k => across[k]);
+  const steps = kept.map(k => (exact ? sorted[k] : across[k].step / across[k].steps));
+  const mean = used.map(a => (a.n ? a.sum / a.n : null));
+  const std = used.map((a, i) => (a.n ? Math.sqrt(Math.max(0, a.sq / a.n - mean[i]! * mean[i]!)) : null));
+  const lower = used.map((a, i) => (!a.n ? null : band === 'min-max' ? a.min : mean[i]! - std[i]!));
+  const upper = used.map((a, i) => (!a.n ? null : band === 'min-max' ? a.max : mean[i]! + std[i]!));
+  const times = series.every(s => s.times) ? used.map(a => (a.tn ? a.t / a.tn : 0)) : undefined;
   const name = series[0]?.name ?? '';
   const totalPoints = Math.max(0, ...series.map(s => s.totalPoints));
   const of = (values: Array<number | null>): MetricSeries => ({ name, steps, values, ...(times ? { times } : {}), totalPoints });
