@@ -92,8 +92,11 @@ test("the README's own-folder commands, from npm pack output, give a notebook wh
     `notebook folder: ${sizeBefore} bytes before, ${du(folder)} after npm install (node_modules: ${du(path.join(folder, 'node_modules'))}; metrics-plotter itself: ${du(installed)})`
   );
   const kernelSpec = JSON.parse(fs.readFileSync(path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), 'utf8'));
-  expect(kernelSpec.argv.slice(0, 2)).toEqual([
+  // The kernel preloads the installed package's socket fix (see docs/remote-kernels.md), then starts this folder's tslab.
+  expect(kernelSpec.argv.slice(0, 4)).toEqual([
     process.execPath,
+    '--require',
+    path.join(fs.realpathSync(installed), 'lib', 'kernel', 'host', 'router-handover.js'),
     fs.realpathSync(path.join(folder, 'node_modules', 'tslab', 'bin', 'tslab'))
   ]);
 

@@ -33,6 +33,9 @@ test("install writes the extension and kernelspecs that start this folder's tsla
   const kernel = JSON.parse(fs.readFileSync(path.join(data, 'kernels', 'tslab', 'kernel.json'), 'utf8'));
   expect(kernel.argv).toEqual([
     process.execPath,
+    // Preloaded: tslab's sockets then serve a client that reconnects (a kernel behind a gateway).
+    '--require',
+    path.join(REPO, 'lib', 'kernel', 'host', 'router-handover.js'),
     path.join(REPO, 'node_modules', 'tslab', 'bin', 'tslab'),
     'kernel',
     '--config-path',
