@@ -10,7 +10,8 @@ describe('readKernelRequest', () => {
     { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: 2400 },
     { request: 'unsubscribe', plotterId: 'p', viewId: 'v0' },
     { request: 'range', plotterId: 'p', axis: 'time', min: 0, max: 1500.5, points: 1200 },
-    { request: 'range', plotterId: 'p', axis: 'step', min: -5, max: 10, points: 1200 }
+    { request: 'range', plotterId: 'p', axis: 'step', min: -5, max: 10, points: 1200 },
+    { request: 'media', plotterId: 'p', path: 'assets/metrics-plotter-1-ab/rollout.mp4', offset: 1048576 }
   ];
   it.each(good.map(r => [r.request, r]))('reads a well-formed %s request as it was sent', (_, request) => {
     expect(readKernelRequest(JSON.parse(JSON.stringify(request)))).toEqual(request);
@@ -26,6 +27,9 @@ describe('readKernelRequest', () => {
     ['points as a string', { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: '2400' }],
     ['a range without bounds', { request: 'range', plotterId: 'p', axis: 'step', points: 10 }],
     ['a range with NaN', { request: 'range', plotterId: 'p', axis: 'step', min: NaN, max: 1, points: 10 }],
+    ['a media request without a path', { request: 'media', plotterId: 'p', offset: 0 }],
+    ['a media request at a negative offset', { request: 'media', plotterId: 'p', path: 'a.mp4', offset: -1 }],
+    ['a media request at a fractional offset', { request: 'media', plotterId: 'p', path: 'a.mp4', offset: 0.5 }],
     ["a newer extension's request", { request: 'download', plotterId: 'p', viewId: 'v0' }]
   ])('refuses %s', (_, data) => {
     expect(readKernelRequest(data)).toBeNull();
@@ -40,9 +44,15 @@ describe('readKernelRequest', () => {
 
 describe('readExtensionHello', () => {
   it('a page renders widget models only when it says so', () => {
-    expect(readExtensionHello({ widgets: true })).toEqual({ widgets: true });
-    expect(readExtensionHello({ widgets: 'yes' })).toEqual({ widgets: false });
-    expect(readExtensionHello(undefined)).toEqual({ widgets: false });
+    expect(readExtensionHello({ widgets: true })).toMatchObject({ widgets: true });
+    expect(readExtensionHello({ widgets: 'yes' })).toMatchObject({ widgets: false });
+    expect(readExtensionHello(undefined)).toMatchObject({ widgets: false });
+  });
+
+  it('a page takes binary frames unless it says it cannot (older pages say nothing and always took them)', () => {
+    expect(readExtensionHello({ widgets: true, binary: false })).toEqual({ widgets: true, binary: false });
+    expect(readExtensionHello({ widgets: true })).toEqual({ widgets: true, binary: true });
+    expect(readExtensionHello(undefined)).toEqual({ widgets: false, binary: true });
   });
 });
 
