@@ -9,12 +9,14 @@ import {
   PLOTTER_MIME_TYPE_V1,
   TEXT_BUFFERS,
   type KernelRequest,
+  type MediaFileState,
   type PlotterPayload,
   type ReleaseReply
 } from '../../src/protocol';
 import { EARLIER_SESSION_GRACE_MS, PlotterPanel } from '../../src/lab/output/panel';
 import { SessionTracker, type PlotterServices } from '../../src/lab/sessions/tracker';
 import { carriesBinary, messageBuffers } from '../../src/lab/sessions/kernel-channel';
+import { mediaFromKernel } from '../../src/lab/media/media-files';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import { mimeModel, payload, settle } from './fixtures';
 
@@ -410,5 +412,38 @@ describe('KernelChannel on a connection that cannot carry binary frames', () => 
     expect(Array.from(new Float64Array((read as Uint8Array).slice().buffer))).toEqual([1, -2.5, 1e300]);
     const binary = [new DataView(bytes.buffer)];
     expect(messageBuffers({ event: 'points' }, binary)).toBe(binary);
+  });
+});
+
+describe('mediaFromKernel', () => {
+  const entry = { ...payload().media[0] };
+  /** A kernel that holds `file` for the entry's path, answering media requests as the kernel side does. */
+  const kernelWith = (file: Uint8Array | 'removed') => ({
+    asked: [] as number[],
+    ask(_: unknown, request: KernelRequest) {
+      if (request.request !== 'media') return Promise.resolve(null);
+      this.asked.push(request.offset);
+      const state: MediaFileState = file === 'removed' ? 'removed' : 'present';
+      const bytes = file === 'removed' ? new Uint8Array(0) : file.slice(request.offset, request.offset + 4);
+      const size = file === 'removed' ? 0 : file.length;
+      return Promise.resolve({
+        data: { reply: 'media' as const, plotterId: 'p', known: true, path: request.path, state, size, offset: request.offset },
+        buffers: bytes.length ? [bytes] : []
+      });
+    }
+  });
+
+  test('a file comes in chunks, asked for offset by offset, as one blob of its kind', async () => {
+    const kernel = kernelWith(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    const blob = await mediaFromKernel(kernel, payload(), entry);
+    expect(blob).toBeInstanceOf(Blob);
+    expect((blob as Blob).size).toBe(10);
+    expect((blob as Blob).type).toBe(entry.kind === 'video' ? 'video/mp4' : 'image/png');
+    expect(kernel.asked).toEqual([0, 4, 8]);
+  });
+
+  test('the kernel\'s word that a file is gone is "removed"; no live kernel is null', async () => {
+    expect(await mediaFromKernel(kernelWith('removed'), payload(), entry)).toBe('removed');
+    expect(await mediaFromKernel({ ask: () => Promise.resolve(null) }, payload(), entry)).toBeNull();
   });
 });
