@@ -1,6 +1,7 @@
 /**
  * What a logged point costs the kernel: 10 metrics × 1,000,000 points, each way in its own Node
- * process (RSS growth after a full GC, divided by the points logged, and the time the calls took):
+ * process (RSS growth after a full GC, divided by the points logged, and the time the calls took;
+ * "nothing" runs the same loop keeping no point: what the loop itself grows RSS by):
  *  - JavaScript arrays: steps, values and times as the store kept them before (a values array that
  *    may hold gaps as null keeps every number boxed; about 64 bytes a point in a tslab kernel);
  *  - SeriesPoints, the store's typed-array segments now, fed the same points the same way;
@@ -25,7 +26,9 @@ const script = mode => `
   const value = (s, m) => Math.exp(-s / 300000) + m * 0.01 + (s % 97) * 1e-4;
   let log, done = () => {};
   const { SeriesPoints } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel/metrics/points'))});
-  if (${JSON.stringify(mode)} === 'points') {
+  if (${JSON.stringify(mode)} === 'nothing') {
+    log = () => {};
+  } else if (${JSON.stringify(mode)} === 'points') {
     const series = new Map(names.map(n => [n, new SeriesPoints()]));
     log = (name, v, step) => series.get(name).push(step, Number.isFinite(v) ? v : null, Date.now());
     globalThis.keep = series;
@@ -56,7 +59,7 @@ const script = mode => `
 
 function pointsMemoryBench() {
   const out = { metrics: METRICS, steps: STEPS };
-  for (const mode of ['arrays', 'points', 'plotter', 'bounded']) {
+  for (const mode of ['nothing', 'arrays', 'points', 'plotter', 'bounded']) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-points-'));
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', script(mode), dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
     fs.rmSync(dir, { recursive: true, force: true });
