@@ -45,11 +45,6 @@ export function downsampleWith(valueAt: (i: number) => number | null, max: numbe
   return out.filter((v, i) => i === 0 || v !== out[i - 1]);
 }
 
-/** The columns of a series at the chosen indices. */
-export function pick<T>(column: readonly T[], indices: readonly number[]): T[] {
-  return indices.map(i => column[i]);
-}
-
 /**
  * Where `x` goes in an ascending column: the first index whose value is ≥ x ('left'), or > x
  * ('right'), as numpy's searchsorted. Steps and times of a series are ascending.
