@@ -182,7 +182,7 @@ class PlotterCore implements ManagedPlotter {
   /** The memory bound, once the points reached it. */
   private memoryBound(): { memoryBound?: MemoryBound } {
     const m = this.metrics;
-    return m.boundReached ? { memoryBound: { bytes: m.boundBytes, mergedPoints: m.mergedPoints } } : {};
+    return m.boundReached ? { memoryBound: { bytes: m.boundBytes, mergedPoints: m.mergedLogged } } : {};
   }
 
   /** The runs outputs list; null while the plotter has only its default run. */

@@ -92,7 +92,7 @@ test('past the memory bound older detail becomes min/max buckets: within the bou
   expect(tail.length).toBeGreaterThan(0);
   expect(tail.every((x, i) => i === 0 || x === tail[i - 1] + 1)).toBe(true);
   expect(tail.at(-1)).toBe(logged - 1);
-  expect(store.mergedPoints).toBeGreaterThan(logged);
+  expect(store.mergedLogged).toBeGreaterThan(logged);
   expect(store.stats().find(m => m.name === 'loss')).toMatchObject({ points: logged, min: -50, max: 50 });
 });
 

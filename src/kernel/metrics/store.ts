@@ -77,7 +77,7 @@ export class MetricsStore {
   ) {}
 
   /** Logged points that are now merged into buckets, across all series. */
-  get mergedPoints(): number {
+  get mergedLogged(): number {
     let n = 0;
     for (const s of this.series.values()) n += s.points.mergedLogged;
     return n;
