@@ -62,7 +62,7 @@ export interface MetricsPlotterOptions {
   /** Keep only the last N entries of each media name on disk (older files are deleted). Default: all. */
   keepLast?: number;
   /**
-   * Megabytes the kernel may keep points in (16 bytes a point); past it, older detail of every series
+   * Megabytes the kernel may keep points in (12 to 16 bytes a point); past it, older detail of every series
    * is merged into min/max buckets instead of growing, and the output says so. Default: an eighth of
    * the machine's memory.
    */

@@ -1,5 +1,5 @@
 /**
- * The metric store: every point kept, compactly (16 bytes a point), a resumed run (a step that goes
+ * The metric store: every point kept, compactly (12 to 16 bytes a point), a resumed run (a step that goes
  * back) drawn as the run now is, and past the plotter's memory bound older detail merged into
  * min/max buckets instead of growing.
  */
@@ -60,13 +60,25 @@ test('every step, value and time reads back exactly: fractions, steps 2^32 apart
   });
 });
 
-test('whole steps logged each millisecond take 16 bytes a point (typed arrays, offsets from each segment)', () => {
+test('points logged every step take 12 bytes, every thousandth step 16 (typed arrays, offsets from each segment)', () => {
   let now = 1_790_000_000_000;
   const store = new MetricsStore(() => now++);
   const points = 20 * SEGMENT_POINTS;
-  for (let s = 0; s < points; s++) store.add('loss', Math.random(), s * 1000);
-  expect(store.pointBytes).toBe(points * 16);
+  for (let s = 0; s < points; s++) {
+    store.add('loss', Math.random(), s);
+    store.add('reward', Math.random(), s * 1000);
+  }
+  expect(series(store, 'loss').points.bytes).toBe(points * 12);
+  expect(series(store, 'reward').points.bytes).toBe(points * 16);
   expect(store.boundReached).toBe(false);
+});
+
+test('steps that count up and then skip, mid-segment, read back exactly', () => {
+  const points = new SeriesPoints();
+  const steps = [...Array.from({ length: 100 }, (_, i) => 10 + i), 500, 501, 501, 502, ...Array.from({ length: 100 }, (_, i) => 600 + i)];
+  steps.forEach((step, i) => points.push(step, i, 1000 + i));
+  expect(columns(points).steps).toEqual(steps);
+  expect(columns(points).values).toEqual(steps.map((_, i) => i));
 });
 
 test('past the memory bound older detail becomes min/max buckets: within the bound, extremes and the latest points kept', () => {

@@ -1,10 +1,11 @@
 /**
  * One series' points, compactly: typed-array segments instead of JavaScript arrays (a number in a
  * plain array that also holds gaps is a boxed heap object, about 64 bytes a point with the steps
- * and times; here 16). See docs/design-decisions.md, "Points in the kernel".
+ * and times; here 12 to 16). See docs/design-decisions.md, "Points in the kernel".
  *
- *   segment  steps   Uint32 offsets from the segment's first step (Float64 once one does not fit:
- *                    fractional, or 2^32 past it)
+ *   segment  steps   none while they count up by one from the segment's first step (what a loop
+ *                    logging every step gives), then Uint32 offsets from it (Float64 once one does
+ *                    not fit: fractional, or 2^32 past it)
  *            times   Uint32 ms after the segment's first time (Float64 likewise)
  *            values  Float64, NaN for a gap (the store records non-finite values as gaps)
  *
@@ -16,7 +17,7 @@
  */
 import { downsampleWith } from '../../protocol/downsample';
 
-/** Points a sealed segment holds (16 bytes each: 128 kB). */
+/** Points a sealed segment holds (12 to 16 bytes each: 96 to 128 kB). */
 export const SEGMENT_POINTS = 8192;
 /** Points a new segment has room for before it first grows. */
 const FIRST_CAPACITY = 64;
@@ -25,7 +26,8 @@ const UINT32_MAX = 0xffffffff;
 interface Segment {
   length: number;
   stepBase: number;
-  steps: Uint32Array | Float64Array;
+  /** Null while step j is stepBase + j. */
+  steps: Uint32Array | Float64Array | null;
   timeBase: number;
   times: Uint32Array | Float64Array;
   values: Float64Array;
@@ -34,6 +36,13 @@ interface Segment {
 /** An offset column that keeps `x - base` in a Uint32Array while it fits, and absolute numbers after. */
 function fits(column: Uint32Array | Float64Array, offset: number): boolean {
   return column instanceof Float64Array || (offset >= 0 && offset <= UINT32_MAX && Number.isInteger(offset));
+}
+
+/** The step column a segment of counted steps would have had. */
+function counted(length: number, capacity: number): Uint32Array {
+  const out = new Uint32Array(capacity);
+  for (let j = 0; j < length; j++) out[j] = j;
+  return out;
 }
 
 function absolute(column: Uint32Array, base: number, capacity: number): Float64Array {
@@ -52,7 +61,7 @@ function newSegment(capacity: number, step: number, time: number): Segment {
   return {
     length: 0,
     stepBase: step,
-    steps: new Uint32Array(capacity),
+    steps: null,
     timeBase: time,
     times: new Uint32Array(capacity),
     values: new Float64Array(capacity)
@@ -62,7 +71,11 @@ function newSegment(capacity: number, step: number, time: number): Segment {
 /** Appends a point to a segment with room, widening its step or time column when an offset does not fit. */
 function write(seg: Segment, step: number, value: number | null, time: number): boolean {
   let widened = false;
-  if (!fits(seg.steps, step - seg.stepBase)) {
+  if (seg.steps === null && step !== seg.stepBase + seg.length) {
+    seg.steps = counted(seg.length, seg.values.length);
+    widened = true;
+  }
+  if (seg.steps !== null && !fits(seg.steps, step - seg.stepBase)) {
     seg.steps = absolute(seg.steps as Uint32Array, seg.stepBase, seg.values.length);
     seg.stepBase = 0;
     widened = true;
@@ -72,7 +85,7 @@ function write(seg: Segment, step: number, value: number | null, time: number): 
     seg.timeBase = 0;
     widened = true;
   }
-  seg.steps[seg.length] = step - seg.stepBase;
+  if (seg.steps !== null) seg.steps[seg.length] = step - seg.stepBase;
   seg.times[seg.length] = time - seg.timeBase;
   seg.values[seg.length] = value === null ? NaN : value;
   seg.length++;
@@ -80,7 +93,7 @@ function write(seg: Segment, step: number, value: number | null, time: number): 
 }
 
 function segmentBytes(s: Segment): number {
-  return s.steps.byteLength + s.times.byteLength + s.values.byteLength;
+  return (s.steps?.byteLength ?? 0) + s.times.byteLength + s.values.byteLength;
 }
 
 export class SeriesPoints {
@@ -137,7 +150,7 @@ export class SeriesPoints {
       grew = true;
     } else if (seg.length === seg.values.length) {
       const capacity = Math.min(SEGMENT_POINTS, seg.values.length * 2);
-      seg.steps = grown(seg.steps, capacity);
+      if (seg.steps !== null) seg.steps = grown(seg.steps, capacity);
       seg.times = grown(seg.times, capacity);
       seg.values = grown(seg.values, capacity);
       grew = true;
@@ -165,7 +178,7 @@ export class SeriesPoints {
 
   step(i: number): number {
     const [s, j] = this.locate(i);
-    return s.steps[j] + s.stepBase;
+    return (s.steps === null ? j : s.steps[j]) + s.stepBase;
   }
 
   value(i: number): number | null {

@@ -3,7 +3,7 @@
  * store never does, until its memory bound) with the wall time it was added at (for the charts'
  * relative and wall-time axes), running min and max for the text summary, and the latest step
  * seen, which media logged without a step line up with. Points are kept compactly (SeriesPoints,
- * 16 bytes each); past the plotter's memory bound, older detail is merged into min/max buckets
+ * 12 to 16 bytes each); past the plotter's memory bound, older detail is merged into min/max buckets
  * instead of growing (docs/design-decisions.md, "Points in the kernel").
  */
 import * as os from 'os';
