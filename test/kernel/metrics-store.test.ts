@@ -75,7 +75,14 @@ test('points logged every step take 12 bytes, every thousandth step 16 (typed ar
 
 test('steps that count up and then skip, mid-segment, read back exactly', () => {
   const points = new SeriesPoints();
-  const steps = [...Array.from({ length: 100 }, (_, i) => 10 + i), 500, 501, 501, 502, ...Array.from({ length: 100 }, (_, i) => 600 + i)];
+  const steps = [
+    ...Array.from({ length: 100 }, (_, i) => 10 + i),
+    500,
+    501,
+    501,
+    502,
+    ...Array.from({ length: 100 }, (_, i) => 600 + i)
+  ];
   steps.forEach((step, i) => points.push(step, i, 1000 + i));
   expect(columns(points).steps).toEqual(steps);
   expect(columns(points).values).toEqual(steps.map((_, i) => i));
