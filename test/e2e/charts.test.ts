@@ -187,7 +187,7 @@ it('reads right, hovers in one legend, zooms every chart together, follows new s
   await page.close();
 });
 
-it('a long run is drawn live in detail, a zoom comes back at full resolution, and the saved notebook stays small', async () => {
+it('a long run is drawn live in detail (charts below the fold when scrolled to), a zoom comes back at full resolution, and the saved notebook stays small', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   const errors = collectErrors(page);
   await openNotebook(page, lab, `${path.basename(dir)}/long-run.ipynb`);
@@ -206,6 +206,18 @@ it('a long run is drawn live in detail, a zoom comes back at full resolution, an
     { timeout: 30000 }
   );
   expect(await drawn.jsonValue()).toBeLessThanOrEqual(4000);
+  // A chart below the fold waits (it does not even shape its data) until scrolled to, then draws the same detail.
+  await page.$eval('.jp-MetricsPlotter mp-metric-chart:last-of-type', el => el.scrollIntoView());
+  await page.waitForFunction(
+    () => {
+      const charts = document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart');
+      const u = (charts[charts.length - 1] as unknown as { uplot?: { data: number[][] } }).uplot;
+      return (u?.data[0].length ?? 0) > 1000;
+    },
+    undefined,
+    { timeout: 30000 }
+  );
+  await page.$eval('.jp-MetricsPlotter mp-metric-chart', el => el.scrollIntoView());
 
   // Zoom into 100 steps of 100,000: the kernel sends that range in full detail (every step, the spike at 50,000).
   await page.$eval('.jp-MetricsPlotter mp-metric-chart', el =>

@@ -87,6 +87,43 @@ describe('<mp-plotter-panel>', () => {
     expect(chart.uplot!.data[0]).toHaveLength(51);
   });
 
+  it('charts redrawn for new points draw together while light, and take turns a frame each when heavy', async () => {
+    const grow = (p: ReturnType<typeof payload>): ReturnType<typeof payload> =>
+      payload({
+        metrics: p.metrics.map(m => ({
+          ...m,
+          steps: [...m.steps, m.steps.length],
+          values: [...m.values, 0.01],
+          totalPoints: m.steps.length + 1
+        }))
+      });
+    const lengths = (view: PlotterPanelElement): number[] =>
+      [...view.querySelectorAll<MetricChart>('mp-metric-chart')].map(c => c.uplot!.data[0].length);
+    const frame = (): Promise<unknown> => new Promise(resolve => requestAnimationFrame(resolve));
+    const light = payload();
+    let view = mount(v => (v.payload = light));
+    await settle();
+    view.payload = grow(light);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(lengths(view)).toEqual([50, 50]); // drawn in the next frame, not in the update's task
+    await frame();
+    expect(lengths(view)).toEqual([51, 51]);
+
+    // Two charts of 10 lines × 3,000 points: each more than half a frame's budget.
+    document.body.innerHTML = '';
+    const heavy = payload({
+      metrics: ['a', 'b'].flatMap(chart => Array.from({ length: 10 }, (_, i) => series(`${chart}/${i}`, 3000, j => i + j / 3000)))
+    });
+    view = mount(v => (v.payload = heavy));
+    await settle();
+    view.payload = grow(heavy);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    await frame();
+    expect(lengths(view)).toEqual([3001, 3000]);
+    await frame();
+    expect(lengths(view)).toEqual([3001, 3001]);
+  });
+
   it('exports a chart as CSV and PNG downloads', async () => {
     const blobs: Blob[] = [];
     const names: string[] = [];

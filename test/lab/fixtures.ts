@@ -1,4 +1,5 @@
 import { PLOTTER_MIME_TYPE, PROTOCOL_VERSION, type MediaEntry, type MetricSeries, type PlotterPayload } from '../../src/protocol';
+import { waitingDraws } from '../../src/lab/charts/draw-queue';
 
 export function series(name: string, n: number, f: (i: number) => number | null = i => i): MetricSeries {
   const steps = Array.from({ length: n }, (_, i) => i);
@@ -48,4 +49,8 @@ export function mimeModel(data: unknown, mimeType = PLOTTER_MIME_TYPE) {
 /** Waits for lit's update cycle (microtasks) and pending promises. */
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise(resolve => setTimeout(resolve, 0));
+  // Charts redrawn for new points take turns, a frame each (src/lab/charts/draw-queue.ts).
+  if (waitingDraws() === 0) return;
+  while (waitingDraws() > 0) await new Promise(resolve => requestAnimationFrame(resolve));
+  await new Promise(resolve => setTimeout(resolve, 0));
 }

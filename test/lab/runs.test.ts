@@ -78,6 +78,21 @@ describe('runs in the panel', () => {
     for (const chart of charts) expect(swatches(chart.querySelector('.mp-legend')!)).toEqual(table);
   });
 
+  it('a chart of a few runs draws them 1.5 px wide, of more than four 1 px (thin lines read overlaid, and draw faster)', async () => {
+    const many: RunInfo[] = Array.from({ length: 5 }, (_, k) => ({ name: `seed ${k}`, config: { seed: k }, status: 'running' }));
+    const width = async (runs: RunInfo[]): Promise<number[]> => {
+      document.body.innerHTML = '';
+      const view = mount(payload({ runs, metrics: runs.map(r => ofRun(r.name, series('loss', 40))), media: [] }));
+      await settle();
+      return view
+        .querySelector<MetricChart>('mp-metric-chart')!
+        .uplot!.series.slice(1)
+        .map(s => s.width!);
+    };
+    expect(await width(RUNS)).toEqual([1.5, 1.5, 1.5]);
+    expect(await width(many)).toEqual([1, 1, 1, 1, 1]);
+  });
+
   it('the runs table shows status, the config that differs, and the picked metric; hiding and "only" redraw every chart', async () => {
     const view = mount();
     await settle();

@@ -26,6 +26,7 @@ import {
   type XAxisKind
 } from './series';
 import { downloadBlob } from '../download';
+import { cancelDraw, lineCost, queueDraw } from './draw-queue';
 
 /** Tableau 10: distinct in light and dark themes. */
 export const SERIES_COLORS = [
@@ -41,6 +42,8 @@ export const SERIES_COLORS = [
   '#bab0ac'
 ];
 const CHART_HEIGHT = 220;
+/** More plain lines than this in one chart are drawn 1 px wide instead of 1.5. */
+const MANY_LINES = 4;
 
 /** A series' legend label: its run's, with runs; its name otherwise. */
 const labelOf = (m: ChartSeries): string => m.label ?? m.name;
@@ -198,6 +201,7 @@ export class MetricChart extends LitElement {
     this.themeObserver?.disconnect();
     this.resizeObserver?.disconnect();
     this.resizeObserver = null;
+    cancelDraw(this);
     this.plot?.destroy();
     this.plot = null;
     this.plotKey = '';
@@ -242,14 +246,22 @@ export class MetricChart extends LitElement {
     `;
   }
 
+  /**
+   * A chart off screen renders once (its frame, so that the page keeps its height) and then waits
+   * until it is scrolled to: its series (for grouped runs, their means and bands) are not even
+   * computed until then.
+   */
+  protected shouldUpdate(changed: PropertyValues): boolean {
+    if (this.onScreen) return true;
+    this.missed ||= ['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
+      changed.has(k)
+    );
+    return !this.hasUpdated;
+  }
+
   /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
   protected willUpdate(changed: PropertyValues): void {
-    if (!this.onScreen) {
-      this.missed ||= ['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
-        changed.has(k)
-      );
-      return;
-    }
+    if (!this.onScreen) return;
     const all = this.catchUp;
     if (all || changed.has('group')) {
       this.raw = alignSeries(this.group.metrics);
@@ -327,8 +339,11 @@ export class MetricChart extends LitElement {
       this.applyRange();
       return;
     }
-    if (['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot) this.draw();
-    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot.redraw(false);
+    const reshaped = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot;
+    // New points (a live update) wait for this chart's turn; what the user changed draws at once.
+    if (reshaped) this.draw();
+    else if (changed.has('group')) queueDraw(this, this.drawCost(), () => this.draw());
+    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
 
@@ -473,10 +488,32 @@ export class MetricChart extends LitElement {
     return log ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
   }
 
+  /**
+   * How wide a line that is not part of a group is drawn. Many are drawn 1 px wide: they read better
+   * overlaid, and a 1 px line is the canvas' fast path (20 lines of 2,400 points: a quarter of the
+   * time 1.5 px takes; docs/design-decisions.md, "Live updates at scale").
+   */
+  private get plainWidth(): number {
+    return this.group.metrics.filter(m => !m.role).length > MANY_LINES ? 1 : 1.5;
+  }
+
+  /** What drawing the shown data costs (src/lab/charts/draw-queue.ts): its points, by line width. */
+  private drawCost(): number {
+    const points = (this.shown[0] as ArrayLike<number> | undefined)?.length ?? 0;
+    const lines = this.group.metrics.filter(m => !this.hidden_.has(toggleKey(m)));
+    const wide = lines.filter(m => m.role === 'mean' || (!m.role && this.plainWidth > 1)).length;
+    const thin = lines.filter(m => m.role === 'member' || (!m.role && this.plainWidth === 1)).length;
+    // Bands: a filled area between two edges.
+    const bands = lines.filter(m => m.role === 'upper').length;
+    const raw = this.withRaw ? 1 : 0;
+    return lineCost(points * wide, 1.5) + lineCost(points * (thin + 2 * bands + raw * (wide + thin)), 1);
+  }
+
   /** Creates the plot when its shape changed (series, scale); otherwise just swaps the data. */
   private draw(): void {
     const container = this.querySelector<HTMLElement>('.mp-plot');
-    if (!container) return;
+    if (!container || !this.isConnected) return;
+    cancelDraw(this);
     const key = JSON.stringify([
       this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
       this.log,
@@ -522,6 +559,7 @@ export class MetricChart extends LitElement {
 
   private options(container: HTMLElement): uPlot.Options {
     const css = getComputedStyle(this);
+    const plainWidth = this.plainWidth;
     const color = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
     const text = color('--jp-ui-font-color1', '#333');
     const grid = color('--jp-border-color2', '#e0e0e0');
@@ -557,7 +595,7 @@ export class MetricChart extends LitElement {
             label: labelOf(m),
             // A group's mean bold, its runs faint behind it, its band's edges not stroked (the band is filled).
             stroke: role === 'member' ? `${color}59` : role === 'lower' || role === 'upper' ? 'transparent' : color,
-            width: role === 'mean' ? 2 : role === 'member' ? 1 : role ? 0 : 1.5,
+            width: role === 'mean' ? 2 : role === 'member' ? 1 : role ? 0 : plainWidth,
             show: !this.hidden_.has(toggleKey(m)),
             spanGaps: false,
             points: { show: false }

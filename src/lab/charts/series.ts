@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import { runLabel, seriesKey, type MediaEntry, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
+import { searchSorted } from '../../protocol/downsample';
 
 /** A series as a chart draws it: with runs, its legend label and its run's colour. */
 export interface ChartSeries extends MetricSeries {
@@ -362,20 +363,6 @@ export interface Aggregate {
 /** Steps a group's mean is drawn at, at most: a chart is at most a few thousand pixels wide. */
 export const GROUP_POINTS = 1000;
 
-/** One run's values within a span of steps: their mean, lowest and highest, and mean time. */
-interface Cell {
-  sum: number;
-  n: number;
-  min: number;
-  max: number;
-  step: number;
-  steps: number;
-  t: number;
-  tn: number;
-}
-
-const emptyCell = (): Cell => ({ sum: 0, n: 0, min: Infinity, max: -Infinity, step: 0, steps: 0, t: 0, tn: 0 });
-
 /**
  * One metric of a group of runs: the mean of the runs that have a value, and a band (the lowest
  * and highest, or the mean ± one population standard deviation). Gaps count as no value.
@@ -385,82 +372,121 @@ const emptyCell = (): Cell => ({ sum: 0, n: 0, min: Infinity, max: -Infinity, st
  * each run downsampled on its own, min/max kept), so the steps are cut into GROUP_POINTS equal
  * spans: each run counts once per span with its mean there, the min–max band takes each run's
  * lowest and highest value there, and the span is drawn at the mean step and time of its points.
+ * It runs on every live update for every chart, so it keeps its sums in typed arrays.
  */
 export function aggregateRuns(series: readonly MetricSeries[], band: BandKind): Aggregate {
-  const distinct = new Set<number>();
-  for (const s of series) {
-    for (const step of s.steps) distinct.add(step);
-    if (distinct.size > GROUP_POINTS) break;
-  }
-  const exact = distinct.size <= GROUP_POINTS;
-  const sorted = exact ? [...distinct].sort((a, b) => a - b) : [];
+  const sorted = fewSteps(series);
+  const exact = sorted !== null;
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series) if (s.steps.length) [lo, hi] = [Math.min(lo, s.steps[0]), Math.max(hi, s.steps[s.steps.length - 1])];
   const spans = exact ? sorted.length : GROUP_POINTS;
-  const index = new Map(sorted.map((step, i) => [step, i]));
-  const spanOf = (step: number): number =>
-    exact ? index.get(step)! : Math.min(spans - 1, Math.floor(((step - lo) / (hi - lo || 1)) * spans));
-  // Across runs, per span: the runs' means (for the mean and std), their lowest and highest values.
-  const across = Array.from({ length: spans }, () => ({
-    sum: 0,
-    sq: 0,
-    n: 0,
-    min: Infinity,
-    max: -Infinity,
-    step: 0,
-    steps: 0,
-    t: 0,
-    tn: 0
-  }));
-  for (const s of series) {
-    const cells = new Map<number, Cell>();
-    for (let i = 0; i < s.steps.length; i++) {
-      const k = spanOf(s.steps[i]);
-      let c = cells.get(k);
-      if (!c) cells.set(k, (c = emptyCell()));
-      c.step += s.steps[i];
-      c.steps++;
-      const t = s.times?.[i];
-      if (t !== undefined) {
-        c.t += t;
-        c.tn++;
+  const perStep = spans / (hi - lo || 1);
+  // Across runs, per span: the runs' means (for the mean and std), their lowest and highest values,
+  // and the steps and times of every point there; and one run's sums, extremes there.
+  const a = scratch.across.reset(spans);
+  const run = scratch.run.reset(spans);
+  const owner = scratch.owner.fill(-1, 0, spans);
+  const touched = scratch.touched;
+  series.forEach((s, r) => {
+    const { steps, values, times } = s;
+    let count = 0;
+    let k = 0;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (exact) {
+        // Steps ascend: the span moves forward (a search only when they do not).
+        if (sorted[k] !== step) k = sorted[k] < step && sorted[k + 1] === step ? k + 1 : searchSorted(sorted, step);
+      } else k = Math.min(spans - 1, Math.floor((step - lo) * perStep));
+      if (owner[k] !== r) {
+        owner[k] = r;
+        touched[count++] = k;
+        run.sum[k] = run.n[k] = 0;
+        run.min[k] = Infinity;
+        run.max[k] = -Infinity;
       }
-      const v = s.values[i];
-      if (v === null || !Number.isFinite(v)) continue;
-      c.sum += v;
-      c.n++;
-      if (v < c.min) c.min = v;
-      if (v > c.max) c.max = v;
+      a.step[k] += step;
+      a.steps[k]++;
+      if (times) {
+        a.t[k] += times[i];
+        a.tn[k]++;
+      }
+      const v = values[i];
+      if (v === null || !(v - v === 0)) continue; // a gap, NaN or ±Infinity
+      run.sum[k] += v;
+      run.n[k]++;
+      if (v < run.min[k]) run.min[k] = v;
+      if (v > run.max[k]) run.max[k] = v;
     }
-    for (const [k, c] of cells) {
-      const a = across[k];
-      a.step += c.step;
-      a.steps += c.steps;
-      a.t += c.t;
-      a.tn += c.tn;
-      if (!c.n) continue;
-      const m = c.sum / c.n;
-      a.sum += m;
-      a.sq += m * m;
-      a.n++;
-      a.min = Math.min(a.min, c.min);
-      a.max = Math.max(a.max, c.max);
+    for (let j = 0; j < count; j++) {
+      const k = touched[j];
+      if (!run.n[k]) continue;
+      const m = run.sum[k] / run.n[k];
+      a.sum[k] += m;
+      a.sq[k] += m * m;
+      a.n[k]++;
+      if (run.min[k] < a.min[k]) a.min[k] = run.min[k];
+      if (run.max[k] > a.max[k]) a.max[k] = run.max[k];
     }
-  }
-  const kept = [...across.keys()].filter(k => across[k].steps > 0);
-  const used = kept.map(k => across[k]);
-  const steps = kept.map(k => (exact ? sorted[k] : across[k].step / across[k].steps));
-  const mean = used.map(a => (a.n ? a.sum / a.n : null));
-  const std = used.map((a, i) => (a.n ? Math.sqrt(Math.max(0, a.sq / a.n - mean[i]! * mean[i]!)) : null));
-  const lower = used.map((a, i) => (!a.n ? null : band === 'min-max' ? a.min : mean[i]! - std[i]!));
-  const upper = used.map((a, i) => (!a.n ? null : band === 'min-max' ? a.max : mean[i]! + std[i]!));
-  const times = series.every(s => s.times) ? used.map(a => (a.tn ? a.t / a.tn : 0)) : undefined;
+  });
+  const kept: number[] = [];
+  for (let k = 0; k < spans; k++) if (a.steps[k] > 0) kept.push(k);
+  const steps = kept.map(k => (exact ? sorted[k] : a.step[k] / a.steps[k]));
+  const mean = kept.map(k => (a.n[k] ? a.sum[k] / a.n[k] : null));
+  const std = kept.map((k, i) => (a.n[k] ? Math.sqrt(Math.max(0, a.sq[k] / a.n[k] - mean[i]! * mean[i]!)) : null));
+  const lower = kept.map((k, i) => (!a.n[k] ? null : band === 'min-max' ? a.min[k] : mean[i]! - std[i]!));
+  const upper = kept.map((k, i) => (!a.n[k] ? null : band === 'min-max' ? a.max[k] : mean[i]! + std[i]!));
+  const times = series.every(s => s.times) ? kept.map(k => (a.tn[k] ? a.t[k] / a.tn[k] : 0)) : undefined;
   const name = series[0]?.name ?? '';
   const totalPoints = Math.max(0, ...series.map(s => s.totalPoints));
   const of = (values: Array<number | null>): MetricSeries => ({ name, steps, values, ...(times ? { times } : {}), totalPoints });
   return { mean: of(mean), lower: of(lower), upper: of(upper) };
 }
+
+/**
+ * Every step the runs logged, ascending, when that is at most GROUP_POINTS steps; null when more
+ * (known without a set when one run alone has more).
+ */
+function fewSteps(series: readonly MetricSeries[]): number[] | null {
+  for (const { steps } of series) {
+    let distinct = steps.length ? 1 : 0;
+    for (let i = 1; i < steps.length && distinct <= GROUP_POINTS; i++) if (steps[i] !== steps[i - 1]) distinct++;
+    if (distinct > GROUP_POINTS) return null;
+  }
+  const all = new Set<number>();
+  for (const s of series) {
+    for (const step of s.steps) all.add(step);
+    if (all.size > GROUP_POINTS) return null;
+  }
+  return [...all].sort((x, y) => x - y);
+}
+
+/** Sums, counts and extremes per span of steps (see aggregateRuns), reused from call to call. */
+class SpanColumns {
+  readonly sum = new Float64Array(GROUP_POINTS);
+  readonly sq = new Float64Array(GROUP_POINTS);
+  readonly n = new Float64Array(GROUP_POINTS);
+  readonly min = new Float64Array(GROUP_POINTS);
+  readonly max = new Float64Array(GROUP_POINTS);
+  readonly step = new Float64Array(GROUP_POINTS);
+  readonly steps = new Float64Array(GROUP_POINTS);
+  readonly t = new Float64Array(GROUP_POINTS);
+  readonly tn = new Float64Array(GROUP_POINTS);
+
+  reset(spans: number): this {
+    for (const column of [this.sum, this.sq, this.n, this.step, this.steps, this.t, this.tn]) column.fill(0, 0, spans);
+    this.min.fill(Infinity, 0, spans);
+    this.max.fill(-Infinity, 0, spans);
+    return this;
+  }
+}
+
+const scratch = {
+  across: new SpanColumns(),
+  run: new SpanColumns(),
+  owner: new Int32Array(GROUP_POINTS),
+  touched: new Int32Array(GROUP_POINTS)
+};
 
 /** Whether a group's runs are drawn faint behind its mean, or not at all. */
 export type MemberLines = 'faint' | 'hidden';

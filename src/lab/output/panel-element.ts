@@ -25,6 +25,7 @@ import {
   toCsv,
   type BandKind,
   type ChartGroup,
+  type ChartSeries,
   type MediaSeries,
   type MemberLines,
   type RunGrouping,
@@ -211,18 +212,32 @@ export class PlotterPanelElement extends LitElement {
     const groupColors = (grouped ?? []).map((g, i) => ({ ...g, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
-    const metrics = grouped
-      ? onXAxis(
-          groupedSeries(this.drawn.filter(visible).map(byStep), grouped, this.band, this.memberLines, SERIES_COLORS),
-          axis,
-          p.startedAt
-        )
-      : runs.length
-        ? colourByRun(this.drawn.filter(visible), runs, SERIES_COLORS)
-        : this.drawn;
-    const allGroups = groupMetrics(metrics);
+    // Each chart's groups are computed when the chart reads them: a chart off screen does not
+    // (src/lab/charts/metric-chart.ts), and averaging every chart on every live update was most of
+    // an update's time at 20 runs.
+    const visibleSeries = this.drawn.filter(visible);
+    const chartsOf = (series: ChartSeries[]): ChartGroup[] =>
+      grouped
+        ? groupMetrics(series).map(g => {
+            let metrics: ChartSeries[] | null = null;
+            const compute = (): ChartSeries[] =>
+              onXAxis(
+                groupedSeries(g.metrics.map(byStep), grouped, this.band, this.memberLines, SERIES_COLORS),
+                axis,
+                p.startedAt
+              );
+            return {
+              title: g.title,
+              get metrics() {
+                return (metrics ??= compute());
+              }
+            };
+          })
+        : groupMetrics(series);
+    const series = grouped ? visibleSeries : runs.length ? colourByRun(visibleSeries, runs, SERIES_COLORS) : this.drawn;
+    const allGroups = chartsOf(series);
     const matches = nameFilter(this.filter);
-    const groups = this.filter ? groupMetrics(metrics.filter(m => matches(m.name))) : allGroups;
+    const groups = this.filter ? chartsOf(series.filter(m => matches(m.name))) : allGroups;
     const shownMedia = runs.length ? p.media.filter(visible) : p.media;
     // With runs, a media name is one card with a tile per visible run.
     const media = runs.length
