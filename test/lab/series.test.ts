@@ -11,6 +11,7 @@ import {
   toCsv
 } from '../../src/lab/charts/series';
 import { series } from './fixtures';
+import uPlot from 'uplot';
 
 describe('groupMetrics', () => {
   it('puts "group/name" metrics in one chart and others in their own, in first-seen order', () => {
@@ -72,6 +73,48 @@ describe('alignSeries', () => {
     expect(Array.from(data[0] as number[])).toEqual([0, 1, 2]);
     expect(Array.from(data[1] as Array<number | null>).map(v => v ?? null)).toEqual([1, null, 3]);
     expect(Array.from(data[2] as Array<number | null>).map(v => v ?? null)).toEqual([null, 10, 30]);
+  });
+  it('gives what uPlot.join gives: no point is undefined (drawn across), a gap null, a repeated step its last value', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const runs = Array.from({ length: 20 }, () => {
+      const steps = Array.from({ length: 300 }, () => Math.floor(random() * 1000)).sort((x, y) => x - y);
+      return { steps, values: steps.map(() => (random() < 0.05 ? null : random())) };
+    });
+    runs.push({ steps: [-2.5, 0.25, 0.25, 2000], values: [1, 2, 3, null] });
+    expect(alignSeries(runs)).toEqual(uPlot.join(runs.map(r => [r.steps, r.values] as uPlot.AlignedData)));
+  });
+  it('runs that do not share their steps go on one grid past two x a column: every extreme kept, in order, within a column', () => {
+    // Two runs downsampled each on its own: 1,000 points each at other steps, for a chart of 100 columns.
+    const a = {
+      steps: Array.from({ length: 1000 }, (_, i) => 2 * i),
+      values: Array.from({ length: 1000 }, (_, i) => Math.sin(i / 50))
+    };
+    const b = { steps: a.steps.map(x => x + 1), values: a.values.map((v, i) => (i === 500 ? 9 : i === 501 ? null : -v)) };
+    const [xs, ...columns] = alignSeries([a, b], 100) as Array<Array<number | null | undefined>>;
+    expect(xs).toHaveLength(201);
+    expect(xs[0]).toBe(0);
+    expect(xs.at(-1)).toBe(1999);
+    expect(xs.every((x, i) => i === 0 || x! > xs[i - 1]!)).toBe(true);
+    expect(xs.every(x => Number.isInteger(x))).toBe(true); // whole steps stay whole
+    const numbers = (c: Array<number | null | undefined>): number[] => c.filter((v): v is number => typeof v === 'number');
+    expect(Math.max(...numbers(columns[1]))).toBe(9); // the spike of run b
+    expect(Math.min(...numbers(columns[0]))).toBe(Math.min(...a.values));
+    expect(columns[1].at(-1)).toBe(b.values.at(-1)); // the last point (of run b) at its own step
+    // Within a column, the extremes come in the order they were logged.
+    const spike = xs.findIndex((_, i) => columns[1][i] === 9);
+    expect(Math.abs(xs[spike]! - 1001)).toBeLessThanOrEqual(20);
+  });
+  it('smoothing an aligned column equals smoothing the series, then aligning', () => {
+    const a = { steps: [0, 2, 4, 6], values: [1, 5, null, 2] };
+    const b = { steps: [1, 2, 3], values: [10, 20, 30] };
+    const aligned = alignSeries([a, b]);
+    const smoothedThenAligned = alignSeries([
+      { ...a, values: debiasedEma(a.values, 0.6) },
+      { ...b, values: debiasedEma(b.values, 0.6) }
+    ]);
+    expect(debiasedEma(aligned[1] as Array<number | null | undefined>, 0.6)).toEqual(smoothedThenAligned[1]);
+    expect(debiasedEma(aligned[2] as Array<number | null | undefined>, 0.6)).toEqual(smoothedThenAligned[2]);
   });
 });
 

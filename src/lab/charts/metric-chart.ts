@@ -156,6 +156,8 @@ export class MetricChart extends LitElement {
   private missed = false;
   /** The update that draws what was missed. */
   private catchUp = false;
+  /** A draw is queued (see drawPending). */
+  private drawWaiting = false;
 
   /** Light DOM: JupyterLab's theme variables and uPlot's stylesheet apply directly. */
   protected createRenderRoot(): HTMLElement {
@@ -165,6 +167,11 @@ export class MetricChart extends LitElement {
   /** The uPlot instance, for tests and the benchmark. */
   get uplot(): uPlot | null {
     return this.plot;
+  }
+
+  /** Whether new data waits for this chart's turn to be drawn (src/lab/charts/draw-queue.ts), for tests and the benchmark. */
+  get drawPending(): boolean {
+    return this.drawWaiting;
   }
 
   connectedCallback(): void {
@@ -264,7 +271,8 @@ export class MetricChart extends LitElement {
     if (!this.onScreen) return;
     const all = this.catchUp;
     if (all || changed.has('group')) {
-      this.raw = alignSeries(this.group.metrics);
+      // At most two x a pixel column: runs that do not share their steps go on one grid.
+      this.raw = alignSeries(this.group.metrics, Math.max(240, this.clientWidth || 600));
       this.stepOfX = new Map();
       for (const m of this.group.metrics as TimedSeries[]) {
         m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
@@ -342,8 +350,10 @@ export class MetricChart extends LitElement {
     const reshaped = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot;
     // New points (a live update) wait for this chart's turn; what the user changed draws at once.
     if (reshaped) this.draw();
-    else if (changed.has('group')) queueDraw(this, this.drawCost(), () => this.draw());
-    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
+    else if (changed.has('group')) {
+      this.drawWaiting = true;
+      queueDraw(this, this.drawCost(), () => this.draw());
+    } else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
 
@@ -416,21 +426,28 @@ export class MetricChart extends LitElement {
     });
   }
 
+  /**
+   * What the chart draws, shaped from the aligned columns (`raw`): smoothed, and on a log axis
+   * without values ≤ 0. An aligned column's `undefined` (no point of that series at that x) stays,
+   * so shaping never needs to align the series again.
+   */
   private chartData(): uPlot.AlignedData {
     let dropped = 0;
-    const series = this.group.metrics.map(m => {
-      if (!this.log) return { steps: m.steps, values: debiasedEma(m.values, this.smoothing) };
+    const columns = this.raw.slice(1).map(column => {
+      const values = column as ReadonlyArray<number | null | undefined>;
+      if (!this.log) return this.smoothing > 0 ? debiasedEma(values, this.smoothing) : values;
       // On a log axis, smoothing averages in log space: a loss falling over decades stays a line.
-      const log = forLogScale(m.values);
+      const log = forLogScale(values);
       dropped += log.dropped;
+      if (!(this.smoothing > 0)) return log.values;
       const smoothedLog = debiasedEma(
-        log.values.map(v => (v === null ? null : Math.log10(v))),
+        log.values.map(v => (typeof v === 'number' ? Math.log10(v) : v)),
         this.smoothing
       );
-      return { steps: m.steps, values: smoothedLog.map(v => (v === null ? null : Math.pow(10, v))) };
+      return smoothedLog.map(v => (typeof v === 'number' ? Math.pow(10, v) : v));
     });
     this.droppedForLog = dropped; // read by the render that follows (chartData runs in willUpdate)
-    return alignSeries(series);
+    return [this.raw[0], ...columns] as uPlot.AlignedData;
   }
 
   /** The log scale in effect: this chart's own choice, or the panel's. */
@@ -454,7 +471,7 @@ export class MetricChart extends LitElement {
     for (let i = 1; i < this.shown.length; i++) {
       const raw = this.raw[i] as ArrayLike<number | null>;
       out.push(
-        this.log ? Array.from(raw, v => (v !== null && v > 0 ? v : null)) : raw,
+        this.log ? Array.from(raw, v => (typeof v === 'number' && v <= 0 ? null : v)) : raw,
         this.shown[i] as ArrayLike<number | null>
       );
     }
@@ -514,6 +531,7 @@ export class MetricChart extends LitElement {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container || !this.isConnected) return;
     cancelDraw(this);
+    this.drawWaiting = false;
     const key = JSON.stringify([
       this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
       this.log,
