@@ -111,7 +111,7 @@ describe('alignSeries', () => {
     const aligned = alignSeries([a, b]);
     const smoothedThenAligned = alignSeries([
       { ...a, values: debiasedEma(a.values, 0.6) },
-      { ...b, values: debiasedEma(b.values, 0.6) }
+      { ...b, values: debiasedEma<null>(b.values, 0.6) }
     ]);
     expect(debiasedEma(aligned[1] as Array<number | null | undefined>, 0.6)).toEqual(smoothedThenAligned[1]);
     expect(debiasedEma(aligned[2] as Array<number | null | undefined>, 0.6)).toEqual(smoothedThenAligned[2]);

@@ -36,15 +36,26 @@ export interface ExecuteResult {
   outputs: Output[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+/**
+ * `n` distinct free ports. Each socket stays bound until all are picked: a port freed a moment ago
+ * can be handed out again, and a kernel given one port twice never starts (seen once in a hundred
+ * sessions: stdin and control on one port).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        })
+    )
+  );
+  const ports = servers.map(server => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map(server => new Promise(resolve => server.close(resolve))));
+  return ports;
 }
 
 /**
@@ -148,7 +159,7 @@ export class TslabKernel {
   }
 
   static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TslabKernel> {
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const ports = await freePorts(5);
     const kernel = new TslabKernel(cwd, ports, env);
     // kernel_info until answered, then until iopub is subscribed (the "slow joiner"): an execution's
     // idle status must reach us before we rely on it.

@@ -93,7 +93,7 @@ export function groupMetrics(metrics: ChartSeries[]): ChartGroup[] {
  * TensorBoard's smoothing: an exponential moving average debiased for its zero start, so the first
  * points are not pulled toward 0. `weight` in [0, 1); gaps (null) stay gaps and do not reset it.
  */
-export function debiasedEma<T extends null | undefined>(
+export function debiasedEma<T extends null | undefined = null>(
   values: ReadonlyArray<number | T>,
   weight: number
 ): Array<number | null | T> {
@@ -121,7 +121,7 @@ export function debiasedEma<T extends null | undefined>(
 }
 
 /** Log scales cannot show values <= 0: those become gaps, and the count is reported. */
-export function forLogScale<T extends null | undefined>(
+export function forLogScale<T extends null | undefined = null>(
   values: ReadonlyArray<number | T>
 ): { values: Array<number | null | T>; dropped: number } {
   let dropped = 0;
