@@ -124,6 +124,39 @@ describe('<mp-plotter-panel>', () => {
     expect(lengths(view)).toEqual([3001, 3001]);
   });
 
+  it("new points reach a chart's legend and plot together in its turn, or at once when the user changes the chart first", async () => {
+    const grow = (p: ReturnType<typeof payload>, step: number): ReturnType<typeof payload> =>
+      payload({
+        metrics: p.metrics.map(m => ({ ...m, steps: [...m.steps, step], values: [...m.values, 0.01], totalPoints: m.steps.length + 1 }))
+      });
+    const chart = (view: PlotterPanelElement): MetricChart => view.querySelector<MetricChart>('mp-metric-chart')!;
+    const latest = (view: PlotterPanelElement): string => chart(view).querySelector('.mp-legend-step')!.textContent!;
+    const p = payload();
+    const view = mount(v => (v.payload = p));
+    await settle();
+    expect(latest(view)).toBe('latest: step 49');
+
+    const p1 = grow(p, 50);
+    view.payload = p1;
+    await new Promise(resolve => setTimeout(resolve, 0));
+    // The update's task rendered the panel; the chart still shows, legend and plot alike, what it drew.
+    expect(chart(view).drawPending).toBe(true);
+    expect(latest(view)).toBe('latest: step 49');
+    expect(chart(view).uplot!.data[0]).toHaveLength(50);
+    await settle();
+    expect(latest(view)).toBe('latest: step 50');
+    expect(chart(view).uplot!.data[0]).toHaveLength(51);
+
+    view.payload = grow(p1, 51);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(chart(view).drawPending).toBe(true);
+    view.smoothing = 0.6; // before the chart's turn
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(chart(view).drawPending).toBe(false);
+    expect(latest(view)).toBe('latest: step 51');
+    expect(chart(view).uplot!.data[0]).toHaveLength(52);
+  });
+
   it('exports a chart as CSV and PNG downloads', async () => {
     const blobs: Blob[] = [];
     const names: string[] = [];

@@ -104,6 +104,17 @@ describe('alignSeries', () => {
     // Within a column, the extremes come in the order they were logged.
     const spike = xs.findIndex((_, i) => columns[1][i] === 9);
     expect(Math.abs(xs[spike]! - 1001)).toBeLessThanOrEqual(20);
+
+    // Many runs of few points each: none alone has two x a column, together they do.
+    const few = Array.from({ length: 20 }, (_, r) => ({
+      steps: Array.from({ length: 15 }, (_, i) => 100 * i + r),
+      values: Array.from({ length: 15 }, (_, i) => i + r)
+    }));
+    const [fewXs, ...fewColumns] = alignSeries(few, 10) as Array<Array<number | null | undefined>>;
+    expect(fewXs).toHaveLength(21);
+    expect(fewXs.at(-1)).toBe(1419);
+    expect(fewColumns[19].at(-1)).toBe(14 + 19);
+    expect(Math.min(...numbers(fewColumns[0]))).toBe(0);
   });
   it('smoothing an aligned column equals smoothing the series, then aligning', () => {
     const a = { steps: [0, 2, 4, 6], values: [1, 5, null, 2] };

@@ -137,6 +137,12 @@ export class MetricChart extends LitElement {
   startedAt: number | undefined = undefined;
   /** On a time axis: the training step of each x. */
   private stepOfX = new Map<number, number>();
+  /**
+   * The series the chart shows: the group's as of its last shaping. A live update's new points
+   * are shaped in the chart's draw turn (src/lab/charts/draw-queue.ts), not in the task that
+   * brought them, so the legend, the plot and `raw`/`shown` always describe the same series.
+   */
+  private series: ChartSeries[] = [];
   /** The raw (unsmoothed) aligned data, for the legend's values. */
   private raw: uPlot.AlignedData = [[]];
   /** What the plot draws: smoothed, and on a log axis without values ≤ 0. */
@@ -158,6 +164,8 @@ export class MetricChart extends LitElement {
   private catchUp = false;
   /** A draw is queued (see drawPending). */
   private drawWaiting = false;
+  /** New points came that are not shaped yet: they are in the chart's draw turn, or its next draw. */
+  private unshaped = false;
 
   /** Light DOM: JupyterLab's theme variables and uPlot's stylesheet apply directly. */
   protected createRenderRoot(): HTMLElement {
@@ -215,8 +223,8 @@ export class MetricChart extends LitElement {
   }
 
   protected render(): unknown {
-    const { title, metrics } = this.group;
-    const downsampled = metrics.filter(m => m.totalPoints > m.steps.length);
+    const { title } = this.group;
+    const downsampled = this.series.filter(m => m.totalPoints > m.steps.length);
     return html`
       <div class="mp-chart-header">
         <button class="mp-chart-title" aria-expanded=${this.collapsed ? 'false' : 'true'} @click=${() => (this.collapsed = !this.collapsed)}
@@ -266,21 +274,41 @@ export class MetricChart extends LitElement {
     return !this.hasUpdated;
   }
 
-  /** The data is shaped before rendering, so that the legend shows what the plot will draw. */
+  /**
+   * The data is shaped before rendering, so that the legend shows what the plot will draw; new
+   * points alone (a live update) are shaped in the chart's draw turn instead (see `series`).
+   */
   protected willUpdate(changed: PropertyValues): void {
     if (!this.onScreen) return;
-    const all = this.catchUp;
-    if (all || changed.has('group')) {
-      // At most two x a pixel column: runs that do not share their steps go on one grid.
-      this.raw = alignSeries(this.group.metrics, Math.max(240, this.clientWidth || 600));
-      this.stepOfX = new Map();
-      for (const m of this.group.metrics as TimedSeries[]) {
-        m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
-      }
+    if (this.liveUpdate(changed)) {
+      this.unshaped = true;
+      return;
     }
-    if (all || changed.has('group') || changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) {
-      this.shown = this.chartData();
+    if (this.catchUp || changed.has('group') || this.unshaped) this.shape();
+    else if (changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) this.shown = this.chartData();
+  }
+
+  /** Only new points came, to a chart already drawn. */
+  private liveUpdate(changed: PropertyValues): boolean {
+    return (
+      !this.catchUp &&
+      this.plot !== null &&
+      changed.has('group') &&
+      !['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'].some(k => changed.has(k))
+    );
+  }
+
+  /** Aligns the group's series (`raw`) and shapes what the plot draws (`shown`). */
+  private shape(): void {
+    this.unshaped = false;
+    this.series = this.group.metrics;
+    // At most two x a pixel column: runs that do not share their steps go on one grid.
+    this.raw = alignSeries(this.series, Math.max(240, this.clientWidth || 600));
+    this.stepOfX = new Map();
+    for (const m of this.series as TimedSeries[]) {
+      m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
     }
+    this.shown = this.chartData();
   }
 
   /**
@@ -289,7 +317,7 @@ export class MetricChart extends LitElement {
    * that the legend reads as a ranking of the runs at that step.
    */
   private legendOrder(at: (data: uPlot.AlignedData, s: number) => number | null): number[] {
-    const metrics = this.group.metrics;
+    const metrics = this.series;
     const listed = metrics.map((_, i) => i).filter(i => !metrics[i].role || metrics[i].role === 'mean');
     if (this.hoverIdx === null || !metrics.some(m => m.color)) return listed;
     const value = (i: number): number => at(this.raw, i + 1) ?? -Infinity;
@@ -298,7 +326,8 @@ export class MetricChart extends LitElement {
 
   /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
   private legend(): unknown {
-    const { metrics, title } = this.group;
+    const { title } = this.group;
+    const metrics = this.series;
     const xs = this.raw[0] as ArrayLike<number>;
     const idx = this.hoverIdx ?? (xs.length ? xs.length - 1 : null);
     const at = (data: uPlot.AlignedData, s: number): number | null => {
@@ -332,7 +361,7 @@ export class MetricChart extends LitElement {
   /** Where a training step is on this chart's x axis (on a time axis: when it was first logged). */
   private xOfStep(step: number): number | null {
     if (this.xAxis === 'step') return step;
-    const m = this.group.metrics[0] as TimedSeries | undefined;
+    const m = this.series[0] as TimedSeries | undefined;
     const steps = m?.trainingSteps;
     if (!m || !steps?.length) return null;
     const at = searchSorted(steps, step);
@@ -350,7 +379,7 @@ export class MetricChart extends LitElement {
     const reshaped = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot;
     // New points (a live update) wait for this chart's turn; what the user changed draws at once.
     if (reshaped) this.draw();
-    else if (changed.has('group')) {
+    else if (this.unshaped && changed.has('group')) {
       this.drawWaiting = true;
       queueDraw(this, this.drawCost(), () => this.draw());
     } else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
@@ -486,7 +515,7 @@ export class MetricChart extends LitElement {
     const log = this.log;
     if (this.ignoreOutliers) {
       const values: number[] = [];
-      this.group.metrics.forEach((m, i) => {
+      this.series.forEach((m, i) => {
         if (this.hidden_.has(toggleKey(m)) || m.role === 'member') return;
         for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
           if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
@@ -511,13 +540,16 @@ export class MetricChart extends LitElement {
    * time 1.5 px takes; docs/design-decisions.md, "Live updates at scale").
    */
   private get plainWidth(): number {
-    return this.group.metrics.filter(m => !m.role).length > MANY_LINES ? 1 : 1.5;
+    return this.series.filter(m => !m.role).length > MANY_LINES ? 1 : 1.5;
   }
 
-  /** What drawing the shown data costs (src/lab/charts/draw-queue.ts): its points, by line width. */
+  /**
+   * What drawing the shown data costs (src/lab/charts/draw-queue.ts): its points, by line width, as
+   * last shaped (a live update's new points, shaped in the turn, are about as many).
+   */
   private drawCost(): number {
     const points = (this.shown[0] as ArrayLike<number> | undefined)?.length ?? 0;
-    const lines = this.group.metrics.filter(m => !this.hidden_.has(toggleKey(m)));
+    const lines = this.series.filter(m => !this.hidden_.has(toggleKey(m)));
     const wide = lines.filter(m => m.role === 'mean' || (!m.role && this.plainWidth > 1)).length;
     const thin = lines.filter(m => m.role === 'member' || (!m.role && this.plainWidth === 1)).length;
     // Bands: a filled area between two edges.
@@ -532,8 +564,12 @@ export class MetricChart extends LitElement {
     if (!container || !this.isConnected) return;
     cancelDraw(this);
     this.drawWaiting = false;
+    if (this.unshaped) {
+      this.shape();
+      this.requestUpdate(); // the legend, for the series just shaped
+    }
     const key = JSON.stringify([
-      this.group.metrics.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
+      this.series.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
       this.log,
       this.withRaw,
       this.ignoreOutliers,
@@ -606,7 +642,7 @@ export class MetricChart extends LitElement {
       ],
       series: [
         { label: this.xAxis === 'step' ? 'step' : 'time' },
-        ...this.group.metrics.flatMap((m, i) => {
+        ...this.series.flatMap((m, i) => {
           const color = colorOf(m, i);
           const role = m.role;
           const line = {
@@ -662,7 +698,7 @@ export class MetricChart extends LitElement {
 
   /** The filled bands of grouped runs: between each group's upper and lower edge, in its colour. */
   private bands(): uPlot.Band[] {
-    const metrics = this.group.metrics;
+    const metrics = this.series;
     const drawn = (i: number): number => this.seriesIndexes(i).slice(-1)[0];
     const out: uPlot.Band[] = [];
     metrics.forEach((m, i) => {
@@ -674,7 +710,7 @@ export class MetricChart extends LitElement {
   }
 
   private toggle(key: string, show: boolean): void {
-    this.group.metrics.forEach((m, index) => {
+    this.series.forEach((m, index) => {
       if (toggleKey(m) !== key) return;
       const indexes = this.seriesIndexes(index);
       // A raw line of a band edge or a member stays hidden (it is never drawn).

@@ -158,6 +158,13 @@ export function alignSeries(
   );
   if (same) return [first, ...series.map(s => s.values)] as uPlot.AlignedData;
   if (!series.every(s => ascending(s.steps))) return uPlot.join(series.map(s => [s.steps, s.values] as uPlot.AlignedData));
+  // One series with more distinct x than the grid has already makes the union larger: no need to
+  // sort the union to know (a few ms a chart at 20 runs, in every live update).
+  if (series.some(s => distinctMoreThan(s.steps, 2 * columns))) {
+    const lo = Math.min(...series.map(s => (s.steps.length ? s.steps[0] : Infinity)));
+    const hi = Math.max(...series.map(s => (s.steps.length ? s.steps[s.steps.length - 1] : -Infinity)));
+    return onGrid(series, lo, hi, columns);
+  }
   const all = new Float64Array(series.reduce((n, s) => n + s.steps.length, 0));
   let at = 0;
   for (const s of series) all.set(s.steps, (at += s.steps.length) - s.steps.length);
@@ -227,14 +234,28 @@ function onGrid(
       }
       if (v === null || !Number.isFinite(v)) gap = true;
       else {
-        if (minAt < 0 || v < min) [min, minAt] = [v, i];
-        if (maxAt < 0 || v > max) [max, maxAt] = [v, i];
+        if (minAt < 0 || v < min) {
+          min = v;
+          minAt = i;
+        }
+        if (maxAt < 0 || v > max) {
+          max = v;
+          maxAt = i;
+        }
       }
     }
     flush();
     return column;
   });
   return [xs, ...aligned] as uPlot.AlignedData;
+}
+
+/** Whether ascending `xs` hold more than `limit` distinct values. */
+function distinctMoreThan(xs: readonly number[], limit: number): boolean {
+  if (xs.length <= limit) return false;
+  let distinct = xs.length ? 1 : 0;
+  for (let i = 1; i < xs.length && distinct <= limit; i++) if (xs[i] !== xs[i - 1]) distinct++;
+  return distinct > limit;
 }
 
 function ascending(xs: readonly number[]): boolean {
