@@ -127,7 +127,12 @@ describe('<mp-plotter-panel>', () => {
   it("new points reach a chart's legend and plot together in its turn, or at once when the user changes the chart first", async () => {
     const grow = (p: ReturnType<typeof payload>, step: number): ReturnType<typeof payload> =>
       payload({
-        metrics: p.metrics.map(m => ({ ...m, steps: [...m.steps, step], values: [...m.values, 0.01], totalPoints: m.steps.length + 1 }))
+        metrics: p.metrics.map(m => ({
+          ...m,
+          steps: [...m.steps, step],
+          values: [...m.values, 0.01],
+          totalPoints: m.steps.length + 1
+        }))
       });
     const chart = (view: PlotterPanelElement): MetricChart => view.querySelector<MetricChart>('mp-metric-chart')!;
     const latest = (view: PlotterPanelElement): string => chart(view).querySelector('.mp-legend-step')!.textContent!;
