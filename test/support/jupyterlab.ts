@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './tslab-kernel';
+import { freePort } from './ports';
 
 export const VENV = path.join(REPO, '.venv');
 export const CHROMIUM = process.env.METRICS_PLOTTER_CHROMIUM ?? '/usr/bin/chromium';
@@ -22,18 +22,6 @@ export const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync'
 ];
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function requireSetup(venv = VENV): void {
   const missing = [

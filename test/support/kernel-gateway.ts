@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { VENV, freePort } from './jupyterlab';
+import { VENV } from './jupyterlab';
+import { freePort } from './ports';
 
 export class KernelGateway {
   private constructor(

@@ -6,11 +6,11 @@
 import { spawn, ChildProcess } from 'child_process';
 import { createHmac, randomUUID } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
 import { KERNEL_COMM_TARGET, type KernelRequest, type ReleaseReply } from '../../src/protocol';
+import { freePorts } from './ports';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 const TSLAB_BIN = path.join(REPO, 'node_modules', '.bin', 'tslab');
@@ -34,28 +34,6 @@ export interface ExecuteResult {
   stdout: string;
   stderr: string;
   outputs: Output[];
-}
-
-/**
- * `n` distinct free ports. Each socket stays bound until all are picked: a port freed a moment ago
- * can be handed out again, and a kernel given one port twice never starts (seen once in a hundred
- * sessions: stdin and control on one port).
- */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.on('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        })
-    )
-  );
-  const ports = servers.map(server => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map(server => new Promise(resolve => server.close(resolve))));
-  return ports;
 }
 
 /**
