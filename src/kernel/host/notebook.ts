@@ -34,4 +34,12 @@ export class KernelDisplay {
     this.sent = true;
     return true;
   }
+
+  /**
+   * Empties the output once sent: an update with no data, which frontends show as nothing (and a
+   * saved notebook keeps as nothing). For what is only worth seeing while it happens.
+   */
+  clear(): void {
+    if (this.sent) tslabDisplayWriter()?.({ data: {}, metadata: {}, transient: { display_id: this.id } }, true);
+  }
 }

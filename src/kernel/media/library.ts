@@ -269,18 +269,25 @@ export class VideoWriter {
     await this.encode.encoder.write(bytes, this.spec.stableFrames);
     if (this.progress && this.framesWritten - this.lastProgress >= this.progressEvery) {
       this.lastProgress = this.framesWritten;
-      this.showProgress(false);
+      this.showProgress();
     }
   }
 
-  private showProgress(done: boolean, bytes = 0): void {
+  /** Progress is transient: shown while the video encodes; then the panel's card tells the result. */
+  private showProgress(): void {
     if (!this.progress) return;
     const total = this.spec.expectedFrames;
-    const text = done
-      ? `Encoded "${this.name}" (step ${this.step}): ${this.framesWritten} frames, ${(bytes / 1e6).toFixed(2)} MB.`
-      : `Encoding "${this.name}": ${this.framesWritten}${total ? `/${total} frames (${Math.round((100 * this.framesWritten) / total)}%)` : ' frames'}…`;
+    const text = `Encoding "${this.name}": ${this.framesWritten}${total ? `/${total} frames (${Math.round((100 * this.framesWritten) / total)}%)` : ' frames'}…`;
     try {
       this.progress.send({ 'text/plain': text });
+    } catch {
+      /* progress is best effort */
+    }
+  }
+
+  private endProgress(): void {
+    try {
+      this.progress?.clear();
     } catch {
       /* progress is best effort */
     }
@@ -299,16 +306,17 @@ export class VideoWriter {
     try {
       ({ bytes } = await this.encode.encoder.finish());
     } catch (err) {
+      this.endProgress();
       await this.encode.encoder.abort();
       this.library.drop(this.encode);
       throw err;
     }
+    this.endProgress();
     const { kind, fps, width, height } = this.spec;
     const entry = this.library.finish(
       this.encode,
       kind === 'video' ? { width, height, bytes, fps, frames: this.framesWritten } : { width, height, bytes }
     );
-    this.showProgress(true, bytes);
     return entry;
   }
 
@@ -316,6 +324,7 @@ export class VideoWriter {
   async abort(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.endProgress();
     await this.encode.encoder.abort();
     this.library.drop(this.encode);
   }
