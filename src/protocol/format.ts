@@ -32,6 +32,20 @@ export function formatNumber(v: number | null | undefined): string {
   return exponent(v, 4);
 }
 
+/**
+ * A mean and its spread as results are reported: the spread to two significant digits and the
+ * mean to the same decimal place, "49 ± 27" or "0.482 ± 0.012" (not "49 ± 27.139"). A spread below
+ * 0.001, or a million and more, is written as formatNumber writes each.
+ */
+export function formatMeanStd(mean: number, std: number): string {
+  const a = Math.max(Math.abs(mean), std);
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std <= 0 || a >= EXPONENT_FROM || std < EXPONENT_BELOW) {
+    return `${formatNumber(mean)} ± ${formatNumber(std)}`;
+  }
+  const decimals = Math.min(FIXED.length - 1, Math.max(0, 1 - Math.floor(Math.log10(std))));
+  return `${FIXED[decimals].format(mean)} ± ${FIXED[decimals].format(std)}`;
+}
+
 /** A count or a training step, every digit: 299,999 (not 300,000), 1,234,567. */
 export function formatCount(n: number): string {
   return WHOLE.format(n);

@@ -1,7 +1,7 @@
 /** Numbers as people read them, at every magnitude a training run produces. */
 import * as fc from 'fast-check';
 import { searchSorted } from '../../src/protocol/downsample';
-import { formatDuration, formatNumber, formatTicks } from '../../src/protocol/format';
+import { formatDuration, formatMeanStd, formatNumber, formatTicks } from '../../src/protocol/format';
 
 test('values read right at every magnitude', () => {
   expect([3e-4, 1.5e-7, 0.9998, 12345, 2.1e9, -0.5, 0, 1e-3, 999999, 1e6].map(formatNumber)).toEqual([
@@ -62,4 +62,14 @@ test('searchSorted finds where a value goes in an ascending column, before or af
   const column = [0, 10, 10, 20];
   expect([-1, 0, 5, 10, 20, 25].map(x => searchSorted(column, x))).toEqual([0, 0, 1, 1, 3, 4]);
   expect([-1, 0, 5, 10, 20, 25].map(x => searchSorted(column, x, 'right'))).toEqual([0, 1, 1, 3, 4, 4]);
+});
+
+it('a mean ± std reads as results are reported: the spread to two significant digits, the mean to the same place', () => {
+  expect(formatMeanStd(49, 27.139)).toBe('49 ± 27');
+  expect(formatMeanStd(475.22, 391.93)).toBe('475 ± 392');
+  expect(formatMeanStd(0.48213, 0.01234)).toBe('0.482 ± 0.012');
+  expect(formatMeanStd(12345.6, 0.5)).toBe('12,345.60 ± 0.50');
+  expect(formatMeanStd(3, 0)).toBe('3 ± 0');
+  expect(formatMeanStd(3e-4, 2e-5)).toBe('3e-4 ± 2e-5');
+  expect(formatMeanStd(2.1e9, 3e8)).toBe('2.1e9 ± 3e8');
 });

@@ -173,7 +173,8 @@ export async function launchChromium(): Promise<Browser> {
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', msg => {
-    if (msg.type() === 'error') errors.push(msg.text());
+    // "Failed to load resource" names its URL only in the message's location.
+    if (msg.type() === 'error') errors.push(msg.location().url ? `${msg.text()} (${msg.location().url})` : msg.text());
   });
   page.on('pageerror', err => errors.push(String(err)));
   return errors;

@@ -7,7 +7,7 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { runLabel, type MetricSeries, type RunInfo } from '../../protocol';
-import { formatNumber } from '../../protocol/format';
+import { formatMeanStd, formatNumber } from '../../protocol/format';
 import { allConfigKeys, differingConfigKeys, groupLastStats, nameFilter, type RunGroup } from '../charts/series';
 
 /** Sent (bubbling) with the set of run names to hide. */
@@ -188,7 +188,7 @@ export class RunsTable extends LitElement {
                   return html`<tr data-group=${g.label}>
                     <td><span class="mp-swatch" style="background:${g.color}"></span>${g.label}</td>
                     <td>${g.runs.length}</td>
-                    <td>${stats ? `${formatNumber(stats.mean)} ± ${formatNumber(stats.std)}` : ''}</td>
+                    <td>${stats ? formatMeanStd(stats.mean, stats.std) : ''}</td>
                   </tr>`;
                 })}
               </tbody>
