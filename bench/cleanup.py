@@ -1,10 +1,11 @@
 """Cleanup timings for `npm run bench`, driven the way Jupyter drives kernels (jupyter_client).
 
-For 1 and 10 videos: the time from the kernel's shutdown request to assets/ being gone, the time
-plotter.close() takes inside the kernel, and `rm -rf` of a copy of the same files, side by side.
-Prints one JSON object.
+For 1 and 10 videos: the time from the kernel's shutdown request to assets/ being gone, from a
+SIGKILL of the kernel to assets/ being gone (its watchdog's work), the time plotter.close() takes
+inside the kernel, and `rm -rf` of a copy of the same files, side by side; and the resident memory
+of the kernel's watchdog while it waits. Prints one JSON object.
 """
-import json, os, shutil, subprocess, sys, tempfile, time
+import json, os, shutil, signal, subprocess, sys, tempfile, time
 from jupyter_client.manager import KernelManager
 
 root = sys.argv[1]  # a folder whose node_modules holds metrics-plotter
@@ -34,7 +35,7 @@ def median(xs):
 
 result = {}
 for n in (1, 10):
-    shutdown, close, rm = [], [], []
+    shutdown, sigkill, close, rm, watchdog_kb = [], [], [], [], []
     for _ in range(RUNS):
         folder = tempfile.mkdtemp(prefix="bench-cleanup-", dir=root)
         assets = os.path.join(folder, "assets")
@@ -54,6 +55,25 @@ for n in (1, 10):
         subprocess.run(["rm", "-rf", os.path.join(copy, "assets")], check=True)
         rm.append(time.perf_counter() - t0)
         shutil.rmtree(copy)
+        # SIGKILL -> assets/ gone (the kernel's watchdog), and what the watchdog holds while it waits
+        km, kc = start(folder)
+        run(kc, cell(n))
+        pid = int(run(kc, 'console.log(process.pid)').strip().splitlines()[-1])
+        watchdog = int(run(kc, 'console.log(require("metrics-plotter/internals").kernelRegistry().watchdogPid)').strip().splitlines()[-1])
+        with open(f"/proc/{watchdog}/status") as f:
+            watchdog_kb.append(next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")))
+        t0 = time.perf_counter()
+        os.kill(pid, signal.SIGKILL)
+        while os.path.exists(assets):
+            if time.perf_counter() - t0 > 30:
+                raise RuntimeError("the watchdog did not remove assets/ within 30 s")
+            time.sleep(0.0005)
+        sigkill.append(time.perf_counter() - t0)
+        kc.stop_channels()
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:
+            pass  # already dead
         # plotter.close(), timed inside the kernel
         km, kc = start(folder)
         run(kc, cell(n))
@@ -61,5 +81,6 @@ for n in (1, 10):
         close.append(float(ms.strip().splitlines()[-1]) / 1000)
         km.shutdown_kernel(); kc.stop_channels()
         shutil.rmtree(folder)
-    result[n] = {"shutdown_s": median(shutdown), "close_s": median(close), "rm_rf_s": median(rm), "runs": RUNS}
+    result[n] = {"shutdown_s": median(shutdown), "sigkill_s": median(sigkill), "close_s": median(close),
+                 "rm_rf_s": median(rm), "watchdog_rss_kb": median(watchdog_kb), "runs": RUNS}
 print(json.dumps(result))

@@ -5,6 +5,7 @@
 export { plotterInternals } from './plotter';
 export { tslabComms, Comm, CommManager } from './host/tslab-comms';
 export { sweepOrphans } from './files/sweep';
+export { kernelRegistry } from './host/registry';
 export { findFfmpeg, FFMPEG_ENV } from './media/ffmpeg';
 export { ffmpegArgs } from './media/video-encoder';
 export { metricsWithinBudget, DETAIL_METRICS_BUDGET_BYTES } from './metrics/saved-budget';

@@ -374,12 +374,34 @@ for (let t = 0; t < 100000; t++) await writer.write(new Uint8Array(64 * 64 * 4).
     await s.page.close();
   });
 
-  it('a killed kernel (SIGKILL): the output shows what was left and how to remove it; the next plotter sweeps it', async () => {
+  it('a killed kernel (SIGKILL): its watchdog removes the files; the output says the session ended and they went', async () => {
     const s = await openSession('sigkill', [PLOTTER_CELL, 'process.pid']);
     await runAll(s.page);
     const pid = Number(await s.page.textContent('.jp-Cell:last-child .jp-OutputArea-output'));
     expect(pid).toBeGreaterThan(0);
+    expect(mp4s(s.dir)).toHaveLength(1);
+    process.kill(pid, 'SIGKILL');
+    await backToBefore(s, "the kernel's watchdog should have removed the assets");
+    await waitForState(s.page, 'Session ended (the kernel process died); its video was removed.');
+    // JupyterLab says the kernel died and restarts it; dismiss that as a researcher would.
+    await s.page.click('.jp-Dialog .jp-mod-accept');
+    await lab.api('DELETE', `/api/kernels/${s.kernelId}`);
+    await s.page.close();
+  });
+
+  it('a killed kernel whose watchdog was killed too: the output shows what was left and how to remove it; the next plotter sweeps it', async () => {
+    const s = await openSession('sigkill-watchdog', [
+      PLOTTER_CELL,
+      'require("metrics-plotter/internals").kernelRegistry().watchdogPid',
+      'process.pid'
+    ]);
+    await runAll(s.page);
+    const outputOf = async (cell: number): Promise<number> =>
+      Number(await s.page.textContent(`.jp-Cell:nth-child(${cell}) .jp-OutputArea-output`));
+    const [watchdog, pid] = [await outputOf(2), await outputOf(3)];
+    expect(watchdog).toBeGreaterThan(0);
     const [mp4] = mp4s(s.dir);
+    process.kill(watchdog, 'SIGKILL');
     process.kill(pid, 'SIGKILL');
     await waitForState(s.page, 'Session ended (the kernel process died), but cleanup failed.');
     const failure = (await s.page.textContent('.jp-MetricsPlotter .mp-failure')) ?? '';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FRAMES_PRELUDE, evalJson, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { FRAMES_PRELUDE, evalJson, kernelSessions, plotterDisplays, until } from '../support/kernel-sessions';
 import { listTree, type TslabKernel } from '../support/tslab-kernel';
 import { probeVideo } from '../support/media';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
@@ -136,8 +136,17 @@ test.each([
   ['SIGTERM', async (k: TslabKernel) => void (await k.kill('SIGTERM'))],
   ['SIGHUP', async (k: TslabKernel) => void (await k.kill('SIGHUP'))],
   [
-    'SIGKILL, then the next plotter in the folder',
+    "SIGKILL (the kernel's watchdog)",
     async (k: TslabKernel, dir: string) => {
+      const before = listTree(dir).filter(f => !f.startsWith('assets'));
+      await k.kill('SIGKILL');
+      await until(() => JSON.stringify(listTree(dir)) === JSON.stringify(before), 'the watchdog should remove the media');
+    }
+  ],
+  [
+    'SIGKILL of the kernel and its watchdog, then the next plotter in the folder',
+    async (k: TslabKernel, dir: string) => {
+      process.kill(await k.watchdogPid(), 'SIGKILL');
       await k.kill('SIGKILL');
       const next = await sessions.startKernel(dir);
       await next.run('import { MetricsPlotter } from "metrics-plotter"; new MetricsPlotter();');

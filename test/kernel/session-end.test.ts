@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FRAMES_PRELUDE, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
+import { FRAMES_PRELUDE, kernelSessions, plotterDisplays, until } from '../support/kernel-sessions';
 import { listTree, REPO, type TslabKernel } from '../support/tslab-kernel';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
@@ -102,22 +102,52 @@ test('an interrupt after a cell that created a plotter synchronously still only 
   expect(listTree(dir)).toEqual([]);
 });
 
-test("SIGKILL runs no hook: the next plotter in that folder sweeps the dead kernel's files, never a live one's", async () => {
-  const dir = notebookDir('sigkill');
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.each([
+  ['the process', (k: TslabKernel) => k.kill('SIGKILL')],
+  ["the kernel's process group (a restart of a kernel that does not answer)", (k: TslabKernel) => k.killGroup('SIGKILL')]
+])('SIGKILL of %s', (_what, kill) => {
+  test("runs no hook: the kernel's watchdog removes its files, never a live kernel's, and exits", async () => {
+    const dir = notebookDir(_what.includes('group') ? 'sigkill-group' : 'sigkill-process');
+    fs.writeFileSync(path.join(dir, 'notes.md'), 'mine');
+    const dead = await startKernel(dir);
+    await dead.run(SETUP);
+    const live = await startKernel(dir);
+    await live.run(SETUP);
+    const liveVideos = await videosOf(live);
+    const deadVideos = await videosOf(dead);
+    const watchdog = await dead.watchdogPid();
+    expect(alive(watchdog)).toBe(true);
+    await kill(dead);
+    await until(() => !deadVideos.some(v => fs.existsSync(v)), "the dead kernel's videos should be removed by its watchdog");
+    await until(() => !alive(watchdog), 'the watchdog should exit once it has cleaned up');
+    expect(liveVideos.every(v => fs.existsSync(v))).toBe(true);
+    expect(await live.shutdownLikeJupyter(false)).toBe('exited');
+    expect(listTree(dir)).toEqual(['notes.md']);
+  });
+});
+
+test("SIGKILL of the kernel and its watchdog: the next plotter in that folder sweeps the dead kernel's files", async () => {
+  const dir = notebookDir('sigkill-watchdog');
   const dead = await startKernel(dir);
   await dead.run(SETUP);
-  const live = await startKernel(dir);
-  await live.run(SETUP);
-  const liveVideos = await videosOf(live);
   const deadVideos = await videosOf(dead);
+  process.kill(await dead.watchdogPid(), 'SIGKILL');
   await dead.kill('SIGKILL');
-  expect(deadVideos.every(v => fs.existsSync(v))).toBe(true);
-  const third = await startKernel(dir);
-  await third.run('import { MetricsPlotter } from "metrics-plotter"; const p = new MetricsPlotter();');
+  await new Promise(resolve => setTimeout(resolve, 500));
+  expect(deadVideos.every(v => fs.existsSync(v))).toBe(true); // nothing was left to remove them
+  const next = await startKernel(dir);
+  await next.run('import { MetricsPlotter } from "metrics-plotter"; const p = new MetricsPlotter();');
   expect(deadVideos.some(v => fs.existsSync(v))).toBe(false);
-  expect(liveVideos.every(v => fs.existsSync(v))).toBe(true);
-  await third.shutdownLikeJupyter(false);
-  expect(await live.shutdownLikeJupyter(false)).toBe('exited');
+  await next.shutdownLikeJupyter(false);
   expect(listTree(dir)).toEqual([]);
 });
 
@@ -125,6 +155,7 @@ test("`metrics-plotter clean [dir]` sweeps a killed kernel's files by hand", asy
   const dir = notebookDir('cli');
   const k = await startKernel(dir);
   await k.run(SETUP);
+  process.kill(await k.watchdogPid(), 'SIGKILL'); // no watchdog either: only the sweep is left
   await k.kill('SIGKILL');
   expect(listTree(dir).some(f => f.endsWith('.mp4'))).toBe(true);
   const cli = spawnSync(process.execPath, [path.join(REPO, 'lib/cli/cli.js'), 'clean', dir], { encoding: 'utf8' });

@@ -23,6 +23,14 @@ export async function evalJson<T = any>(k: TslabKernel, expr: string): Promise<T
   return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
 }
 
+/** Waits (up to 10 s, generous for a loaded CI machine; the bench times it) until `done()`. */
+export async function until(done: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !done(); waited += 50) {
+    if (waited > 10_000) throw new Error(`not within 10 s: ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
 export interface KernelSessions {
   /** A fresh notebook folder, removed after the file's tests. */
   notebookDir(name: string): string;

@@ -118,7 +118,8 @@ export class TslabKernel {
     this.process = spawn(TSLAB_BIN, ['kernel', '--config-path', this.connectionFile], {
       cwd,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true // a session and process group of its own, as jupyter_client starts kernels
     });
     this.process.stdout!.on('data', d => (this.stderrLog += d));
     this.process.stderr!.on('data', d => (this.stderrLog += d));
@@ -371,5 +372,19 @@ export class TslabKernel {
     const r = await this.exited;
     this.close();
     return r;
+  }
+
+  /** Signals the kernel's whole process group, as jupyter_client ends a kernel that does not answer. */
+  async killGroup(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    process.kill(-this.process.pid!, signal);
+    const r = await this.exited;
+    this.close();
+    return r;
+  }
+
+  /** The process id of the kernel's watchdog (src/kernel/host/watchdog.ts), once a plotter started it. */
+  async watchdogPid(): Promise<number> {
+    const r = await this.run('console.log(require("metrics-plotter/internals").kernelRegistry().watchdogPid)');
+    return Number(r.stdout.trim());
   }
 }

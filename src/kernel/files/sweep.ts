@@ -24,12 +24,22 @@ function ownerMayBeAlive(pid: number, processStart: string | null): boolean {
   return true;
 }
 
+/** A kernel process known to have ended: its pid, and when it started (null: not known). */
+export interface EndedKernel {
+  pid: number;
+  processStart: string | null;
+}
+
 /**
  * Removes the assets of plotters whose process is gone (SIGKILL, crash, power loss), and retries
  * closed ones whose cleanup failed. Folders of live processes are never touched; folders written on
  * another host are left and reported (`kept`), as are manifest entries that are not followed.
+ *
+ * With `endedKernel` (the kernel's watchdog, src/kernel/host/watchdog.ts), only that kernel's
+ * plotters are swept, and its process counts as ended although it may not be reaped yet (a zombie
+ * still answers `kill(pid, 0)`): the watchdog knows, since the kernel's end of its pipe closed.
  */
-export function sweepOrphans(root: string): CleanupReport {
+export function sweepOrphans(root: string, { endedKernel }: { endedKernel?: EndedKernel } = {}): CleanupReport {
   const assetsDir = path.join(path.resolve(root), ASSETS_DIR_NAME);
   const report = emptyReport();
   let entries: fs.Dirent[];
@@ -38,10 +48,17 @@ export function sweepOrphans(root: string): CleanupReport {
   } catch {
     return report; // no assets/ folder: nothing to sweep
   }
+  /** Whether the process that wrote a folder has ended (with `endedKernel`: is that kernel). */
+  const ended = (pid: number, processStart: string | null): boolean =>
+    endedKernel
+      ? pid === endedKernel.pid &&
+        (processStart === null || endedKernel.processStart === null || processStart === endedKernel.processStart)
+      : !ownerMayBeAlive(pid, processStart);
   for (const entry of entries) {
     const match = OWNER_DIR_PATTERN.exec(entry.name);
     if (!match || !entry.isDirectory()) continue; // a symlink is not a folder of ours
     const dir = path.join(assetsDir, entry.name);
+    if (endedKernel && Number(match[1]) !== endedKernel.pid) continue;
     const manifest = readManifest(dir);
     if (manifest) {
       if (manifest.hostname !== os.hostname()) {
@@ -53,10 +70,10 @@ export function sweepOrphans(root: string): CleanupReport {
         );
         continue;
       }
-      if (!manifest.closed && ownerMayBeAlive(manifest.pid, manifest.processStart)) continue;
+      if (!manifest.closed && !ended(manifest.pid, manifest.processStart)) continue;
       for (const reason of manifest.ignored) keep(report, path.join(dir, MANIFEST_NAME), `entry ignored: ${reason}`);
       mergeInto(report, removeOwnerDir(dir, manifest.files));
-    } else if (!ownerMayBeAlive(Number(match[1]), null)) {
+    } else if (ended(Number(match[1]), null)) {
       // Killed between mkdir and the first manifest write: only an empty folder can be ours.
       try {
         fs.rmdirSync(dir);

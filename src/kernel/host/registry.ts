@@ -16,6 +16,7 @@ import {
 } from '../../protocol';
 import { serveExtension } from './extension-requests';
 import { hookSessionEnds } from './session-end-hooks';
+import { KernelWatchdog } from './watchdog';
 
 /** Where, on `globalThis` of the kernel process, the registry hangs (the same in every copy of this package). */
 const KERNEL_REGISTRY_KEY = 'metrics-plotter.kernel-registry.v1';
@@ -36,6 +37,8 @@ export interface Answer {
 /** What the registry and the host need of a plotter (the object users get has none of this). */
 export interface ManagedPlotter {
   readonly id: string;
+  /** The folder it writes its assets into (the kernel's watchdog watches it). */
+  readonly root: string;
   /** The frontend no longer shows this view; close when it was the last. */
   releaseView(viewId: string): ReleaseReply;
   /** A request about this plotter's data from a page (subscribe, unsubscribe, range). */
@@ -56,6 +59,8 @@ export class KernelRegistry {
   private readonly pages = new Set<PageComm>();
   /** Those of pages that render widget models (ExtensionHello.widgets). */
   private readonly widgetPages = new Set<PageComm>();
+  /** What removes the plotters' files should this process be killed (watchdog.ts). */
+  private watchdog: KernelWatchdog | null = null;
 
   /** Whether a page that renders the plotter's widget models is attached. */
   get rendersWidgets(): boolean {
@@ -64,6 +69,13 @@ export class KernelRegistry {
 
   add(plotter: ManagedPlotter): void {
     this.plotters.set(plotter.id, plotter);
+    this.watchdog ??= KernelWatchdog.start();
+    this.watchdog.watch(plotter.root);
+  }
+
+  /** The kernel's watchdog (started with its first plotter), for tests. */
+  get watchdogPid(): number | undefined {
+    return this.watchdog?.pid;
   }
 
   plotter(id: string): ManagedPlotter | undefined {

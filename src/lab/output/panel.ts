@@ -30,6 +30,8 @@ import './panel-element';
 export const PANEL_CLASS = 'jp-MetricsPlotter';
 /** How long a live output whose files are gone waits for the server to say why its session ended. */
 export const EARLIER_SESSION_GRACE_MS = 2000;
+/** How long after a kernel died its files may still be there while its watchdog removes them. */
+const WATCHDOG_GRACE_MS = 2000;
 
 export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private readonly element: PlotterPanelElement;
@@ -235,6 +237,21 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     if (this.status === before) return;
     const payload = this.payload;
     this.refreshView();
+    let left = await this.leftOnServer(payload, why);
+    // A killed kernel's watchdog removes its files within a moment of its death (src/kernel/host/
+    // watchdog.ts), which may be after JupyterLab told us: look again before calling them left.
+    if (why === 'died' && left.length && !this.sessions.reportOf(payload.plotterId)) {
+      await new Promise(resolve => setTimeout(resolve, WATCHDOG_GRACE_MS));
+      if (this.isDisposed || this.payload !== payload) return;
+      left = await this.leftOnServer(payload, why);
+    }
+    if (this.isDisposed || this.payload !== payload) return;
+    this.feed({ event: 'files checked', left });
+    this.refreshView();
+  }
+
+  /** Which of the payload's media are still on the server once its session ended, and why. */
+  private async leftOnServer(payload: PlotterPayload, why: EndReason): Promise<CleanupFailure[]> {
     const left: CleanupFailure[] = [];
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
@@ -261,9 +278,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       }
       this.mediaStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
     }
-    if (this.isDisposed || this.payload !== payload) return;
-    this.feed({ event: 'files checked', left });
-    this.refreshView();
+    return left;
   }
 
   dispose(): void {
