@@ -15,6 +15,7 @@ const { chartBench } = require('./chart');
 const { panelBench } = require('./panel');
 const { livePanelBench, runsPanelBench } = require('./live-panel');
 const { pointsMemoryBench } = require('./points-memory');
+const { encodePoolBench } = require('./encode-pool');
 
 const ROOT = path.resolve(__dirname, '..');
 const W = 256;
@@ -516,6 +517,30 @@ async function main() {
       fmt(r.seconds),
       x(pm.arrays.bytesPerPoint / r.bytesPerPoint)
     ]);
+
+  process.stderr.write('rollouts logged without await…\n');
+  const ep = encodePoolBench();
+  lines.push(
+    '',
+    `## Rollouts logged without await: ${ep.rollouts} rollouts of ${ep.frames} frames at ${ep.side}×${ep.side}, logged at once (one Node process each)`,
+    '',
+    '| encodes | until all encoded | ffmpeg at once (most) | peak RSS of the ffmpeg processes together | peak RSS of Node | time vs all at once | ffmpeg memory vs all at once |',
+    '|---|---|---|---|---|---|---|'
+  );
+  for (const [name, r] of [
+    [`taking turns, one per core (maxEncodes ${ep.cores}, the default)`, ep.pooled],
+    ['all at once (as before the pool)', ep.allAtOnce]
+  ])
+    row([
+      name,
+      fmt(r.seconds),
+      String(r.most),
+      `${r.peakFfmpegMB.toFixed(0)} MB`,
+      `${r.peakNodeMB.toFixed(0)} MB`,
+      x(r.seconds / ep.allAtOnce.seconds),
+      x(r.peakFfmpegMB / ep.allAtOnce.peakFfmpegMB)
+    ]);
+  lines.push('', 'The rollouts share one frames array, so Node holds the frames once either way; memory sampled from /proc every 10 ms.');
 
   process.stderr.write('notebook growth…\n');
   const g = await growthBench();

@@ -91,6 +91,17 @@ export function checkMemoryBoundMB(mb: unknown): number | undefined {
   return Math.floor(mb * 2 ** 20);
 }
 
+export function checkMaxEncodes(n: unknown): number | undefined {
+  if (n === undefined) return undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new InputError(
+      `maxEncodes is ${String(n)}; it must be a whole number of at least 1 (e.g. { maxEncodes: 2 }), ` +
+        "or left out for one per core of the machine."
+    );
+  }
+  return n;
+}
+
 export function checkChannels(channels: unknown): 1 | 3 | 4 {
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     throw new InputError(`channels is ${String(channels)}; it must be 1 (gray), 3 (RGB) or 4 (RGBA).`);

@@ -32,6 +32,7 @@ import {
   checkCrf,
   checkFps,
   checkKeepLast,
+  checkMaxEncodes,
   checkMemoryBoundMB,
   checkMediaSize,
   checkName,
@@ -42,6 +43,7 @@ import {
 } from './input';
 import { kernelIdFromArgv } from './host/notebook';
 import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
+import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter } from './media/library';
 import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
 import { metricsWithinBudget, savedMetricsBudget } from './metrics/saved-budget';
@@ -67,6 +69,11 @@ export interface MetricsPlotterOptions {
    * the machine's memory.
    */
   memoryBoundMB?: number;
+  /**
+   * At most this many encodes (ffmpeg processes) run at once; the others wait for their turn, in
+   * the order they were logged, holding only the frames their caller made. Default: one per core.
+   */
+  maxEncodes?: number;
 }
 
 export interface MediaOptions {
@@ -92,6 +99,20 @@ export interface VideoWriterOptions extends VideoOptions {
   channels?: Channels;
 }
 
+/**
+ * Told once the queue of encodes grows past four turns' worth, and again each time it doubles: a
+ * loop that logs rollouts faster than the machine encodes them keeps every waiting rollout's frames.
+ */
+function warnOfBacklog(waiting: number, maxEncodes: number): void {
+  const first = 4 * maxEncodes;
+  if (waiting < first || !Number.isInteger(Math.log2(waiting / first))) return;
+  console.error(
+    `metrics-plotter: ${waiting} videos are waiting to be encoded (${maxEncodes} encode at once, the plotter's maxEncodes). ` +
+      'Each keeps its frames in memory until its turn: log rollouts less often, await addVideoFromFrames, ' +
+      'or raise maxEncodes on a machine with cores to spare.'
+  );
+}
+
 /** Everything a plotter is, behind the object users get. */
 class PlotterCore implements ManagedPlotter {
   readonly id: string;
@@ -112,12 +133,18 @@ class PlotterCore implements ManagedPlotter {
     private readonly maxPoints: number,
     liveUpdateMs: number,
     keepLast: number | undefined,
-    memoryBoundBytes: number
+    memoryBoundBytes: number,
+    maxEncodes: number
   ) {
     this.metrics = new MetricsStore(Date.now, memoryBoundBytes);
     this.assets = new AssetsOwner(root);
     this.id = this.assets.id;
-    this.media = new MediaLibrary(this.assets, keepLast, () => this.outputs.changed(true));
+    this.media = new MediaLibrary(
+      this.assets,
+      keepLast,
+      () => this.outputs.changed(true),
+      new EncodePool(maxEncodes, waiting => warnOfBacklog(waiting, maxEncodes))
+    );
     this.stream = new LiveStream(this.metrics);
     this.outputs = new LiveOutputs(
       viewId => this.bundle(viewId),
@@ -441,9 +468,10 @@ export class MetricsPlotter extends RunLogging {
     }
     const keepLast = checkKeepLast("the plotter's", options.keepLast);
     const memoryBound = checkMemoryBoundMB(options.memoryBoundMB) ?? defaultMemoryBoundBytes();
+    const maxEncodes = checkMaxEncodes(options.maxEncodes) ?? defaultEncodeLimit();
     this.title = options.title === undefined ? 'Metrics' : String(options.title);
     const root = path.resolve(options.root ?? process.cwd());
-    const core = new PlotterCore(this.title, root, maxPoints, options.liveUpdateMs ?? 250, keepLast, memoryBound);
+    const core = new PlotterCore(this.title, root, maxPoints, options.liveUpdateMs ?? 250, keepLast, memoryBound, maxEncodes);
     cores.set(this, core);
     // Plotters of killed kernels (SIGKILL, crash) ran no hook: their files are removed now.
     const swept = sweepOrphans(root);

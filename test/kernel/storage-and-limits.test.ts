@@ -121,6 +121,63 @@ await vw.write(solid(8, 8, 1));`);
   expect(listTree(dir)).toEqual(before);
 });
 
+describe('encodes take turns', () => {
+  test('at most maxEncodes ffmpeg processes run at once, whatever a loop logs without awaiting; all finish', async () => {
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, childrenOf(kernel.process.pid!).filter(c => c.comm === 'ffmpeg').length);
+    }, 10);
+    try {
+      const r = await kernel.run(`
+const two = new MetricsPlotter({ title: "two at once", maxEncodes: 2 });
+const logged = Array.from({ length: 6 }, (_, i) =>
+  two.addVideoFromFrames("rollout", Array.from({ length: 150 }, (_, t) => solid(96, 96, (t * 3 + i) & 255)), { fps: 30, step: i }));
+console.log(JSON.stringify((await Promise.all(logged)).map(e => e.step)));`);
+      expect(JSON.parse(r.stdout.trim())).toEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBeGreaterThan(0);
+    await kernel.run('two.close()');
+  });
+
+  test('in the order they were logged; a long queue is told; close() drops the waiting ones, files and all', async () => {
+    const before = listTree(dir);
+    const r = await kernel.execute(`
+const one = new MetricsPlotter({ title: "one at a time", maxEncodes: 1 });
+const done: number[] = [];
+const queued = Array.from({ length: 6 }, (_, i) =>
+  one.addVideoFromFrames("rollout", Array.from({ length: 20 }, () => solid(16, 16, i * 40)), { fps: 30, step: i }).then(() => done.push(i)));
+await Promise.all(queued);
+console.log(JSON.stringify(done));`);
+    expect(r.status).toBe('ok');
+    expect(JSON.parse(r.stdout.trim())).toEqual([0, 1, 2, 3, 4, 5]);
+    // Four waiting (one running) is four turns' worth at one encode at a time: the cell is told.
+    expect(r.stderr).toMatch(/4 videos are waiting to be encoded \(1 encode at once, the plotter's maxEncodes\)/);
+
+    // A streaming writer holds the one turn; two more wait behind it when the plotter is closed.
+    const closed = await kernel.run(`
+const held = one.createVideoWriter("held", { fps: 30, width: 16, height: 16, step: 10 });
+await held.write(solid(16, 16, 1));
+const behind = [11, 12].map(step =>
+  one.addVideoFromFrames("behind", Array.from({ length: 20 }, () => solid(16, 16, 9)), { fps: 30, step }).then(() => "finished", (e: Error) => e.message));
+await new Promise(resolve => setTimeout(resolve, 100));
+one.close();
+console.log(JSON.stringify(await Promise.all(behind)));`);
+    for (const message of JSON.parse(closed.stdout.trim().split('\n').pop()!)) {
+      expect(message).toMatch(/behind(-2)?\.mp4 was stopped \(the plotter was closed\) before its turn came; nothing was written/);
+    }
+    expect(listTree(dir)).toEqual(before);
+  });
+
+  test('maxEncodes that is not a whole number of at least 1 is an InputError that says what to give', async () => {
+    const r = await kernel.execute('new MetricsPlotter({ maxEncodes: 0 })');
+    expect(r.status).toBe('error');
+    expect(r.stderr).toMatch(/maxEncodes is 0; it must be a whole number of at least 1 \(e\.g\. \{ maxEncodes: 2 \}\)/);
+  });
+});
+
 test('a tampered manifest that names files outside its folder: neither a new plotter nor `clean` deletes them', async () => {
   const nb = makeNotebookDir('tampered');
   try {

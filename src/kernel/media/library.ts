@@ -26,12 +26,13 @@ import { AssetsOwner } from '../files/owner';
 import { StorageError } from '../files/storage-error';
 import { FrameImage, FrameGeometry, imageChannels } from './frames';
 import { InputError } from '../input';
-import { EncodeError, VideoEncoder } from './video-encoder';
+import { EncodeError } from './video-encoder';
+import type { EncodePool, PooledEncoder } from './encode-pool';
 import { KernelDisplay, inNotebook } from '../host/notebook';
 
 /** A running encode. */
 interface Encode {
-  encoder: VideoEncoder;
+  encoder: PooledEncoder;
   fileName: string;
   name: string;
   run: string;
@@ -77,7 +78,9 @@ export class MediaLibrary {
     private readonly assets: AssetsOwner,
     private readonly defaultKeepLast: number | undefined,
     /** Called when an entry is added, replaced or retired. */
-    private readonly onChange: () => void
+    private readonly onChange: () => void,
+    /** Where encodes wait for their turn (encode-pool.ts). */
+    private readonly pool: EncodePool
   ) {}
 
   /** Every entry on disk, by name, then step. */
@@ -123,9 +126,9 @@ export class MediaLibrary {
     const ext = req.kind === 'image' ? '.png' : '.mp4';
     const stem = req.run ? `${fileStem(req.run)}-${fileStem(req.name)}` : fileStem(req.name);
     const { name: fileName, path: output } = this.assets.claimFile(stem, ext);
-    let encoder: VideoEncoder;
+    let encoder: PooledEncoder;
     try {
-      encoder = new VideoEncoder({ ...req, output, format: req.kind === 'image' ? 'png' : 'mp4' });
+      encoder = this.pool.encoder({ ...req, output, format: req.kind === 'image' ? 'png' : 'mp4' });
     } catch (err) {
       this.discard(fileName);
       throw err;

@@ -130,6 +130,11 @@ export class VideoEncoder {
     this.framesWritten++;
   }
 
+  /** Resolves once the ffmpeg process is gone, however it ended. */
+  async whenExited(): Promise<void> {
+    await this.exited;
+  }
+
   /** Closes the pipe, waits for ffmpeg, and renames the finished file into place. */
   async finish(): Promise<{ bytes: number }> {
     this.done = true;
