@@ -540,7 +540,10 @@ async function main() {
       x(r.seconds / ep.allAtOnce.seconds),
       x(r.peakFfmpegMB / ep.allAtOnce.peakFfmpegMB)
     ]);
-  lines.push('', 'The rollouts share one frames array, so Node holds the frames once either way; memory sampled from /proc every 10 ms.');
+  lines.push(
+    '',
+    'The rollouts share one frames array, so Node holds the frames once either way; memory sampled from /proc every 10 ms.'
+  );
 
   process.stderr.write('notebook growth…\n');
   const g = await growthBench();

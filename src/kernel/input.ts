@@ -96,7 +96,7 @@ export function checkMaxEncodes(n: unknown): number | undefined {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     throw new InputError(
       `maxEncodes is ${String(n)}; it must be a whole number of at least 1 (e.g. { maxEncodes: 2 }), ` +
-        "or left out for one per core of the machine."
+        'or left out for one per core of the machine.'
     );
   }
   return n;

@@ -166,7 +166,9 @@ await new Promise(resolve => setTimeout(resolve, 100));
 one.close();
 console.log(JSON.stringify(await Promise.all(behind)));`);
     for (const message of JSON.parse(closed.stdout.trim().split('\n').pop()!)) {
-      expect(message).toMatch(/behind(-2)?\.mp4 was stopped \(the plotter was closed\) before its turn came; nothing was written/);
+      expect(message).toMatch(
+        /behind(-2)?\.mp4 was stopped \(the plotter was closed\) before its turn came; nothing was written/
+      );
     }
     expect(listTree(dir)).toEqual(before);
   });
