@@ -124,6 +124,18 @@ describe('<mp-plotter-panel>', () => {
     expect(lengths(view)).toEqual([3001, 3001]);
   });
 
+  it('switching the x axis to time redraws every chart at once', async () => {
+    const p = payload({ metrics: [{ ...series('loss', 3), times: [0, 500, 2500] }], media: [], startedAt: 1e12 });
+    const view = mount(v => (v.payload = p));
+    await settle();
+    const xs = (): number[] =>
+      Array.from(view.querySelector<MetricChart>('mp-metric-chart')!.uplot!.data[0] as ArrayLike<number>);
+    expect(xs()).toEqual([0, 1, 2]);
+    view.xAxis = 'relative';
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(xs()).toEqual([0, 0.5, 2.5]);
+  });
+
   it("new points reach a chart's legend and plot together in its turn, or at once when the user changes the chart first", async () => {
     const grow = (p: ReturnType<typeof payload>, step: number): ReturnType<typeof payload> =>
       payload({

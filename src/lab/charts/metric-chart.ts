@@ -42,6 +42,8 @@ export const SERIES_COLORS = [
   '#bab0ac'
 ];
 const CHART_HEIGHT = 220;
+/** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
+const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
 /** More plain lines than this in one chart are drawn 1 px wide instead of 1.5. */
 const MANY_LINES = 4;
 
@@ -290,12 +292,7 @@ export class MetricChart extends LitElement {
 
   /** Only new points came, to a chart already drawn. */
   private liveUpdate(changed: PropertyValues): boolean {
-    return (
-      !this.catchUp &&
-      this.plot !== null &&
-      changed.has('group') &&
-      !['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'].some(k => changed.has(k))
-    );
+    return !this.catchUp && this.plot !== null && changed.has('group') && !RESHAPING.some(k => changed.has(k));
   }
 
   /** Aligns the group's series (`raw`) and shapes what the plot draws (`shown`). */
@@ -376,7 +373,7 @@ export class MetricChart extends LitElement {
       this.applyRange();
       return;
     }
-    const reshaped = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers'].some(k => changed.has(k)) || !this.plot;
+    const reshaped = RESHAPING.some(k => changed.has(k)) || !this.plot;
     // New points (a live update) wait for this chart's turn; what the user changed draws at once.
     if (reshaped) this.draw();
     else if (this.unshaped && changed.has('group')) {
@@ -689,6 +686,8 @@ export class MetricChart extends LitElement {
             const xs = u.data[0];
             const all = xs.length > 0 && min <= xs[0] && max >= xs[xs.length - 1];
             this.zoomed = !all;
+            // Every live update fits x to all steps again: nothing new to tell the panel then.
+            if (all && this.xRange === null) return;
             this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
           }
         ]
