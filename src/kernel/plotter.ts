@@ -107,7 +107,7 @@ function warnOfBacklog(waiting: number, maxEncodes: number): void {
   const first = 4 * maxEncodes;
   if (waiting < first || !Number.isInteger(Math.log2(waiting / first))) return;
   console.error(
-    `metrics-plotter: ${waiting} videos are waiting to be encoded (${maxEncodes} encode at once, the plotter's maxEncodes). ` +
+    `metrics-plotter: ${waiting} videos are waiting to be encoded (${maxEncodes} at a time: the plotter's maxEncodes). ` +
       'Each keeps its frames in memory until its turn: log rollouts less often, await addVideoFromFrames, ' +
       'or raise maxEncodes on a machine with cores to spare.'
   );

@@ -154,7 +154,7 @@ console.log(JSON.stringify(done));`);
     expect(r.status).toBe('ok');
     expect(JSON.parse(r.stdout.trim())).toEqual([0, 1, 2, 3, 4, 5]);
     // Four waiting (one running) is four turns' worth at one encode at a time: the cell is told.
-    expect(r.stderr).toMatch(/4 videos are waiting to be encoded \(1 encode at once, the plotter's maxEncodes\)/);
+    expect(r.stderr).toMatch(/4 videos are waiting to be encoded \(1 at a time: the plotter's maxEncodes\)/);
 
     // A streaming writer holds the one turn; two more wait behind it when the plotter is closed.
     const closed = await kernel.run(`

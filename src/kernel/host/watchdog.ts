@@ -11,7 +11,7 @@ import { processStartTime } from '../files/manifest';
 import { sweepOrphans } from '../files/sweep';
 
 /** The watchdog's name in `ps`: `sh -c … metrics-plotter-watchdog <kernel pid>`. */
-export const WATCHDOG_NAME = 'metrics-plotter-watchdog';
+const WATCHDOG_NAME = 'metrics-plotter-watchdog';
 
 /**
  * Reads folders until the kernel closes the pipe (by ending), then hands them to Node. `read` and

@@ -6,7 +6,8 @@
  * A waiting encode holds no copy of its frames: its writes wait for its turn, so the caller's frames
  * (addVideoFromFrames) or the caller's loop (a streaming writer) wait with it. What a queue of N
  * rollouts costs is the frames the caller made for them (T × H × W × channels bytes each), which
- * nothing frees before their turn; past `backlog` waiting encodes the plotter says so.
+ * nothing frees before their turn; past four turns' worth of waiting encodes the plotter says so
+ * (`onWait`).
  */
 import * as os from 'os';
 import { findFfmpeg } from './ffmpeg';
@@ -35,11 +36,6 @@ export class EncodePool {
   /** An encoder whose ffmpeg starts when its turn comes. */
   encoder(opts: EncoderOptions): PooledEncoder {
     return new PooledEncoder(opts, this);
-  }
-
-  /** Encodes waiting for their turn. */
-  get waitingCount(): number {
-    return this.waiting.length;
   }
 
   /**
@@ -113,11 +109,6 @@ export class PooledEncoder {
 
   get framesWritten(): number {
     return this.encoder?.framesWritten ?? 0;
-  }
-
-  /** Still waiting for its turn. */
-  get waiting(): boolean {
-    return this.cancelTurn !== null;
   }
 
   async write(frame: Uint8Array, stable = false): Promise<void> {
