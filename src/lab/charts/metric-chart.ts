@@ -164,8 +164,6 @@ export class MetricChart extends LitElement {
   private missed = false;
   /** The update that draws what was missed. */
   private catchUp = false;
-  /** A draw is queued (see drawPending). */
-  private drawWaiting = false;
   /** New points came that are not shaped yet: they are in the chart's draw turn, or its next draw. */
   private unshaped = false;
 
@@ -181,7 +179,7 @@ export class MetricChart extends LitElement {
 
   /** Whether new data waits for this chart's turn to be drawn (src/lab/charts/draw-queue.ts), for tests and the benchmark. */
   get drawPending(): boolean {
-    return this.drawWaiting;
+    return this.unshaped;
   }
 
   connectedCallback(): void {
@@ -376,10 +374,8 @@ export class MetricChart extends LitElement {
     const reshaped = RESHAPING.some(k => changed.has(k)) || !this.plot;
     // New points (a live update) wait for this chart's turn; what the user changed draws at once.
     if (reshaped) this.draw();
-    else if (this.unshaped && changed.has('group')) {
-      this.drawWaiting = true;
-      queueDraw(this, this.drawCost(), () => this.draw());
-    } else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
+    else if (this.unshaped && changed.has('group')) queueDraw(this, this.drawCost(), () => this.draw());
+    else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
 
@@ -472,7 +468,7 @@ export class MetricChart extends LitElement {
       );
       return smoothedLog.map(v => (typeof v === 'number' ? Math.pow(10, v) : v));
     });
-    this.droppedForLog = dropped; // read by the render that follows (chartData runs in willUpdate)
+    this.droppedForLog = dropped; // read by the render that follows
     return [this.raw[0], ...columns] as uPlot.AlignedData;
   }
 
@@ -560,7 +556,6 @@ export class MetricChart extends LitElement {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container || !this.isConnected) return;
     cancelDraw(this);
-    this.drawWaiting = false;
     if (this.unshaped) {
       this.shape();
       this.requestUpdate(); // the legend, for the series just shaped
