@@ -63,7 +63,7 @@ const assetsOf = (): string[] => listTree(kernels).filter(p => p.startsWith('ass
 it('through a kernel gateway: charts drawn live, the next cell answers, the video plays from the kernel, closing the notebook removes the files', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, 'remote.ipynb');
+  await openNotebook(page, lab, 'remote.ipynb', gateway.log);
   await runCell(page, 0);
   await widgetOutputsDrawn(page);
   await runCell(page, 1);
@@ -107,7 +107,7 @@ it('through a kernel gateway: charts drawn live, the next cell answers, the vide
 it('through a kernel gateway: shutting the kernel down removes its files', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, 'shutdown.ipynb');
+  await openNotebook(page, lab, 'shutdown.ipynb', gateway.log);
   await runCell(page, 0);
   await widgetOutputsDrawn(page);
   expect(assetsOf().some(p => p.endsWith('.mp4'))).toBe(true);

@@ -12,19 +12,33 @@ declare global {
   }
 }
 
-/** Opens a notebook and waits for its kernel to be ready. Returns the kernel id. */
-export async function openNotebook(page: Page, lab: JupyterLab, relPath: string): Promise<string> {
+/** The current notebook's kernel status (run in the page: it refers to nothing outside). */
+const kernelStatus = (): string | undefined =>
+  (window.jupyterapp?.shell.currentWidget as { sessionContext?: { session?: { kernel?: { status: string } } } } | null)
+    ?.sessionContext?.session?.kernel?.status;
+
+/**
+ * Opens a notebook and waits for its kernel to be ready. Returns the kernel id. When the kernel is
+ * not ready in time, the error names the status last seen and ends with the server's log (and
+ * whatever `moreLogs` returns, e.g. a gateway's), so that a failure on CI can be read from its output.
+ */
+export async function openNotebook(
+  page: Page,
+  lab: JupyterLab,
+  relPath: string,
+  moreLogs: () => string = () => ''
+): Promise<string> {
   await page.goto(lab.notebookUrl(relPath));
-  await page.waitForFunction(
-    () => {
-      const w = window.jupyterapp?.shell.currentWidget as {
-        sessionContext?: { session?: { kernel?: { status: string } } };
-      } | null;
-      return w?.sessionContext?.session?.kernel?.status === 'idle';
-    },
-    undefined,
-    { timeout: 120000 }
-  );
+  try {
+    await page.waitForFunction(`(${kernelStatus.toString()})() === 'idle'`, undefined, { timeout: 120000 });
+  } catch (e) {
+    const status = await page.evaluate(kernelStatus).catch(() => 'unreadable');
+    const tail = (text: string): string => text.split('\n').slice(-40).join('\n');
+    throw new Error(
+      `${relPath}: its kernel was not idle within 120 s (last status: ${status}): ${(e as Error).message}\n` +
+        `--- jupyter lab log (end) ---\n${tail(lab.log())}\n${moreLogs() ? `--- more (end) ---\n${tail(moreLogs())}` : ''}`
+    );
+  }
   return page.evaluate(
     () =>
       (window.jupyterapp.shell.currentWidget as { sessionContext: { session: { kernel: { id: string } } } }).sessionContext
