@@ -36,7 +36,8 @@ export async function openNotebook(
     const tail = (text: string): string => text.split('\n').slice(-40).join('\n');
     throw new Error(
       `${relPath}: its kernel was not idle within 120 s (last status: ${status}): ${(e as Error).message}\n` +
-        `--- jupyter lab log (end) ---\n${tail(lab.log())}\n${moreLogs() ? `--- more (end) ---\n${tail(moreLogs())}` : ''}`
+        `--- jupyter lab log (end) ---\n${tail(lab.log())}\n${moreLogs() ? `--- more (end) ---\n${tail(moreLogs())}` : ''}`,
+      { cause: e }
     );
   }
   return page.evaluate(
