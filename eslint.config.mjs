@@ -7,7 +7,16 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'lib/', 'labextension/', '.venv/', '.test-notebooks/', 'test-results/', 'examples/node_modules/']
+    ignores: [
+      'node_modules/',
+      'lib/',
+      'labextension/',
+      '.venv/',
+      '.test-notebooks/',
+      '.test-notebooks-deno/',
+      'test-results/',
+      'examples/node_modules/'
+    ]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

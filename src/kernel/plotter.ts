@@ -41,7 +41,7 @@ import {
   checkRunName,
   checkStep
 } from './input';
-import { kernelIdFromArgv } from './host/notebook';
+import { kernelId } from './host/notebook';
 import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter } from './media/library';
@@ -193,7 +193,7 @@ class PlotterCore implements ManagedPlotter {
       plotterId: this.id,
       viewId,
       title: this.title,
-      kernel: { id: kernelIdFromArgv(), pid: process.pid, cwd: this.assets.root },
+      kernel: { id: kernelId(), pid: process.pid, cwd: this.assets.root },
       state: this.closed ? 'closed' : 'live',
       ...(startedAt !== undefined ? { startedAt } : {}),
       metrics,

@@ -10,7 +10,7 @@ import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { openNotebook, command, waitIdleAndRun, widgetOutputsDrawn } from '../support/lab-page';
-import { REPO, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

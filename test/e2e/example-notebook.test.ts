@@ -15,7 +15,7 @@ import {
   videoStates,
   widgetOutputsDrawn
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

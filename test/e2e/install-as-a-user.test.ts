@@ -12,7 +12,7 @@ import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { command, drawnPixels, openNotebook, playFirstVideo, runAll, videoStates } from '../support/lab-page';
-import { REPO, listTree } from '../support/tslab-kernel';
+import { REPO, listTree } from '../support/kernel-process';
 
 jest.setTimeout(900_000);
 

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { KernelGateway } from '../support/kernel-gateway';
 import { command, openNotebook, playFirstVideo, runCell, stateText, widgetOutputsDrawn } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

@@ -20,7 +20,7 @@ import {
   widgetOutputsDrawn,
   waitIdleAndRun
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
 import { command, drawnPixels, openNotebook, runAll, videoStates, widgetOutputsDrawn } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE } from '../../src/protocol';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { command, openNotebook, runCell, stateText, waitIdleAndRun } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/tslab-kernel';
+import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 

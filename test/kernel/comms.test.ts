@@ -3,16 +3,16 @@
  * comm_open / comm_msg / comm_close in both directions with binary buffers, comm_info_request, and
  * messages handled while a cell awaits, without moving the execution counter.
  */
-import { TslabKernel, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { KernelProcess, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(120_000);
 
 let dir: string;
-let kernel: TslabKernel;
+let kernel: KernelProcess;
 
 beforeAll(async () => {
   dir = makeNotebookDir('comms');
-  kernel = await TslabKernel.start(dir);
+  kernel = await KernelProcess.start(dir);
   await kernel.run(`
 import { tslabComms } from "metrics-plotter/internals";
 const comms = tslabComms()!;

@@ -2,7 +2,7 @@
  * 100 consecutive kernel sessions with videos, ended in turn by every way a session ends,
  * leave zero orphaned assets.
  */
-import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { KernelProcess, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(1_500_000);
 
@@ -16,7 +16,7 @@ test(`${SESSIONS} consecutive kernel sessions leave 0 orphaned assets`, async ()
   try {
     for (let i = 0; i < SESSIONS; i++) {
       const ending = ENDINGS[i % ENDINGS.length];
-      const k = await TslabKernel.start(dir);
+      const k = await KernelProcess.start(dir);
       await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const p = new MetricsPlotter({ title: "session ${i}" });

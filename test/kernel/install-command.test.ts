@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO, listTree, notebooksRoot } from '../support/tslab-kernel';
+import { REPO, listTree, notebooksRoot } from '../support/kernel-process';
 
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 let data: string;

@@ -7,17 +7,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CHUNK_STRIDE, PLOTTER_MIME_TYPE, type SeriesChunk } from '../../src/protocol';
-import { TslabKernel, makeNotebookDir, removeNotebookDir, type Output } from '../support/tslab-kernel';
+import { KernelProcess, makeNotebookDir, removeNotebookDir, type Output } from '../support/kernel-process';
 
 jest.setTimeout(120_000);
 
 let dir: string;
-let k: TslabKernel;
+let k: KernelProcess;
 let plotterId: string;
 
 beforeAll(async () => {
   dir = makeNotebookDir('live-stream');
-  k = await TslabKernel.start(dir);
+  k = await KernelProcess.start(dir);
   const shown = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const plotter = new MetricsPlotter({ title: "stream", liveUpdateMs: 50 });
@@ -186,7 +186,7 @@ await new Promise(r => setTimeout(r, 200));`);
 
 test('the stream also runs in the cell that loaded metrics-plotter (no cell had gone through the comm hook yet)', async () => {
   const first = makeNotebookDir('live-stream-first-cell');
-  const fresh = await TslabKernel.start(first);
+  const fresh = await KernelProcess.start(first);
   try {
     const cell = fresh.execute(`
 import { MetricsPlotter } from "metrics-plotter";

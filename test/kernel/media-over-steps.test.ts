@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FRAMES_PRELUDE, evalJson, kernelSessions, plotterDisplays, until } from '../support/kernel-sessions';
-import { listTree, type TslabKernel } from '../support/tslab-kernel';
+import { listTree, type KernelProcess } from '../support/kernel-process';
 import { probeVideo } from '../support/media';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
@@ -123,21 +123,21 @@ await Promise.all([plotter.addVideoFromFrames("a b", frames(10), { fps: 30 }), p
 });
 
 test.each([
-  ['close()', async (k: TslabKernel) => void (await k.run('plotter.close()'))],
+  ['close()', async (k: KernelProcess) => void (await k.run('plotter.close()'))],
   [
     'the release of its last output (the notebook closed, the output cleared)',
-    async (k: TslabKernel) => {
+    async (k: KernelProcess) => {
       const id = (await k.run('console.log(plotter.id)')).stdout.trim();
       expect(await k.releaseView(id, 'v0')).toMatchObject({ outcome: 'closed' });
     }
   ],
-  ['a restart request', async (k: TslabKernel) => void (await k.shutdownLikeJupyter(true))],
-  ['a shutdown request', async (k: TslabKernel) => void (await k.shutdownLikeJupyter(false))],
-  ['SIGTERM', async (k: TslabKernel) => void (await k.kill('SIGTERM'))],
-  ['SIGHUP', async (k: TslabKernel) => void (await k.kill('SIGHUP'))],
+  ['a restart request', async (k: KernelProcess) => void (await k.shutdownLikeJupyter(true))],
+  ['a shutdown request', async (k: KernelProcess) => void (await k.shutdownLikeJupyter(false))],
+  ['SIGTERM', async (k: KernelProcess) => void (await k.kill('SIGTERM'))],
+  ['SIGHUP', async (k: KernelProcess) => void (await k.kill('SIGHUP'))],
   [
     "SIGKILL (the kernel's watchdog)",
-    async (k: TslabKernel, dir: string) => {
+    async (k: KernelProcess, dir: string) => {
       const before = listTree(dir).filter(f => !f.startsWith('assets'));
       await k.kill('SIGKILL');
       await until(() => JSON.stringify(listTree(dir)) === JSON.stringify(before), 'the watchdog should remove the media');
@@ -145,7 +145,7 @@ test.each([
   ],
   [
     'SIGKILL of the kernel and its watchdog, then the next plotter in the folder',
-    async (k: TslabKernel, dir: string) => {
+    async (k: KernelProcess, dir: string) => {
       process.kill(await k.watchdogPid(), 'SIGKILL');
       await k.kill('SIGKILL');
       const next = await sessions.startKernel(dir);

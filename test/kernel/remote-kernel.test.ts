@@ -7,17 +7,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CHUNK_STRIDE, MEDIA_CHUNK_BYTES, TEXT_BUFFERS, type SeriesChunk } from '../../src/protocol';
-import { TslabKernel, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { KernelProcess, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(120_000);
 
 let dir: string;
-let k: TslabKernel;
+let k: KernelProcess;
 let plotterId: string;
 
 beforeAll(async () => {
   dir = makeNotebookDir('remote-kernel');
-  k = await TslabKernel.start(dir);
+  k = await KernelProcess.start(dir);
   const shown = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const plotter = new MetricsPlotter({ title: "remote" });

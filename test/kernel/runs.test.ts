@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PLOTTER_MIME_TYPE, type SeriesChunk } from '../../src/protocol';
 import { evalJson, kernelSessions, plotterDisplays } from '../support/kernel-sessions';
-import { listTree } from '../support/tslab-kernel';
+import { listTree } from '../support/kernel-process';
 
 jest.setTimeout(180_000);
 

@@ -1,13 +1,14 @@
 /**
- * Every way a notebook session ends, on a real tslab kernel: the folder must be left as it was,
- * files the plotter did not write are never touched, and failures are told with the exact path.
+ * Every way a notebook session ends, on a real tslab kernel — and those Deno's kernel can have, on
+ * it too: the folder must be left as it was, files the plotter did not write are never touched, and
+ * failures are told with the exact path.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FRAMES_PRELUDE, kernelSessions, plotterDisplays, until } from '../support/kernel-sessions';
-import { listTree, REPO, type TslabKernel } from '../support/tslab-kernel';
+import { listTree, REPO, type KernelProcess, type Runtime } from '../support/kernel-process';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
@@ -20,7 +21,7 @@ plotter.show();
 `;
 
 const { notebookDir, startKernel } = kernelSessions();
-async function videosOf(k: TslabKernel): Promise<string[]> {
+async function videosOf(k: KernelProcess): Promise<string[]> {
   return JSON.parse((await k.run('console.log(JSON.stringify(plotter.videos.map(v => v.absolutePath)))')).stdout);
 }
 function chattr(flag: '+i' | '-i', file: string): void {
@@ -29,22 +30,26 @@ function chattr(flag: '+i' | '-i', file: string): void {
     throw new Error(`chattr ${flag} ${file} failed (tests that need an undeletable file run as root on ext4): ${r.stderr}`);
 }
 
-describe.each([
-  ['shutdown', false],
-  ['restart', true]
-])('a %s request', (_what, restart) => {
-  test('removes the assets when tslab exits; the folder is as it was', async () => {
-    const dir = notebookDir(`end-${_what}`);
-    fs.writeFileSync(path.join(dir, 'train.ipynb'), '{}');
-    const before = listTree(dir);
-    const k = await startKernel(dir);
-    await k.run(SETUP);
-    const videos = await videosOf(k);
-    expect(videos.every(v => fs.existsSync(v))).toBe(true);
-    expect(await k.shutdownLikeJupyter(restart as boolean)).toBe('exited');
-    expect(listTree(dir)).toEqual(before);
-  });
-});
+/** Both kernels the plotter runs in; Deno's has no hook at a shutdown request: its watchdog cleans after the exit. */
+const KERNELS: Runtime[] = ['tslab', 'deno'];
+
+describe.each(KERNELS.flatMap(runtime => [[runtime, 'shutdown', false] as const, [runtime, 'restart', true] as const]))(
+  '%s: a %s request',
+  (runtime, what, restart) => {
+    test('removes the assets when the kernel exits; the folder is as it was', async () => {
+      const dir = notebookDir(`end-${what}`, runtime);
+      fs.writeFileSync(path.join(dir, 'train.ipynb'), '{}');
+      const before = listTree(dir);
+      const k = await startKernel(dir, {}, runtime);
+      await k.run(SETUP);
+      const videos = await videosOf(k);
+      expect(videos.every(v => fs.existsSync(v))).toBe(true);
+      expect(await k.shutdownLikeJupyter(restart)).toBe('exited');
+      // tslab's hook has removed them by its reply; Deno's watchdog does once the process is gone.
+      await until(() => listTree(dir).join() === before.join(), 'the folder should be as it was');
+    });
+  }
+);
 
 test('SIGTERM after a shutdown request the kernel could not finish (a timer left running) cleans and kills', async () => {
   const dir = notebookDir('sigterm');
@@ -55,9 +60,9 @@ test('SIGTERM after a shutdown request the kernel could not finish (a timer left
   expect(listTree(dir)).toEqual([]);
 });
 
-test('SIGHUP cleans, and the process still dies of SIGHUP', async () => {
-  const dir = notebookDir('sighup');
-  const k = await startKernel(dir);
+test.each(KERNELS)('%s: SIGHUP cleans, and the process still dies of SIGHUP', async runtime => {
+  const dir = notebookDir('sighup', runtime);
+  const k = await startKernel(dir, {}, runtime);
   await k.run(SETUP);
   expect(await k.kill('SIGHUP')).toEqual({ code: null, signal: 'SIGHUP' });
   expect(listTree(dir)).toEqual([]);
@@ -111,29 +116,34 @@ const alive = (pid: number): boolean => {
   }
 };
 
-describe.each([
-  ['the process', (k: TslabKernel) => k.kill('SIGKILL')],
-  ["the kernel's process group (a restart of a kernel that does not answer)", (k: TslabKernel) => k.killGroup('SIGKILL')]
-])('SIGKILL of %s', (_what, kill) => {
-  test("runs no hook: the kernel's watchdog removes its files, never a live kernel's, and exits", async () => {
-    const dir = notebookDir(_what.includes('group') ? 'sigkill-group' : 'sigkill-process');
-    fs.writeFileSync(path.join(dir, 'notes.md'), 'mine');
-    const dead = await startKernel(dir);
-    await dead.run(SETUP);
-    const live = await startKernel(dir);
-    await live.run(SETUP);
-    const liveVideos = await videosOf(live);
-    const deadVideos = await videosOf(dead);
-    const watchdog = await dead.watchdogPid();
-    expect(alive(watchdog)).toBe(true);
-    await kill(dead);
-    await until(() => !deadVideos.some(v => fs.existsSync(v)), "the dead kernel's videos should be removed by its watchdog");
-    await until(() => !alive(watchdog), 'the watchdog should exit once it has cleaned up');
-    expect(liveVideos.every(v => fs.existsSync(v))).toBe(true);
-    expect(await live.shutdownLikeJupyter(false)).toBe('exited');
-    expect(listTree(dir)).toEqual(['notes.md']);
-  });
-});
+const KILLS = [
+  ['the process', (k: KernelProcess) => k.kill('SIGKILL')],
+  ["the kernel's process group (a restart of a kernel that does not answer)", (k: KernelProcess) => k.killGroup('SIGKILL')]
+] as const;
+
+describe.each(KERNELS.flatMap(runtime => KILLS.map(([what, kill]) => [runtime, what, kill] as const)))(
+  '%s: SIGKILL of %s',
+  (runtime, what, kill) => {
+    test("runs no hook: the kernel's watchdog removes its files, never a live kernel's, and exits", async () => {
+      const dir = notebookDir(what.includes('group') ? 'sigkill-group' : 'sigkill-process', runtime);
+      fs.writeFileSync(path.join(dir, 'notes.md'), 'mine');
+      const dead = await startKernel(dir, {}, runtime);
+      await dead.run(SETUP);
+      const live = await startKernel(dir, {}, runtime);
+      await live.run(SETUP);
+      const liveVideos = await videosOf(live);
+      const deadVideos = await videosOf(dead);
+      const watchdog = await dead.watchdogPid();
+      expect(alive(watchdog)).toBe(true);
+      await kill(dead);
+      await until(() => !deadVideos.some(v => fs.existsSync(v)), "the dead kernel's videos should be removed by its watchdog");
+      await until(() => !alive(watchdog), 'the watchdog should exit once it has cleaned up');
+      expect(liveVideos.every(v => fs.existsSync(v))).toBe(true);
+      expect(await live.shutdownLikeJupyter(false)).toBe('exited');
+      await until(() => listTree(dir).join() === 'notes.md', "the live kernel's files should go at its shutdown");
+    });
+  }
+);
 
 test("SIGKILL of the kernel and its watchdog: the next plotter in that folder sweeps the dead kernel's files", async () => {
   const dir = notebookDir('sigkill-watchdog');
@@ -167,9 +177,9 @@ test("`metrics-plotter clean [dir]` sweeps a killed kernel's files by hand", asy
   expect(bad.stderr).toMatch(/unknown command: wipe\nusage:[\s\S]*metrics-plotter clean \[dir\]/);
 });
 
-test('close() ends the session now; the kernel stays usable; other plotters keep theirs', async () => {
-  const dir = notebookDir('close');
-  const k = await startKernel(dir);
+test.each(KERNELS)('%s: close() ends the session now; the kernel stays usable; other plotters keep theirs', async runtime => {
+  const dir = notebookDir('close', runtime);
+  const k = await startKernel(dir, {}, runtime);
   await k.run(SETUP + 'const other = new MetricsPlotter(); await other.addVideoFromFrames("o", [solid(8, 8, 1)], { fps: 1 });');
   const mine = await videosOf(k);
   const r = await k.run('const report = plotter.close(); console.log(report.ok, plotter.closed)');
@@ -333,44 +343,47 @@ test("a shutdown request's end of session reaches the extension's comm before th
 /** The Python of the venv's JupyterLab, standing in for the Jupyter server that starts kernels. */
 const JUPYTER_PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 
-test('show() sends one bundle with a text fallback; live updates go to the same display id, throttled', async () => {
-  const dir = notebookDir('live');
-  const server = spawn(JUPYTER_PYTHON, ['-c', 'import time; time.sleep(600)'], { stdio: 'ignore' });
-  const k = await startKernel(dir, { JPY_PARENT_PID: String(server.pid) });
-  server.unref();
-  const r = await k.run(`
+test.each(KERNELS)(
+  '%s: show() sends one bundle with a text fallback; live updates go to the same display id, throttled',
+  async runtime => {
+    const dir = notebookDir('live', runtime);
+    const server = spawn(JUPYTER_PYTHON, ['-c', 'import time; time.sleep(600)'], { stdio: 'ignore' });
+    const k = await startKernel(dir, { JPY_PARENT_PID: String(server.pid) }, runtime);
+    server.unref();
+    const r = await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
 const p = new MetricsPlotter({ title: "live", liveUpdateMs: 50 });
 p.show();
 for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res => setTimeout(res, 10)); }`);
-  const shows = plotterDisplays(r.outputs);
-  expect(shows[0].msg_type).toBe('display_data');
-  // No page that renders widget models is attached: no widget view reference (view-widget.test.ts).
-  expect(Object.keys(shows[0].content.data).sort()).toEqual([PLOTTER_MIME_TYPE, 'text/html', 'text/plain']);
-  const updates = shows.slice(1);
-  expect(updates.length).toBeGreaterThan(0);
-  expect(updates.length).toBeLessThan(20);
-  expect(
-    updates.every(
-      o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id
-    )
-  ).toBe(true);
-  await k.run('await new Promise(res => setTimeout(res, 100));');
-  const final = await k.run('p.show()');
-  const shown = final.outputs.find(o => o.msg_type === 'display_data')!.content;
-  const payload = shown.data[PLOTTER_MIME_TYPE];
-  // Without the extension, the text is useful on its own: values, the install command for the
-  // JupyterLab that started the kernel (its Python, from JPY_PARENT_PID), and what cleans up without it.
-  const text: string = shown.data['text/plain'];
-  expect(text).toMatch(/^MetricsPlotter "live": 1 metric, 0 videos\.$/m);
-  expect(text).toMatch(/^ {2}reward +19 +0 +19 +20$/m);
-  expect(text).toContain(`npx metrics-plotter install --python ${JUPYTER_PYTHON}`);
-  expect(text).toMatch(
-    /only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/
-  );
-  expect(shown.data['text/html']).toContain('<tr><td>reward</td><td>19</td><td>0</td><td>19</td><td>20</td></tr>');
-  expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
-  expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });
-  await k.shutdownLikeJupyter(false);
-  server.kill();
-});
+    const shows = plotterDisplays(r.outputs);
+    expect(shows[0].msg_type).toBe('display_data');
+    // No page that renders widget models is attached: no widget view reference (view-widget.test.ts).
+    expect(Object.keys(shows[0].content.data).sort()).toEqual([PLOTTER_MIME_TYPE, 'text/html', 'text/plain']);
+    const updates = shows.slice(1);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThan(20);
+    expect(
+      updates.every(
+        o => o.msg_type === 'update_display_data' && o.content.transient.display_id === shows[0].content.transient.display_id
+      )
+    ).toBe(true);
+    await k.run('await new Promise(res => setTimeout(res, 100));');
+    const final = await k.run('p.show()');
+    const shown = final.outputs.find(o => o.msg_type === 'display_data')!.content;
+    const payload = shown.data[PLOTTER_MIME_TYPE];
+    // Without the extension, the text is useful on its own: values, the install command for the
+    // JupyterLab that started the kernel (its Python, from JPY_PARENT_PID), and what cleans up without it.
+    const text: string = shown.data['text/plain'];
+    expect(text).toMatch(/^MetricsPlotter "live": 1 metric, 0 videos\.$/m);
+    expect(text).toMatch(/^ {2}reward +19 +0 +19 +20$/m);
+    expect(text).toContain(`npx metrics-plotter install --python ${JUPYTER_PYTHON}`);
+    expect(text).toMatch(
+      /only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/
+    );
+    expect(shown.data['text/html']).toContain('<tr><td>reward</td><td>19</td><td>0</td><td>19</td><td>20</td></tr>');
+    expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
+    expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });
+    await k.shutdownLikeJupyter(false);
+    server.kill();
+  }
+);

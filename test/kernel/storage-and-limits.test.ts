@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FRAMES_PRELUDE, plotterDisplays } from '../support/kernel-sessions';
-import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/tslab-kernel';
+import { KernelProcess, listTree, makeNotebookDir, removeNotebookDir, REPO } from '../support/kernel-process';
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
 
 jest.setTimeout(180_000);
@@ -17,12 +17,12 @@ jest.setTimeout(180_000);
 const PRELUDE = FRAMES_PRELUDE;
 
 let dir: string;
-let kernel: TslabKernel;
+let kernel: KernelProcess;
 const mounts: string[] = [];
 
 beforeAll(async () => {
   dir = makeNotebookDir('storage');
-  kernel = await TslabKernel.start(dir);
+  kernel = await KernelProcess.start(dir);
   await kernel.run(PRELUDE);
 });
 

@@ -4,17 +4,17 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { TslabKernel, listTree, makeNotebookDir, removeNotebookDir } from '../support/tslab-kernel';
+import { KernelProcess, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 import { probeVideo } from '../support/media';
 
 jest.setTimeout(180_000);
 
 let dir: string;
-let kernel: TslabKernel;
+let kernel: KernelProcess;
 
 beforeAll(async () => {
   dir = makeNotebookDir('video');
-  kernel = await TslabKernel.start(dir);
+  kernel = await KernelProcess.start(dir);
   await kernel.run(`
 import { MetricsPlotter } from "metrics-plotter";
 // A frame of one colour, RGBA or RGB: what a canvas or an environment renderer gives.
@@ -206,7 +206,7 @@ describe('bad input: a clear error, and no file left behind', () => {
 
   test('in a fresh folder, a failed first video leaves not even assets/', async () => {
     const fresh = makeNotebookDir('bad-first');
-    const k = await TslabKernel.start(fresh);
+    const k = await KernelProcess.start(fresh);
     try {
       await k.run(`
 import { MetricsPlotter } from "metrics-plotter";
@@ -227,7 +227,7 @@ await w.write(new Uint8Array(64));`);
 
 test('no ffmpeg anywhere: the error says how to fix it, and nothing is written', async () => {
   const fresh = makeNotebookDir('no-ffmpeg');
-  const k = await TslabKernel.start(fresh, { METRICS_PLOTTER_FFMPEG: path.join(fresh, 'missing-ffmpeg') });
+  const k = await KernelProcess.start(fresh, { METRICS_PLOTTER_FFMPEG: path.join(fresh, 'missing-ffmpeg') });
   try {
     const r = await k.execute(`
 import { MetricsPlotter } from "metrics-plotter";

@@ -15,14 +15,14 @@ import {
   type PlotterPayload
 } from '../../src/protocol';
 import { kernelSessions, plotterDisplays } from '../support/kernel-sessions';
-import type { Output, TslabKernel } from '../support/tslab-kernel';
+import type { Output, KernelProcess } from '../support/kernel-process';
 
 jest.setTimeout(120_000);
 
 const sessions = kernelSessions('shutdown');
 
 /** A kernel with metrics-plotter loaded and a page that renders widget models attached. */
-async function startKernel(name: string): Promise<TslabKernel> {
+async function startKernel(name: string): Promise<KernelProcess> {
   const k = await sessions.startKernel(sessions.notebookDir(name));
   await k.run('import { MetricsPlotter } from "metrics-plotter";');
   await k.openExtensionComm({ widgets: true, settled: true });

@@ -1,9 +1,9 @@
 /**
- * A real tslab kernel for tests, started the way jupyter_client starts it (a connection file and the
- * kernelspec's argv `tslab kernel --config-path <file>`, cwd = the notebook's folder) and driven over
- * the Jupyter messaging protocol on ZeroMQ, with HMAC-signed messages.
+ * A real kernel for tests — tslab, or Deno's (`deno jupyter`) — started the way jupyter_client
+ * starts it (a connection file and the kernelspec's argv, cwd = the notebook's folder) and driven
+ * over the Jupyter messaging protocol on ZeroMQ, with HMAC-signed messages.
  */
-import { spawn, ChildProcess } from 'child_process';
+import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { createHmac, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,8 +14,25 @@ import { freePorts } from './ports';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 const TSLAB_BIN = path.join(REPO, 'node_modules', '.bin', 'tslab');
+const DENO_BIN = path.join(REPO, 'node_modules', '.bin', 'deno');
 /** Notebook folders for tests live under the repo so tslab resolves @types/node and metrics-plotter. */
 export const NOTEBOOKS = path.join(REPO, '.test-notebooks');
+/** Those of Deno's kernel, one folder per test process (see denoNotebooksRoot). */
+const DENO_NOTEBOOKS = path.join(REPO, '.test-notebooks-deno');
+
+/** The TypeScript kernels the plotter runs in. */
+export type Runtime = 'tslab' | 'deno';
+
+/** The kernelspec's argv of each, for a connection file. */
+const KERNEL_ARGV: Record<Runtime, (connectionFile: string) => string[]> = {
+  tslab: file => [TSLAB_BIN, 'kernel', '--config-path', file],
+  deno: file => [DENO_BIN, 'jupyter', '--kernel', '--conn', file]
+};
+
+/** The kernelspec `deno jupyter --install` writes (its argv, name and language; no interrupt_mode). */
+export function denoKernelspec(): { argv: string[]; display_name: string; language: string } {
+  return { argv: KERNEL_ARGV.deno('{connection_file}'), display_name: 'Deno', language: 'typescript' };
+}
 
 export interface Output {
   msg_type: string;
@@ -51,9 +68,33 @@ export function notebooksRoot(): string {
   return NOTEBOOKS;
 }
 
-/** A fresh notebook folder (removed by `removeNotebookDir`). */
-export function makeNotebookDir(name: string): string {
-  return fs.mkdtempSync(path.join(notebooksRoot(), `${name}-`));
+let denoRoot: string | null = null;
+
+/**
+ * The folder Deno's test notebooks live in: metrics-plotter installed in its node_modules from what
+ * `npm pack` makes of this checkout, as a user's `npm install` would (Deno reads a CommonJS package
+ * only inside node_modules: a symlink to the checkout resolves outside it). Its dependencies resolve
+ * from the checkout's node_modules further up. One per test process, removed when it exits.
+ */
+export function denoNotebooksRoot(): string {
+  if (denoRoot) return denoRoot;
+  const root = path.join(DENO_NOTEBOOKS, String(process.pid));
+  const packageDir = path.join(root, 'node_modules', 'metrics-plotter');
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(packageDir, { recursive: true });
+  const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', root], { cwd: REPO, encoding: 'utf8' });
+  if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
+  const tarball = path.join(root, pack.stdout.trim().split('\n').pop()!);
+  const untar = spawnSync('tar', ['xzf', tarball, '-C', packageDir, '--strip-components=1'], { encoding: 'utf8' });
+  if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr}`);
+  fs.rmSync(tarball);
+  process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  return (denoRoot = root);
+}
+
+/** A fresh notebook folder (removed by `removeNotebookDir`), for a kernel of `runtime`. */
+export function makeNotebookDir(name: string, runtime: Runtime = 'tslab'): string {
+  return fs.mkdtempSync(path.join(runtime === 'deno' ? denoNotebooksRoot() : notebooksRoot(), `${name}-`));
 }
 
 export function removeNotebookDir(dir: string): void {
@@ -74,7 +115,7 @@ export function listTree(dir: string): string[] {
   return out.sort();
 }
 
-export class TslabKernel {
+export class KernelProcess {
   readonly kernelId = randomUUID();
   readonly connectionFile: string;
   private readonly key = randomUUID();
@@ -96,7 +137,8 @@ export class TslabKernel {
   private constructor(
     readonly cwd: string,
     ports: number[],
-    env: NodeJS.ProcessEnv
+    env: NodeJS.ProcessEnv,
+    readonly runtime: Runtime
   ) {
     this.connectionFile = path.join(os.tmpdir(), `kernel-${this.kernelId}.json`);
     const [shell, iopub, stdin, control, hb] = ports;
@@ -112,10 +154,11 @@ export class TslabKernel {
         key: this.key,
         transport: 'tcp',
         signature_scheme: 'hmac-sha256',
-        kernel_name: 'tslab'
+        kernel_name: runtime
       })
     );
-    this.process = spawn(TSLAB_BIN, ['kernel', '--config-path', this.connectionFile], {
+    const [command, ...args] = KERNEL_ARGV[runtime](this.connectionFile);
+    this.process = spawn(command, args, {
       cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,9 +180,9 @@ export class TslabKernel {
     void this.pump(this.iopub, 'iopub');
   }
 
-  static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TslabKernel> {
+  static async start(cwd: string, env: NodeJS.ProcessEnv = {}, runtime: Runtime = 'tslab'): Promise<KernelProcess> {
     const ports = await freePorts(5);
-    const kernel = new TslabKernel(cwd, ports, env);
+    const kernel = new KernelProcess(cwd, ports, env, runtime);
     // kernel_info until answered, then until iopub is subscribed (the "slow joiner"): an execution's
     // idle status must reach us before we rely on it.
     await kernel.request('shell', 'kernel_info_request', {});
@@ -294,9 +337,21 @@ export class TslabKernel {
     const r = await reply;
     // The idle status follows the reply on iopub; it is missing only before iopub is subscribed.
     await Promise.race([idle, new Promise(res => setTimeout(res, 300).unref())]);
+    // Deno's kernel forwards a cell's stdout from a pipe and only sleeps 5 ms for it before the
+    // reply (denoland/deno#20337), so under load a print can follow the idle status: wait until the
+    // cell's outputs are quiet before reading them.
+    if (this.runtime === 'deno') await this.quietOutputs(msgId);
     this.waiters.delete(msgId);
     this.idleWaiters.delete(msgId);
     return { reply: r, outputs: this.iopubByParent.get(msgId) ?? [], sawIdle };
+  }
+
+  private async quietOutputs(msgId: string, quietMs = 150): Promise<void> {
+    let seen = -1;
+    while (seen !== (this.iopubByParent.get(msgId)?.length ?? 0)) {
+      seen = this.iopubByParent.get(msgId)?.length ?? 0;
+      await new Promise(res => setTimeout(res, quietMs));
+    }
   }
 
   /** Runs a cell and collects what it printed and displayed. */
@@ -311,12 +366,16 @@ export class TslabKernel {
       // tslab aborts requests that arrive within 200 ms of a failed cell; a person is never that quick.
       await new Promise(res => setTimeout(res, 250));
     }
-    // tslab reports a failed cell on stderr only (no `error` message): that text is what the user reads.
+    // tslab reports a failed cell on stderr only, Deno with an `error` message: that text is what the user reads.
+    const errors = outputs
+      .filter(o => o.msg_type === 'error')
+      .map(o => `${o.content.ename}: ${o.content.evalue}\n`)
+      .join('');
     return {
       status: reply.content.status,
       executionCount: reply.content.execution_count,
       stdout: text('stdout'),
-      stderr: text('stderr'),
+      stderr: text('stderr') + errors,
       outputs
     };
   }
@@ -344,7 +403,8 @@ export class TslabKernel {
   async shutdownLikeJupyter(restart: boolean, waitMs = 5000): Promise<'exited' | 'SIGTERM' | 'SIGKILL'> {
     // jupyter_client's shutdown_kernel interrupts the kernel first (SIGINT), then asks it to shut down.
     this.process.kill('SIGINT');
-    await this.requestShutdown(restart);
+    // Deno's kernel (its kernelspec has no interrupt_mode) dies of that SIGINT: no reply ever comes.
+    await Promise.race([this.requestShutdown(restart), this.exited]);
     const timeout = (ms: number): Promise<'timeout'> => new Promise(res => setTimeout(() => res('timeout'), ms).unref());
     if ((await Promise.race([this.exited, timeout(waitMs)])) !== 'timeout') return this.finish('exited');
     this.process.kill('SIGTERM');
@@ -384,7 +444,9 @@ export class TslabKernel {
 
   /** The process id of the kernel's watchdog (src/kernel/host/watchdog.ts), once a plotter started it. */
   async watchdogPid(): Promise<number> {
-    const r = await this.run('console.log(require("metrics-plotter/internals").kernelRegistry().watchdogPid)');
+    const internals =
+      this.runtime === 'deno' ? 'await import("metrics-plotter/internals.js")' : 'require("metrics-plotter/internals")';
+    const r = await this.run(`console.log((${internals}).kernelRegistry().watchdogPid)`);
     return Number(r.stdout.trim());
   }
 }

@@ -3,7 +3,7 @@
  * file's tests, the cell prelude that makes frames, and the filter for the plotter's displays.
  */
 import { PLOTTER_MIME_TYPE } from '../../src/protocol';
-import { TslabKernel, makeNotebookDir, removeNotebookDir, type Output } from './tslab-kernel';
+import { KernelProcess, makeNotebookDir, removeNotebookDir, type Output, type Runtime } from './kernel-process';
 
 /** Cell code: the plotter imported, and `solid(w, h, v)`, an RGBA frame of one grey level. */
 export const FRAMES_PRELUDE = `
@@ -19,7 +19,7 @@ export function plotterDisplays(outputs: Output[]): Output[] {
 }
 
 /** The JSON of an expression evaluated in a cell of the kernel. */
-export async function evalJson<T = any>(k: TslabKernel, expr: string): Promise<T> {
+export async function evalJson<T = any>(k: KernelProcess, expr: string): Promise<T> {
   return JSON.parse((await k.run(`console.log(JSON.stringify(${expr}))`)).stdout);
 }
 
@@ -32,12 +32,12 @@ export async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 export interface KernelSessions {
-  /** A fresh notebook folder, removed after the file's tests. */
-  notebookDir(name: string): string;
-  /** A tslab kernel in `dir` (with `env` added to its environment), ended after the file's tests. */
-  startKernel(dir: string, env?: Record<string, string>): Promise<TslabKernel>;
+  /** A fresh notebook folder for a kernel of `runtime` (tslab unless said), removed after the file's tests. */
+  notebookDir(name: string, runtime?: Runtime): string;
+  /** A kernel in `dir` (with `env` added to its environment), ended after the file's tests. */
+  startKernel(dir: string, env?: Record<string, string>, runtime?: Runtime): Promise<KernelProcess>;
   /** A fresh folder and a kernel in it that has run `prelude`. */
-  session(name: string, prelude?: string): Promise<{ dir: string; k: TslabKernel }>;
+  session(name: string, prelude?: string): Promise<{ dir: string; k: KernelProcess }>;
 }
 
 /**
@@ -46,7 +46,7 @@ export interface KernelSessions {
  */
 export function kernelSessions(end: 'kill' | 'shutdown' = 'kill'): KernelSessions {
   const dirs: string[] = [];
-  const kernels: TslabKernel[] = [];
+  const kernels: KernelProcess[] = [];
   afterAll(async () => {
     for (const k of kernels) {
       if (end === 'shutdown') await k.shutdownLikeJupyter(false).catch(() => undefined);
@@ -55,13 +55,13 @@ export function kernelSessions(end: 'kill' | 'shutdown' = 'kill'): KernelSession
     for (const d of dirs) removeNotebookDir(d);
   });
   const sessions: KernelSessions = {
-    notebookDir(name) {
-      const d = makeNotebookDir(name);
+    notebookDir(name, runtime) {
+      const d = makeNotebookDir(name, runtime);
       dirs.push(d);
       return d;
     },
-    async startKernel(dir, env) {
-      const k = await TslabKernel.start(dir, env);
+    async startKernel(dir, env, runtime) {
+      const k = await KernelProcess.start(dir, env, runtime);
       kernels.push(k);
       return k;
     },

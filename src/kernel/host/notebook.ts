@@ -1,22 +1,43 @@
 /**
  * The notebook, as the plotter's parts reach it: outputs displayed and updated in place, whether
  * there is a notebook at all, and the kernel's id. Only this folder (host/) knows which kernel that
- * is (tslab, through tslab-bridge.ts); see docs/architecture.md.
+ * is (tslab, through tslab-bridge.ts, or Deno's, through deno-bridge.ts); see docs/architecture.md.
  */
-import { runningInTslab, tslabDisplayWriter } from './tslab-bridge';
+import * as fs from 'fs';
+import { denoJupyter, denoKernelCommandLine, runningInDeno } from './deno-bridge';
+import { runningInTslab, tslabDisplayWriter, type WriteDisplayData } from './tslab-bridge';
 
-/** True inside a notebook kernel this package can display in (tslab). */
+/** True inside a notebook kernel this package can display in (tslab or Deno's). */
 export function inNotebook(): boolean {
-  return runningInTslab();
+  return runningInTslab() || runningInDeno();
 }
 
 /** The Jupyter kernel id, read from the connection file name Jupyter passes (kernel-<id>.json). */
-export function kernelIdFromArgv(argv: readonly string[] = process.argv): string | null {
+export function kernelIdFromArgv(argv: readonly string[]): string | null {
   for (const arg of argv) {
     const m = /kernel-([0-9A-Za-z-]+)\.json$/.exec(arg);
     if (m) return m[1];
   }
   return null;
+}
+
+/** This kernel's Jupyter id; null when it cannot be known (then pages treat its outputs as saved ones). */
+export function kernelId(): string | null {
+  return kernelIdFromArgv(runningInDeno() ? denoKernelCommandLine(file => fs.readFileSync(file, 'utf8')) : process.argv);
+}
+
+/** The writer of display_data and update_display_data messages of the kernel this runs in; null outside one. */
+function displayWriter(): WriteDisplayData | null {
+  const tslab = tslabDisplayWriter();
+  if (tslab) return tslab;
+  const deno = denoJupyter();
+  if (!deno) return null;
+  return ({ data, transient }, update) => {
+    // Deno sends it on its own; a failure has nowhere better to go than the kernel's log.
+    void Promise.resolve(deno.display(data, { raw: true, update, display_id: transient.display_id })).catch((err: unknown) =>
+      console.error(`metrics-plotter: an output could not be sent: ${String(err)}`)
+    );
+  };
 }
 
 let nextId = 0;
@@ -28,7 +49,7 @@ export class KernelDisplay {
 
   /** Sends (or updates) the output; false when there is no notebook to send to. */
   send(bundle: Record<string, unknown>): boolean {
-    const write = tslabDisplayWriter();
+    const write = displayWriter();
     if (!write) return false;
     write({ data: bundle, metadata: {}, transient: { display_id: this.id } }, this.sent);
     this.sent = true;
@@ -40,6 +61,6 @@ export class KernelDisplay {
    * saved notebook keeps as nothing). For what is only worth seeing while it happens.
    */
   clear(): void {
-    if (this.sent) tslabDisplayWriter()?.({ data: {}, metadata: {}, transient: { display_id: this.id } }, true);
+    if (this.sent) displayWriter()?.({ data: {}, metadata: {}, transient: { display_id: this.id } }, true);
   }
 }

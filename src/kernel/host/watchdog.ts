@@ -2,25 +2,27 @@
  * The kernel's watchdog: what removes the plotters' files when the kernel process is killed
  * (SIGKILL, the OOM killer, a restart of a kernel that does not answer) and no hook of its own can
  * run. A shell in a session of its own waits for the kernel's end of a pipe to close, then starts
- * Node on this file to sweep that kernel's folders. Design and limits: docs/cleanup.md, "The
+ * Node (or Deno) on this file to sweep that kernel's folders. Design and limits: docs/cleanup.md, "The
  * watchdog".
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { processStartTime } from '../files/manifest';
 import { sweepOrphans } from '../files/sweep';
+import { denoScriptRunner, runningInDeno } from './deno-bridge';
 
 /** The watchdog's name in `ps`: `sh -c … metrics-plotter-watchdog <kernel pid>`. */
 const WATCHDOG_NAME = 'metrics-plotter-watchdog';
 
 /**
- * Reads folders until the kernel closes the pipe (by ending), then hands them to Node. `read` and
- * `set` are shell builtins: nothing else runs while it waits. A line cut short by the kernel's
- * death is not a folder and is dropped (`read` fails on it).
+ * Reads folders until the kernel closes the pipe (by ending), then hands them to the kernel's
+ * runtime (Node, or Deno with its script runner's flags: no spaces in them, so they split as meant).
+ * `read` and `set` are shell builtins: nothing else runs while it waits. A line cut short by the
+ * kernel's death is not a folder and is dropped (`read` fails on it).
  */
 const WAIT_THEN_REAP = `set --
 while IFS= read -r folder; do set -- "$@" "$folder"; done
-exec "$MP_NODE" "$MP_REAPER" "$MP_KERNEL_PID" "$MP_KERNEL_START" "$@"`;
+exec "$MP_RUNTIME" $MP_RUNTIME_ARGS "$MP_REAPER" "$MP_KERNEL_PID" "$MP_KERNEL_START" "$@"`;
 
 export class KernelWatchdog {
   private readonly folders = new Set<string>();
@@ -37,7 +39,8 @@ export class KernelWatchdog {
         stdio: ['pipe', 'ignore', 'ignore'],
         env: {
           ...process.env,
-          MP_NODE: process.execPath,
+          MP_RUNTIME: process.execPath,
+          MP_RUNTIME_ARGS: runningInDeno() ? denoScriptRunner().join(' ') : '',
           MP_REAPER: __filename,
           MP_KERNEL_PID: String(process.pid),
           MP_KERNEL_START: processStartTime(process.pid) ?? ''
@@ -67,7 +70,7 @@ export class KernelWatchdog {
   }
 }
 
-/** The watchdog's second half, in Node once the kernel is gone: `node watchdog.js <pid> <start> <folder>…`. */
+/** The watchdog's second half, once the kernel is gone: `node watchdog.js <pid> <start> <folder>…` (or `deno run …`). */
 function reap([pid, processStart, ...folders]: string[]): void {
   const kernel = { pid: Number(pid), processStart: processStart || null };
   if (!Number.isInteger(kernel.pid) || kernel.pid <= 0) return;
