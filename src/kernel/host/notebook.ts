@@ -21,9 +21,19 @@ export function kernelIdFromArgv(argv: readonly string[]): string | null {
   return null;
 }
 
-/** This kernel's Jupyter id; null when it cannot be known (then pages treat its outputs as saved ones). */
+let knownKernelId: string | null | undefined;
+
+/**
+ * This kernel's Jupyter id; null when it cannot be known (then pages treat its outputs as saved ones).
+ * Read once: it is fixed for the process, and every payload asks for it (under Deno, a file read).
+ */
 export function kernelId(): string | null {
-  return kernelIdFromArgv(runningInDeno() ? denoKernelCommandLine(file => fs.readFileSync(file, 'utf8')) : process.argv);
+  if (knownKernelId === undefined) {
+    knownKernelId = kernelIdFromArgv(
+      runningInDeno() ? denoKernelCommandLine(file => fs.readFileSync(file, 'utf8')) : process.argv
+    );
+  }
+  return knownKernelId;
 }
 
 /** The writer of display_data and update_display_data messages of the kernel this runs in; null outside one. */
