@@ -61,17 +61,12 @@ export class JupyterLab {
    * Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's
    * Jupyter config. `disabledExtensions`: lab extensions to switch off, as `jupyter labextension
    * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets). `extraArgs`: more
-   * options for `jupyter lab` (e.g. `--gateway-url`). `kernelspecs`: more kernels this server offers
-   * (name → kernel.json), e.g. Deno's.
+   * options for `jupyter lab` (e.g. `--gateway-url`).
    */
   static async start(
     root: string,
     venv = VENV,
-    {
-      disabledExtensions = [] as string[],
-      extraArgs = [] as string[],
-      kernelspecs = {} as Record<string, { argv: string[]; display_name: string; language: string }>
-    } = {}
+    { disabledExtensions = [] as string[], extraArgs = [] as string[] } = {}
   ): Promise<JupyterLab> {
     requireSetup(venv);
     const port = await freePort();
@@ -83,13 +78,8 @@ export class JupyterLab {
       JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
       JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
       JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
-      JUPYTER_PATH: path.join(home, 'data'),
       PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`
     };
-    for (const [name, spec] of Object.entries(kernelspecs)) {
-      fs.mkdirSync(path.join(home, 'data', 'kernels', name), { recursive: true });
-      fs.writeFileSync(path.join(home, 'data', 'kernels', name, 'kernel.json'), JSON.stringify(spec));
-    }
     if (disabledExtensions.length) {
       fs.mkdirSync(path.join(home, 'config', 'labconfig'), { recursive: true });
       fs.writeFileSync(

@@ -29,11 +29,6 @@ const KERNEL_ARGV: Record<Runtime, (connectionFile: string) => string[]> = {
   deno: file => [DENO_BIN, 'jupyter', '--kernel', '--conn', file]
 };
 
-/** The kernelspec `deno jupyter --install` writes (its argv, name and language; no interrupt_mode). */
-export function denoKernelspec(): { argv: string[]; display_name: string; language: string } {
-  return { argv: KERNEL_ARGV.deno('{connection_file}'), display_name: 'Deno', language: 'typescript' };
-}
-
 export interface Output {
   msg_type: string;
   /** The message's metadata (a widget's comm_open carries the protocol version there). */
