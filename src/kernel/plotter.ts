@@ -41,7 +41,7 @@ import {
   checkRunName,
   checkStep
 } from './input';
-import { kernelId } from './host/notebook';
+import { kernelId, oneWayKernel } from './host/notebook';
 import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter } from './media/library';
@@ -97,6 +97,12 @@ export interface VideoWriterOptions extends VideoOptions {
   height: number;
   /** 4 for RGBA (canvas ImageData), 3 for RGB, 1 for grayscale; default 4. */
   channels?: Channels;
+}
+
+/** The payload's `kernel.oneWay`, when the page cannot send to this kernel. */
+function oneWay(): { oneWay?: string } {
+  const name = oneWayKernel();
+  return name ? { oneWay: name } : {};
 }
 
 /**
@@ -193,7 +199,7 @@ class PlotterCore implements ManagedPlotter {
       plotterId: this.id,
       viewId,
       title: this.title,
-      kernel: { id: kernelId(), pid: process.pid, cwd: this.assets.root },
+      kernel: { id: kernelId(), pid: process.pid, cwd: this.assets.root, ...oneWay() },
       state: this.closed ? 'closed' : 'live',
       ...(startedAt !== undefined ? { startedAt } : {}),
       metrics,

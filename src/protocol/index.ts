@@ -144,6 +144,11 @@ export interface PlotterPayload {
     pid: number;
     /** Absolute working folder of the kernel: the notebook's folder. */
     cwd: string;
+    /**
+     * Present when the page cannot send to the kernel (Deno's kernel takes no comm messages from a
+     * page): the kernel's name, so that the output says what its views cannot do there. Absent: it can.
+     */
+    oneWay?: string;
   };
   state: SessionState;
   /** When the plotter's first point was added, in ms since the epoch: the origin of every series' `times`. */

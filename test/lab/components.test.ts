@@ -229,6 +229,20 @@ describe('<mp-plotter-panel>', () => {
     expect(cards[1].textContent).toContain(`Still on disk: ${left}. Please delete it by hand.`);
   });
 
+  it("a live output of a kernel the page cannot send to (Deno's) says what that costs; once ended, only the end is told", async () => {
+    const p = payload({ media: [video('a')] });
+    p.kernel = { ...p.kernel, oneWay: 'Deno' };
+    const view = mount(v => (v.payload = p));
+    await settle();
+    expect(view.querySelector('.mp-note')?.textContent).toBe(
+      "Deno's kernel takes no messages from this page: clearing this output or closing the notebook leaves its files until plotter.close() or the end of the kernel, and zooming shows the points this output holds."
+    );
+    view.status = { kind: 'ended', why: 'restarted', left: [] };
+    await settle();
+    expect(view.querySelector('.mp-note')).toBeNull();
+    expect(view.querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was restarted); its video was removed.');
+  });
+
   it('controls are reachable from the keyboard (native buttons, checkboxes and a slider)', async () => {
     const view = mount(v => (v.payload = payload()));
     await settle();

@@ -61,12 +61,13 @@ export class JupyterLab {
    * Starts `jupyter lab` of a venv (default: the project's) serving `root`, isolated from the user's
    * Jupyter config. `disabledExtensions`: lab extensions to switch off, as `jupyter labextension
    * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets). `extraArgs`: more
-   * options for `jupyter lab` (e.g. `--gateway-url`).
+   * options for `jupyter lab` (e.g. `--gateway-url`). `env`: more environment for the server (e.g.
+   * `JUPYTER_PATH` with a kernelspec not in the venv).
    */
   static async start(
     root: string,
     venv = VENV,
-    { disabledExtensions = [] as string[], extraArgs = [] as string[] } = {}
+    { disabledExtensions = [] as string[], extraArgs = [] as string[], env: moreEnv = {} as Record<string, string> } = {}
   ): Promise<JupyterLab> {
     requireSetup(venv);
     const port = await freePort();
@@ -78,7 +79,8 @@ export class JupyterLab {
       JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
       JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
       JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
-      PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`
+      PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`,
+      ...moreEnv
     };
     if (disabledExtensions.length) {
       fs.mkdirSync(path.join(home, 'config', 'labconfig'), { recursive: true });

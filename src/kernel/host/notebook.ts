@@ -12,6 +12,14 @@ export function inNotebook(): boolean {
   return runningInTslab() || runningInDeno();
 }
 
+/**
+ * The name of this kernel when a page cannot send to it (Deno's: docs/deno.md), null when it can.
+ * Outputs say what that costs: no release when an output is cleared, no detail on zoom.
+ */
+export function oneWayKernel(): string | null {
+  return runningInDeno() ? 'Deno' : null;
+}
+
 /** The Jupyter kernel id, read from the connection file name Jupyter passes (kernel-<id>.json). */
 export function kernelIdFromArgv(argv: readonly string[]): string | null {
   for (const arg of argv) {

@@ -32,7 +32,7 @@ import {
   type XAxisKind
 } from '../charts/series';
 import { downloadBlob } from '../download';
-import { failureText, statusLine, type ViewStatus } from './view-status';
+import { failureText, oneWayNote, statusLine, type ViewStatus } from './view-status';
 import { withDetail } from '../live/live-series';
 import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from '../media/media-card';
 import { SELECT_STEP_EVENT, SERIES_COLORS, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
@@ -260,6 +260,7 @@ export class PlotterPanelElement extends LitElement {
           <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.media)}</span>
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
+        ${p.kernel.oneWay && this.status.kind === 'live' ? html`<div class="mp-note" role="note">${oneWayNote(p.kernel.oneWay)}</div>` : nothing}
         ${
           runs.length
             ? html`<mp-runs-table .runs=${runs} .colors=${colors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}

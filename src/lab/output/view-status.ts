@@ -83,6 +83,17 @@ export function statusLine(status: ViewStatus, media: ReadonlyArray<{ kind: stri
   }
 }
 
+/**
+ * What a live output says when the page cannot send to its kernel (payload `kernel.oneWay`): the
+ * extension's release and zoom detail go over messages to the kernel (docs/deno.md).
+ */
+export function oneWayNote(kernel: string): string {
+  return (
+    `${kernel}'s kernel takes no messages from this page: clearing this output or closing the notebook leaves its ` +
+    'files until plotter.close() or the end of the kernel, and zooming shows the points this output holds.'
+  );
+}
+
 /** The failure text (the same words as the kernel's cell message and the notification). */
 export function failureText(status: ViewStatus): string | null {
   return status.kind === 'ended' && status.left.length ? cleanupFailureMessage(status.left) : null;
