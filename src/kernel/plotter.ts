@@ -46,10 +46,11 @@ import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from 
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter } from './media/library';
 import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
-import { metricsWithinBudget, savedMetricsBudget } from './metrics/saved-budget';
+import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES } from './metrics/saved-budget';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
 import { LiveStream } from './outputs/live-stream';
-import { summaryHtml, summaryText, type SummaryInput } from './outputs/summary';
+import { installCommand, summaryHtml, summaryText, type SummaryInput } from './outputs/summary';
+import { staticCharts } from './outputs/static-charts';
 import { Runs } from './runs/runs';
 
 export interface MetricsPlotterOptions {
@@ -238,7 +239,13 @@ class PlotterCore implements ManagedPlotter {
 
   bundle(viewId: string): Record<string, unknown> {
     const summary = this.summary();
-    return { [PLOTTER_MIME_TYPE]: this.payload(viewId), 'text/html': summaryHtml(summary), 'text/plain': summaryText(summary) };
+    const payload = this.payload(viewId);
+    const charts = staticCharts(payload.metrics, payload.runs ?? [], STATIC_CHARTS_BYTES);
+    return {
+      [PLOTTER_MIME_TYPE]: payload,
+      'text/html': summaryHtml(summary, installCommand(), charts),
+      'text/plain': summaryText(summary)
+    };
   }
 
   /**

@@ -349,7 +349,7 @@ test("a shutdown request's end of session reaches the extension's comm before th
 const JUPYTER_PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 
 test.each(KERNELS)(
-  '%s: show() sends one bundle with a text fallback; live updates go to the same display id, throttled',
+  '%s: show() sends one bundle with a text fallback; live updates go to the same display id, throttled; the payload names the kernel (and says when a page cannot send to it)',
   async runtime => {
     const dir = notebookDir('live', runtime);
     const server = spawn(JUPYTER_PYTHON, ['-c', 'import time; time.sleep(600)'], { stdio: 'ignore' });
@@ -383,11 +383,13 @@ for (let i = 0; i < 20; i++) { p.addScalar("reward", i); await new Promise(res =
     expect(text).toMatch(/^ {2}reward +19 +0 +19 +20$/m);
     expect(text).toContain(`npx metrics-plotter install --python ${JUPYTER_PYTHON}`);
     expect(text).toMatch(
-      /only plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/
+      /Without it, plotter\.close\(\), a kernel restart or a shutdown removes the videos; closing the notebook or\nclearing this output does not/
     );
     expect(shown.data['text/html']).toContain('<tr><td>reward</td><td>19</td><td>0</td><td>19</td><td>20</td></tr>');
     expect(payload.metrics[0]).toMatchObject({ name: 'reward', totalPoints: 20 });
     expect(payload.kernel).toMatchObject({ id: k.kernelId, cwd: dir });
+    // Deno's kernel takes no messages from a page: its outputs say so (docs/deno.md).
+    expect(payload.kernel.oneWay).toBe(runtime === 'deno' ? 'Deno' : undefined);
     await k.shutdownLikeJupyter(false);
     server.kill();
   }

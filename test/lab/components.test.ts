@@ -2,7 +2,8 @@
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { MediaCard } from '../../src/lab/media/media-card';
-import { SELECT_STEP_EVENT, SERIES_COLORS } from '../../src/lab/charts/metric-chart';
+import { SELECT_STEP_EVENT } from '../../src/lab/charts/metric-chart';
+import { SERIES_COLORS } from '../../src/protocol/charts';
 import '../../src/lab/output/panel-element';
 import { payload, series, settle, video } from './fixtures';
 

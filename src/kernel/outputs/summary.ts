@@ -55,28 +55,46 @@ function metricLabel(s: SummaryInput, m: MetricStats): string {
   return s.runs.length ? `${runLabel(m.run)} · ${m.name}` : m.name;
 }
 
-/**
- * The Python that runs the Jupyter server, to name it in the install command: jupyter_client tells
- * kernels its pid (JPY_PARENT_PID), and its command line starts with the interpreter of the
- * environment JupyterLab runs in (a venv's bin/python, not the file that symlink points to).
- */
-export function jupyterPython(env: NodeJS.ProcessEnv = process.env): string | null {
+/** What started this kernel, as its outputs need to know it. */
+export interface JupyterParent {
+  /**
+   * The Python that runs the Jupyter server, to name it in the install command: the interpreter of
+   * the environment JupyterLab runs in (a venv's bin/python, not the file that symlink points to).
+   */
+  python: string | null;
+  /**
+   * The tool when the notebook runs headless (`jupyter nbconvert --execute`, papermill): no page
+   * shows its outputs live, what is saved is read after the run ended.
+   */
+  headless: 'jupyter nbconvert' | 'papermill' | null;
+}
+
+/** jupyter_client tells kernels its pid (JPY_PARENT_PID); its command line says which tool that is. */
+export function jupyterParent(env: NodeJS.ProcessEnv = process.env): JupyterParent {
   const pid = Number(env.JPY_PARENT_PID);
-  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const none: JupyterParent = { python: null, headless: null };
+  if (!Number.isInteger(pid) || pid <= 0) return none;
   try {
-    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-    return path.isAbsolute(argv0) && /python/i.test(path.basename(argv0)) ? argv0 : null;
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const tool = argv.slice(0, 3).join(' ');
+    return {
+      python: path.isAbsolute(argv[0]) && /python/i.test(path.basename(argv[0])) ? argv[0] : null,
+      headless: /nbconvert/.test(tool) ? 'jupyter nbconvert' : /papermill/.test(tool) ? 'papermill' : null
+    };
   } catch {
-    return null;
+    return none;
   }
 }
 
-let serverPython: string | null | undefined;
+let parent: JupyterParent | undefined;
 
-/** The command that installs the extension for this kernel's JupyterLab (its server does not change: read once). */
-export function installCommand(
-  python: string | null = serverPython === undefined ? (serverPython = jupyterPython()) : serverPython
-): string {
+/** This kernel's Jupyter parent (it does not change: read once). */
+export function kernelParent(): JupyterParent {
+  return (parent ??= jupyterParent());
+}
+
+/** The command that installs the extension for this kernel's JupyterLab. */
+export function installCommand(python: string | null = kernelParent().python): string {
   return `npx metrics-plotter install --python ${python ?? '"$(which python)"'}`;
 }
 
@@ -98,17 +116,33 @@ function mediaLine(e: MediaEntry): string {
   return `${e.kind} "${e.name}"${e.run ? ` of run "${e.run}"` : ''} at step ${e.step}: ${e.path}  (${detail})`;
 }
 
-function extensionNote(command: string): string[] {
+/**
+ * What the fallback says of the extension: how to install it while a page shows the output live; in
+ * a headless run, that the files go when the run ends (the output is read after that).
+ */
+function extensionNote(command: string, headless: JupyterParent['headless']): string[] {
+  if (headless)
+    return [
+      `Saved by a headless run (${headless}): the plotter's videos and images are removed when the run ends. Interactive`,
+      'charts and video players are for a notebook run in JupyterLab with the metrics-plotter extension.'
+    ];
   return [
-    'The charts and video players need the metrics-plotter JupyterLab extension. Install it for this JupyterLab',
-    `(in the notebook's folder), then reload the page:  ${command}`,
-    'Until then, only plotter.close(), a kernel restart or a shutdown removes the videos; closing the notebook or',
+    'Interactive charts (zoom, smoothing, hover) and the video players need the metrics-plotter JupyterLab',
+    `extension. Install it for this JupyterLab (in the notebook's folder), then reload the page:  ${command}`,
+    'Without it, plotter.close(), a kernel restart or a shutdown removes the videos; closing the notebook or',
     'clearing this output does not.'
   ];
 }
 
-/** @param command the install command to show; null outside a notebook, where the extension note means nothing. */
-export function summaryText(s: SummaryInput, command: string | null = installCommand()): string {
+/**
+ * @param command the install command to show; null outside a notebook, where the extension note means nothing.
+ * @param headless the tool running the notebook headless, if one is.
+ */
+export function summaryText(
+  s: SummaryInput,
+  command: string | null = installCommand(),
+  headless = kernelParent().headless
+): string {
   const lines = [headline(s)];
   for (const run of s.runs.slice(0, LISTED_RUNS)) lines.push(`  ${runLine(run)}`);
   if (s.runs.length > LISTED_RUNS) lines.push(`  … and ${s.runs.length - LISTED_RUNS} more runs`);
@@ -129,16 +163,27 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
   }
   if (s.memoryBound) lines.push(`  ${memoryBoundMessage(s.memoryBound)}`);
   if (!s.closed) {
-    for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
-    if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
-    if (command) lines.push(...extensionNote(command));
+    if (!headless) {
+      for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
+      if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
+    }
+    if (command) lines.push(...extensionNote(command, headless));
   }
   return lines.join('\n');
 }
 
 const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
-export function summaryHtml(s: SummaryInput, command = installCommand()): string {
+/**
+ * @param charts the output's static charts (static-charts.ts), drawn above the table.
+ * @param headless the tool running the notebook headless, if one is (its media paths are gone when read).
+ */
+export function summaryHtml(
+  s: SummaryInput,
+  command = installCommand(),
+  charts = '',
+  headless = kernelParent().headless
+): string {
   const listed = s.metrics.slice(0, LISTED_METRICS);
   const rows = listed
     .map(
@@ -154,19 +199,20 @@ export function summaryHtml(s: SummaryInput, command = installCommand()): string
   const table = listed.length
     ? `<table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows}</table>${more}`
     : '';
-  const media = s.closed
-    ? ''
-    : s.media
-        .slice(-LISTED_MEDIA)
-        .map(e => `<div>${escapeHtml(mediaLine(e))}</div>`)
-        .join('');
+  const media =
+    s.closed || headless
+      ? ''
+      : s.media
+          .slice(-LISTED_MEDIA)
+          .map(e => `<div>${escapeHtml(mediaLine(e))}</div>`)
+          .join('');
   const note = s.closed
     ? ''
-    : `<p>${escapeHtml(extensionNote(command).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
+    : `<p>${escapeHtml(extensionNote(command, headless).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
   const runs = s.runs
     .slice(0, LISTED_RUNS)
     .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
     .join('');
   const bound = s.memoryBound ? `<p>${escapeHtml(memoryBoundMessage(s.memoryBound))}</p>` : '';
-  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${table}${bound}${media}${note}</div>`;
+  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${charts}${table}${bound}${media}${note}</div>`;
 }

@@ -27,20 +27,8 @@ import {
 } from './series';
 import { downloadBlob } from '../download';
 import { cancelDraw, lineCost, queueDraw } from './draw-queue';
+import { seriesColor } from '../../protocol/charts';
 
-/** Tableau 10: distinct in light and dark themes. */
-export const SERIES_COLORS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac'
-];
 const CHART_HEIGHT = 220;
 /** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
 const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
@@ -52,7 +40,7 @@ const labelOf = (m: ChartSeries): string => m.label ?? m.name;
 /** What a legend toggle shows and hides: a group's mean, band and runs together, or one series. */
 const toggleKey = (m: ChartSeries): string => m.group ?? chartKey(m);
 /** A series' colour: its run's, with runs; its place in the chart otherwise. */
-const colorOf = (m: ChartSeries, i: number): string => m.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
+const colorOf = (m: ChartSeries, i: number): string => m.color ?? seriesColor(i);
 /** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
 const DURATION_STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800

@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import { runLabel, seriesKey, type MediaEntry, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
+import { chartGroupKey, chartGroupsOf } from '../../protocol/charts';
 import { searchSorted } from '../../protocol/downsample';
 
 /** A series as a chart draws it: with runs, its legend label and its run's colour. */
@@ -63,30 +64,17 @@ export function allConfigKeys(runs: readonly RunInfo[]): string[] {
 /** Whether a metric name shares its chart with other metric names (its labels then name it). */
 function sharesItsChart(metrics: readonly MetricSeries[]): (name: string) => boolean {
   const namesPerChart = new Map<string, Set<string>>();
-  for (const m of metrics) namesPerChart.set(groupKey(m.name), (namesPerChart.get(groupKey(m.name)) ?? new Set()).add(m.name));
-  return name => (namesPerChart.get(groupKey(name))?.size ?? 1) > 1;
-}
-
-/** The chart a metric name belongs to: "<group>/<rest>" share one, any other has its own. */
-function groupKey(name: string): string {
-  const slash = name.indexOf('/');
-  return slash > 0 && slash < name.length - 1 ? name.slice(0, slash) : `\u0000${name}`;
+  for (const m of metrics)
+    namesPerChart.set(chartGroupKey(m.name), (namesPerChart.get(chartGroupKey(m.name)) ?? new Set()).add(m.name));
+  return name => (namesPerChart.get(chartGroupKey(name))?.size ?? 1) > 1;
 }
 
 /**
  * Metrics named "<group>/<rest>" share a chart per group, as TensorBoard groups tags; any other
- * metric gets a chart of its own. Order follows the order the metrics were first added.
+ * metric gets a chart of its own (as the output's static charts do: src/protocol/charts.ts).
  */
 export function groupMetrics(metrics: ChartSeries[]): ChartGroup[] {
-  const groups = new Map<string, ChartGroup>();
-  for (const metric of metrics) {
-    const key = groupKey(metric.name);
-    const title = key.startsWith('\u0000') ? metric.name : key;
-    const group = groups.get(key) ?? { title, metrics: [] };
-    group.metrics.push(metric);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
+  return chartGroupsOf(metrics);
 }
 
 /**
