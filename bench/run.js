@@ -589,7 +589,7 @@ async function main() {
   }
   lines.push(
     '',
-    'The displayed output is what a notebook saves: its metrics take at most 58 kB and its static charts 24 kB (each series downsampled to its share, min and max of each bucket, first and last point kept); live views draw in detail from the comm instead.',
+    'The displayed output is what a notebook saves: its metrics take at most 48 kB, its static charts 20 kB and its stills 14 kB (each series downsampled to its share, min and max of each bucket, first and last point kept); live views draw in detail from the comm instead.',
     '',
     'Reproduce: `./scripts/setup.sh && npm run bench`.',
     ''

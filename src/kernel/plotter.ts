@@ -46,11 +46,12 @@ import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from 
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter } from './media/library';
 import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
-import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES } from './metrics/saved-budget';
+import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES, STILLS_BYTES } from './metrics/saved-budget';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
 import { LiveStream } from './outputs/live-stream';
 import { installCommand, summaryHtml, summaryText, type SummaryInput } from './outputs/summary';
 import { staticCharts } from './outputs/static-charts';
+import { staticStills } from './outputs/static-stills';
 import { Runs } from './runs/runs';
 
 export interface MetricsPlotterOptions {
@@ -240,7 +241,8 @@ class PlotterCore implements ManagedPlotter {
   bundle(viewId: string): Record<string, unknown> {
     const summary = this.summary();
     const payload = this.payload(viewId);
-    const charts = staticCharts(payload.metrics, payload.runs ?? [], STATIC_CHARTS_BYTES);
+    const charts =
+      staticCharts(payload.metrics, payload.runs ?? [], STATIC_CHARTS_BYTES) + staticStills(this.media.stills(), STILLS_BYTES);
     return {
       [PLOTTER_MIME_TYPE]: payload,
       'text/html': summaryHtml(summary, installCommand(), charts),

@@ -135,7 +135,14 @@ it("restart from JupyterLab's Kernel menu: assets gone, the output says the sess
   await backToBefore(s, 'the restart should have removed the assets');
   await waitForState(s.page, 'Session ended (the kernel was restarted); its video was removed.');
   expect(await s.page.$$('.jp-MetricsPlotter video')).toHaveLength(0);
-  expect(await s.page.textContent('.jp-MetricsPlotter mp-media-card')).toContain('Removed when the session ended.');
+  // In its place, the output's still of it (a frame the browser decodes), marked as a still.
+  expect(await s.page.textContent('.jp-MetricsPlotter mp-media-card')).toContain(
+    'A still of this video: the file was removed when the session ended.'
+  );
+  await s.page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>('.jp-MetricsPlotter .mp-still img');
+    return !!img && img.complete && img.naturalWidth === 32;
+  });
   expect(s.errors).toEqual([]);
   await s.page.close();
 });

@@ -230,6 +230,28 @@ describe('<mp-plotter-panel>', () => {
     expect(cards[1].textContent).toContain(`Still on disk: ${left}. Please delete it by hand.`);
   });
 
+  it("a removed entry shows the output's still of it, marked as a still; an entry of another step only says it was removed", async () => {
+    const p = payload({ media: [video('a', 10), video('b', 10)] });
+    const view = mount(v => {
+      v.payload = p;
+      v.status = { kind: 'ended', why: 'restarted', left: [] };
+      v.mediaStates = new Map(p.media.map(e => [e.path, { kind: 'removed' }]));
+      v.stills = new Map([
+        ['a', { step: 10, src: 'data:image/jpeg;base64,AAAA' }],
+        ['b', { step: 5, src: 'data:image/jpeg;base64,BBBB' }]
+      ]);
+    });
+    await settle();
+    const [a, b] = [...view.querySelectorAll('mp-media-card')];
+    expect(a.querySelector('.mp-still img')?.getAttribute('src')).toBe('data:image/jpeg;base64,AAAA');
+    expect(a.querySelector('.mp-still figcaption')?.textContent).toBe(
+      'A still of this video: the file was removed when the session ended.'
+    );
+    expect(a.querySelector('video')).toBeNull();
+    expect(b.querySelector('.mp-still')).toBeNull();
+    expect(b.textContent).toContain('Removed when the session ended.');
+  });
+
   it("a live output of a kernel the page cannot send to (Deno's) says what that costs; once ended, only the end is told", async () => {
     const p = payload({ media: [video('a')] });
     p.kernel = { ...p.kernel, oneWay: 'Deno' };

@@ -29,6 +29,7 @@ import { InputError } from '../input';
 import { EncodeError } from './video-encoder';
 import type { EncodePool, PooledEncoder } from './encode-pool';
 import { KernelDisplay, inNotebook } from '../host/notebook';
+import { isStillCandidate, makeStill } from './still';
 
 /** A running encode. */
 interface Encode {
@@ -72,6 +73,8 @@ export class MediaLibrary {
   private readonly retiredCount = new Map<string, number>();
   private readonly keepLastOf = new Map<string, number>();
   private readonly encodes = new Set<Encode>();
+  /** Each entry's still (JPEG), by its file's absolute path; kept after the session ends, files gone. */
+  private readonly stillOf = new Map<string, Buffer>();
   private ended = false;
 
   constructor(
@@ -116,6 +119,17 @@ export class MediaLibrary {
     return Object.fromEntries(this.retiredCount);
   }
 
+  /** The still of each media name's latest entry (of each run), where one was made; in the order the names came. */
+  stills(): Array<{ entry: MediaEntry; jpeg: Buffer }> {
+    const out: Array<{ entry: MediaEntry; jpeg: Buffer }> = [];
+    for (const list of this.series.values()) {
+      const entry = list[list.length - 1];
+      const jpeg = entry && this.stillOf.get(entry.absolutePath);
+      if (jpeg) out.push({ entry, jpeg });
+    }
+    return out;
+  }
+
   /** Claims the entry's file, starts its encoder, and hands back the writer that feeds it. */
   writer(spec: WriterSpec): VideoWriter {
     return new VideoWriter(this, this.start(spec), spec);
@@ -139,7 +153,11 @@ export class MediaLibrary {
   }
 
   /** An encode finished: record its file, replace an entry at the same step, apply keepLast. */
-  finish(encode: Encode, entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'run' | 'step'>): MediaEntry {
+  finish(
+    encode: Encode,
+    entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'run' | 'step'>,
+    still: Buffer | null = null
+  ): MediaEntry {
     if (this.ended) {
       // Closed while ffmpeg finished: the plotter owns nothing any more.
       encode.encoder.abortSync('the plotter was closed');
@@ -174,6 +192,8 @@ export class MediaLibrary {
     const keepLast = this.keepLastOf.get(key) ?? this.defaultKeepLast;
     const retired = keepLast !== undefined && kept.length > keepLast ? kept.splice(0, kept.length - keepLast) : [];
     this.series.set(key, kept);
+    for (const old of [...replaced, ...retired]) this.stillOf.delete(old.absolutePath);
+    if (still) this.stillOf.set(absolutePath, still);
     if (retired.length) this.retiredCount.set(key, (this.retiredCount.get(key) ?? 0) + retired.length);
     for (const old of [...replaced, ...retired]) this.discard(path.basename(old.absolutePath));
     this.onChange();
@@ -215,6 +235,8 @@ export class VideoWriter {
   private readonly progressEvery: number;
   private lastProgress = 0;
   private ended = false;
+  /** The frame the still will be made of, so far (see isStillCandidate). */
+  private stillFrame: Uint8Array | null = null;
 
   /** @internal made by MediaLibrary.writer */
   constructor(
@@ -269,6 +291,8 @@ export class VideoWriter {
       }
       bytes = frame.data as Uint8Array;
     }
+    // A frame the caller may reuse is copied; the plotter's own frame source never changes them.
+    if (isStillCandidate(this.framesWritten)) this.stillFrame = this.spec.stableFrames ? bytes : Uint8Array.from(bytes);
     await this.encode.encoder.write(bytes, this.spec.stableFrames);
     if (this.progress && this.framesWritten - this.lastProgress >= this.progressEvery) {
       this.lastProgress = this.framesWritten;
@@ -305,6 +329,9 @@ export class VideoWriter {
       this.library.drop(this.encode);
       throw new InputError(`no frames were written to the video "${this.name}"; write at least one frame before finish().`);
     }
+    // The still is made while ffmpeg finishes the file (a second, one-frame ffmpeg: a few ms).
+    const still = this.stillFrame ? makeStill(this.stillFrame, this.spec) : Promise.resolve(null);
+    this.stillFrame = null;
     let bytes: number;
     try {
       ({ bytes } = await this.encode.encoder.finish());
@@ -318,7 +345,8 @@ export class VideoWriter {
     const { kind, fps, width, height } = this.spec;
     const entry = this.library.finish(
       this.encode,
-      kind === 'video' ? { width, height, bytes, fps, frames: this.framesWritten } : { width, height, bytes }
+      kind === 'video' ? { width, height, bytes, fps, frames: this.framesWritten } : { width, height, bytes },
+      await still
     );
     return entry;
   }

@@ -17,16 +17,18 @@ import type { Series } from './store';
 export type StoredSeries = Pick<Series, 'name' | 'run' | 'points'>;
 
 /** The metrics of a displayed (saved) output take at most this many bytes of JSON. */
-export const SAVED_METRICS_BUDGET_BYTES = 58_000;
+export const SAVED_METRICS_BUDGET_BYTES = 48_000;
 /** What a saved output may take in all: its metrics, media entries, title and the text summaries. */
 export const SAVED_OUTPUT_BYTES = 100_000;
 /** The static charts of the HTML part, at most (src/kernel/outputs/static-charts.ts). */
-export const STATIC_CHARTS_BYTES = 24_000;
+export const STATIC_CHARTS_BYTES = 20_000;
+/** The stills of the HTML part, at most (src/kernel/outputs/static-stills.ts): about 2 kB each. */
+export const STILLS_BYTES = 14_000;
 /**
  * The text and HTML summaries (they list at most 40 metrics and 20 media entries) and the payload's
- * header, about, and the static charts.
+ * header, about, and the static charts and stills.
  */
-const SAVED_OTHER_BYTES = 18_000 + STATIC_CHARTS_BYTES;
+const SAVED_OTHER_BYTES = 18_000 + STATIC_CHARTS_BYTES + STILLS_BYTES;
 /** Metrics always get this much, however many media entries there are (keepLast bounds those). */
 const SAVED_METRICS_FLOOR_BYTES = 20_000;
 

@@ -175,7 +175,7 @@ export function summaryText(
 const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 /**
- * @param charts the output's static charts (static-charts.ts), drawn above the table.
+ * @param charts the output's static charts and stills (static-charts.ts, static-stills.ts), above the table.
  * @param headless the tool running the notebook headless, if one is (its media paths are gone when read).
  */
 export function summaryHtml(

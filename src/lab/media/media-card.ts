@@ -4,13 +4,14 @@
  * do. The slider moves between logged steps (←/→ on the keyboard); "Latest" follows new entries
  * while training runs. A step chosen elsewhere (a click on a chart, a linked card) shows the entry
  * at the nearest logged step at or before it. While the session is live the file plays from the
- * Jupyter server; once it ended, the card says it was removed, or where it was left.
+ * Jupyter server; once it ended, the card says it was removed (showing the output's still of that
+ * entry, if it has one), or where it was left.
  *
  * A card across runs (a sweep) has a tile per run, each showing that run's entry at the nearest
  * logged step at or before the chosen one; the slider moves over every step any run logged.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { runLabel, type MediaEntry } from '../../protocol';
+import { runLabel, seriesKey, type MediaEntry, type Still } from '../../protocol';
 import { entryAtOrBefore, formatBytes, type MediaSeries } from '../charts/series';
 import { formatCount } from '../../protocol/format';
 
@@ -34,6 +35,7 @@ export class MediaCard extends LitElement {
   static properties = {
     series: { attribute: false },
     states: { attribute: false },
+    stills: { attribute: false },
     retired: { type: Number },
     runColor: { attribute: false },
     runColors: { attribute: false },
@@ -49,6 +51,8 @@ export class MediaCard extends LitElement {
   /** Each run's colour, for the tiles of a card across runs. */
   runColors: Map<string, string> = new Map();
   states: Map<string, MediaState> = new Map();
+  /** The output's stills, by media series key (the latest entry of each: src/protocol, `readStills`). */
+  stills: Map<string, Still> = new Map();
   /** Older entries of this name that keepLast removed. */
   retired = 0;
   selection: StepSelection | null = null;
@@ -185,8 +189,15 @@ export class MediaCard extends LitElement {
               @error=${(ev: Event) => this.onError(ev, e.path)} @loadedmetadata=${() => this.failed(e.path, null)}></video>`;
       case 'resolving':
         return html`<div class="mp-media-missing" role="status">Locating the file…</div>`;
-      case 'removed':
-        return html`<div class="mp-media-missing" role="status">Removed when the session ended.</div>`;
+      case 'removed': {
+        const still = this.stills.get(seriesKey(e));
+        return still?.step === e.step
+          ? html`<figure class="mp-still">
+              <img src=${still.src} alt="Still of ${e.name} at step ${e.step}" />
+              <figcaption role="status">A still of this ${e.kind}: the file was removed when the session ended.</figcaption>
+            </figure>`
+          : html`<div class="mp-media-missing" role="status">Removed when the session ended.</div>`;
+      }
       case 'left':
         return html`<div class="mp-media-left" role="alert">Still on disk: <code>${s.path}</code>. Please delete it by hand.</div>`;
       case 'unreachable':

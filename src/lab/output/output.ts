@@ -96,7 +96,8 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
         latest &&
         (widgetModelId(latest.data) === modelId || readPayload(latest.data[PLOTTER_MIME_TYPE])?.state !== 'closed')
       ) {
-        this.latest = new MimeModel({ data: { [PLOTTER_MIME_TYPE]: last } });
+        // The display's other parts (its stills) stay: only its payload is older than the model's.
+        this.latest = new MimeModel({ data: { ...latest.data, [PLOTTER_MIME_TYPE]: last } });
       }
       if (!this.isDisposed) void this.showPanel();
     });

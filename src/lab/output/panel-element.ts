@@ -7,7 +7,7 @@
  * It renders what it is given (payload, session status, file states); the panel feeds it.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { memoryBoundMessage, seriesKey, type MetricSeries, type PlotterPayload } from '../../protocol';
+import { memoryBoundMessage, seriesKey, type MetricSeries, type PlotterPayload, type Still } from '../../protocol';
 import { formatCount } from '../../protocol/format';
 import {
   allConfigKeys,
@@ -56,6 +56,7 @@ export class PlotterPanelElement extends LitElement {
     payload: { attribute: false },
     status: { attribute: false },
     mediaStates: { attribute: false },
+    stills: { attribute: false },
     smoothing: { state: true },
     logScale: { state: true },
     selection: { state: true },
@@ -74,6 +75,8 @@ export class PlotterPanelElement extends LitElement {
   payload: PlotterPayload | null = null;
   status: ViewStatus = { kind: 'live' };
   mediaStates: Map<string, MediaState> = new Map();
+  /** The output's stills (read from its HTML part), shown where a file was removed. */
+  stills: Map<string, Still> = new Map();
   smoothing = 0;
   logScale = false;
   /** The step selected by a chart click (or a linked card's slider). */
@@ -329,7 +332,7 @@ export class PlotterPanelElement extends LitElement {
               }
               <div class="mp-media-cards">
                 ${media.map(
-                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>

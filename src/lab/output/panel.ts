@@ -12,6 +12,7 @@ import { Widget } from '@lumino/widgets';
 import {
   PLOTTER_MIME_TYPE,
   readPayload,
+  readStills,
   viewKey,
   type CleanupFailure,
   type MediaEntry,
@@ -143,6 +144,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     }
     const previous = this.payload;
     this.payload = data;
+    this.element.stills = readStills(model.data['text/html']);
     const key = viewKey(data);
     if (key !== this.handleKey) {
       this.handle?.dispose();
