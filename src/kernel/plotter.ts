@@ -6,6 +6,7 @@
  * ends from outside (a released output, process exit, an interrupt) reach it through the kernel
  * registry, on an object of its own: none of that is on the object users get.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import {
   DEFAULT_RUN,
@@ -21,7 +22,8 @@ import {
   MemoryBound,
   PlotterPayload,
   ReleaseReply,
-  cleanupFailureMessage
+  cleanupFailureMessage,
+  seriesKey
 } from '../protocol';
 import { AssetsOwner } from './files/owner';
 import { sweepOrphans } from './files/sweep';
@@ -44,7 +46,7 @@ import {
 import { kernelId, oneWayKernel } from './host/notebook';
 import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
-import { MediaLibrary, VideoWriter } from './media/library';
+import { MediaLibrary, VideoWriter, freePath, mediaFileStem } from './media/library';
 import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
 import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES, STILLS_BYTES } from './metrics/saved-budget';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
@@ -270,6 +272,72 @@ class PlotterCore implements ManagedPlotter {
     return { plotterId: this.id, outcome: 'closed', report: this.end('released') };
   }
 
+  /**
+   * Keeps a media entry for good (see RunLogging.keep): checks everything before moving anything,
+   * then moves its file to `to` (relative to the notebook's folder) or to `<name>-step<step><ext>`
+   * there, the first such name that is free. Returns the kept entry.
+   */
+  keep(run: string, name: string, step: number | undefined, to: string | undefined): MediaEntry {
+    this.ensureOpen('keep a media entry');
+    const key = seriesKey({ name, run });
+    const entries = this.media.entries().filter(e => seriesKey(e) === key);
+    const of = run ? ` of the run "${run}"` : '';
+    if (!entries.length) {
+      const names = [
+        ...new Set(
+          this.media
+            .entries()
+            .filter(e => (e.run ?? '') === run)
+            .map(e => JSON.stringify(e.name))
+        )
+      ];
+      throw new InputError(
+        `there is no media named ${JSON.stringify(name)}${of} to keep; ` +
+          (names.length
+            ? `its media names are ${names.join(', ')}.`
+            : 'nothing was logged with addVideoFromFrames or addImage yet.')
+      );
+    }
+    const entry = step === undefined ? entries[entries.length - 1] : entries.find(e => e.step === step);
+    if (!entry) {
+      throw new InputError(
+        `"${name}"${of} has no entry at step ${step}; its steps are ${entries.map(e => e.step).join(', ')}. Nothing was moved.`
+      );
+    }
+    if (entry.kept) return entry;
+    const ext = path.extname(entry.absolutePath);
+    const root = this.assets.root;
+    const destination =
+      to === undefined ? freePath(root, `${mediaFileStem(name)}-step${entry.step}`, ext) : path.resolve(root, to);
+    if (to !== undefined) {
+      if (fs.existsSync(destination)) {
+        throw new InputError(
+          `cannot keep "${name}" as ${destination}: that file exists, and keep never overwrites. Choose another name. Nothing was moved.`
+        );
+      }
+      if (!fs.existsSync(path.dirname(destination))) {
+        throw new InputError(
+          `cannot keep "${name}" as ${destination}: the folder ${path.dirname(destination)} does not exist. Nothing was moved.`
+        );
+      }
+      if (destination.startsWith(this.assets.dir + path.sep) || destination === this.assets.dir) {
+        throw new InputError(
+          `cannot keep "${name}" in ${this.assets.dir}: that is the plotter's own folder, removed with the session. Choose a path outside it. Nothing was moved.`
+        );
+      }
+    }
+    try {
+      return this.media.keep(key, entry.step, destination)!;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new InputError(
+          `cannot keep "${name}" as ${destination}: that file exists, and keep never overwrites. Choose another name. Nothing was moved.`
+        );
+      }
+      throw err;
+    }
+  }
+
   answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: PageComm): Answer {
     const plotterId = this.id;
     switch (request.request) {
@@ -284,6 +352,20 @@ class PlotterCore implements ManagedPlotter {
         const { axis, min, max } = request;
         const { series, buffers } = this.stream.range(axis, min, max, request.points);
         return { data: { reply: 'range', plotterId, known: true, axis, min, max, series }, buffers };
+      }
+      case 'keep': {
+        const entry = this.media.entries().find(e => e.path === request.path);
+        if (!entry)
+          return {
+            data: { reply: 'keep', plotterId, path: request.path, error: 'that entry is no longer in the plotter' },
+            buffers: []
+          };
+        try {
+          const kept = this.keep(entry.run ?? DEFAULT_RUN, entry.name, entry.step, undefined);
+          return { data: { reply: 'keep', plotterId, path: request.path, keptAs: kept.path }, buffers: [] };
+        } catch (err) {
+          return { data: { reply: 'keep', plotterId, path: request.path, error: (err as Error).message }, buffers: [] };
+        }
       }
       case 'media': {
         const { path, offset } = request;
@@ -441,6 +523,22 @@ export abstract class RunLogging {
    * Adds one image (a PNG) to `name`'s series at a step: `{ width, height, data }` (RGBA or RGB),
    * or packed as [H, W, C] or [1, H, W, C] (uint8, or floats in [0, 1]).
    */
+  /**
+   * Keeps one media entry for good: its file moves out of the plotter's folder into the notebook's
+   * folder (or to `to`, relative to it), under a name that overwrites nothing, and from then on it
+   * is yours: no session end removes it, and its card says where it went. `step` defaults to the
+   * latest entry of `name`. Returns the kept file's absolute path. A name or step this has not
+   * logged, a `to` that exists, or a call after close() throws an InputError and moves nothing.
+   */
+  keep(name: string, options: { step?: number; to?: string } = {}): string {
+    checkOptionsObject(options, '{ step: 100, to: "best-rollout.mp4" }');
+    const step = options.step === undefined ? undefined : checkStep('step', options.step);
+    if (options.to !== undefined && (typeof options.to !== 'string' || !options.to)) {
+      throw new InputError(`to must be a file path (relative to the notebook's folder); got ${JSON.stringify(options.to)}.`);
+    }
+    return this.core().keep(this.runName, checkName('media', name), step, options.to).absolutePath;
+  }
+
   async addImage(name: string, image: FrameImage | PackedFrames, options: MediaOptions = {}): Promise<MediaEntry> {
     const core = this.core();
     this.ensureLogging('add an image');

@@ -97,6 +97,11 @@ export interface MediaEntry {
   /** Videos only. */
   fps?: number;
   frames?: number;
+  /**
+   * The user kept it (`plotter.keep`, or the card's Keep): its file was moved to `path`, out of the
+   * plotter's folder, and is no longer the plotter's: no cleanup touches it. Absent: the plotter's.
+   */
+  kept?: true;
 }
 
 /** A version 1 video entry (no kind, no step). */
@@ -335,7 +340,12 @@ export type KernelRequest =
    * buffer): for a page whose Jupyter server cannot see the kernel's folder (a remote kernel).
    * `path` is a media entry's `path`; the kernel reads no other file.
    */
-  | { request: 'media'; plotterId: string; path: string; offset: number };
+  | { request: 'media'; plotterId: string; path: string; offset: number }
+  /**
+   * The user keeps the media entry at `path` (a card's Keep): the kernel moves its file into the
+   * notebook's folder under a free name, as `plotter.keep(name, { step })` does.
+   */
+  | { request: 'keep'; plotterId: string; path: string };
 
 /** The most bytes of a media file one `media` reply carries: a video comes in several. */
 export const MEDIA_CHUNK_BYTES = 1 << 20;
@@ -355,7 +365,9 @@ export type KernelReply =
   | { reply: 'subscribe'; plotterId: string; known: boolean; startedAt: number | null; series: SeriesChunk[] }
   | { reply: 'unsubscribe'; plotterId: string }
   | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] }
-  | { reply: 'media'; plotterId: string; known: boolean; path: string; state: MediaFileState; size: number; offset: number };
+  | { reply: 'media'; plotterId: string; known: boolean; path: string; state: MediaFileState; size: number; offset: number }
+  /** Where the entry went (`keptAs`, relative to the notebook's folder), or why it could not be kept. */
+  | { reply: 'keep'; plotterId: string; path: string; keptAs?: string; error?: string };
 
 /** What the kernel tells the extension on its own. */
 export type KernelEvent =
@@ -401,6 +413,8 @@ export function readKernelRequest(data: unknown): KernelRequest | null {
       if (typeof path !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return null;
       return { request: 'media', plotterId, path, offset };
     }
+    case 'keep':
+      return typeof d.path === 'string' ? { request: 'keep', plotterId, path: d.path } : null;
     default:
       return null;
   }

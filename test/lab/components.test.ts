@@ -3,6 +3,7 @@ import type { MetricChart } from '../../src/lab/charts/metric-chart';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { MediaCard } from '../../src/lab/media/media-card';
 import { SELECT_STEP_EVENT } from '../../src/lab/charts/metric-chart';
+import { MEDIA_KEEP_EVENT } from '../../src/lab/media/media-card';
 import { SERIES_COLORS } from '../../src/protocol/charts';
 import '../../src/lab/output/panel-element';
 import { payload, series, settle, video } from './fixtures';
@@ -250,6 +251,54 @@ describe('<mp-plotter-panel>', () => {
     expect(a.querySelector('video')).toBeNull();
     expect(b.querySelector('.mp-still')).toBeNull();
     expect(b.textContent).toContain('Removed when the session ended.');
+  });
+
+  it('each playable entry can be downloaded and, while the session is live, kept; a kept entry says where it went and is not counted as removed', async () => {
+    const p = payload({ media: [video('a', 10), { ...video('b', 10), path: 'b-step10.mp4', kept: true as const }] });
+    const view = mount(v => {
+      v.payload = p;
+      v.mediaStates = new Map(p.media.map(e => [e.path, { kind: 'playable', url: `/files/${e.path}` }]));
+    });
+    await settle();
+    const [a, b] = [...view.querySelectorAll('mp-media-card')];
+    const download = a.querySelector<HTMLAnchorElement>('.mp-media-actions a')!;
+    expect(download.textContent).toBe('Download');
+    expect(download.getAttribute('href')).toBe(`/files/${p.media[0].path}`);
+    expect(download.getAttribute('download')).toBe('a-10.mp4');
+    const kept: string[] = [];
+    view.addEventListener(MEDIA_KEEP_EVENT, e => kept.push((e as CustomEvent<{ path: string }>).detail.path));
+    a.querySelector<HTMLButtonElement>('[data-action="keep"]')!.click();
+    expect(kept).toEqual([p.media[0].path]);
+    expect(b.querySelector('[data-action="keep"]')).toBeNull();
+    expect(b.querySelector('.mp-media-kept')?.textContent).toBe(
+      "Kept as b-step10.mp4: yours now; the session's cleanup leaves it."
+    );
+
+    view.keepErrors = new Map([[p.media[0].path, 'the disk is full']]);
+    await settle();
+    expect(a.textContent).toContain('Could not keep it: the disk is full');
+
+    // Once the session ended there is nothing to keep; the kept file is not among what was removed.
+    view.status = { kind: 'ended', why: 'restarted', left: [] };
+    view.mediaStates = new Map([
+      [p.media[0].path, { kind: 'removed' }],
+      [p.media[1].path, { kind: 'playable', url: '/files/b-step10.mp4' }]
+    ]);
+    await settle();
+    expect(view.querySelector('[data-action="keep"]')).toBeNull();
+    expect(view.querySelector('.mp-state')?.textContent).toBe('Session ended (the kernel was restarted); its video was removed.');
+  });
+
+  it("a live output of a kernel the page cannot send to (Deno's) offers no Keep", async () => {
+    const p = payload({ media: [video('a')] });
+    p.kernel = { ...p.kernel, oneWay: 'Deno' };
+    const view = mount(v => {
+      v.payload = p;
+      v.mediaStates = new Map([[p.media[0].path, { kind: 'playable', url: '/files/a.mp4' }]]);
+    });
+    await settle();
+    expect(view.querySelector('.mp-media-actions a')?.textContent).toBe('Download');
+    expect(view.querySelector('[data-action="keep"]')).toBeNull();
   });
 
   it("a live output of a kernel the page cannot send to (Deno's) says what that costs; once ended, only the end is told", async () => {

@@ -169,6 +169,53 @@ export class AssetsOwner {
     return report;
   }
 
+  /**
+   * Hands a finished file over to the user: moves it to `destination`, which is never overwritten
+   * (a hard link made exclusively, or a copy made exclusively across file systems, then our name
+   * removed), and forgets it, so that no cleanup of this owner touches it again. Throws a
+   * StorageError, with nothing moved, when the file is not the one this owner wrote or the move fails;
+   * an Error with code EEXIST when `destination` exists.
+   */
+  release(name: string, destination: string): void {
+    const owned = this.files.get(name);
+    const source = this.pathOf(name);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(source);
+    } catch (err) {
+      throw storageError(err, `keep ${name}`, this.dir);
+    }
+    if (!owned || owned.state !== 'done' || st.dev !== owned.dev || st.ino !== owned.ino) {
+      throw new StorageError(`cannot keep ${source}: it is not the file this plotter wrote. Nothing was moved.`);
+    }
+    try {
+      fs.linkSync(source, destination);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw err;
+      if (code !== 'EXDEV' && code !== 'EPERM')
+        throw storageError(err, `keep ${name} as ${destination}`, path.dirname(destination));
+      try {
+        fs.copyFileSync(source, destination, fs.constants.COPYFILE_EXCL);
+      } catch (copyErr) {
+        if ((copyErr as NodeJS.ErrnoException).code === 'EEXIST') throw copyErr;
+        fs.rmSync(destination, { force: true });
+        throw storageError(copyErr, `keep ${name} as ${destination}`, path.dirname(destination));
+      }
+    }
+    // The kept file exists under its new name; from here on the plotter's copy is only a name to drop.
+    this.files.delete(name);
+    this.writeManifest(false);
+    try {
+      fs.rmSync(source, { force: true });
+    } catch (err) {
+      console.error(
+        `metrics-plotter: kept ${destination}, but its old name ${source} could not be removed (${String(err)}). ` +
+          'Please delete it by hand.'
+      );
+    }
+  }
+
   /** Whether this owner has written anything to disk yet. */
   get hasFolder(): boolean {
     return this.dirReady;

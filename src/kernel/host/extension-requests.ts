@@ -76,5 +76,7 @@ function unknownPlotter(request: Exclude<KernelRequest, { request: 'release' }>)
       return { reply: 'range', plotterId, known: false, axis: request.axis, min: request.min, max: request.max, series: [] };
     case 'media':
       return { reply: 'media', plotterId, known: false, path: request.path, state: 'removed', size: 0, offset: request.offset };
+    case 'keep':
+      return { reply: 'keep', plotterId, path: request.path, error: 'the plotter is closed: its files were removed' };
   }
 }

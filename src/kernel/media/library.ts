@@ -59,12 +59,20 @@ export interface WriterSpec extends FrameGeometry {
 }
 
 /** File names derived from labels: readable and safe on every OS. */
-function fileStem(name: string): string {
+export function mediaFileStem(name: string): string {
   const stem = name
     .normalize('NFKD')
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[-.]+|-+$/g, '');
   return (stem || 'media').slice(0, 80);
+}
+
+/** `<dir>/<stem><ext>`, or `<stem>-2<ext>`, … : the first path that does not exist. */
+export function freePath(dir: string, stem: string, ext: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = path.join(dir, `${stem}${n === 1 ? '' : `-${n}`}${ext}`);
+    if (!fs.existsSync(candidate)) return candidate;
+  }
 }
 
 export class MediaLibrary {
@@ -130,6 +138,35 @@ export class MediaLibrary {
     return out;
   }
 
+  /**
+   * Hands the entry of `key` (seriesKey) at `step` over to the user: its file moves to `destination`
+   * (never overwriting: an EEXIST error says so) and the entry records where it went; the plotter
+   * no longer owns it. Undefined when there is no such entry.
+   */
+  keep(key: string, step: number, destination: string): MediaEntry | undefined {
+    const list = this.series.get(key);
+    const at = list?.findIndex(e => e.step === step) ?? -1;
+    if (!list || at < 0) return undefined;
+    const entry = list[at];
+    if (entry.kept) return entry;
+    this.assets.release(path.basename(entry.absolutePath), destination);
+    const kept: MediaEntry = {
+      ...entry,
+      path: path.relative(this.assets.root, destination).split(path.sep).join('/'),
+      absolutePath: destination,
+      kept: true
+    };
+    list[at] = kept;
+    const still = this.stillOf.get(entry.absolutePath);
+    this.stillOf.delete(entry.absolutePath);
+    if (still) this.stillOf.set(destination, still);
+    if (this.series.size && [...this.series.values()].every(l => l.every(e => e.kept)) && this.encodes.size === 0) {
+      this.assets.cleanup(); // nothing of the plotter's left on disk: its folder goes now
+    }
+    this.onChange();
+    return kept;
+  }
+
   /** Claims the entry's file, starts its encoder, and hands back the writer that feeds it. */
   writer(spec: WriterSpec): VideoWriter {
     return new VideoWriter(this, this.start(spec), spec);
@@ -138,7 +175,7 @@ export class MediaLibrary {
   private start(req: WriterSpec): Encode {
     if (req.keepLast !== undefined) this.keepLastOf.set(seriesKey(req), req.keepLast);
     const ext = req.kind === 'image' ? '.png' : '.mp4';
-    const stem = req.run ? `${fileStem(req.run)}-${fileStem(req.name)}` : fileStem(req.name);
+    const stem = req.run ? `${mediaFileStem(req.run)}-${mediaFileStem(req.name)}` : mediaFileStem(req.name);
     const { name: fileName, path: output } = this.assets.claimFile(stem, ext);
     let encoder: PooledEncoder;
     try {
@@ -195,7 +232,8 @@ export class MediaLibrary {
     for (const old of [...replaced, ...retired]) this.stillOf.delete(old.absolutePath);
     if (still) this.stillOf.set(absolutePath, still);
     if (retired.length) this.retiredCount.set(key, (this.retiredCount.get(key) ?? 0) + retired.length);
-    for (const old of [...replaced, ...retired]) this.discard(path.basename(old.absolutePath));
+    // A kept entry's file is the user's: it goes from the list, never from the disk.
+    for (const old of [...replaced, ...retired]) if (!old.kept) this.discard(path.basename(old.absolutePath));
     this.onChange();
     return media;
   }

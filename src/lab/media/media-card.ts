@@ -30,12 +30,16 @@ export interface StepSelection {
 
 /** Sent (bubbling) when the user moves a card's slider: the panel links cards with it. */
 export const MEDIA_STEP_EVENT = 'mp-media-step';
+/** Sent (bubbling) with `{ path }` when the user keeps an entry: the panel asks the kernel. */
+export const MEDIA_KEEP_EVENT = 'mp-media-keep';
 
 export class MediaCard extends LitElement {
   static properties = {
     series: { attribute: false },
     states: { attribute: false },
     stills: { attribute: false },
+    canKeep: { type: Boolean },
+    keepErrors: { attribute: false },
     retired: { type: Number },
     runColor: { attribute: false },
     runColors: { attribute: false },
@@ -53,6 +57,10 @@ export class MediaCard extends LitElement {
   states: Map<string, MediaState> = new Map();
   /** The output's stills, by media series key (the latest entry of each: src/protocol, `readStills`). */
   stills: Map<string, Still> = new Map();
+  /** The kernel can move files for the user (a live session whose kernel takes the page's messages). */
+  canKeep = false;
+  /** Why an entry could not be kept, by its path (the kernel's words). */
+  keepErrors: Map<string, string> = new Map();
   /** Older entries of this name that keepLast removed. */
   retired = 0;
   selection: StepSelection | null = null;
@@ -183,10 +191,12 @@ export class MediaCard extends LitElement {
         if (this.loadErrors.has(e.path)) {
           return html`<div class="mp-media-missing" role="status">Could not load ${e.path} from the Jupyter server (${this.loadErrors.get(e.path)}).</div>`;
         }
-        return e.kind === 'image'
-          ? html`<img src=${s.url} width=${e.width} alt="${e.name} at step ${e.step}" @error=${() => this.failed(e.path, 'not found')} />`
-          : html`<video controls preload="metadata" playsinline src=${s.url} width=${e.width} aria-label="Video ${e.name} at step ${e.step}"
-              @error=${(ev: Event) => this.onError(ev, e.path)} @loadedmetadata=${() => this.failed(e.path, null)}></video>`;
+        return html`${
+          e.kind === 'image'
+            ? html`<img src=${s.url} width=${e.width} alt="${e.name} at step ${e.step}" @error=${() => this.failed(e.path, 'not found')} />`
+            : html`<video controls preload="metadata" playsinline src=${s.url} width=${e.width} aria-label="Video ${e.name} at step ${e.step}"
+              @error=${(ev: Event) => this.onError(ev, e.path)} @loadedmetadata=${() => this.failed(e.path, null)}></video>`
+        }${this.actions(e, s.url)}`;
       case 'resolving':
         return html`<div class="mp-media-missing" role="status">Locating the file…</div>`;
       case 'removed': {
@@ -203,6 +213,27 @@ export class MediaCard extends LitElement {
       case 'unreachable':
         return html`<div class="mp-media-missing" role="status">${s.reason}</div>`;
     }
+  }
+
+  /** Download (the browser saves the file) and Keep (the kernel moves it out of the plotter's folder). */
+  private actions(e: MediaEntry, url: string): unknown {
+    const keepError = this.keepErrors.get(e.path);
+    return html`<div class="mp-media-actions">
+        <a class="mp-button" href=${url} download=${e.path.split('/').pop() ?? e.name}
+          title="Save this file with the browser">Download</a>
+        ${
+          this.canKeep && !e.kept
+            ? html`<button class="mp-button" data-action="keep" @click=${() => this.keep(e)}
+                title="Move this file into the notebook's folder: it stays after the session ends">Keep</button>`
+            : nothing
+        }
+      </div>
+      ${e.kept ? html`<div class="mp-media-kept" role="status">Kept as <code>${e.path}</code>: yours now; the session's cleanup leaves it.</div>` : nothing}
+      ${keepError ? html`<div class="mp-media-missing" role="alert">Could not keep it: ${keepError}</div>` : nothing}`;
+  }
+
+  private keep(e: MediaEntry): void {
+    this.dispatchEvent(new CustomEvent(MEDIA_KEEP_EVENT, { detail: { path: e.path }, bubbles: true }));
   }
 
   private onError(e: Event, path: string): void {

@@ -96,8 +96,9 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
         latest &&
         (widgetModelId(latest.data) === modelId || readPayload(latest.data[PLOTTER_MIME_TYPE])?.state !== 'closed')
       ) {
-        // The display's other parts (its stills) stay: only its payload is older than the model's.
-        this.latest = new MimeModel({ data: { ...latest.data, [PLOTTER_MIME_TYPE]: last } });
+        // The display's HTML part stays (the panel reads its stills): only its payload is older than the model's.
+        const html = latest.data['text/html'];
+        this.latest = new MimeModel({ data: { [PLOTTER_MIME_TYPE]: last, ...(html ? { 'text/html': html } : {}) } });
       }
       if (!this.isDisposed) void this.showPanel();
     });

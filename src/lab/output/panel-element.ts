@@ -57,6 +57,7 @@ export class PlotterPanelElement extends LitElement {
     status: { attribute: false },
     mediaStates: { attribute: false },
     stills: { attribute: false },
+    keepErrors: { attribute: false },
     smoothing: { state: true },
     logScale: { state: true },
     selection: { state: true },
@@ -77,6 +78,8 @@ export class PlotterPanelElement extends LitElement {
   mediaStates: Map<string, MediaState> = new Map();
   /** The output's stills (read from its HTML part), shown where a file was removed. */
   stills: Map<string, Still> = new Map();
+  /** Why an entry could not be kept, by its path. */
+  keepErrors: Map<string, string> = new Map();
   smoothing = 0;
   logScale = false;
   /** The step selected by a chart click (or a linked card's slider). */
@@ -261,7 +264,10 @@ export class PlotterPanelElement extends LitElement {
       <section class="mp-panel" data-state=${this.status.kind} aria-label="Metrics plotter ${p.title}">
         <header class="mp-header">
           <h3 class="mp-title">${p.title}</h3>
-          <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(this.status, p.media)}</span>
+          <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(
+            this.status,
+            p.media.filter(e => !e.kept) // kept files are the user's: the session's end leaves them
+          )}</span>
         </header>
         ${failure ? html`<pre class="mp-failure" role="alert">${failure}</pre>` : nothing}
         ${p.kernel.oneWay && this.status.kind === 'live' ? html`<div class="mp-note" role="note">${oneWayNote(p.kernel.oneWay)}</div>` : nothing}
@@ -332,7 +338,8 @@ export class PlotterPanelElement extends LitElement {
               }
               <div class="mp-media-cards">
                 ${media.map(
-                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
+                  s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .keepErrors=${this.keepErrors}
+                    .canKeep=${this.status.kind === 'live' && p.state === 'live' && !p.kernel.oneWay} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>

@@ -21,7 +21,7 @@ import {
 import { X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
 import { decodeChunks } from '../live/live-series';
 import { LiveSubscription } from '../live/live-subscription';
-import type { MediaState } from '../media/media-card';
+import { MEDIA_KEEP_EVENT, type MediaState } from '../media/media-card';
 import { mediaFromKernel, mediaOnServer } from '../media/media-files';
 import type { EndReason, FolderListings, ViewHandle, ViewSessions } from '../sessions/view-sessions';
 import type { PlotterPanelElement } from './panel-element';
@@ -61,6 +61,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.element = document.createElement('mp-plotter-panel') as PlotterPanelElement;
     this.node.appendChild(this.element);
     this.element.addEventListener(X_RANGE_EVENT, e => void this.zoomed((e as CustomEvent<XRange | null>).detail));
+    this.element.addEventListener(MEDIA_KEEP_EVENT, e => void this.keep((e as CustomEvent<{ path: string }>).detail.path));
     this.live = new LiveSubscription(sessions, () => this.queueRefresh());
   }
 
@@ -133,6 +134,19 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.element.rangeDetail = { axis, range, metrics: decodeChunks(series, answer.buffers), merged: series.some(c => c.merged) };
   }
 
+  /** The user keeps an entry: the kernel moves its file; the next display update shows where to. */
+  private async keep(path: string): Promise<void> {
+    const p = this.payload;
+    if (!p) return;
+    const answer = await this.sessions.ask(p, { request: 'keep', plotterId: p.plotterId, path });
+    const reply = answer?.data;
+    const error = !reply ? 'the kernel did not answer (is it still running?)' : reply.reply === 'keep' ? reply.error : undefined;
+    const errors = new Map(this.element.keepErrors);
+    if (error) errors.set(path, error);
+    else errors.delete(path);
+    this.element.keepErrors = errors;
+  }
+
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     // Version 1 outputs (saved by an older metrics-plotter) are read as the current version.
     const data = readPayload(model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE]);
@@ -157,7 +171,10 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     if (data.state === 'closed') {
       // plotter.close() ran in the kernel; its cleanup report is authoritative.
       const failures = data.cleanup?.failures ?? [];
-      for (const v of data.media) this.mediaStates.set(v.path, leftOrRemoved(v, failures));
+      // Kept files stay where the user has them: they play from there.
+      const kept = data.media.filter(v => v.kept);
+      if (kept.length) await this.resolveNewMedia({ ...data, media: kept }, previous);
+      for (const v of data.media) if (!v.kept) this.mediaStates.set(v.path, leftOrRemoved(v, failures));
       this.feed({ event: 'closed', left: failures });
     } else if (this.status.kind === 'live') {
       await this.resolveNewMedia(data, previous);
@@ -226,7 +243,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
     // the server's event reaches us: the tracker will say why), or the output outlived its session
     // (the notebook was closed and reopened): say so after a grace period instead of looking live.
-    if (data.media.length && data.media.every(v => this.mediaStates.get(v.path)?.kind === 'removed')) {
+    const owned = data.media.filter(v => !v.kept);
+    if (owned.length && owned.every(v => this.mediaStates.get(v.path)?.kind === 'removed')) {
       this.feed({ event: 'files gone' });
     }
   }
@@ -257,7 +275,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     const left: CleanupFailure[] = [];
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
-    for (const v of payload.media) {
+    // A kept file is the user's: its being there is no failure.
+    for (const v of payload.media.filter(e => !e.kept)) {
       let present: boolean;
       try {
         present = !!resolver && (await mediaOnServer(this.sessions, v, await resolver.resolveUrl(v.path), listings));
