@@ -147,6 +147,38 @@ it("restart from JupyterLab's Kernel menu: assets gone, the output says the sess
   await s.page.close();
 });
 
+it("a card's Keep moves the video into the notebook's folder; Download saves it; a restart then leaves the kept file and removes the rest", async () => {
+  const s = await openSession('keep');
+  await runAll(s.page);
+  await waitForState(s.page, 'Live');
+  await widgetOutputsDrawn(s.page);
+  const download = s.page.waitForEvent('download');
+  await s.page.click('.jp-MetricsPlotter .mp-media-actions a:text-is("Download")');
+  const saved = await (await download).path();
+  expect(fs.statSync(saved!).size).toBe(fs.statSync(path.join(s.dir, mp4s(s.dir)[0])).size);
+
+  await s.page.click('.jp-MetricsPlotter [data-action="keep"]');
+  await s.page.waitForFunction(() =>
+    document.querySelector('.jp-MetricsPlotter .mp-media-kept')?.textContent?.startsWith('Kept as clip-step0.mp4')
+  );
+  expect(fs.existsSync(path.join(s.dir, 'clip-step0.mp4'))).toBe(true);
+  const [video] = await videoStates(s.page); // it plays from where it went
+  expect(video.src).toContain(`/files/${path.basename(s.dir)}/clip-step0.mp4`);
+  expect(video.error).toBeNull();
+
+  await s.page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
+  await s.page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
+  await s.page.click('.jp-Dialog .jp-mod-accept');
+  await waitForTree(
+    s.dir,
+    t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints([...s.before, 'clip-step0.mp4'].sort())),
+    "the restart should have removed the plotter's folder and left the kept video"
+  );
+  expect(await s.page.textContent('.jp-MetricsPlotter .mp-media-kept')).toContain('Kept as clip-step0.mp4');
+  expect(s.errors).toEqual([]);
+  await s.page.close();
+});
+
 it('closing the notebook tab (kernel still running) ends the session', async () => {
   const s = await openSession('close-tab');
   await runAll(s.page);

@@ -109,7 +109,7 @@ test('10,000 metrics of 200 points: most are shown with their extremes, the rest
   expect(metrics.every(s => s.steps.length >= 2)).toBe(true);
 });
 
-test('the saved output: 10 series of 100,000 points fit its budget with hundreds of points each, times relative to the start', () => {
+test('the saved output: 10 series of 100,000 points fit its budget with over 150 points each (min and max of each bucket), times relative to the start', () => {
   const map = new Map<string, StoredSeries>();
   for (let m = 0; m < 10; m++)
     put(
@@ -121,7 +121,7 @@ test('the saved output: 10 series of 100,000 points fit its budget with hundreds
   expect(omittedMetrics).toBe(0);
   expect(bytes(metrics)).toBeLessThanOrEqual(SAVED_METRICS_BUDGET_BYTES);
   for (const m of metrics) {
-    expect(m.steps.length).toBeGreaterThan(250);
+    expect(m.steps.length).toBeGreaterThan(150);
     expect(m.times).toHaveLength(m.steps.length);
     expect(m.times![0]).toBe(0);
     expect(m.times!.at(-1)).toBe(99_999 * 37);

@@ -195,7 +195,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     const current = new Set(data.media.map(v => v.path));
     for (const [mediaPath, url] of this.blobUrls) {
       if (current.has(mediaPath)) continue;
-      URL.revokeObjectURL(url);
+      this.revoke(url);
       this.blobUrls.delete(mediaPath);
       this.mediaStates.delete(mediaPath);
     }
@@ -302,9 +302,26 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     return left;
   }
 
+  /**
+   * Lets go of a file the kernel sent. A video still reading from its URL (a range request for
+   * more of it) would fail and log an error once the URL is revoked: it is stopped first.
+   */
+  private revoke(url: string): void {
+    for (const media of this.node.querySelectorAll<HTMLVideoElement>('video')) {
+      if (media.getAttribute('src') !== url) continue;
+      media.removeAttribute('src');
+      try {
+        media.load(); // aborts what it was reading
+      } catch {
+        /* a DOM without media loading (tests) */
+      }
+    }
+    URL.revokeObjectURL(url);
+  }
+
   dispose(): void {
     if (this.isDisposed) return;
-    for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
+    for (const url of this.blobUrls.values()) this.revoke(url);
     this.blobUrls.clear();
     this.live.dispose();
     if (this.graceTimer) clearTimeout(this.graceTimer);
