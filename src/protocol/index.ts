@@ -195,13 +195,14 @@ export interface Still {
   src: string;
 }
 
-const escapeAttribute = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+/** Text (or an attribute's value) as HTML and XML read it: what the outputs' HTML parts write. */
+export const escapeHtml = (x: string): string => x.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 
 /** A still (JPEG, as base64) as the HTML part writes it, for the media series `key` (seriesKey). */
 export function stillImg(key: string, step: number, base64: string, width: number, height: number, alt: string): string {
   return (
-    `<img data-mp-still="${escapeAttribute(key)}" data-mp-step="${step}" src="data:image/jpeg;base64,${base64}" ` +
-    `width="${width}" height="${height}" alt="${escapeAttribute(alt)}">`
+    `<img data-mp-still="${escapeHtml(key)}" data-mp-step="${step}" src="data:image/jpeg;base64,${base64}" ` +
+    `width="${width}" height="${height}" alt="${escapeHtml(alt)}">`
   );
 }
 

@@ -10,7 +10,7 @@
 import { chartGroupsOf, seriesColor } from '../../protocol/charts';
 import { downsampleWith } from '../../protocol/downsample';
 import { formatCount, formatNumber, formatTicks } from '../../protocol/format';
-import { runLabel, type MetricSeries, type RunInfo } from '../../protocol';
+import { escapeHtml, runLabel, type MetricSeries, type RunInfo } from '../../protocol';
 
 /** Charts drawn at most; an output with more says how many more the panel has. */
 export const STATIC_CHARTS = 8;
@@ -93,8 +93,6 @@ function* stepsOf(lines: readonly Line[]): Generator<number> {
   for (const { series } of lines) for (const step of series.steps) yield step;
 }
 
-const escapeXml = (x: string): string => x.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
-
 /** A line's path ("M x y x y …", a new M after each gap), from at most `points` of its points. */
 function pathOf(s: MetricSeries, points: number, x: (v: number) => number, y: (v: number) => number): string {
   const keep = downsampleWith(i => s.values[i], points, 0, s.steps.length);
@@ -134,9 +132,9 @@ function chartSvg(chart: Chart, points: number): string {
     ...yTicks.map(t => `<path d='M${LEFT} ${Math.round(y(t))}h${PLOT_W}'/>`),
     `</g><path d='M${LEFT} ${TOP}v${PLOT_H}h${PLOT_W}' stroke='#999' fill='none'/>`,
     `<g font-family='sans-serif' font-size='10' fill='#555'><g text-anchor='end'>`,
-    ...yTicks.map((t, i) => `<text x='${LEFT - 4}' y='${Math.round(y(t)) + 3}'>${escapeXml(yLabels[i])}</text>`),
+    ...yTicks.map((t, i) => `<text x='${LEFT - 4}' y='${Math.round(y(t)) + 3}'>${escapeHtml(yLabels[i])}</text>`),
     `</g><g text-anchor='middle'>`,
-    ...xTicks.map((t, i) => `<text x='${Math.round(x(t))}' y='${TOP + PLOT_H + 13}'>${escapeXml(xLabels[i])}</text>`),
+    ...xTicks.map((t, i) => `<text x='${Math.round(x(t))}' y='${TOP + PLOT_H + 13}'>${escapeHtml(xLabels[i])}</text>`),
     `</g><text x='${LEFT + PLOT_W}' y='${HEIGHT - 2}' text-anchor='end'>step</text></g>`,
     `<g fill='none' stroke-width='1.5' stroke-linejoin='round'>`,
     ...chart.lines.map(l => `<path stroke='${l.color}' d='${pathOf(l.series, points, x, y)}'/>`),
@@ -149,8 +147,6 @@ function chartSvg(chart: Chart, points: number): string {
 function dataUri(svg: string): string {
   return `data:image/svg+xml,${svg.replace(/[%#<>"\u0080-\uffff]/g, c => encodeURIComponent(c))}`;
 }
-
-const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 /** The last finite value of a series (what the panel's legend shows at the latest step). */
 function lastValue(s: MetricSeries): number | null {

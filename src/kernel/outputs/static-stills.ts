@@ -4,11 +4,9 @@
  * sees what each rollout looked like. Written as the protocol says (`stillImg`): the panel of a
  * reopened notebook reads them back from this part. Within a byte budget.
  */
-import { runLabel, seriesKey, stillImg, type MediaEntry } from '../../protocol';
+import { escapeHtml, runLabel, seriesKey, stillImg, type MediaEntry } from '../../protocol';
 import { formatCount } from '../../protocol/format';
 import { STILL_WIDTH } from '../media/still';
-
-const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 function stillHtml(entry: MediaEntry, jpeg: Buffer): string {
   const width = Math.min(STILL_WIDTH, entry.width);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
+import { escapeHtml, memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
 
 /** Metrics listed in the text; a run with more says how many more. */
@@ -171,8 +171,6 @@ export function summaryText(
   }
   return lines.join('\n');
 }
-
-const escapeHtml = (x: string): string => x.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 /**
  * @param charts the output's static charts and stills (static-charts.ts, static-stills.ts), above the table.
