@@ -12,6 +12,7 @@ export default tseslint.config(
       'lib/',
       'labextension/',
       '.venv/',
+      '.venv-jupyterlab-4.0/',
       '.test-notebooks/',
       '.test-notebooks-deno/',
       'test-results/',

@@ -24,6 +24,15 @@ if ! .venv/bin/python -c 'import kernel_gateway' 2>/dev/null; then
   printf '\n== jupyter_kernel_gateway into .venv (for the remote-kernel e2e)\n'
   .venv/bin/pip install --quiet --disable-pip-version-check "jupyter_kernel_gateway>=3.0.1,<4"
 fi
+# The oldest JupyterLab the extension declares, for the e2e suite's core scenario there
+# (test/e2e/oldest-jupyterlab.test.ts), installed as a user installs into it.
+OLDEST=.venv-jupyterlab-4.0
+if [ ! -x "$OLDEST/bin/jupyter-lab" ]; then
+  printf '\n== JupyterLab 4.0 into %s (the oldest supported)\n' "$OLDEST"
+  python3 -m venv "$OLDEST"
+  "$OLDEST/bin/pip" install --quiet --disable-pip-version-check "jupyterlab>=4.0,<4.1" "jupyterlab_widgets>=3.0.17,<4"
+fi
+node lib/cli/cli.js install --python "$OLDEST/bin/python" --sys-prefix >/dev/null
 printf '\n== lint (eslint + prettier)\n'
 npm run --silent lint
 printf '\n== jest\n'

@@ -12,6 +12,8 @@ import { REPO } from './kernel-process';
 import { freePort } from './ports';
 
 export const VENV = path.join(REPO, '.venv');
+/** The oldest JupyterLab the extension supports (4.0), with the extension and tslab: scripts/test.sh makes it. */
+export const OLDEST_VENV = path.join(REPO, '.venv-jupyterlab-4.0');
 export const CHROMIUM = process.env.METRICS_PLOTTER_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
   '--headless',
