@@ -159,11 +159,11 @@ it("a card's Keep moves the video into the notebook's folder; Download saves it;
 
   await s.page.click('.jp-MetricsPlotter [data-action="keep"]');
   await s.page.waitForFunction(() =>
-    document.querySelector('.jp-MetricsPlotter .mp-media-kept')?.textContent?.startsWith('Kept as clip-step0.mp4')
+    document.querySelector('.jp-MetricsPlotter .mp-media-kept')?.textContent?.startsWith('Kept as clip-step49.mp4')
   );
-  expect(fs.existsSync(path.join(s.dir, 'clip-step0.mp4'))).toBe(true);
+  expect(fs.existsSync(path.join(s.dir, 'clip-step49.mp4'))).toBe(true);
   const [video] = await videoStates(s.page); // it plays from where it went
-  expect(video.src).toContain(`/files/${path.basename(s.dir)}/clip-step0.mp4`);
+  expect(video.src).toContain(`/files/${path.basename(s.dir)}/clip-step49.mp4`);
   expect(video.error).toBeNull();
 
   await s.page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
@@ -171,10 +171,10 @@ it("a card's Keep moves the video into the notebook's folder; Download saves it;
   await s.page.click('.jp-Dialog .jp-mod-accept');
   await waitForTree(
     s.dir,
-    t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints([...s.before, 'clip-step0.mp4'].sort())),
+    t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints([...s.before, 'clip-step49.mp4'].sort())),
     "the restart should have removed the plotter's folder and left the kept video"
   );
-  expect(await s.page.textContent('.jp-MetricsPlotter .mp-media-kept')).toContain('Kept as clip-step0.mp4');
+  expect(await s.page.textContent('.jp-MetricsPlotter .mp-media-kept')).toContain('Kept as clip-step49.mp4');
   expect(s.errors).toEqual([]);
   await s.page.close();
 });

@@ -65,7 +65,10 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     this.hosting = modelId;
     let view: DOMWidgetView;
     try {
-      const options: PlotterWidgetViewOptions = { rendererOptions: this.options };
+      const options: PlotterWidgetViewOptions = {
+        rendererOptions: this.options,
+        latestHtml: () => this.latest?.data['text/html']
+      };
       view = (await model.widget_manager.create_view(model, options)) as DOMWidgetView;
     } catch (err) {
       console.error('metrics-plotter: could not show the widget view; drawing from the output instead', err);

@@ -65,6 +65,8 @@ export interface DrawnView {
 export interface PlotterWidgetViewOptions {
   /** The output's renderer options: the notebook's resolver finds the media files. */
   rendererOptions?: IRenderMime.IRendererOptions;
+  /** The HTML part of the output's latest display: the model's state has no stills, the display does. */
+  latestHtml?: () => unknown;
 }
 
 /** The model and view classes of the `metrics-plotter` widget module, bound to this page's session tracking. */
@@ -112,8 +114,14 @@ export function plotterWidgetModule(
     private draw(): void {
       const payload = this.model.get('payload') as PlotterPayload | null;
       if (!payload || !this.panel) return;
+      const html = (this.options as PlotterWidgetViewOptions | undefined)?.latestHtml?.();
       this.drawn = this.panel.renderModel(
-        new MimeModel({ data: { [PLOTTER_MIME_TYPE]: payload as unknown as ReadonlyJSONObject } })
+        new MimeModel({
+          data: {
+            [PLOTTER_MIME_TYPE]: payload as unknown as ReadonlyJSONObject,
+            ...(typeof html === 'string' ? { 'text/html': html } : {})
+          }
+        })
       );
     }
 
