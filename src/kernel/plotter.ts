@@ -309,10 +309,14 @@ class PlotterCore implements ManagedPlotter {
     const root = this.assets.root;
     const destination =
       to === undefined ? freePath(root, `${mediaFileStem(name)}-step${entry.step}`, ext) : path.resolve(root, to);
+    const exists = (): InputError =>
+      new InputError(
+        `cannot keep "${name}" as ${destination}: that file exists, and keep never overwrites. Choose another name. Nothing was moved.`
+      );
     if (to !== undefined) {
-      if (fs.existsSync(destination)) {
+      if (destination.startsWith(this.assets.dir + path.sep) || destination === this.assets.dir) {
         throw new InputError(
-          `cannot keep "${name}" as ${destination}: that file exists, and keep never overwrites. Choose another name. Nothing was moved.`
+          `cannot keep "${name}" in ${this.assets.dir}: that is the plotter's own folder, removed with the session. Choose a path outside it. Nothing was moved.`
         );
       }
       if (!fs.existsSync(path.dirname(destination))) {
@@ -320,20 +324,13 @@ class PlotterCore implements ManagedPlotter {
           `cannot keep "${name}" as ${destination}: the folder ${path.dirname(destination)} does not exist. Nothing was moved.`
         );
       }
-      if (destination.startsWith(this.assets.dir + path.sep) || destination === this.assets.dir) {
-        throw new InputError(
-          `cannot keep "${name}" in ${this.assets.dir}: that is the plotter's own folder, removed with the session. Choose a path outside it. Nothing was moved.`
-        );
-      }
+      if (fs.existsSync(destination)) throw exists();
     }
     try {
       return this.media.keep(key, entry.step, destination)!;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new InputError(
-          `cannot keep "${name}" as ${destination}: that file exists, and keep never overwrites. Choose another name. Nothing was moved.`
-        );
-      }
+      // Made between the check and the move: still never overwritten.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
       throw err;
     }
   }
@@ -523,22 +520,6 @@ export abstract class RunLogging {
    * Adds one image (a PNG) to `name`'s series at a step: `{ width, height, data }` (RGBA or RGB),
    * or packed as [H, W, C] or [1, H, W, C] (uint8, or floats in [0, 1]).
    */
-  /**
-   * Keeps one media entry for good: its file moves out of the plotter's folder into the notebook's
-   * folder (or to `to`, relative to it), under a name that overwrites nothing, and from then on it
-   * is yours: no session end removes it, and its card says where it went. `step` defaults to the
-   * latest entry of `name`. Returns the kept file's absolute path. A name or step this has not
-   * logged, a `to` that exists, or a call after close() throws an InputError and moves nothing.
-   */
-  keep(name: string, options: { step?: number; to?: string } = {}): string {
-    checkOptionsObject(options, '{ step: 100, to: "best-rollout.mp4" }');
-    const step = options.step === undefined ? undefined : checkStep('step', options.step);
-    if (options.to !== undefined && (typeof options.to !== 'string' || !options.to)) {
-      throw new InputError(`to must be a file path (relative to the notebook's folder); got ${JSON.stringify(options.to)}.`);
-    }
-    return this.core().keep(this.runName, checkName('media', name), step, options.to).absolutePath;
-  }
-
   async addImage(name: string, image: FrameImage | PackedFrames, options: MediaOptions = {}): Promise<MediaEntry> {
     const core = this.core();
     this.ensureLogging('add an image');
@@ -562,6 +543,22 @@ export abstract class RunLogging {
     });
     await writer.write(source.frame(0));
     return writer.finish();
+  }
+
+  /**
+   * Keeps one media entry for good: its file moves out of the plotter's folder into the notebook's
+   * folder (or to `to`, relative to it), under a name that overwrites nothing, and from then on it
+   * is yours: no session end removes it, and its card says where it went. `step` defaults to the
+   * latest entry of `name`. Returns the kept file's absolute path. A name or step this has not
+   * logged, a `to` that exists, or a call after close() throws an InputError and moves nothing.
+   */
+  keep(name: string, options: { step?: number; to?: string } = {}): string {
+    checkOptionsObject(options, '{ step: 100, to: "best-rollout.mp4" }');
+    const step = options.step === undefined ? undefined : checkStep('step', options.step);
+    if (options.to !== undefined && (typeof options.to !== 'string' || !options.to)) {
+      throw new InputError(`to must be a file path (relative to the notebook's folder); got ${JSON.stringify(options.to)}.`);
+    }
+    return this.core().keep(this.runName, checkName('media', name), step, options.to).absolutePath;
   }
 }
 
