@@ -156,3 +156,43 @@ test('a sweep of 20 runs × 10 metrics × 20,000 points: the saved output, every
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('fuzzed over sizes (metrics, points, runs, videos and images), a saved output with its static charts and stills stays under 100 kB in all its parts', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-fuzz-budget-'));
+  const solid = (v: number) => ({ width: 48, height: 32, data: new Uint8ClampedArray(48 * 32 * 4).fill(v) });
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 4_000 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 12 }),
+        async (names, points, runs, media) => {
+          const plotter = new MetricsPlotter({ title: 'fuzz', root });
+          try {
+            const loggers = runs
+              ? Array.from({ length: runs }, (_, r) => plotter.run(`run ${r}`, { config: { seed: r } }))
+              : [plotter];
+            for (const logger of loggers)
+              for (let m = 0; m < names; m++)
+                logger.addMetric(
+                  `group${m % 4}/a metric name of some length ${m}`,
+                  Float64Array.from({ length: points }, (_, i) => Math.sin(i / 50 + m))
+                );
+            for (let v = 0; v < media; v++) {
+              if (v % 3 === 2) await plotter.addImage(`image ${v}`, solid(v * 20));
+              else await plotter.addVideoFromFrames(`rollout ${v}`, [solid(10), solid(200), solid(90)], { fps: 10 });
+            }
+            const bundle = plotterInternals(plotter).bundle('v0');
+            expect(Object.values(bundle).reduce<number>((sum, part) => sum + bytes(part), 0)).toBeLessThanOrEqual(100_000);
+          } finally {
+            plotter.close();
+          }
+        }
+      ),
+      { numRuns: 12 }
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
