@@ -3,6 +3,7 @@
  * nbviewer, GitHub, nbconvert's HTML and a JupyterLab without the extension show. Read back from
  * the HTML as a browser would get them: each chart an SVG in a data: image.
  */
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,9 +12,10 @@ import { MetricsPlotter } from '../../src/kernel';
 import { plotterInternals } from '../../src/kernel/internals';
 import { STATIC_CHARTS_BYTES } from '../../src/kernel/metrics/saved-budget';
 import { niceTicks, staticCharts } from '../../src/kernel/outputs/static-charts';
-import { summaryHtml, summaryText } from '../../src/kernel/outputs/summary';
+import { jupyterParent, summaryHtml, summaryText } from '../../src/kernel/outputs/summary';
 import { SERIES_COLORS } from '../../src/protocol/charts';
 import type { MetricSeries, RunInfo } from '../../src/protocol';
+import { REPO } from '../support/kernel-process';
 
 /** The SVG of every chart image in the HTML, decoded. */
 function svgsOf(html: string): string[] {
@@ -32,6 +34,9 @@ const series = (name: string, values: Array<number | null>, run?: string): Metri
   values,
   totalPoints: values.length
 });
+
+/** A JupyterLab reads it live. */
+const IN_LAB = { headless: null, staticOnly: null };
 
 let root: string;
 beforeAll(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-static-charts-'))));
@@ -130,7 +135,7 @@ test('an ended session keeps its charts and says its files were removed; a headl
     { title: 't', metrics, media, runs: [], closed: true },
     'npx metrics-plotter install --python /venv/bin/python',
     charts,
-    null
+    IN_LAB
   );
   expect(ended).toContain('(session ended, files removed)');
   expect(svgsOf(ended)).toHaveLength(1);
@@ -138,13 +143,60 @@ test('an ended session keeps its charts and says its files were removed; a headl
   expect(ended).not.toContain('/venv/bin/python');
 
   const live = { title: 't', metrics, media, runs: [], closed: false };
-  const headless = summaryText(live, 'npx metrics-plotter install --python /venv/bin/python', 'jupyter nbconvert');
+  const headless = summaryText(live, 'npx metrics-plotter install --python /venv/bin/python', {
+    headless: 'jupyter nbconvert',
+    staticOnly: null
+  });
   expect(headless).toContain(
     "Saved by a headless run (jupyter nbconvert): the plotter's videos and images are removed when the run ends."
   );
   expect(headless).not.toContain('assets/');
   expect(headless).not.toContain('/venv/bin/python');
-  const inLab = summaryText(live, 'npx metrics-plotter install --python /venv/bin/python', null);
+  const inLab = summaryText(live, 'npx metrics-plotter install --python /venv/bin/python', IN_LAB);
   expect(inLab).toContain('assets/metrics-plotter-x/rollout.mp4');
   expect(inLab).toContain('npx metrics-plotter install --python /venv/bin/python');
+});
+
+test('a server that cannot load the extension (the classic notebook, a Python without JupyterLab) is told so, not told to install it', () => {
+  const live = { title: 't', metrics: [], media: [], runs: [], closed: false };
+  const text = summaryText(live, 'npx metrics-plotter install --python /usr/bin/python3', {
+    headless: null,
+    staticOnly: 'the classic notebook (nbclassic)'
+  });
+  expect(text).toContain(
+    'This output is shown by the classic notebook (nbclassic), which cannot load the metrics-plotter extension'
+  );
+  expect(text).toContain('open the notebook in JupyterLab 4\nor Notebook 7');
+  expect(text).not.toContain('npx metrics-plotter install');
+});
+
+test("the kernel's Jupyter parent: nbclassic, or a Python without JupyterLab, means static output only; the venv's JupyterLab does not", () => {
+  const scripts = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-parents-'));
+  /** What a kernel started by `<python> <script named tool>` learns of its parent. */
+  const parentOf = (python: string, tool: string) => {
+    const script = path.join(scripts, tool);
+    fs.writeFileSync(script, 'import time\ntime.sleep(30)\n');
+    const server = spawn(python, [script], { stdio: 'ignore' });
+    try {
+      // Once exec'd, the process' command line is the server's.
+      while (!fs.readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').includes(tool)) spawnSync('sleep', ['0.02']);
+      return jupyterParent({ JPY_PARENT_PID: String(server.pid), HOME: scripts });
+    } finally {
+      server.kill();
+    }
+  };
+  try {
+    const venvPython = path.join(REPO, '.venv', 'bin', 'python');
+    expect(parentOf(venvPython, 'jupyter-lab')).toEqual({ python: venvPython, headless: null, staticOnly: null });
+    expect(parentOf(venvPython, 'jupyter-nbconvert')).toMatchObject({ headless: 'jupyter nbconvert', staticOnly: null });
+    expect(parentOf(venvPython, 'jupyter-nbclassic')).toMatchObject({ staticOnly: 'the classic notebook (nbclassic)' });
+    const bare = path.join(scripts, 'venv');
+    spawnSync('python3', ['-m', 'venv', '--without-pip', bare]);
+    const python = path.join(bare, 'bin', 'python');
+    expect(parentOf(python, 'jupyter-notebook')).toMatchObject({
+      staticOnly: `a Jupyter whose Python (${python}) has no JupyterLab`
+    });
+  } finally {
+    fs.rmSync(scripts, { recursive: true, force: true });
+  }
 });

@@ -5,6 +5,7 @@
  * honest note on what cleans up without it.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { escapeHtml, memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
@@ -67,19 +68,48 @@ export interface JupyterParent {
    * shows its outputs live, what is saved is read after the run ended.
    */
   headless: 'jupyter nbconvert' | 'papermill' | null;
+  /**
+   * Why the server cannot load a JupyterLab extension at all, when it cannot (the classic notebook,
+   * or a Python with no JupyterLab): advice to install one would fail there.
+   */
+  staticOnly: string | null;
+}
+
+/**
+ * Whether JupyterLab's files are anywhere Jupyter looks for them, for the Python `python`: its
+ * environment's share/jupyter, the user's, the system's, and JUPYTER_PATH / JUPYTER_DATA_DIR. Said
+ * "no" only when none has `lab`: a wrong "no" would tell a JupyterLab user the extension cannot load.
+ */
+function hasJupyterLab(python: string, env: NodeJS.ProcessEnv): boolean {
+  const home = env.HOME ?? os.homedir();
+  const dataDirs = [
+    path.join(path.dirname(path.dirname(python)), 'share', 'jupyter'),
+    path.join(home, '.local', 'share', 'jupyter'),
+    '/usr/local/share/jupyter',
+    '/usr/share/jupyter',
+    ...(env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean),
+    ...(env.JUPYTER_DATA_DIR ? [env.JUPYTER_DATA_DIR] : [])
+  ];
+  return dataDirs.some(dir => fs.existsSync(path.join(dir, 'lab')));
 }
 
 /** jupyter_client tells kernels its pid (JPY_PARENT_PID); its command line says which tool that is. */
 export function jupyterParent(env: NodeJS.ProcessEnv = process.env): JupyterParent {
   const pid = Number(env.JPY_PARENT_PID);
-  const none: JupyterParent = { python: null, headless: null };
+  const none: JupyterParent = { python: null, headless: null, staticOnly: null };
   if (!Number.isInteger(pid) || pid <= 0) return none;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const tool = argv.slice(0, 3).join(' ');
+    const python = path.isAbsolute(argv[0]) && /python/i.test(path.basename(argv[0])) ? argv[0] : null;
     return {
-      python: path.isAbsolute(argv[0]) && /python/i.test(path.basename(argv[0])) ? argv[0] : null,
-      headless: /nbconvert/.test(tool) ? 'jupyter nbconvert' : /papermill/.test(tool) ? 'papermill' : null
+      python,
+      headless: /nbconvert/.test(tool) ? 'jupyter nbconvert' : /papermill/.test(tool) ? 'papermill' : null,
+      staticOnly: /nbclassic/.test(tool)
+        ? 'the classic notebook (nbclassic)'
+        : python && !hasJupyterLab(python, env)
+          ? `a Jupyter whose Python (${python}) has no JupyterLab`
+          : null
     };
   } catch {
     return none;
@@ -120,7 +150,14 @@ function mediaLine(e: MediaEntry): string {
  * What the fallback says of the extension: how to install it while a page shows the output live; in
  * a headless run, that the files go when the run ends (the output is read after that).
  */
-function extensionNote(command: string, headless: JupyterParent['headless']): string[] {
+function extensionNote(command: string, headless: Reader['headless'], staticOnly: Reader['staticOnly']): string[] {
+  if (staticOnly)
+    return [
+      `This output is shown by ${staticOnly}, which cannot load the metrics-plotter extension: it shows the charts`,
+      'as images and a still of each video. For interactive charts and video players, open the notebook in JupyterLab 4',
+      'or Notebook 7. plotter.close(), a kernel restart or a shutdown removes the videos; closing the notebook or',
+      'clearing this output does not.'
+    ];
   if (headless)
     return [
       `Saved by a headless run (${headless}): the plotter's videos and images are removed when the run ends. Interactive`,
@@ -134,15 +171,15 @@ function extensionNote(command: string, headless: JupyterParent['headless']): st
   ];
 }
 
+/** Where the output is read: headless (read after the run), or by a server that shows static output only. */
+export type Reader = Pick<JupyterParent, 'headless' | 'staticOnly'>;
+
 /**
  * @param command the install command to show; null outside a notebook, where the extension note means nothing.
- * @param headless the tool running the notebook headless, if one is.
+ * @param reader where the output is read (this kernel's Jupyter parent says).
  */
-export function summaryText(
-  s: SummaryInput,
-  command: string | null = installCommand(),
-  headless = kernelParent().headless
-): string {
+export function summaryText(s: SummaryInput, command: string | null = installCommand(), reader: Reader = kernelParent()): string {
+  const { headless, staticOnly } = reader;
   const lines = [headline(s)];
   for (const run of s.runs.slice(0, LISTED_RUNS)) lines.push(`  ${runLine(run)}`);
   if (s.runs.length > LISTED_RUNS) lines.push(`  … and ${s.runs.length - LISTED_RUNS} more runs`);
@@ -167,21 +204,17 @@ export function summaryText(
       for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
       if (s.media.length > LISTED_MEDIA) lines.push(`  … and ${s.media.length - LISTED_MEDIA} earlier media entries`);
     }
-    if (command) lines.push(...extensionNote(command, headless));
+    if (command) lines.push(...extensionNote(command, headless, staticOnly));
   }
   return lines.join('\n');
 }
 
 /**
  * @param charts the output's static charts and stills (static-charts.ts, static-stills.ts), above the table.
- * @param headless the tool running the notebook headless, if one is (its media paths are gone when read).
+ * @param reader where the output is read (a headless run's media paths are gone when it is).
  */
-export function summaryHtml(
-  s: SummaryInput,
-  command = installCommand(),
-  charts = '',
-  headless = kernelParent().headless
-): string {
+export function summaryHtml(s: SummaryInput, command = installCommand(), charts = '', reader: Reader = kernelParent()): string {
+  const { headless, staticOnly } = reader;
   const listed = s.metrics.slice(0, LISTED_METRICS);
   const rows = listed
     .map(
@@ -206,7 +239,7 @@ export function summaryHtml(
           .join('');
   const note = s.closed
     ? ''
-    : `<p>${escapeHtml(extensionNote(command, headless).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
+    : `<p>${escapeHtml(extensionNote(command, headless, staticOnly).join(' ')).replace(escapeHtml(command), `<code>${escapeHtml(command)}</code>`)}</p>`;
   const runs = s.runs
     .slice(0, LISTED_RUNS)
     .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
