@@ -58,6 +58,19 @@ it('a snapshot, then appended points; a gap stays a gap; a replaced series start
   expect(live.metrics(saved('loss'))[0].steps).toEqual([0, 1]);
 });
 
+it('an event computed before the snapshot adds nothing it already has: each point once, whatever order they came in', () => {
+  const live = new LiveSeries(100);
+  const point = (i: number): [number, number, number] => [i, i / 10, i * 5];
+  const points = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => point(from + k));
+  apply(live, chunk('loss', points(0, 8), true, 8)); // the snapshot: 8 points logged
+  apply(live, chunk('loss', points(5, 8), false, 8)); // from an older cursor: all in the snapshot
+  apply(live, chunk('loss', points(6, 10), false, 10)); // overlaps: 8 and 9 are new
+  apply(live, chunk('loss', points(10, 12), false, 12));
+  const [loss] = live.metrics([]);
+  expect(loss.steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  expect(loss.totalPoints).toBe(12);
+});
+
 it('orders series as the payload does, then the ones the saved payload had no room for', () => {
   const live = new LiveSeries(100);
   apply(live, chunk('b', [[0, 1, 0]], true), chunk('a', [[0, 1, 0]], true), chunk('c', [[0, 1, 0]], true));

@@ -63,7 +63,12 @@ export class LiveSeries {
 
   constructor(private readonly cap: number) {}
 
-  /** Applies a snapshot or an event: replaced series start over, the others grow. */
+  /**
+   * Applies a snapshot or an event: replaced series start over, the others grow by the points they
+   * do not have yet. An appended chunk holds the newest `count` of the `totalPoints` logged, so one
+   * computed before the snapshot this series started from (an event already on its way, or meant
+   * for another output of the view on this page) overlaps it: only what is past it is new.
+   */
   apply(chunks: readonly SeriesChunk[], buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>): void {
     chunks.forEach((chunk, i) => {
       const part = decodeChunk(chunk.count, float64s(buffers[i]));
@@ -78,9 +83,11 @@ export class LiveSeries {
         });
         return;
       }
-      known.steps.push(...part.steps);
-      known.values.push(...part.values);
-      known.times.push(...part.times);
+      const seen = Math.max(0, known.totalPoints - (chunk.totalPoints - part.steps.length));
+      if (seen >= part.steps.length) return; // every point of it is here already
+      known.steps.push(...part.steps.slice(seen));
+      known.values.push(...part.values.slice(seen));
+      known.times.push(...part.times.slice(seen));
       known.totalPoints = chunk.totalPoints;
       if (known.steps.length > 2 * this.cap) {
         const keep = downsampleIndices(known.values, this.cap);
