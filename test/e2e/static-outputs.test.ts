@@ -80,6 +80,15 @@ it('a headless run (nbconvert --execute) leaves the folder as it was, and its HT
   const charts = await chartImages(page, 'body');
   expect(charts.map(c => c.alt.replace(/:.*/, ''))).toEqual(['Chart of return', 'Chart of policy norm']);
   for (const c of charts) expect(c.width).toBe(360); // decoded: a broken image has no natural size
+  // A still of each media name's latest entry, in place of videos that are gone.
+  const stills = await page.$$eval('img[src^="data:image/jpeg;base64,"]', imgs =>
+    (imgs as HTMLImageElement[]).map(i => ({ width: i.complete ? i.naturalWidth : 0, alt: i.alt }))
+  );
+  expect(stills.map(s => s.alt.replace(/:.*/, ''))).toEqual([
+    'Still of rollout · step 149',
+    'Still of best policy rollout · step 149'
+  ]);
+  for (const s of stills) expect(s.width).toBe(120);
   expect(await page.textContent('body')).toContain(
     "Saved by a headless run (jupyter nbconvert): the plotter's videos and images are removed when the run ends."
   );

@@ -79,6 +79,8 @@ export class PooledEncoder {
   private stopped: string | null = null;
   private readonly started: Promise<VideoEncoder>;
   private cancelTurn: ((reason: string) => void) | null;
+  /** What this encode's turn waits for once ffmpeg exited (see inTurnAfterExit). */
+  private hold: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly opts: EncoderOptions,
@@ -100,7 +102,11 @@ export class PooledEncoder {
         end();
         throw err;
       }
-      void encoder.whenExited().then(end); // however ffmpeg ends, the next encode's turn comes
+      // However ffmpeg ends, the next encode's turn comes (after what this one still does in its turn).
+      void encoder
+        .whenExited()
+        .then(() => this.hold)
+        .then(end);
       this.encoder = encoder;
       return encoder;
     });
@@ -117,6 +123,17 @@ export class PooledEncoder {
 
   async finish(): Promise<{ bytes: number }> {
     return (await this.started).finish();
+  }
+
+  /**
+   * Runs `work` in this encode's turn once its ffmpeg exited, before the next encode's turn comes
+   * (the entry's still: one more short ffmpeg, so that `limit` bounds every ffmpeg at once). Call it
+   * before `finish`.
+   */
+  inTurnAfterExit<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.started.then(encoder => encoder.whenExited()).then(work);
+    this.hold = result.catch(() => undefined);
+    return result;
   }
 
   /** Stops it: a waiting encode leaves the queue (nothing was written); a running one, see VideoEncoder. */

@@ -29,7 +29,7 @@ import { InputError } from '../input';
 import { EncodeError } from './video-encoder';
 import type { EncodePool, PooledEncoder } from './encode-pool';
 import { KernelDisplay, inNotebook } from '../host/notebook';
-import { isStillCandidate, makeStill } from './still';
+import { encodeStill, isStillCandidate } from './still';
 
 /** A running encode. */
 interface Encode {
@@ -81,8 +81,10 @@ export class MediaLibrary {
   private readonly retiredCount = new Map<string, number>();
   private readonly keepLastOf = new Map<string, number>();
   private readonly encodes = new Set<Encode>();
-  /** Each entry's still (JPEG), by its file's absolute path; kept after the session ends, files gone. */
+  /** Each entry's still (JPEG), by the file name it was encoded to; kept after the session ends, files gone. */
   private readonly stillOf = new Map<string, Buffer>();
+  /** The file name each entry was encoded to (a kept entry is a new object with a new path: the same file). */
+  private readonly fileOfEntry = new WeakMap<MediaEntry, string>();
   private ended = false;
 
   constructor(
@@ -132,7 +134,8 @@ export class MediaLibrary {
     const out: Array<{ entry: MediaEntry; jpeg: Buffer }> = [];
     for (const list of this.series.values()) {
       const entry = list[list.length - 1];
-      const jpeg = entry && this.stillOf.get(entry.absolutePath);
+      const file = entry && this.fileOfEntry.get(entry);
+      const jpeg = file && this.stillOf.get(file);
       if (jpeg) out.push({ entry, jpeg });
     }
     return out;
@@ -157,9 +160,8 @@ export class MediaLibrary {
       kept: true
     };
     list[at] = kept;
-    const still = this.stillOf.get(entry.absolutePath);
-    this.stillOf.delete(entry.absolutePath);
-    if (still) this.stillOf.set(destination, still);
+    const file = this.fileOfEntry.get(entry);
+    if (file) this.fileOfEntry.set(kept, file);
     if (this.series.size && [...this.series.values()].every(l => l.every(e => e.kept)) && this.encodes.size === 0) {
       this.assets.cleanup(); // nothing of the plotter's left on disk: its folder goes now
     }
@@ -229,8 +231,9 @@ export class MediaLibrary {
     const keepLast = this.keepLastOf.get(key) ?? this.defaultKeepLast;
     const retired = keepLast !== undefined && kept.length > keepLast ? kept.splice(0, kept.length - keepLast) : [];
     this.series.set(key, kept);
-    for (const old of [...replaced, ...retired]) this.stillOf.delete(old.absolutePath);
-    if (still) this.stillOf.set(absolutePath, still);
+    this.fileOfEntry.set(media, encode.fileName);
+    for (const old of [...replaced, ...retired]) this.stillOf.delete(this.fileOfEntry.get(old) ?? '');
+    if (still) this.stillOf.set(encode.fileName, still);
     if (retired.length) this.retiredCount.set(key, (this.retiredCount.get(key) ?? 0) + retired.length);
     // A kept entry's file is the user's: it goes from the list, never from the disk.
     for (const old of [...replaced, ...retired]) if (!old.kept) this.discard(path.basename(old.absolutePath));
@@ -367,9 +370,11 @@ export class VideoWriter {
       this.library.drop(this.encode);
       throw new InputError(`no frames were written to the video "${this.name}"; write at least one frame before finish().`);
     }
-    // The still is made while ffmpeg finishes the file (a second, one-frame ffmpeg: a few ms).
-    const still = this.stillFrame ? makeStill(this.stillFrame, this.spec) : Promise.resolve(null);
+    // The still is made in this encode's turn, once its ffmpeg exited (see EncodePool).
+    const frame = this.stillFrame;
     this.stillFrame = null;
+    const still = frame ? this.encode.encoder.inTurnAfterExit(() => encodeStill(frame, this.spec)) : Promise.resolve(null);
+    still.catch(() => undefined); // a failed encode reports itself below; its still is not wanted
     let bytes: number;
     try {
       ({ bytes } = await this.encode.encoder.finish());
@@ -393,6 +398,7 @@ export class VideoWriter {
   async abort(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.stillFrame = null;
     this.endProgress();
     await this.encode.encoder.abort();
     this.library.drop(this.encode);

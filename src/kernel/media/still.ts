@@ -20,7 +20,7 @@ export function isStillCandidate(index: number): boolean {
 }
 
 /** One raw frame as a JPEG at most STILL_WIDTH wide; null when ffmpeg could not make it (a still is extra). */
-export function makeStill(frame: Uint8Array, geometry: FrameGeometry): Promise<Buffer | null> {
+export function encodeStill(frame: Uint8Array, geometry: FrameGeometry): Promise<Buffer | null> {
   return new Promise(resolve => {
     let child;
     try {
