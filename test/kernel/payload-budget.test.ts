@@ -195,4 +195,4 @@ test('fuzzed over sizes (metrics, points, runs, videos and images), a saved outp
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-});
+}, 120_000);

@@ -88,7 +88,8 @@ test('a saved output of 10 series × 100,000 points and 10 videos, every MIME pa
   for (let v = 0; v < 10; v++) await plotter.addVideoFromFrames(`video ${v}`, greys(8), { fps: 10 });
   // Every still is made by the time its entry is (in its encode's turn): those shown and those
   // counted as left out make ten.
-  const made = (part: string) => readStills(part).size + Number(/the stills of (\d+) more media names?/.exec(part)?.[1] ?? 0);
+  const made = (part: string) =>
+    readStills(part).size + Number(/and (\d+) more media names? without a still here/.exec(part)?.[1] ?? 0);
   const bundle = plotterInternals(plotter).bundle('v0');
   expect(made(bundle['text/html'] as string)).toBe(10);
   const total = Object.values(bundle).reduce<number>((sum, part) => sum + Buffer.byteLength(JSON.stringify(part)), 0);
@@ -96,7 +97,9 @@ test('a saved output of 10 series × 100,000 points and 10 videos, every MIME pa
   const stills = readStills(bundle['text/html']);
   expect(stills.size).toBeGreaterThanOrEqual(5);
   if (stills.size < 10)
-    expect(bundle['text/html']).toContain(`… and the stills of ${10 - stills.size} more media names in the panel.`);
+    expect(bundle['text/html']).toContain(
+      `… and ${10 - stills.size} more media names without a still here (the output's size budget).`
+    );
   expect((bundle[PLOTTER_MIME_TYPE] as PlotterPayload).metrics).toHaveLength(10);
   plotter.close();
 });

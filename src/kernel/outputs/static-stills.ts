@@ -36,5 +36,5 @@ export function staticStills(stills: ReadonlyArray<{ entry: MediaEntry; jpeg: Bu
     shown++;
   }
   const more = stills.length - shown;
-  return `${html}${more ? `<div>… and the stills of ${more} more media name${more === 1 ? '' : 's'} in the panel.</div>` : ''}</div>`;
+  return `${html}${more ? `<div>… and ${more} more media name${more === 1 ? '' : 's'} without a still here (the output's size budget).</div>` : ''}</div>`;
 }
