@@ -18,6 +18,8 @@ export const SERIES_COLORS = [
   '#bab0ac'
 ];
 
+import { runLabel } from './index';
+
 /** The colour of the `index`-th series of a chart, or of the `index`-th run of a plotter. */
 export function seriesColor(index: number): string {
   return SERIES_COLORS[index % SERIES_COLORS.length];
@@ -42,4 +44,34 @@ export function chartGroupsOf<T extends { name: string }>(metrics: readonly T[])
     charts.set(key, chart);
   }
   return [...charts.values()];
+}
+
+/** Whether a metric name shares its chart with other metric names (its labels then name it). */
+export function sharesItsChart(metrics: ReadonlyArray<{ name: string }>): (name: string) => boolean {
+  const namesPerChart = new Map<string, Set<string>>();
+  for (const m of metrics)
+    namesPerChart.set(chartGroupKey(m.name), (namesPerChart.get(chartGroupKey(m.name)) ?? new Set()).add(m.name));
+  return name => (namesPerChart.get(chartGroupKey(name))?.size ?? 1) > 1;
+}
+
+/**
+ * The series of several runs as charts draw them: each keeps its metric's chart (so runs overlay),
+ * is coloured by its run (one colour per run in every chart, from the run's place in `runs`), and is
+ * labelled by its run (and its metric, where a chart holds several).
+ */
+export function colourByRun<T extends { name: string; run?: string }>(
+  metrics: readonly T[],
+  runs: ReadonlyArray<{ name: string }>,
+  palette: readonly string[] = SERIES_COLORS
+): Array<T & { label: string; color: string }> {
+  const place = new Map(runs.map((r, i) => [r.name, i]));
+  const shared = sharesItsChart(metrics);
+  return metrics.map(m => {
+    const run = m.run ?? '';
+    return {
+      ...m,
+      label: shared(m.name) ? `${runLabel(run)} · ${m.name}` : runLabel(run),
+      color: palette[(place.get(run) ?? 0) % palette.length]
+    };
+  });
 }

@@ -7,10 +7,10 @@
  * removes inline `<svg>` from untrusted outputs) keeps it. Within a byte budget at any data size.
  * Design: docs/design-decisions.md, "Outputs that read anywhere".
  */
-import { chartGroupsOf, seriesColor } from '../../protocol/charts';
+import { chartGroupsOf, colourByRun, seriesColor } from '../../protocol/charts';
 import { downsampleWith } from '../../protocol/downsample';
 import { formatCount, formatNumber, formatTicks } from '../../protocol/format';
-import { escapeHtml, runLabel, type MetricSeries, type RunInfo } from '../../protocol';
+import { escapeHtml, type MetricSeries, type RunInfo } from '../../protocol';
 
 /** Charts drawn at most; an output with more says how many more the panel has. */
 export const STATIC_CHARTS = 8;
@@ -43,20 +43,13 @@ interface Chart {
   lines: Line[];
 }
 
-/** The payload's series as lines in charts: coloured by run with runs, by place in the chart otherwise. */
+/** The payload's series as lines in charts: coloured by run as the panel does with runs, by place in the chart otherwise. */
 function chartsOf(metrics: readonly MetricSeries[], runs: readonly RunInfo[]): Chart[] {
-  const runPlace = new Map(runs.map((r, i) => [r.name, i]));
-  return chartGroupsOf(metrics).map(({ title, metrics: inChart }) => {
-    const several = new Set(inChart.map(m => m.name)).size > 1;
-    return {
-      title,
-      lines: inChart.map((m, i) => ({
-        series: m,
-        color: runs.length ? seriesColor(runPlace.get(m.run ?? '') ?? 0) : seriesColor(i),
-        label: runs.length ? (several ? `${runLabel(m.run)} · ${m.name}` : runLabel(m.run)) : m.name
-      }))
-    };
-  });
+  const lines = runs.length ? colourByRun(metrics, runs) : metrics.map(m => ({ ...m, label: m.name, color: '' }));
+  return chartGroupsOf(lines).map(({ title, metrics: inChart }) => ({
+    title,
+    lines: inChart.map(({ label, color, ...series }, i) => ({ series, label, color: color || seriesColor(i) }))
+  }));
 }
 
 /** Round ticks (1, 2 or 5 × 10^k apart) from lo to hi, at most `count` + 1 of them. */

@@ -4,7 +4,10 @@
  */
 import uPlot from 'uplot';
 import { runLabel, seriesKey, type MediaEntry, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
-import { chartGroupKey, chartGroupsOf } from '../../protocol/charts';
+import { chartGroupsOf, sharesItsChart } from '../../protocol/charts';
+
+// The series of several runs, coloured and labelled by run: shared with the output's static charts.
+export { colourByRun } from '../../protocol/charts';
 import { searchSorted } from '../../protocol/downsample';
 
 /** A series as a chart draws it: with runs, its legend label and its run's colour. */
@@ -31,25 +34,6 @@ export interface ChartGroup {
 /** The key a chart keeps a series' legend toggle under: its run and name. */
 export const chartKey = (m: MetricSeries): string => seriesKey(m);
 
-/**
- * The series of several runs as charts draw them: each keeps its metric's chart (so runs overlay),
- * is coloured by its run (one colour per run in every chart, from the run's place in `runs`), and is
- * labelled by its run (and its metric, where a chart holds several).
- */
-export function colourByRun(metrics: MetricSeries[], runs: readonly RunInfo[], palette: readonly string[]): ChartSeries[] {
-  const place = new Map(runs.map((r, i) => [r.name, i]));
-  const shared = sharesItsChart(metrics);
-  return metrics.map(m => {
-    const run = m.run ?? '';
-    const several = shared(m.name);
-    return {
-      ...m,
-      label: several ? `${runLabel(run)} · ${m.name}` : runLabel(run),
-      color: palette[(place.get(run) ?? 0) % palette.length]
-    };
-  });
-}
-
 /** The configs' keys whose values differ between runs (the runs table's default columns). */
 export function differingConfigKeys(runs: readonly RunInfo[]): string[] {
   const keys = [...new Set(runs.flatMap(r => Object.keys(r.config)))];
@@ -59,14 +43,6 @@ export function differingConfigKeys(runs: readonly RunInfo[]): string[] {
 /** Every config key of any run, in first-seen order. */
 export function allConfigKeys(runs: readonly RunInfo[]): string[] {
   return [...new Set(runs.flatMap(r => Object.keys(r.config)))];
-}
-
-/** Whether a metric name shares its chart with other metric names (its labels then name it). */
-function sharesItsChart(metrics: readonly MetricSeries[]): (name: string) => boolean {
-  const namesPerChart = new Map<string, Set<string>>();
-  for (const m of metrics)
-    namesPerChart.set(chartGroupKey(m.name), (namesPerChart.get(chartGroupKey(m.name)) ?? new Set()).add(m.name));
-  return name => (namesPerChart.get(chartGroupKey(name))?.size ?? 1) > 1;
 }
 
 /**
