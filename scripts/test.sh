@@ -24,6 +24,18 @@ if ! .venv/bin/python -c 'import kernel_gateway' 2>/dev/null; then
   printf '\n== jupyter_kernel_gateway into .venv (for the remote-kernel e2e)\n'
   .venv/bin/pip install --quiet --disable-pip-version-check "jupyter_kernel_gateway>=3.0.1,<4"
 fi
+# Notebook 7 (each notebook a browser tab of its own), for test/e2e/notebook7.test.ts.
+if ! .venv/bin/python -c 'import notebook' 2>/dev/null; then
+  printf '\n== notebook 7 into .venv (for the Notebook 7 e2e)\n'
+  .venv/bin/pip install --quiet --disable-pip-version-check "notebook>=7,<8"
+fi
+# A Python with Jupyter's kernel machinery but no JupyterLab (as VS Code's or the classic notebook's
+# may be), for the kernel-only install (test/kernel/install-command.test.ts).
+if [ ! -x .venv-kernel-only/bin/jupyter-kernelspec ]; then
+  printf '\n== jupyter_client into .venv-kernel-only (a Jupyter without JupyterLab)\n'
+  python3 -m venv .venv-kernel-only
+  .venv-kernel-only/bin/pip install --quiet --disable-pip-version-check "jupyter_client>=8,<9"
+fi
 # The oldest JupyterLab the extension declares, for the e2e suite's core scenario there
 # (test/e2e/oldest-jupyterlab.test.ts), installed as a user installs into it.
 OLDEST=.venv-jupyterlab-4.0

@@ -10,6 +10,9 @@
  *                                              absolute path with the node that ran install (a bare
  *                                              `tslab` is rarely on the PATH Jupyter starts kernels with)
  *
+ * A Python with Jupyter but no JupyterLab (the classic notebook's, VS Code's, nbconvert's) gets the
+ * kernelspecs only, with the receipt in kernels/tslab/: its frontends show the static output.
+ *
  * Every path written is printed. A kernelspec that was there before is kept in the receipt and put
  * back by uninstall; an extension installed by pip is never overwritten or removed (pip owns it).
  */
@@ -85,13 +88,18 @@ function askPython(python: string): PythonInfo {
     );
   }
   const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  if (info.error || !info.hasJupyterLab) {
+  if (info.error) {
     throw new InstallError(
-      `the Python "${python}" (${info.prefix}) has no JupyterLab. Pass --python the Python your JupyterLab runs with, ` +
-        'or install JupyterLab into this one first: python -m pip install jupyterlab'
+      `the Python "${python}" (${info.prefix}) has no Jupyter (no jupyter_core). Pass --python the Python your JupyterLab ` +
+        'or notebook runs with, or install JupyterLab into this one first: python -m pip install jupyterlab'
     );
   }
   return info;
+}
+
+/** Where the receipt of a kernel-only install lives (no extension folder to hold it). */
+function kernelReceiptPath(data: string): string {
+  return path.join(data, 'kernels', 'tslab', RECEIPT_NAME);
 }
 
 function dataDir(info: PythonInfo, scope: Scope): string {
@@ -190,12 +198,19 @@ function pythonCommand(python: string): string {
 export function install(opts: JupyterInstallOptions): void {
   opts = { ...opts, python: pythonCommand(opts.python) };
   const info = askPython(opts.python);
+  if (!info.hasJupyterLab && !opts.kernel) {
+    throw new InstallError(
+      `the Python "${opts.python}" (${info.prefix}) has no JupyterLab, and --no-kernel leaves nothing to install. ` +
+        'Pass --python the Python your JupyterLab runs with, or install JupyterLab into this one first: python -m pip install jupyterlab'
+    );
+  }
   const data = dataDir(info, opts.scope);
   const extDir = path.join(data, 'labextensions', EXTENSION_NAME);
-  assertNotPipInstalled(extDir, opts);
-  const source = shippedExtension();
+  if (info.hasJupyterLab) assertNotPipInstalled(extDir, opts);
+  const source = info.hasJupyterLab ? shippedExtension() : null;
   const tslab = opts.kernel ? findTslab(opts.cwd) : null;
-  const oldReceipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME));
+  const kernelReceipt = kernelReceiptPath(data);
+  const oldReceipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME)) ?? readJson<Receipt>(kernelReceipt);
   const receipt: Receipt = {
     tool: 'metrics-plotter',
     scope: opts.scope,
@@ -223,12 +238,24 @@ export function install(opts: JupyterInstallOptions): void {
     }
   }
 
+  const scopeFlag = `--${opts.scope}`;
+  if (!source) {
+    fs.writeFileSync(kernelReceipt, JSON.stringify(receipt, null, 2) + '\n');
+    opts.log(
+      `metrics-plotter: the Python ${opts.python} (${info.prefix}) has no JupyterLab, so only the tslab kernel was registered. ` +
+        'Its frontends (the classic notebook, VS Code, nbconvert) show the static output: charts and stills, no live panel. ' +
+        'For the live panel, install JupyterLab into it (python -m pip install jupyterlab) and run this again.'
+    );
+    opts.log(`Undo with: npx metrics-plotter uninstall --python ${opts.python} ${scopeFlag}`);
+    return;
+  }
+  fs.rmSync(kernelReceipt, { force: true }); // a kernel-only install before: this receipt takes over
+
   // A fresh copy beside the old one, then swapped in: running install again updates, never nests.
   const staging = `${extDir}.installing-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   makeDir(path.dirname(extDir), receipt.createdDirs);
   fs.cpSync(source, staging, { recursive: true });
-  const scopeFlag = `--${opts.scope}`;
   fs.writeFileSync(
     path.join(staging, 'install.json'),
     JSON.stringify(
@@ -254,13 +281,17 @@ export function install(opts: JupyterInstallOptions): void {
 export function uninstall(opts: JupyterInstallOptions): void {
   opts = { ...opts, python: pythonCommand(opts.python) };
   const info = askPython(opts.python);
-  const extDir = path.join(dataDir(info, opts.scope), 'labextensions', EXTENSION_NAME);
-  if (!fs.existsSync(extDir)) {
-    opts.log(`metrics-plotter: nothing to uninstall: no extension at ${extDir}.`);
+  const data = dataDir(info, opts.scope);
+  const extDir = path.join(data, 'labextensions', EXTENSION_NAME);
+  const kernelReceipt = kernelReceiptPath(data);
+  const hasExtension = fs.existsSync(extDir);
+  if (!hasExtension && !fs.existsSync(kernelReceipt)) {
+    opts.log(`metrics-plotter: nothing to uninstall: no extension at ${extDir} and no kernel it registered.`);
     return;
   }
-  assertNotPipInstalled(extDir, opts);
-  const receipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME));
+  if (hasExtension) assertNotPipInstalled(extDir, opts);
+  const receipt = readJson<Receipt>(hasExtension ? path.join(extDir, RECEIPT_NAME) : kernelReceipt);
+  fs.rmSync(kernelReceipt, { force: true });
   for (const k of receipt?.kernels ?? []) {
     const file = path.join(k.dir, 'kernel.json');
     if (readText(file) !== k.written) {
@@ -273,8 +304,10 @@ export function uninstall(opts: JupyterInstallOptions): void {
       opts.log(`removed  ${file}`);
     }
   }
-  fs.rmSync(extDir, { recursive: true, force: true });
-  opts.log(`removed  ${extDir}`);
+  if (hasExtension) {
+    fs.rmSync(extDir, { recursive: true, force: true });
+    opts.log(`removed  ${extDir}`);
+  }
   // Folders install made (deepest first), once nothing else is in them.
   const made = new Set([...(receipt?.kernels.map(k => k.dir) ?? []), ...(receipt?.createdDirs ?? [])]);
   for (const dir of [...made].sort((a, b) => b.length - a.length)) {

@@ -17,7 +17,6 @@ import {
   RunStatus,
   CleanupReport,
   MediaEntry,
-  KernelRequest,
   MEDIA_CHUNK_BYTES,
   MemoryBound,
   PlotterPayload,
@@ -44,7 +43,14 @@ import {
   checkStep
 } from './input';
 import { kernelId, oneWayKernel } from './host/notebook';
-import { kernelRegistry, type Answer, type ManagedPlotter, type PageComm } from './host/registry';
+import {
+  kernelRegistry,
+  writeToServerLog,
+  type Answer,
+  type ManagedPlotter,
+  type PageComm,
+  type PlotterRequest
+} from './host/registry';
 import { EncodePool, defaultEncodeLimit } from './media/encode-pool';
 import { MediaLibrary, VideoWriter, freePath, mediaFileStem } from './media/library';
 import { MetricsStore, defaultMemoryBoundBytes } from './metrics/store';
@@ -272,6 +278,14 @@ class PlotterCore implements ManagedPlotter {
     return { plotterId: this.id, outcome: 'closed', report: this.end('released') };
   }
 
+  setWatched(watched: boolean): void {
+    if (this.closed) return;
+    if (watched) return this.media.watch();
+    // No page shows it: its files go; no cell runs to show a failure, so the server's log does.
+    const report = this.media.unwatch();
+    if (!report.ok) writeToServerLog(cleanupFailureMessage(report.failures));
+  }
+
   /**
    * Keeps a media entry for good (see RunLogging.keep): checks everything before moving anything,
    * then moves its file to `to` (relative to the notebook's folder) or to `<name>-step<step><ext>`
@@ -335,7 +349,7 @@ class PlotterCore implements ManagedPlotter {
     }
   }
 
-  answer(request: Exclude<KernelRequest, { request: 'release' }>, comm: PageComm): Answer {
+  answer(request: PlotterRequest, comm: PageComm): Answer {
     const plotterId = this.id;
     switch (request.request) {
       case 'unsubscribe':

@@ -31,6 +31,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Kernels open widget models only for pages that say they render them. Without jupyterlab_widgets
     // the outputs draw from their own payload.
     const tracker = new SessionTracker(app.serviceManager, notify, undefined, { widgets: widgetRegistry !== null, binary: true });
+    // A page that goes away holds its views no longer (a lease the tracker renews while it lives).
+    window.addEventListener('pagehide', () => tracker.leaving());
+    window.addEventListener('pageshow', event => event.persisted && tracker.renewHolds());
     let widgets: LiveWidgetModels | null = null;
     if (widgetRegistry) {
       widgets = new LiveWidgetModels();

@@ -102,6 +102,11 @@ export interface MediaEntry {
    * plotter's folder, and is no longer the plotter's: no cleanup touches it. Absent: the plotter's.
    */
   kept?: true;
+  /**
+   * Its file was removed while no page showed the plotter (docs/cleanup.md, "Pages that go away"):
+   * only its still, if it is a name's latest, stands for it.
+   */
+  gone?: true;
 }
 
 /** A version 1 video entry (no kind, no step). */
@@ -325,8 +330,16 @@ export type RangeAxis = 'step' | 'time';
 
 /** What the extension asks of the kernel, as the data of a comm_msg. */
 export type KernelRequest =
-  /** The last output of a view went away (closed notebook, cleared output, deleted cell). */
+  /** The last output of a view went away from this page (closed notebook, cleared output, deleted cell). */
   | { request: 'release'; plotterId: string; viewId: string }
+  /**
+   * This page shows the view: a lease, renewed by sending it again every `renewMs` of the reply.
+   * A page that stops renewing (closed tab, crashed, its machine gone) lets go of it when the lease
+   * runs out (see docs/cleanup.md, "Pages that go away").
+   */
+  | { request: 'hold'; plotterId: string; viewId: string }
+  /** The page is going away (hidden for unload): its lease on the view runs out soon unless renewed. */
+  | { request: 'leave'; plotterId: string; viewId: string }
   /**
    * A live view wants the series in detail: a snapshot (each series at most `points` points, min
    * and max kept), then, as training runs, only the new points (`points` events).
@@ -363,6 +376,9 @@ export type MediaFileState =
 /** The kernel's answer to one request, sent on the same comm under that request's message. */
 export type KernelReply =
   | ({ reply: 'release' } & ReleaseReply)
+  /** `known`: the plotter is open in this process; `renewMs`: how often the page renews its lease. */
+  | { reply: 'hold'; plotterId: string; known: boolean; renewMs: number }
+  | { reply: 'leave'; plotterId: string }
   | { reply: 'subscribe'; plotterId: string; known: boolean; startedAt: number | null; series: SeriesChunk[] }
   | { reply: 'unsubscribe'; plotterId: string }
   | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] }
@@ -400,6 +416,8 @@ export function readKernelRequest(data: unknown): KernelRequest | null {
   switch (d.request) {
     case 'release':
     case 'unsubscribe':
+    case 'hold':
+    case 'leave':
       return viewId === null ? null : { request: d.request, plotterId, viewId };
     case 'subscribe':
       return viewId === null || points === null ? null : { request: 'subscribe', plotterId, viewId, points };

@@ -75,11 +75,39 @@ test('a kernelspec that was there before is put back exactly by uninstall', () =
   expect(listTree(data)).toEqual(before);
 });
 
-test('a Python without JupyterLab, a Python that is not there, clashing flags: the error says what to do, and nothing is written', () => {
-  const noLab = cli('install', '--python', '/usr/bin/python3', '--user');
-  expect(noLab.status).toBe(1);
-  expect(noLab.stderr).toMatch(
-    /the Python "\/usr\/bin\/python3" \(.*\) has no JupyterLab\. Pass --python the Python your JupyterLab runs with, or install JupyterLab into this one first: python -m pip install jupyterlab/
+test('a Python with Jupyter but no JupyterLab gets the tslab kernel alone, its frontends are told they show the static output, and uninstall leaves nothing', () => {
+  // scripts/test.sh makes it: jupyter_client (and so jupyter_core), as VS Code's or the classic notebook's Python has.
+  const python = path.join(REPO, '.venv-kernel-only', 'bin', 'python');
+  if (!fs.existsSync(python)) throw new Error(`${python} is missing: run ./scripts/test.sh, which makes it`);
+  const out = cli('install', '--python', python, '--user');
+  expect(out.status).toBe(0);
+  expect(out.stdout).toMatch(/wrote +.*kernels\/tslab\/kernel\.json/);
+  expect(out.stdout).toContain('has no JupyterLab, so only the tslab kernel was registered');
+  expect(out.stdout).toContain('show the static output: charts and stills, no live panel');
+  expect(fs.existsSync(path.join(data, 'labextensions'))).toBe(false);
+  // That Python's Jupyter finds the kernel.
+  const listed = spawnSync(path.join(REPO, '.venv-kernel-only', 'bin', 'jupyter-kernelspec'), ['list', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, JUPYTER_DATA_DIR: data }
+  });
+  expect(Object.keys(JSON.parse(listed.stdout).kernelspecs)).toEqual(expect.arrayContaining(['tslab', 'jslab']));
+  // --no-kernel leaves nothing to do there: said, nothing changed.
+  const tree = listTree(data);
+  const nothing = cli('install', '--python', python, '--user', '--no-kernel');
+  expect(nothing.status).toBe(1);
+  expect(nothing.stderr).toContain('has no JupyterLab, and --no-kernel leaves nothing to install');
+  expect(listTree(data)).toEqual(tree);
+  const gone = cli('uninstall', '--python', python, '--user');
+  expect(gone.status).toBe(0);
+  expect(gone.stdout).toMatch(/removed +.*kernels\/tslab\/kernel\.json/);
+  expect(fs.existsSync(data)).toBe(false);
+});
+
+test('a Python without Jupyter, a Python that is not there, clashing flags: the error says what to do, and nothing is written', () => {
+  const noJupyter = cli('install', '--python', '/usr/bin/python3', '--user');
+  expect(noJupyter.status).toBe(1);
+  expect(noJupyter.stderr).toMatch(
+    /the Python "\/usr\/bin\/python3" \(.*\) has no Jupyter \(no jupyter_core\)\. Pass --python the Python your JupyterLab or notebook runs with, or install JupyterLab into this one first: python -m pip install jupyterlab/
   );
   const missing = cli('install', '--python', '/no/such/python', '--user');
   expect(missing.status).toBe(1);

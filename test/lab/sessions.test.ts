@@ -39,6 +39,13 @@ class FakeKernelConnection {
         if (msg.header.msg_type === 'comm_open') {
           this.opened.push(msg.content.target_name!);
           this.commId = comm_id;
+          this.liveComms.add(comm_id);
+        }
+        // A comm opened in a process that has ended: the new process ignores its messages.
+        if (msg.header.msg_type === 'comm_msg' && !this.liveComms.has(comm_id)) return {};
+        if (msg.header.msg_type === 'comm_msg' && (data as KernelRequest).request === 'hold') {
+          const answer = { reply: 'hold', plotterId: (data as KernelRequest).plotterId, known: true, renewMs: 60_000 };
+          future.onIOPub({ header: { msg_type: 'comm_msg' }, content: { comm_id, data: answer } });
         }
         if (msg.header.msg_type === 'comm_msg') {
           this.requests.push(data as KernelRequest);
@@ -59,6 +66,12 @@ class FakeKernelConnection {
     this.iopubMessage.emit({ header: { msg_type: 'comm_msg' }, content: { comm_id: this.commId, data } });
   }
   commId = '';
+  /** Comms opened in the kernel's current process. */
+  private readonly liveComms = new Set<string>();
+  /** The kernel process is replaced (a restart): comms opened so far are gone with it. */
+  restartProcess(): void {
+    this.liveComms.clear();
+  }
   dispose(): void {
     this.isDisposed = true;
   }
@@ -75,8 +88,12 @@ class FakeServices {
   readonly connections: FakeKernelConnection[] = [];
   readonly runningChanged = new Signal<this, Array<{ id: string; name: string }>>(this);
   readonly eventStream = new Signal<this, Record<string, unknown>>(this);
-  /** What the Jupyter server's event stream says when any client restarts or shuts down kernel k-1. */
-  kernelAction(action: 'restart' | 'shutdown'): void {
+  /**
+   * What the Jupyter server's event stream says when any client restarts or shuts down kernel k-1.
+   * A restart replaces the kernel's process first, unless the test did (`replaced`).
+   */
+  kernelAction(action: 'restart' | 'shutdown', { replaced = false } = {}): void {
+    if (action === 'restart' && !replaced) for (const c of this.connections) c.restartProcess();
     this.eventStream.emit({
       schema_id: 'https://events.jupyter.org/jupyter_server/kernel_actions/v1',
       action,
@@ -188,6 +205,25 @@ describe('SessionTracker', () => {
     fake.running = [];
     fake.runningChanged.emit([]);
     expect(ends).toEqual(['a:restarted', 'old:restarted', 'b:died']);
+    tracker.dispose();
+  });
+
+  it('an output of the new process that appeared before the server told of the restart stays live; the old one ends', async () => {
+    const fake = new FakeServices();
+    const tracker = new SessionTracker(fake.services, () => undefined, 0);
+    const ends: string[] = [];
+    tracker.attach(payload(), why => ends.push(`old:${why}`));
+    await settle();
+    // The kernel restarted and the re-run cell shows a new plotter before the server's event comes.
+    fake.connections.at(-1)!.restartProcess();
+    const fresh = payload({ kernel: { id: 'k-1', pid: 200, cwd: '/p' }, plotterId: '200-abcd0123' });
+    tracker.attach(fresh, why => ends.push(`new:${why}`));
+    await settle();
+    // Its hold went over a comm opened in the new process, and was answered there.
+    expect(fake.connections.at(-1)!.requests).toContainEqual({ request: 'hold', plotterId: '200-abcd0123', viewId: 'v0' });
+    fake.kernelAction('restart', { replaced: true });
+    await settle();
+    expect(ends).toEqual(['old:restarted']);
     tracker.dispose();
   });
 

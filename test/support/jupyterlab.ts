@@ -25,9 +25,10 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync'
 ];
 
-export function requireSetup(venv = VENV): void {
+export function requireSetup(venv = VENV, app: 'lab' | 'notebook' = 'lab'): void {
   const missing = [
     [path.join(venv, 'bin', 'jupyter-lab'), `JupyterLab in ${venv}`],
+    ...(app === 'notebook' ? [[path.join(venv, 'bin', 'jupyter-notebook'), `Notebook 7 in ${venv}`]] : []),
     [path.join(venv, 'share', 'jupyter', 'labextensions', 'metrics-plotter', 'package.json'), `the extension in ${venv}`],
     [path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), `the tslab kernelspec in ${venv}`],
     [CHROMIUM, 'Chromium (apt-get install chromium)']
@@ -47,6 +48,8 @@ export interface KernelModel {
 
 export class JupyterLab {
   private constructor(
+    /** Which frontend the server serves: JupyterLab, or Notebook 7 (a notebook per browser tab). */
+    readonly app: 'lab' | 'notebook',
     readonly root: string,
     readonly port: number,
     readonly token: string,
@@ -64,14 +67,19 @@ export class JupyterLab {
    * Jupyter config. `disabledExtensions`: lab extensions to switch off, as `jupyter labextension
    * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets). `extraArgs`: more
    * options for `jupyter lab` (e.g. `--gateway-url`). `env`: more environment for the server (e.g.
-   * `JUPYTER_PATH` with a kernelspec not in the venv).
+   * `JUPYTER_PATH` with a kernelspec not in the venv). `app`: `notebook` serves Notebook 7 instead.
    */
   static async start(
     root: string,
     venv = VENV,
-    { disabledExtensions = [] as string[], extraArgs = [] as string[], env: moreEnv = {} as Record<string, string> } = {}
+    {
+      disabledExtensions = [] as string[],
+      extraArgs = [] as string[],
+      env: moreEnv = {} as Record<string, string>,
+      app = 'lab' as 'lab' | 'notebook'
+    } = {}
   ): Promise<JupyterLab> {
-    requireSetup(venv);
+    requireSetup(venv, app);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-jupyter-'));
@@ -98,13 +106,13 @@ export class JupyterLab {
       JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
     );
     const args = [
-      'lab',
+      app,
       '--no-browser',
       `--port=${port}`,
       '--ServerApp.ip=127.0.0.1',
       `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${root}`,
-      '--LabApp.expose_app_in_browser=True',
+      app === 'lab' ? '--LabApp.expose_app_in_browser=True' : '--JupyterNotebookApp.expose_app_in_browser=True',
       '--ServerApp.port_retries=0',
       ...extraArgs
     ];
@@ -113,7 +121,7 @@ export class JupyterLab {
     let output = '';
     child.stdout!.on('data', d => (output += d));
     child.stderr!.on('data', d => (output += d));
-    const lab = new JupyterLab(root, port, token, child, home, () => output);
+    const lab = new JupyterLab(app, root, port, token, child, home, () => output);
     await lab.waitUntilUp();
     return lab;
   }
@@ -147,9 +155,11 @@ export class JupyterLab {
     return this.api('GET', '/api/kernels') as Promise<KernelModel[]>;
   }
 
-  /** The URL that opens a notebook (path relative to the server root) in JupyterLab. */
+  /** The URL that opens a notebook (path relative to the server root) in JupyterLab, or in a tab of its own in Notebook 7. */
   notebookUrl(relPath: string): string {
-    return `${this.baseUrl}/lab/tree/${relPath.split('/').map(encodeURIComponent).join('/')}?token=${this.token}&reset`;
+    const encoded = relPath.split('/').map(encodeURIComponent).join('/');
+    if (this.app === 'notebook') return `${this.baseUrl}/notebooks/${encoded}?token=${this.token}`;
+    return `${this.baseUrl}/lab/tree/${encoded}?token=${this.token}&reset`;
   }
 
   /** Shuts the server down the way `jupyter lab` does on Ctrl+C twice: kernels first. */
@@ -180,7 +190,8 @@ export function collectErrors(page: Page): string[] {
     // "Failed to load resource" names its URL only in the message's location.
     if (msg.type() === 'error') errors.push(msg.location().url ? `${msg.text()} (${msg.location().url})` : msg.text());
   });
-  page.on('pageerror', err => errors.push(String(err)));
+  // With where it was thrown: a page error of JupyterLab's own code or of ours reads differently.
+  page.on('pageerror', err => errors.push(`${String(err)}${/\n\s+at .*/.exec(err.stack ?? '')?.[0].replace(/\s+/, ' ') ?? ''}`));
   return errors;
 }
 

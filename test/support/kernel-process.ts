@@ -110,6 +110,33 @@ export function listTree(dir: string): string[] {
   return out.sort();
 }
 
+/** The folder without Jupyter's own checkpoints (not ours to judge). */
+export const withoutCheckpoints = (tree: string[]): string[] => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
+
+/**
+ * Polls the real folder until it holds what `expected` accepts (up to `timeoutMs`, generous for a
+ * loaded CI machine: nothing here asserts a duration); the error lists what it holds.
+ */
+export async function waitForTree(
+  dir: string,
+  expected: (tree: string[]) => boolean,
+  what: string,
+  timeoutMs = 60_000
+): Promise<string[]> {
+  for (let waited = 0; waited <= timeoutMs; waited += 100) {
+    const tree = listTree(dir);
+    if (expected(tree)) return tree;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`${what}; the folder holds:\n${listTree(dir).join('\n')}`);
+}
+
+/** Waits until the folder is as it was (Jupyter's checkpoints aside). */
+export function waitForFolderAsItWas(dir: string, before: string[], what: string, timeoutMs?: number): Promise<string[]> {
+  const same = (tree: string[]): boolean => withoutCheckpoints(tree).join('\n') === withoutCheckpoints(before).join('\n');
+  return waitForTree(dir, same, what, timeoutMs);
+}
+
 export class KernelProcess {
   readonly kernelId = randomUUID();
   readonly connectionFile: string;
@@ -260,9 +287,23 @@ export class KernelProcess {
     return this.extensionCommId;
   }
 
-  /** A request on the extension's comm, as the extension sends it; the kernel's reply and its buffers. */
-  async extensionRequest(request: KernelRequest): Promise<{ data: any; buffers: Buffer[] }> {
-    const commId = await this.openExtensionComm();
+  /** The comm of another page of the extension on this kernel (a second browser tab); its id. */
+  async openAnotherPage(): Promise<string> {
+    const commId = randomUUID().replace(/-/g, '');
+    await this.sendShell('comm_open', {
+      comm_id: commId,
+      target_name: KERNEL_COMM_TARGET,
+      data: { widgets: false, binary: true }
+    });
+    return commId;
+  }
+
+  /**
+   * A request on the extension's comm (or on `commId`, another page's), as the extension sends it;
+   * the kernel's reply and its buffers.
+   */
+  async extensionRequest(request: KernelRequest, commId?: string): Promise<{ data: any; buffers: Buffer[] }> {
+    commId ??= await this.openExtensionComm();
     const sent = await this.sendShell('comm_msg', { comm_id: commId, data: request });
     const answer = await this.waitForIopub(
       o => o.msg_type === 'comm_msg' && o.parentMsgId === sent && o.content.data?.reply === request.request

@@ -171,3 +171,18 @@ export async function widgetOutputsDrawn(page: Page, timeout = 60000): Promise<v
     { timeout }
   );
 }
+
+/** Restarts the notebook's kernel as a person does: Kernel → Restart Kernel…, then the dialog's Restart. */
+export async function restartFromKernelMenu(page: Page): Promise<void> {
+  await page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
+  await page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
+  await page.click('.jp-Dialog .jp-mod-accept');
+}
+
+/** Kills the page's renderer process, as a crash does: no pagehide, no unload, no disposed output. */
+export async function crashPage(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const crashed = new Promise(resolve => page.once('crash', resolve));
+  void cdp.send('Page.crash').catch(() => undefined); // never answered: the renderer dies first
+  await crashed;
+}

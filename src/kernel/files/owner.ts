@@ -216,6 +216,16 @@ export class AssetsOwner {
     }
   }
 
+  /** Whether the file of this name is this owner's and on disk (not discarded, released or removed). */
+  owns(name: string): boolean {
+    return this.files.has(name);
+  }
+
+  /** Whether no file of this owner is on disk (its folder may be). */
+  get holdsNoFile(): boolean {
+    return this.files.size === 0;
+  }
+
   /** Whether this owner has written anything to disk yet. */
   get hasFolder(): boolean {
     return this.dirReady;

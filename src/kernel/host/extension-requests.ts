@@ -9,10 +9,9 @@ import {
   readExtensionHello,
   readKernelRequest,
   type KernelReply,
-  type KernelRequest,
-  type ReleaseReply
+  type KernelRequest
 } from '../../protocol';
-import type { Answer, KernelRegistry, PageComm } from './registry';
+import type { Answer, KernelRegistry, PageComm, PlotterRequest } from './registry';
 import { tslabComms } from './tslab-comms';
 
 /** Serves the extension's comm target (a no-op outside tslab). */
@@ -52,20 +51,23 @@ export function textFrames(comm: PageComm): PageComm {
 
 /** The answer to one request of a page. */
 export function answerRequest(registry: KernelRegistry, request: KernelRequest, comm: PageComm): Answer {
-  const plotter = registry.plotter(request.plotterId);
-  if (request.request === 'release') {
-    const reply: ReleaseReply = plotter
-      ? plotter.releaseView(request.viewId)
-      : { plotterId: request.plotterId, outcome: 'unknown' };
-    return { data: { reply: 'release', ...reply }, buffers: [] };
+  switch (request.request) {
+    case 'release':
+      return { data: { reply: 'release', ...registry.release(comm, request) }, buffers: [] };
+    case 'hold':
+      return { data: { reply: 'hold', plotterId: request.plotterId, ...registry.hold(comm, request) }, buffers: [] };
+    case 'leave':
+      registry.leave(comm, request);
+      return { data: { reply: 'leave', plotterId: request.plotterId }, buffers: [] };
   }
+  const plotter = registry.plotter(request.plotterId);
   if (plotter) return plotter.answer(request, comm);
   // A plotter this process does not know (closed, or an output of an earlier process).
   return { data: unknownPlotter(request), buffers: [] };
 }
 
 /** The answer about a plotter this kernel process does not know. */
-function unknownPlotter(request: Exclude<KernelRequest, { request: 'release' }>): KernelReply {
+function unknownPlotter(request: PlotterRequest): KernelReply {
   const { plotterId } = request;
   switch (request.request) {
     case 'subscribe':

@@ -23,6 +23,7 @@ import {
   type MediaKind
 } from '../../protocol';
 import { AssetsOwner } from '../files/owner';
+import { emptyReport, mergeInto } from '../files/report';
 import { StorageError } from '../files/storage-error';
 import { FrameImage, FrameGeometry, imageChannels } from './frames';
 import { InputError } from '../input';
@@ -86,6 +87,8 @@ export class MediaLibrary {
   /** The file name each entry was encoded to (a kept entry is a new object with a new path: the same file). */
   private readonly fileOfEntry = new WeakMap<MediaEntry, string>();
   private ended = false;
+  /** No page shows the plotter (see unwatch): no file of it stays on disk. */
+  private unwatched = false;
 
   constructor(
     private readonly assets: AssetsOwner,
@@ -152,6 +155,12 @@ export class MediaLibrary {
     if (!list || at < 0) return undefined;
     const entry = list[at];
     if (entry.kept) return entry;
+    if (!this.assets.owns(path.basename(entry.absolutePath))) {
+      throw new StorageError(
+        `cannot keep "${entry.name}" at step ${entry.step}: its file was removed while no page showed the plotter ` +
+          '(only its still is left). Media logged while a page shows the plotter can be kept.'
+      );
+    }
     this.assets.release(path.basename(entry.absolutePath), destination);
     const kept: MediaEntry = {
       ...entry,
@@ -237,8 +246,55 @@ export class MediaLibrary {
     if (retired.length) this.retiredCount.set(key, (this.retiredCount.get(key) ?? 0) + retired.length);
     // A kept entry's file is the user's: it goes from the list, never from the disk.
     for (const old of [...replaced, ...retired]) if (!old.kept) this.discard(path.basename(old.absolutePath));
+    if (!this.unwatched) {
+      this.onChange();
+      return media;
+    }
+    // No page shows the plotter: the still is kept, the file goes at once.
+    const report = emptyReport();
+    const gone = this.removeFileOf(media, report);
+    const at = kept.indexOf(media);
+    if (at >= 0) kept[at] = gone;
+    if (this.assets.holdsNoFile && this.encodes.size === 0) this.assets.cleanup();
+    if (!report.ok) console.error(cleanupFailureMessage(report.failures));
     this.onChange();
-    return media;
+    return gone;
+  }
+
+  /**
+   * No page shows the plotter any more (every page that held one of its views went away): its files
+   * go now, and each new one as soon as it is recorded, until watch(). Entries and their stills stay,
+   * so a page that comes back shows what was logged.
+   */
+  unwatch(): CleanupReport {
+    if (this.ended || this.unwatched) return emptyReport();
+    this.unwatched = true;
+    const report = emptyReport();
+    for (const [key, list] of this.series)
+      this.series.set(
+        key,
+        list.map(entry => this.removeFileOf(entry, report))
+      );
+    if (this.encodes.size === 0 && this.assets.holdsNoFile) mergeInto(report, this.assets.cleanup());
+    this.onChange();
+    return report;
+  }
+
+  /** The entry once its file is removed (a kept entry is the user's: it stays as it is). */
+  private removeFileOf(entry: MediaEntry, report: CleanupReport): MediaEntry {
+    if (entry.kept || entry.gone) return entry;
+    const file = this.fileOfEntry.get(entry);
+    const removal = this.assets.discard(path.basename(entry.absolutePath));
+    mergeInto(report, removal);
+    if (!removal.ok) return entry;
+    const gone: MediaEntry = { ...entry, gone: true };
+    if (file) this.fileOfEntry.set(gone, file);
+    return gone;
+  }
+
+  /** A page shows the plotter again: new files stay. */
+  watch(): void {
+    this.unwatched = false;
   }
 
   /** An encode ended without a result: its file goes, and our folder if it holds nothing. */
@@ -249,7 +305,7 @@ export class MediaLibrary {
 
   private discard(fileName: string): void {
     const report = this.assets.discard(fileName);
-    if (this.series.size === 0 && this.encodes.size === 0) this.assets.cleanup();
+    if (this.assets.holdsNoFile && this.encodes.size === 0) this.assets.cleanup();
     if (!report.ok) console.error(cleanupFailureMessage(report.failures));
   }
 

@@ -201,12 +201,14 @@ export class MediaCard extends LitElement {
         return html`<div class="mp-media-missing" role="status">Locating the file…</div>`;
       case 'removed': {
         const still = this.stills.get(seriesKey(e));
+        // Gone while the session lives: no page showed the plotter for a while, so it kept no files.
+        const when = e.gone ? 'while no page showed this plotter' : 'when the session ended';
         return still?.step === e.step
           ? html`<figure class="mp-still">
               <img src=${still.src} alt="Still of ${e.name} at step ${e.step}" />
-              <figcaption role="status">A still of this ${e.kind}: the file was removed when the session ended.</figcaption>
+              <figcaption role="status">A still of this ${e.kind}: the file was removed ${when}.</figcaption>
             </figure>`
-          : html`<div class="mp-media-missing" role="status">Removed when the session ended.</div>`;
+          : html`<div class="mp-media-missing" role="status">Removed ${when}.</div>`;
       }
       case 'left':
         return html`<div class="mp-media-left" role="alert">Still on disk: <code>${s.path}</code>. Please delete it by hand.</div>`;

@@ -96,7 +96,11 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
 
   /** Subscribes to the view's live series; the snapshot then stands in for the payload's series. */
   private async subscribe(data: PlotterPayload): Promise<void> {
-    if (await this.live.start(data, this.pointsWanted)) this.refreshView();
+    if (!(await this.live.start(data, this.pointsWanted))) return;
+    // The kernel knows the plotter: its session is live even if every file is gone (no page showed
+    // it for a while, so it kept none: docs/cleanup.md, "Pages that go away").
+    if (this.status.kind === 'checking' && this.status.provisional) this.feed({ event: 'shown' });
+    this.refreshView();
   }
 
   /** Several point events can come within one frame: draw once. */
@@ -199,8 +203,15 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       this.blobUrls.delete(mediaPath);
       this.mediaStates.delete(mediaPath);
     }
+    // Files the kernel removed while no page showed it (their entries say `gone`): their stills stand in.
+    for (const v of data.media.filter(m => m.gone)) {
+      const url = this.blobUrls.get(v.path);
+      if (url) this.revoke(url);
+      this.blobUrls.delete(v.path);
+      this.mediaStates.set(v.path, { kind: 'removed' });
+    }
     const known = new Set(previous?.media.map(v => v.path) ?? []);
-    const fresh = data.media.filter(v => !known.has(v.path) || !this.mediaStates.has(v.path));
+    const fresh = data.media.filter(v => !v.gone && (!known.has(v.path) || !this.mediaStates.has(v.path)));
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
     await Promise.all(
@@ -243,8 +254,9 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     // kernel just went (JupyterLab re-creates outputs when a notebook's kernel goes, sometimes before
     // the server's event reaches us: the tracker will say why), or the output outlived its session
     // (the notebook was closed and reopened): say so after a grace period instead of looking live.
+    // A kernel that answered the subscription has it open: it is live, and only kept no files.
     const owned = data.media.filter(v => !v.kept);
-    if (owned.length && owned.every(v => this.mediaStates.get(v.path)?.kind === 'removed')) {
+    if (!this.live.active && owned.length && owned.every(v => this.mediaStates.get(v.path)?.kind === 'removed')) {
       this.feed({ event: 'files gone' });
     }
   }

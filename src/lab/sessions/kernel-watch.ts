@@ -1,6 +1,9 @@
 /**
  * One Jupyter kernel as this page sees it: whether it runs, the processes it has run and why each
- * ended, and the extension's comm with its current process (kernel-channel.ts).
+ * ended, and the extension's comms with them (kernel-channel.ts): one per process, opened when an
+ * output of that process first asks something. A comm lives in the process that received its
+ * comm_open and dies with it, so an output of a new process (a restart) is never asked about over
+ * a comm of the old one, even before the server's restart event reaches the page.
  */
 import type { Contents, Event, Kernel } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
@@ -25,8 +28,8 @@ export class KernelWatch {
   readonly ended = new Map<number, EndReason>();
   readonly listeners = new Map<EndListener, number>();
   private connection: Kernel.IKernelConnection | null = null;
-  /** The comm with the current process of this kernel (a restart starts a new one). */
-  private commChannel: KernelChannel | null = null;
+  /** The comm opened for the outputs of each process of this kernel, by process id. */
+  private readonly channels = new Map<number, KernelChannel>();
   /** The kernel's model on the server; null when it is not running (an output from an earlier session). */
   readonly running: Promise<Kernel.IModel | null>;
 
@@ -73,25 +76,52 @@ export class KernelWatch {
     return connection;
   }
 
-  /** The comm with the kernel's current process; null when the kernel is not running. */
-  async channel(): Promise<KernelChannel | null> {
+  /**
+   * The comm for outputs of the process `pid`; null when the kernel is not running. Opened in the
+   * kernel's current process when first asked for: if `pid` is not that process, the kernel
+   * answers that it does not know their plotters.
+   */
+  async channel(pid: number): Promise<KernelChannel | null> {
     const connection = await this.connect();
     if (!connection) return null;
     // The comm's hello says whether this connection takes binary frames: known once it is open.
     await connected(connection);
-    if (!this.commChannel) {
-      this.commChannel = new KernelChannel(connection, this.hello);
-      this.commChannel.events.connect((_, { data, buffers }) => this.onEvent(data, buffers));
+    let channel = this.channels.get(pid);
+    if (!channel) {
+      channel = new KernelChannel(connection, this.hello);
+      channel.events.connect((_, { data, buffers }) => this.onEvent(data, buffers));
+      this.channels.set(pid, channel);
     }
-    return this.commChannel;
+    return channel;
   }
 
   /** Every process seen so far in this kernel has ended. */
   endAll(why: EndReason): void {
-    this.commChannel?.dispose();
-    this.commChannel = null;
-    for (const [listener, pid] of [...this.listeners]) {
-      if (!this.ended.has(pid)) this.ended.set(pid, why);
+    for (const pid of new Set([...this.listeners.values(), ...this.channels.keys()])) this.end(pid, why);
+  }
+
+  /**
+   * The kernel was restarted (the server's event, which may come after outputs of the new process
+   * attached): a process whose comm no longer answers ended; one whose comm answers is the new one.
+   */
+  async restarted(): Promise<void> {
+    const pids = new Set([...this.listeners.values(), ...this.channels.keys()]);
+    await Promise.all(
+      [...pids].map(async pid => {
+        const probe = this.channels.get(pid)?.request({ request: 'hold', plotterId: '', viewId: '' });
+        const answered = probe ? await probe.catch(() => null) : null;
+        if (!answered) this.end(pid, 'restarted');
+      })
+    );
+  }
+
+  /** The process `pid` ended: its outputs hear why, and its comm goes. */
+  private end(pid: number, why: EndReason): void {
+    if (!this.ended.has(pid)) this.ended.set(pid, why);
+    this.channels.get(pid)?.dispose();
+    this.channels.delete(pid);
+    for (const [listener, p] of [...this.listeners]) {
+      if (p !== pid) continue;
       this.listeners.delete(listener);
       listener(this.ended.get(pid)!);
     }
@@ -105,8 +135,8 @@ export class KernelWatch {
   }
 
   dispose(): void {
-    this.commChannel?.dispose();
-    this.commChannel = null;
+    for (const channel of this.channels.values()) channel.dispose();
+    this.channels.clear();
     this.connection?.dispose();
     this.connection = null;
   }

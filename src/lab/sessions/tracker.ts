@@ -8,6 +8,11 @@
  *   plotter once no view of it is left. The reply's cleanup report comes back on the comm; a failure
  *   there becomes a JupyterLab notification, since no output is left to show it. The kernel also
  *   reports every session that ends on that comm (kept here for the panels' messages).
+ * - While an output of a view is on screen the page holds the view in the kernel, a lease renewed
+ *   as often as the kernel asks; a page that goes away without releasing (its tab closed or
+ *   crashed) stops renewing, and the kernel lets go of its views when the lease runs out. A page
+ *   being hidden for unload says it is leaving, which shortens its leases (a reload comes back in
+ *   time). See docs/cleanup.md, "Pages that go away".
  * - The end of the kernel process is learnt from the Jupyter server: its kernel_actions events
  *   (restart and shutdown from any client), the kernel's status on our connection (autorestart
  *   after a crash, dead) and the list of running kernels. A restart keeps the kernel id but not the
@@ -56,6 +61,8 @@ export class SessionTracker implements ViewSessions {
   /** What the kernel said each ended plotter's cleanup did, by plotter id. */
   private readonly reports = new Map<string, CleanupReport>();
   private readonly points = new Signal<this, LivePoints>(this);
+  /** Renews this page's holds while it shows views, as often as the kernels ask (the shortest). */
+  private renewal: { timer: ReturnType<typeof setInterval>; everyMs: number } | null = null;
 
   /** New points of subscribed views, from every kernel. */
   get livePoints(): ISignal<this, LivePoints> {
@@ -86,7 +93,7 @@ export class SessionTracker implements ViewSessions {
     if (event.schema_id !== KERNEL_ACTIONS_SCHEMA || event.status !== 'success') return;
     const watch = this.watches.get(String(event.kernel_id));
     if (!watch) return;
-    if (event.action === 'restart') watch.endAll('restarted');
+    if (event.action === 'restart') void watch.restarted();
     else if (event.action === 'shutdown') watch.gone('shut down');
   }
 
@@ -133,11 +140,12 @@ export class SessionTracker implements ViewSessions {
     const endedWhy = watch.ended.get(payload.kernel.pid);
     if (endedWhy) queueMicrotask(() => onEnd(endedWhy));
     else {
+      void this.hold(payload);
       watch.listeners.set(onEnd, payload.kernel.pid);
       // So that a crash of this kernel is heard, and the end of its sessions reported, even if
       // nothing is released.
       watch
-        .channel()
+        .channel(payload.kernel.pid)
         .then(channel => channel?.open())
         .catch(() => undefined);
     }
@@ -166,6 +174,34 @@ export class SessionTracker implements ViewSessions {
     };
   }
 
+  /** Holds a view in its kernel (a lease); the kernel's reply says how often to renew it. */
+  private async hold(payload: PlotterPayload): Promise<void> {
+    const answer = await this.ask(payload, { request: 'hold', plotterId: payload.plotterId, viewId: payload.viewId });
+    const reply = answer?.data.reply === 'hold' ? answer.data : null;
+    if (!reply?.known || !(reply.renewMs > 0)) return;
+    if (this.renewal && this.renewal.everyMs <= reply.renewMs) return;
+    if (this.renewal) clearInterval(this.renewal.timer);
+    this.renewal = { timer: setInterval(() => this.renewHolds(), reply.renewMs), everyMs: reply.renewMs };
+  }
+
+  /** Renews the holds of every view this page shows (also when the page is shown again). */
+  renewHolds(): void {
+    const shown = [...this.views.values()].filter(r => r.shown > 0);
+    if (!shown.length && this.renewal) {
+      clearInterval(this.renewal.timer);
+      this.renewal = null;
+    }
+    for (const record of shown) void this.hold(record.payload);
+  }
+
+  /** The page is being hidden for unload (pagehide): its kernels shorten its holds, best effort. */
+  leaving(): void {
+    for (const record of this.views.values()) {
+      const { plotterId, viewId } = record.payload;
+      if (record.shown > 0) void this.ask(record.payload, { request: 'leave', plotterId, viewId });
+    }
+  }
+
   /** Asks the kernel to release a view; reports a failed cleanup as a notification. */
   async release(payload: PlotterPayload): Promise<ReleaseReply | null> {
     const answer = await this.ask(payload, { request: 'release', plotterId: payload.plotterId, viewId: payload.viewId });
@@ -188,7 +224,7 @@ export class SessionTracker implements ViewSessions {
     const watch = this.watches.get(payload.kernel.id ?? '');
     if (!watch || watch.ended.has(payload.kernel.pid)) return null;
     try {
-      const channel = await watch.channel();
+      const channel = await watch.channel(payload.kernel.pid);
       return channel ? await channel.request(request) : null;
     } catch {
       return null; // the kernel went away meanwhile: its exit hook does the cleanup
@@ -229,6 +265,8 @@ export class SessionTracker implements ViewSessions {
   dispose(): void {
     for (const watch of this.watches.values()) watch.dispose();
     this.watches.clear();
+    if (this.renewal) clearInterval(this.renewal.timer);
+    this.renewal = null;
     for (const record of this.views.values()) if (record.releaseTimer) clearTimeout(record.releaseTimer);
     this.views.clear();
   }
