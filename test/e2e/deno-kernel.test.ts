@@ -10,7 +10,15 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
-import { drawnPixels, openNotebook, playFirstVideo, runAll, stateText, videoStates } from '../support/lab-page';
+import {
+  drawnPixels,
+  openNotebook,
+  playFirstVideo,
+  runAll,
+  stateText,
+  videoStates,
+  restartFromKernelMenu
+} from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
 
 jest.setTimeout(300000);
@@ -88,9 +96,7 @@ it("runs the example notebook on Deno's kernel: charts drawn, the video plays, a
     .first()
     .screenshot({ path: path.join(REPO, 'test-results', 'deno-example.png') });
 
-  await page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
-  await page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
-  await page.click('.jp-Dialog .jp-mod-accept');
+  await restartFromKernelMenu(page);
   const withoutCheckpoints = (tree: string[]) => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
   await waitForTree(
     tree => JSON.stringify(withoutCheckpoints(tree)) === JSON.stringify(withoutCheckpoints(before)),

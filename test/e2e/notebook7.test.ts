@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { JupyterLab, VENV, collectErrors, launchChromium } from '../support/jupyterlab';
-import { drawnPixels, openNotebook, playFirstVideo, restartFromKernelMenu, runAll, videoStates } from '../support/lab-page';
+import { openNotebook, restartFromKernelMenu, runAll, runExampleDrawnAndPlaying } from '../support/lab-page';
 import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas, waitForTree } from '../support/kernel-process';
 
 jest.setTimeout(600_000);
@@ -41,19 +41,7 @@ it('Notebook 7: the example draws and plays, a restart leaves the folder as it w
   const errors = collectErrors(page);
   await openNotebook(page, server, notebook);
   expect(page.url()).toContain('/notebooks/'); // Notebook 7's own page, not JupyterLab's
-  await runAll(page);
-  await page.locator('.jp-MetricsPlotter .mp-plot').first().scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-plot canvas').length === 2, undefined, {
-    timeout: 60000
-  });
-  for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
-  const [video] = await videoStates(page);
-  expect(video.error).toBeNull();
-  expect((await playFirstVideo(page)).width).toBe(240);
-  await page
-    .locator('.jp-MetricsPlotter')
-    .first()
-    .screenshot({ path: path.join(REPO, 'test-results', 'notebook7.png') });
+  await runExampleDrawnAndPlaying(page, path.join(REPO, 'test-results', 'notebook7.png'));
 
   await restartFromKernelMenu(page);
   await waitForFolderAsItWas(dir, before, 'the restart should have removed the videos');

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, OLDEST_VENV, launchChromium } from '../support/jupyterlab';
-import { drawnPixels, openNotebook, playFirstVideo, runAll, videoStates } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
+import { openNotebook, restartFromKernelMenu, runExampleDrawnAndPlaying } from '../support/lab-page';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 
@@ -63,26 +63,10 @@ it('JupyterLab 4.0: the example draws and plays, a restart leaves the folder as 
     if (m && ours.get(m[1]) === m[2]) warnings.push(msg.text());
   });
   await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
-  await runAll(page);
-  await page.locator('.jp-MetricsPlotter .mp-plot').first().scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-plot canvas').length === 2, undefined, {
-    timeout: 60000
-  });
-  for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
-  const [video] = await videoStates(page);
-  expect(video.error).toBeNull();
-  expect((await playFirstVideo(page)).width).toBe(240);
-  await page
-    .locator('.jp-MetricsPlotter')
-    .first()
-    .screenshot({ path: path.join(REPO, 'test-results', 'jupyterlab-4.0.png') });
+  await runExampleDrawnAndPlaying(page, path.join(REPO, 'test-results', 'jupyterlab-4.0.png'));
 
-  await page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
-  await page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
-  await page.click('.jp-Dialog .jp-mod-accept');
-  const settled = (tree: string[]) => tree.filter(f => !f.startsWith('.ipynb_checkpoints')).join();
-  for (let i = 0; i < 600 && settled(listTree(dir)) !== settled(before); i++) await new Promise(r => setTimeout(r, 100));
-  expect(settled(listTree(dir))).toBe(settled(before));
+  await restartFromKernelMenu(page);
+  await waitForFolderAsItWas(dir, before, 'the restart should have removed the videos');
   expect(warnings).toEqual([]);
   expect(errors).toEqual([]);
   await page.close();

@@ -18,9 +18,19 @@ import {
   stateText,
   videoStates,
   widgetOutputsDrawn,
-  waitIdleAndRun
+  waitIdleAndRun,
+  restartFromKernelMenu
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, notebooksRoot, removeNotebookDir } from '../support/kernel-process';
+import {
+  REPO,
+  listTree,
+  makeNotebookDir,
+  notebooksRoot,
+  removeNotebookDir,
+  waitForFolderAsItWas,
+  waitForTree,
+  withoutCheckpoints
+} from '../support/kernel-process';
 
 jest.setTimeout(300000);
 
@@ -78,20 +88,7 @@ async function openSession(name: string, cells = [PLOTTER_CELL]): Promise<Sessio
 
 const mp4s = (dir: string) => listTree(dir).filter(f => f.endsWith('.mp4'));
 
-/** Polls the real folder until what is in it is what the test expects. */
-async function waitForTree(dir: string, expected: (tree: string[]) => boolean, what: string): Promise<string[]> {
-  for (let i = 0; i < 600; i++) {
-    const tree = listTree(dir);
-    if (expected(tree)) return tree;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  throw new Error(`${what}; the folder holds:\n${listTree(dir).join('\n')}`);
-}
-
-/** JupyterLab's own checkpoints folder is not ours to judge; everything else must be as it was. */
-const withoutCheckpoints = (tree: string[]) => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
-const backToBefore = (s: Session, what: string) =>
-  waitForTree(s.dir, t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints(s.before)), what);
+const backToBefore = (s: Session, what: string) => waitForFolderAsItWas(s.dir, s.before, what);
 
 async function waitForState(page: Page, text: string): Promise<void> {
   try {
@@ -129,9 +126,7 @@ it("restart from JupyterLab's Kernel menu: assets gone, the output says the sess
   await runAll(s.page);
   expect(mp4s(s.dir)).toHaveLength(1);
   await waitForState(s.page, 'Live');
-  await s.page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
-  await s.page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
-  await s.page.click('.jp-Dialog .jp-mod-accept');
+  await restartFromKernelMenu(s.page);
   await backToBefore(s, 'the restart should have removed the assets');
   await waitForState(s.page, 'Session ended (the kernel was restarted); its video was removed.');
   expect(await s.page.$$('.jp-MetricsPlotter video')).toHaveLength(0);
@@ -166,9 +161,7 @@ it("a card's Keep moves the video into the notebook's folder; Download saves it;
   expect(video.src).toContain(`/files/${path.basename(s.dir)}/clip-step49.mp4`);
   expect(video.error).toBeNull();
 
-  await s.page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
-  await s.page.click('.lm-Menu-itemLabel:text-is("Restart Kernel…")');
-  await s.page.click('.jp-Dialog .jp-mod-accept');
+  await restartFromKernelMenu(s.page);
   await waitForTree(
     s.dir,
     t => JSON.stringify(withoutCheckpoints(t)) === JSON.stringify(withoutCheckpoints([...s.before, 'clip-step49.mp4'].sort())),

@@ -186,3 +186,21 @@ export async function crashPage(page: Page): Promise<void> {
   void cdp.send('Page.crash').catch(() => undefined); // never answered: the renderer dies first
   await crashed;
 }
+
+/**
+ * Runs the example notebook (examples/cartpole.ipynb) and checks it as its reader sees it: both
+ * charts drawn (scrolled to: a notebook draws what is on screen) and the first video playing at
+ * the example's 240 px; screenshots the output to `screenshot`.
+ */
+export async function runExampleDrawnAndPlaying(page: Page, screenshot: string): Promise<void> {
+  await runAll(page);
+  await page.locator('.jp-MetricsPlotter .mp-plot').first().scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-plot canvas').length === 2, undefined, {
+    timeout: 60000
+  });
+  for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
+  const [video] = await videoStates(page);
+  expect(video.error).toBeNull();
+  expect((await playFirstVideo(page)).width).toBe(240);
+  await page.locator('.jp-MetricsPlotter').first().screenshot({ path: screenshot });
+}

@@ -216,11 +216,6 @@ export class AssetsOwner {
     }
   }
 
-  /** Whether the file of this name is this owner's and on disk (not discarded, released or removed). */
-  owns(name: string): boolean {
-    return this.files.has(name);
-  }
-
   /** Whether no file of this owner is on disk (its folder may be). */
   get holdsNoFile(): boolean {
     return this.files.size === 0;

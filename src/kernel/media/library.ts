@@ -155,7 +155,7 @@ export class MediaLibrary {
     if (!list || at < 0) return undefined;
     const entry = list[at];
     if (entry.kept) return entry;
-    if (!this.assets.owns(path.basename(entry.absolutePath))) {
+    if (entry.gone) {
       throw new StorageError(
         `cannot keep "${entry.name}" at step ${entry.step}: its file was removed while no page showed the plotter ` +
           '(only its still is left). Media logged while a page shows the plotter can be kept.'

@@ -48,6 +48,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private readonly blobUrls = new Map<string, string>();
   /** Running while a provisional status waits to learn why the files are gone. */
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The HTML part the stills were last read from. */
+  private stillsHtml: unknown = undefined;
   private readonly live: LiveSubscription;
   private refreshQueued = false;
   private rangeSeq = 0;
@@ -162,7 +164,12 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     }
     const previous = this.payload;
     this.payload = data;
-    this.element.stills = readStills(model.data['text/html']);
+    // Read again only when the HTML part changed (a live update often carries the same one).
+    const html = model.data['text/html'];
+    if (html !== this.stillsHtml) {
+      this.stillsHtml = html;
+      this.element.stills = readStills(html);
+    }
     const key = viewKey(data);
     if (key !== this.handleKey) {
       this.handle?.dispose();

@@ -36,6 +36,8 @@ export class KernelChannel {
   readonly commId: string;
   private readonly eventSignal = new Signal<this, WithBuffers<KernelEvent>>(this);
   private opened = false;
+  /** Whether the kernel ever answered a request here (Deno's kernel never does). */
+  answered = false;
 
   constructor(
     private readonly connection: ChannelConnection,
@@ -64,6 +66,7 @@ export class KernelChannel {
         if (msg.header.msg_type !== 'comm_msg') return;
         const content = (msg as KernelMessage.ICommMsgMsg).content;
         if (content.comm_id === this.commId && isKernelReply(content.data)) {
+          this.answered = true;
           resolve({ data: content.data, buffers: messageBuffers(content.data, msg.buffers) });
         }
       };

@@ -108,9 +108,11 @@ export class KernelWatch {
     const pids = new Set([...this.listeners.values(), ...this.channels.keys()]);
     await Promise.all(
       [...pids].map(async pid => {
-        const probe = this.channels.get(pid)?.request({ request: 'hold', plotterId: '', viewId: '' });
-        const answered = probe ? await probe.catch(() => null) : null;
-        if (!answered) this.end(pid, 'restarted');
+        // A comm that never answered (Deno's kernel answers none) cannot tell: its process ended.
+        const channel = this.channels.get(pid);
+        const probe = channel?.answered ? channel.request({ request: 'hold', plotterId: '', viewId: '' }) : null;
+        const answer = probe && (await Promise.race([probe.catch(() => null), delay(PROBE_TIMEOUT_MS)]));
+        if (!answer) this.end(pid, 'restarted');
       })
     );
   }
@@ -140,6 +142,13 @@ export class KernelWatch {
     this.connection?.dispose();
     this.connection = null;
   }
+}
+
+/** How long a comm has to answer after a restart event before its process counts as ended. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+function delay(ms: number): Promise<null> {
+  return new Promise(resolve => setTimeout(() => resolve(null), ms));
 }
 
 /** Resolves once a connection's websocket is open (or given up). */
