@@ -3,6 +3,7 @@
  * charts of its HTML part (src/kernel/outputs/static-charts.ts) — so that a notebook reads the same
  * wherever it is opened: which metrics share a chart, and the colour of each series and run.
  */
+import { runLabel } from './index';
 
 /** Tableau 10: distinct in light and dark themes. */
 export const SERIES_COLORS = [
@@ -17,8 +18,6 @@ export const SERIES_COLORS = [
   '#9c755f',
   '#bab0ac'
 ];
-
-import { runLabel } from './index';
 
 /** The colour of the `index`-th series of a chart, or of the `index`-th run of a plotter. */
 export function seriesColor(index: number): string {

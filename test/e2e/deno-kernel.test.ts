@@ -19,7 +19,7 @@ import {
   videoStates,
   restartFromKernelMenu
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
+import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas } from '../support/kernel-process';
 
 jest.setTimeout(300000);
 
@@ -58,17 +58,6 @@ afterAll(async () => {
   fs.rmSync(denoHome, { recursive: true, force: true });
 });
 
-/** Polls the real folder until what is in it is what the test expects. */
-async function waitForTree(expected: (tree: string[]) => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (expected(listTree(dir))) return;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  throw new Error(
-    `${what}; the folder holds:\n${listTree(dir).join('\n')}\n--- jupyter lab log (end) ---\n${lab.log().split('\n').slice(-30).join('\n')}`
-  );
-}
-
 it("runs the example notebook on Deno's kernel: charts drawn, the video plays, and a restart leaves the folder as it was", async () => {
   const before = listTree(dir);
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -97,11 +86,11 @@ it("runs the example notebook on Deno's kernel: charts drawn, the video plays, a
     .screenshot({ path: path.join(REPO, 'test-results', 'deno-example.png') });
 
   await restartFromKernelMenu(page);
-  const withoutCheckpoints = (tree: string[]) => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
-  await waitForTree(
-    tree => JSON.stringify(withoutCheckpoints(tree)) === JSON.stringify(withoutCheckpoints(before)),
-    'the restart should have removed the assets'
-  );
+  await waitForFolderAsItWas(dir, before, 'the restart should have removed the assets').catch((err: Error) => {
+    throw new Error(`${err.message}\n--- jupyter lab log (end) ---\n${lab.log().split('\n').slice(-30).join('\n')}`, {
+      cause: err
+    });
+  });
   await page.waitForFunction(
     () =>
       document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent ===

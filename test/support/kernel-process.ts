@@ -111,7 +111,7 @@ export function listTree(dir: string): string[] {
 }
 
 /** The folder without Jupyter's own checkpoints (not ours to judge). */
-export const withoutCheckpoints = (tree: string[]): string[] => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
+const withoutCheckpoints = (tree: string[]): string[] => tree.filter(f => !f.startsWith('.ipynb_checkpoints'));
 
 /**
  * Polls the real folder until it holds what `expected` accepts (up to `timeoutMs`, generous for a

@@ -171,9 +171,7 @@ export class MediaLibrary {
     list[at] = kept;
     const file = this.fileOfEntry.get(entry);
     if (file) this.fileOfEntry.set(kept, file);
-    if (this.series.size && [...this.series.values()].every(l => l.every(e => e.kept)) && this.encodes.size === 0) {
-      this.assets.cleanup(); // nothing of the plotter's left on disk: its folder goes now
-    }
+    this.tidyFolder(); // nothing of the plotter's left on disk (all kept, or gone): its folder goes now
     this.onChange();
     return kept;
   }
@@ -255,7 +253,7 @@ export class MediaLibrary {
     const gone = this.removeFileOf(media, report);
     const at = kept.indexOf(media);
     if (at >= 0) kept[at] = gone;
-    if (this.assets.holdsNoFile && this.encodes.size === 0) this.assets.cleanup();
+    this.tidyFolder();
     if (!report.ok) console.error(cleanupFailureMessage(report.failures));
     this.onChange();
     return gone;
@@ -275,7 +273,7 @@ export class MediaLibrary {
         key,
         list.map(entry => this.removeFileOf(entry, report))
       );
-    if (this.encodes.size === 0 && this.assets.holdsNoFile) mergeInto(report, this.assets.cleanup());
+    mergeInto(report, this.tidyFolder());
     this.onChange();
     return report;
   }
@@ -305,8 +303,13 @@ export class MediaLibrary {
 
   private discard(fileName: string): void {
     const report = this.assets.discard(fileName);
-    if (this.assets.holdsNoFile && this.encodes.size === 0) this.assets.cleanup();
+    this.tidyFolder();
     if (!report.ok) console.error(cleanupFailureMessage(report.failures));
+  }
+
+  /** Our folder goes once no file of ours is in it and no encode will write one. */
+  private tidyFolder(): CleanupReport {
+    return this.assets.holdsNoFile && this.encodes.size === 0 ? this.assets.cleanup() : emptyReport();
   }
 
   /** tslab interrupt: running encodes stop and their partial files go; finished media stay. */

@@ -5,10 +5,10 @@
 import uPlot from 'uplot';
 import { runLabel, seriesKey, type MediaEntry, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
 import { chartGroupsOf, sharesItsChart } from '../../protocol/charts';
+import { searchSorted } from '../../protocol/downsample';
 
 // The series of several runs, coloured and labelled by run: shared with the output's static charts.
 export { colourByRun } from '../../protocol/charts';
-import { searchSorted } from '../../protocol/downsample';
 
 /** A series as a chart draws it: with runs, its legend label and its run's colour. */
 export interface ChartSeries extends MetricSeries {
