@@ -13,6 +13,7 @@ export default tseslint.config(
       'labextension/',
       '.venv/',
       '.venv-jupyterlab-4.0/',
+      '.venv-kernel-only/',
       '.test-notebooks/',
       '.test-notebooks-deno/',
       'test-results/',
