@@ -42,7 +42,7 @@ import {
   checkRunName,
   checkStep
 } from './input';
-import { kernelId, oneWayKernel } from './host/notebook';
+import { kernelId, oneWayKernel, pushedPointsChannel } from './host/notebook';
 import {
   kernelRegistry,
   writeToServerLog,
@@ -162,6 +162,9 @@ class PlotterCore implements ManagedPlotter {
       new EncodePool(maxEncodes, waiting => warnOfBacklog(waiting, maxEncodes))
     );
     this.stream = new LiveStream(this.metrics);
+    // No page can subscribe to a one-way kernel: every view's points go to every page.
+    const pushed = pushedPointsChannel();
+    if (pushed) this.stream.pushTo(pushed);
     this.outputs = new LiveOutputs(
       viewId => this.bundle(viewId),
       liveUpdateMs,

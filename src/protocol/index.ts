@@ -263,6 +263,16 @@ export function readPayload(value: unknown): PlotterPayload | null {
 /** The comm target the kernel side registers for the extension (one comm per kernel connection). */
 export const KERNEL_COMM_TARGET = 'metrics-plotter.v1';
 
+/**
+ * The comm id a one-way kernel (`kernel.oneWay`: Deno's) pushes `points` events on, to every page of
+ * the kernel at once. No comm_open goes first: no page could answer it, a page that opened later
+ * would have missed it, and a frontend without the extension would report an unknown target;
+ * frontends ignore comm_msg of a comm they do not know, and the extension reads these off its
+ * kernel connection's iopub stream. Buffers go as text (TEXT_BUFFERS): the kernel cannot know
+ * whether some page's connection takes binary frames.
+ */
+export const PUSHED_POINTS_COMM_ID = 'metrics-plotter.pushed-points';
+
 /** The data of the extension's comm_open: what this page can show. */
 export interface ExtensionHello {
   /**
@@ -390,8 +400,23 @@ export type KernelReply =
 export type KernelEvent =
   /** A plotter's session ended in the kernel (close(), a shutdown or restart request, the process exiting). */
   | { event: 'ended'; plotterId: string; report: CleanupReport }
-  /** New points of a subscribed view, since the last event (buffers as in SeriesChunk). */
-  | { event: 'points'; plotterId: string; viewId: string; startedAt: number | null; series: SeriesChunk[] };
+  /**
+   * New points of a subscribed view, since the last event (buffers as in SeriesChunk). Pushed by a
+   * one-way kernel (PUSHED_POINTS_COMM_ID) they are for every view of the plotter (no `viewId`), and
+   * `snapshot` marks every series anew: sent first and again every PUSHED_SNAPSHOT_EVERY_MS, so that
+   * a page that came later (a reload, a second window) starts from there.
+   */
+  | {
+      event: 'points';
+      plotterId: string;
+      viewId?: string;
+      startedAt: number | null;
+      series: SeriesChunk[];
+      snapshot?: boolean;
+    };
+
+/** How often a one-way kernel pushes every series anew (see the `points` event). */
+export const PUSHED_SNAPSHOT_EVERY_MS = 15_000;
 
 /** A page that says nothing of itself (an older extension): it renders no widget models. */
 export const PLAIN_PAGE: ExtensionHello = { widgets: false, binary: true };

@@ -1,8 +1,9 @@
 /**
  * The example notebook on Deno's kernel, in a real JupyterLab and Chromium, installed as a user
  * does (docs/deno.md): metrics-plotter from `npm pack` in the folder's node_modules, Deno's own
- * kernelspec from `deno jupyter --install`. The charts are drawn and a video plays; a restart from
- * the Kernel menu leaves the folder as it was (by the watchdog: Deno runs no hook at a restart).
+ * kernelspec from `deno jupyter --install`. The charts are drawn from the points the kernel pushes
+ * (the page cannot subscribe) and a video plays; a restart from the Kernel menu leaves the folder
+ * as it was (by the watchdog: Deno runs no hook at a restart).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -58,7 +59,7 @@ afterAll(async () => {
   fs.rmSync(denoHome, { recursive: true, force: true });
 });
 
-it("runs the example notebook on Deno's kernel: charts drawn, the video plays, and a restart leaves the folder as it was", async () => {
+it("runs the example notebook on Deno's kernel: charts drawn from the pushed stream, the video plays, and a restart leaves the folder as it was", async () => {
   const before = listTree(dir);
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = collectErrors(page);
@@ -72,6 +73,8 @@ it("runs the example notebook on Deno's kernel: charts drawn, the video plays, a
     timeout: 60000
   });
   expect(await page.$$('.jp-MetricsPlotter-widget')).toHaveLength(0);
+  // The page cannot ask this kernel for the live stream: the kernel pushes it, and the charts draw it.
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('.jp-MetricsPlotter')?.dataset.liveStream === 'pushed');
   expect(await stateText(page)).toEqual(['Live']);
   expect(await page.textContent('.jp-MetricsPlotter .mp-note')).toContain("Deno's kernel takes no messages from this page");
   for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);

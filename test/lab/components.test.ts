@@ -307,7 +307,7 @@ describe('<mp-plotter-panel>', () => {
     const view = mount(v => (v.payload = p));
     await settle();
     expect(view.querySelector('.mp-note')?.textContent).toBe(
-      "Deno's kernel takes no messages from this page: clearing this output or closing the notebook leaves its files until plotter.close() or the end of the kernel, and zooming shows the points this output holds."
+      "Deno's kernel takes no messages from this page: clearing this output or closing the notebook leaves its files until plotter.close() or the end of the kernel, and zooming shows the points this page was sent."
     );
     view.status = { kind: 'ended', why: 'restarted', left: [] };
     await settle();

@@ -4,7 +4,11 @@
  * in full detail takes the place of the coarse points it covers.
  */
 import { CHUNK_STRIDE, type SeriesChunk } from '../../src/protocol';
+import { Signal } from '@lumino/signaling';
 import { LiveSeries, decodeChunks, float64s, withDetail } from '../../src/lab/live/live-series';
+import { LiveSubscription } from '../../src/lab/live/live-subscription';
+import type { LivePoints, ViewSessions } from '../../src/lab/sessions/view-sessions';
+import { payload } from './fixtures';
 
 /** A chunk as the kernel sends it: [step, value, time] triples in one Float64 buffer. */
 function chunk(name: string, points: Array<[number, number | null, number]>, replace: boolean, totalPoints = points.length) {
@@ -135,4 +139,86 @@ it('a zoomed range in full detail replaces the coarse points between its first a
     totalPoints: 301
   });
   expect(withDetail(base, undefined)).toBe(base);
+});
+
+describe("a one-way kernel's pushed stream (Deno's)", () => {
+  /** The sessions a panel sees: only the signal of points matters here; asking is recorded. */
+  function sessionsStandIn() {
+    const sender = {};
+    const livePoints = new Signal<object, LivePoints>(sender);
+    const asked: string[] = [];
+    const sessions = {
+      livePoints,
+      subscribe: async () => (asked.push('subscribe'), null),
+      unsubscribe: () => void asked.push('unsubscribe')
+    } as unknown as ViewSessions;
+    const push = (snapshot: boolean, ...chunks: Array<ReturnType<typeof chunk>>): void =>
+      livePoints.emit({
+        event: {
+          event: 'points',
+          plotterId: 'p1',
+          startedAt: 0,
+          series: chunks.map(c => c.header),
+          ...(snapshot ? { snapshot } : {})
+        },
+        buffers: chunks.map(c => c.buffer)
+      });
+    return { sessions, asked, push };
+  }
+
+  it('asks the kernel nothing, draws the payload until a snapshot comes, and from there the snapshot and the new points', async () => {
+    const { sessions, asked, push } = sessionsStandIn();
+    let drawn = 0;
+    const live = new LiveSubscription(sessions, () => drawn++);
+    const view = payload({ plotterId: 'p1', viewId: 'v0', metrics: [], kernel: { id: 'k', pid: 1, cwd: '/n', oneWay: 'Deno' } });
+    expect(await live.start(view, 100)).toBe(false);
+
+    push(false, chunk('loss', [[5, 0.5, 50]], false, 6)); // new points before any snapshot: nothing to add them to
+    expect(live.active).toBe(false);
+    expect(live.draw(view)).toBe(view);
+
+    push(
+      true,
+      chunk(
+        'loss',
+        [
+          [0, 1, 0],
+          [5, 0.5, 50]
+        ],
+        true,
+        6
+      )
+    );
+    push(false, chunk('loss', [[6, 0.4, 60]], false, 7));
+    expect(live.active).toBe(true);
+    expect(live.draw(view).metrics.map(m => [m.name, m.steps, m.totalPoints])).toEqual([['loss', [0, 5, 6], 7]]);
+
+    // The next snapshot starts the series over (a page that came later, or one that missed an event).
+    push(
+      true,
+      chunk(
+        'loss',
+        [
+          [0, 1, 0],
+          [7, 0.3, 70]
+        ],
+        true,
+        8
+      )
+    );
+    expect(live.draw(view).metrics.map(m => [m.steps, m.totalPoints])).toEqual([[[0, 7], 8]]);
+    expect(drawn).toBe(3);
+
+    live.dispose();
+    expect(asked).toEqual([]);
+  });
+
+  it('takes no pushed points of another plotter', async () => {
+    const { sessions, push } = sessionsStandIn();
+    const live = new LiveSubscription(sessions, () => undefined);
+    await live.start(payload({ plotterId: 'other', kernel: { id: 'k', pid: 1, cwd: '/n', oneWay: 'Deno' } }), 100);
+    push(true, chunk('loss', [[0, 1, 0]], true));
+    expect(live.active).toBe(false);
+    live.dispose();
+  });
 });

@@ -10,6 +10,8 @@ interface DenoJupyter {
     bundle: Record<string, unknown>,
     options: { raw: boolean; update?: boolean; display_id?: string }
   ): Promise<void> | void;
+  /** Sends one message on the kernel's iopub channel, to every page (comm_msg: no comm_open needed). */
+  broadcast(msgType: string, content: Record<string, unknown>): Promise<void> | void;
 }
 
 /** `Deno.jupyter` inside `deno jupyter --kernel`; null elsewhere (outside Deno, or `deno run`, where reading it throws). */

@@ -4,7 +4,10 @@
  * is (tslab, through tslab-bridge.ts, or Deno's, through deno-bridge.ts); see docs/architecture.md.
  */
 import * as fs from 'fs';
+import { PUSHED_POINTS_COMM_ID } from '../../protocol';
 import { denoJupyter, denoKernelCommandLine, runningInDeno } from './deno-bridge';
+import { textFrames } from './extension-requests';
+import type { PageComm } from './registry';
 import { runningInTslab, tslabDisplayWriter, type WriteDisplayData } from './tslab-bridge';
 
 /** True inside a notebook kernel this package can display in (tslab or Deno's). */
@@ -18,6 +21,28 @@ export function inNotebook(): boolean {
  */
 export function oneWayKernel(): string | null {
   return runningInDeno() ? 'Deno' : null;
+}
+
+/**
+ * Where a one-way kernel pushes the live stream: comm_msg on PUSHED_POINTS_COMM_ID, broadcast to
+ * every page of the kernel (see src/protocol), buffers as text; null in a kernel pages can
+ * subscribe to.
+ */
+export function pushedPointsChannel(): PageComm | null {
+  const deno = denoJupyter();
+  if (!deno) return null;
+  let failed = false;
+  return textFrames({
+    closed: false,
+    send(data) {
+      void Promise.resolve(deno.broadcast('comm_msg', { comm_id: PUSHED_POINTS_COMM_ID, data })).catch((err: unknown) => {
+        // Once: a failing broadcast fails on every update, and the display still carries the points.
+        if (!failed) console.error(`metrics-plotter: live points could not be pushed to the page: ${String(err)}`);
+        failed = true;
+      });
+      return true;
+    }
+  });
 }
 
 /** The Jupyter kernel id, read from the connection file name Jupyter passes (kernel-<id>.json). */

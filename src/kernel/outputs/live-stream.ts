@@ -7,8 +7,12 @@
  *   subscriber (comm, view) ── cursor per series (run and name): points sent, cuts seen
  *      push(): new points since `sent`          -> appended in the view
  *              a cut (resumed run) or a backlog -> the series anew, downsampled (`replace`)
+ *
+ * A one-way kernel (Deno's: no page can subscribe) pushes instead: one subscriber for every view of
+ * the plotter, on a channel every page of the kernel reads, which gets every series anew (a
+ * `snapshot`) first and every PUSHED_SNAPSHOT_EVERY_MS, so that a page that came later catches up.
  */
-import { CHUNK_STRIDE, type RangeAxis, type SeriesChunk } from '../../protocol';
+import { CHUNK_STRIDE, PUSHED_SNAPSHOT_EVERY_MS, type KernelEvent, type RangeAxis, type SeriesChunk } from '../../protocol';
 import { downsampleWith, searchSortedWith } from '../../protocol/downsample';
 import type { PageComm } from '../host/registry';
 import type { MetricsStore, Series } from '../metrics/store';
@@ -17,6 +21,13 @@ import type { MetricsStore, Series } from '../metrics/store';
 export const SNAPSHOT_POINTS = 200_000;
 /** A view asks for at most this many points a series (a chart is a few thousand pixels wide at most). */
 const MAX_POINTS_PER_SERIES = 20_000;
+/**
+ * A pushed snapshot's points a series (what a chart 1000 px wide asks) and across all series: it
+ * goes to every page every PUSHED_SNAPSHOT_EVERY_MS whether one came or not, as base64 text, so at
+ * most about 1.3 MB each time (85 kB/s), less than the display of every update it stands in for.
+ */
+const PUSHED_POINTS_PER_SERIES = 2000;
+const PUSHED_SNAPSHOT_POINTS = 40_000;
 
 export interface Chunks {
   series: SeriesChunk[];
@@ -33,9 +44,12 @@ interface Cursor {
 
 interface Subscriber {
   comm: PageComm;
-  viewId: string;
+  /** The view subscribed; absent for the pushed stream, which is every view's. */
+  viewId?: string;
   points: number;
   cursors: Map<string, Cursor>;
+  /** Pushed: when it last got every series anew. */
+  pushedSnapshotAt?: number;
 }
 
 /** The points at `indices` as [step, value, time] triples; times after `origin`. */
@@ -69,16 +83,19 @@ function range(from: number, to: number): number[] {
 export class LiveStream {
   private readonly subscribers = new Set<Subscriber>();
 
-  constructor(private readonly store: MetricsStore) {}
+  constructor(
+    private readonly store: MetricsStore,
+    private readonly now: () => number = Date.now
+  ) {}
 
   private get origin(): number {
     return this.store.startedAt ?? 0;
   }
 
   /** Points a series of a view gets: what it asked, within the snapshot's share. */
-  private perSeries(asked: number): number {
+  private perSeries(asked: number, snapshotPoints = SNAPSHOT_POINTS): number {
     const n = Math.max(1, this.store.series.size);
-    return Math.max(2, Math.min(asked, MAX_POINTS_PER_SERIES, Math.floor(SNAPSHOT_POINTS / n)));
+    return Math.max(2, Math.min(asked, MAX_POINTS_PER_SERIES, Math.floor(snapshotPoints / n)));
   }
 
   private whole(s: Series, points: number): { chunk: SeriesChunk; buffer: Float64Array } {
@@ -98,6 +115,19 @@ export class LiveStream {
     return this.catchUp(sub);
   }
 
+  /**
+   * Pushes every view's points on `channel` from the next push on (a one-way kernel: no page can
+   * subscribe). Its first event and one every PUSHED_SNAPSHOT_EVERY_MS is a snapshot.
+   */
+  pushTo(channel: PageComm): void {
+    this.subscribers.add({
+      comm: channel,
+      points: PUSHED_POINTS_PER_SERIES,
+      cursors: new Map(),
+      pushedSnapshotAt: -Infinity
+    });
+  }
+
   unsubscribe(comm: PageComm, viewId: string): void {
     for (const sub of this.subscribers) if (sub.comm === comm && sub.viewId === viewId) this.subscribers.delete(sub);
   }
@@ -109,14 +139,14 @@ export class LiveStream {
 
   /** Whether some page gets this view's points over its comm (its display then refreshes less often). */
   streams(viewId: string): boolean {
-    for (const sub of this.subscribers) if (sub.viewId === viewId && !sub.comm.closed) return true;
+    for (const sub of this.subscribers) if ((sub.viewId ?? viewId) === viewId && !sub.comm.closed) return true;
     return false;
   }
 
   /** What a subscriber has not seen yet, and its cursors moved past it. */
   private catchUp(sub: Subscriber): Chunks {
     const out: Chunks = { series: [], buffers: [] };
-    const points = this.perSeries(sub.points);
+    const points = this.perSeries(sub.points, sub.pushedSnapshotAt === undefined ? SNAPSHOT_POINTS : PUSHED_SNAPSHOT_POINTS);
     for (const [key, s] of this.store.series) {
       const cursor = sub.cursors.get(key);
       const p = s.points;
@@ -152,12 +182,20 @@ export class LiveStream {
         this.subscribers.delete(sub);
         continue;
       }
+      const snapshot = sub.pushedSnapshotAt !== undefined && this.now() - sub.pushedSnapshotAt >= PUSHED_SNAPSHOT_EVERY_MS;
+      if (snapshot) sub.cursors.clear(); // every series anew
       const { series, buffers } = this.catchUp(sub);
       if (!series.length) continue;
-      const sent = sub.comm.send(
-        { event: 'points', plotterId, viewId: sub.viewId, startedAt: this.store.startedAt, series },
-        buffers
-      );
+      if (snapshot) sub.pushedSnapshotAt = this.now();
+      const event = {
+        event: 'points',
+        plotterId,
+        ...(sub.viewId !== undefined ? { viewId: sub.viewId } : {}),
+        startedAt: this.store.startedAt,
+        series,
+        ...(snapshot ? { snapshot: true } : {})
+      } satisfies KernelEvent;
+      const sent = sub.comm.send(event, buffers);
       if (!sent) this.subscribers.delete(sub); // the comm closed, or the kernel's sockets are closing
     }
   }

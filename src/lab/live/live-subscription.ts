@@ -2,6 +2,10 @@
  * One output's subscription to its view's live series over the extension's comm: the kernel's
  * snapshot at the output's width, then only new points (docs/protocol.md). Events that come while
  * the snapshot is on its way are applied after it.
+ *
+ * A one-way kernel (Deno's) cannot be asked: it pushes its points to every page, a snapshot now and
+ * then and new points between. Its outputs wait for the next snapshot and draw from there; until
+ * then they draw the payload.
  */
 import type { PlotterPayload } from '../../protocol';
 import type { LivePoints, ViewSessions } from '../sessions/view-sessions';
@@ -16,6 +20,8 @@ export class LiveSubscription {
   private series: LiveSeries | null = null;
   private kernelStartedAt: number | null = null;
   private pending: PointsEvent[] | null = null;
+  /** Points a series is kept at (twice this at most: LiveSeries). */
+  private points = 0;
 
   constructor(
     private readonly sessions: ViewSessions,
@@ -41,9 +47,12 @@ export class LiveSubscription {
    */
   async start(view: PlotterPayload, points: number): Promise<boolean> {
     const series = new LiveSeries(points);
-    this.pending = [];
+    this.points = points;
     this.series = null;
     this.view = view;
+    // Nothing to ask of a one-way kernel: its next pushed snapshot starts the stream (received).
+    if (view.kernel.oneWay) return false;
+    this.pending = [];
     const answer = await this.sessions.subscribe(view, points);
     if (this.view !== view) return false;
     const pending = this.pending ?? [];
@@ -59,7 +68,7 @@ export class LiveSubscription {
   /** Stops drawing the stream (nothing waits on the kernel). */
   stop(): void {
     if (!this.view) return;
-    this.sessions.unsubscribe(this.view);
+    if (!this.view.kernel.oneWay) this.sessions.unsubscribe(this.view);
     this.view = null;
     this.series = null;
   }
@@ -82,7 +91,8 @@ export class LiveSubscription {
 
   private received(_: unknown, { event, buffers }: LivePoints): void {
     const view = this.view;
-    if (!view || event.plotterId !== view.plotterId || event.viewId !== view.viewId) return;
+    if (!view || event.plotterId !== view.plotterId || (event.viewId ?? view.viewId) !== view.viewId) return;
+    if (event.snapshot && view.kernel.oneWay) this.series = new LiveSeries(this.points);
     if (this.pending) {
       this.pending.push([event.series, buffers]);
       return;

@@ -120,7 +120,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     const seq = ++this.rangeSeq;
     const p = this.payload;
     const axis = this.element.xAxis;
-    if (!range || !p || !this.live.active || this.status.kind !== 'live') {
+    // A one-way kernel cannot be asked: the zoom shows the points the page has.
+    if (!range || !p || !this.live.active || this.status.kind !== 'live' || p.kernel.oneWay) {
       this.element.rangeDetail = null;
       return;
     }
@@ -196,6 +197,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private refreshView(): void {
     const p = this.payload;
     this.element.payload = p && this.live.draw(p);
+    // Which live stream the charts draw, for whoever inspects the page (the e2e tests do).
+    this.node.dataset.liveStream = !this.live.active ? 'none' : p?.kernel.oneWay ? 'pushed' : 'subscribed';
     this.element.status = this.status;
     this.element.mediaStates = new Map(this.mediaStates);
   }

@@ -90,7 +90,7 @@ export function statusLine(status: ViewStatus, media: ReadonlyArray<{ kind: stri
 export function oneWayNote(kernel: string): string {
   return (
     `${kernel}'s kernel takes no messages from this page: clearing this output or closing the notebook leaves its ` +
-    'files until plotter.close() or the end of the kernel, and zooming shows the points this output holds.'
+    'files until plotter.close() or the end of the kernel, and zooming shows the points this page was sent.'
   );
 }
 

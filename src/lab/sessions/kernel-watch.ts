@@ -5,10 +5,10 @@
  * comm_open and dies with it, so an output of a new process (a restart) is never asked about over
  * a comm of the old one, even before the server's restart event reaches the page.
  */
-import type { Contents, Event, Kernel } from '@jupyterlab/services';
+import type { Contents, Event, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
-import { PLAIN_PAGE, type ExtensionHello, type KernelEvent } from '../../protocol';
-import { KernelChannel, type WithBuffers } from './kernel-channel';
+import { PLAIN_PAGE, PUSHED_POINTS_COMM_ID, isKernelEvent, type ExtensionHello, type KernelEvent } from '../../protocol';
+import { KernelChannel, messageBuffers, type WithBuffers } from './kernel-channel';
 import type { EndReason } from './view-sessions';
 
 /** The parts of JupyterLab's ServiceManager the session tracking uses. */
@@ -72,8 +72,16 @@ export class KernelWatch {
       if (status === 'autorestarting' || status === 'restarting') this.endAll('died');
       else if (status === 'dead') this.gone('died');
     });
+    connection.iopubMessage.connect(this.onPushed, this);
     this.connection = connection;
     return connection;
+  }
+
+  /** The points a one-way kernel pushes to every page (no comm of ours: see PUSHED_POINTS_COMM_ID). */
+  private onPushed(_: unknown, msg: KernelMessage.IIOPubMessage): void {
+    if (msg.header.msg_type !== 'comm_msg') return;
+    const { comm_id, data } = (msg as KernelMessage.ICommMsgMsg).content;
+    if (comm_id === PUSHED_POINTS_COMM_ID && isKernelEvent(data)) this.onEvent(data, messageBuffers(data, msg.buffers));
   }
 
   /**
