@@ -1,11 +1,12 @@
 /**
- * The example notebook on Deno's kernel, in a real JupyterLab and Chromium, installed as a user
- * does (docs/deno.md): metrics-plotter from `npm pack` in the folder's node_modules, Deno's own
- * kernelspec from `deno jupyter --install`. The charts are drawn from the points the kernel pushes
- * (the page cannot subscribe) and a video plays; a restart from the Kernel menu leaves the folder
- * as it was (by the watchdog: Deno runs no hook at a restart).
+ * The example notebook on Deno's kernel, in a real JupyterLab and Chromium, installed as a user does:
+ * docs/deno.md's install commands run as written (metrics-plotter from `npm pack` output) in a fresh
+ * folder outside this checkout, with a fresh venv's JupyterLab from PyPI active, and the notebook
+ * importing `npm:metrics-plotter` as Deno's users write it. The charts are drawn from the points the
+ * kernel pushes (the page cannot subscribe) and a video plays; a restart from the Kernel menu leaves
+ * the folder as it was (by the watchdog: Deno runs no hook at a restart).
  */
-import { execFileSync } from 'child_process';
+import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,34 +21,78 @@ import {
   videoStates,
   restartFromKernelMenu
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas } from '../support/kernel-process';
+import { REPO, listTree, waitForFolderAsItWas } from '../support/kernel-process';
 
-jest.setTimeout(300000);
+jest.setTimeout(600_000);
 
+const JUPYTERLAB_SPEC = process.env.JUPYTERLAB_SPEC ?? 'jupyterlab>=4.4,<5';
+
+let work: string;
+let venv: string;
+let folder: string;
 let lab: JupyterLab;
 let browser: Browser;
-let dir: string;
-let denoHome: string;
+/**
+ * The user's data folder (XDG_DATA_HOME), where `deno jupyter --install` writes its kernelspec
+ * (it ignores JUPYTER_DATA_DIR) and Jupyter finds it: one of the test's own, not this machine's.
+ */
+let dataHome: string;
+
+function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return String(r.stdout);
+}
+
+/** The code block of docs/deno.md's "Install", one command a line. */
+function installCommands(): string[] {
+  const doc = fs.readFileSync(path.join(REPO, 'docs', 'deno.md'), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('## Install')))![1];
+  return block
+    .split('\n')
+    .map(l => l.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
+}
 
 beforeAll(async () => {
-  dir = makeNotebookDir('deno-example', 'deno');
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-deno-as-a-user-'));
+  const tarball = path.join(
+    work,
+    run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO }).trim().split('\n').pop()!
+  );
+  venv = path.join(work, 'venv');
+  run('python3', ['-m', 'venv', venv]);
+  run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', JUPYTERLAB_SPEC]);
+  folder = path.join(work, 'my-experiments');
+  dataHome = path.join(work, 'data');
+  fs.mkdirSync(folder);
+
+  // The user's shell: the venv active, in the notebook's folder; the package is the packed tarball
+  // until it is on the registry.
+  const env = {
+    ...process.env,
+    VIRTUAL_ENV: venv,
+    PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`,
+    XDG_DATA_HOME: dataHome
+  };
+  const commands = installCommands();
+  expect(commands[0]).toMatch(/^npm install metrics-plotter /);
+  for (const line of commands)
+    run('bash', ['-c', line.replace(/^npm install metrics-plotter /, `npm install ${tarball} `)], { cwd: folder, env });
+  expect(fs.existsSync(path.join(dataHome, 'jupyter', 'kernels', 'deno', 'kernel.json'))).toBe(true);
+
+  // The example as a Deno user writes it: its kernel, and the package by its npm: specifier.
   const notebook = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'cartpole.ipynb'), 'utf8'));
   notebook.metadata = {
     kernelspec: { display_name: 'Deno', language: 'typescript', name: 'deno' },
     language_info: { name: 'typescript' }
   };
-  fs.writeFileSync(path.join(dir, 'cartpole.ipynb'), JSON.stringify(notebook, null, 1));
-  // `deno jupyter --install` writes to the user's Jupyter folder (~/.local/share/jupyter), whatever
-  // JUPYTER_DATA_DIR says: a HOME of its own keeps it out of this machine's, and JUPYTER_PATH shows
-  // it to the server.
-  denoHome = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-deno-home-'));
-  execFileSync(path.join(REPO, 'node_modules', '.bin', 'deno'), ['jupyter', '--install'], {
-    env: { ...process.env, HOME: denoHome },
-    stdio: 'ignore'
-  });
-  lab = await JupyterLab.start(path.dirname(dir), undefined, {
-    env: { JUPYTER_PATH: path.join(denoHome, '.local', 'share', 'jupyter') }
-  });
+  for (const cell of notebook.cells)
+    cell.source = [].concat(cell.source).map((l: string) => l.replace('from "metrics-plotter"', 'from "npm:metrics-plotter"'));
+  expect(JSON.stringify(notebook)).toContain('npm:metrics-plotter');
+  fs.writeFileSync(path.join(folder, 'cartpole.ipynb'), JSON.stringify(notebook, null, 1));
+
+  lab = await JupyterLab.start(work, venv, { env: { XDG_DATA_HOME: dataHome }, tslab: false });
   browser = await launchChromium();
 });
 
@@ -55,15 +100,14 @@ afterAll(async () => {
   if (process.env.METRICS_PLOTTER_E2E_LOG) fs.writeFileSync(process.env.METRICS_PLOTTER_E2E_LOG, lab?.log() ?? '');
   await browser?.close();
   await lab?.stop();
-  removeNotebookDir(dir);
-  fs.rmSync(denoHome, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
 });
 
 it("runs the example notebook on Deno's kernel: charts drawn from the pushed stream, the video plays, and a restart leaves the folder as it was", async () => {
-  const before = listTree(dir);
+  const before = listTree(folder);
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
+  await openNotebook(page, lab, `${path.basename(folder)}/cartpole.ipynb`);
   await runAll(page);
 
   // No widget under Deno (its kernel takes no messages from the page): the MIME renderer draws it.
@@ -80,16 +124,16 @@ it("runs the example notebook on Deno's kernel: charts drawn from the pushed str
   for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
   const [video] = await videoStates(page);
   expect(video.error).toBeNull();
-  expect(video.src).toContain(`/files/${path.basename(dir)}/assets/metrics-plotter-`);
+  expect(video.src).toContain(`/files/${path.basename(folder)}/assets/metrics-plotter-`);
   expect((await playFirstVideo(page)).width).toBe(240);
-  expect(listTree(dir).filter(f => f.endsWith('.mp4'))).toHaveLength(5);
+  expect(listTree(folder).filter(f => f.endsWith('.mp4'))).toHaveLength(5);
   await page
     .locator('.jp-MetricsPlotter')
     .first()
     .screenshot({ path: path.join(REPO, 'test-results', 'deno-example.png') });
 
   await restartFromKernelMenu(page);
-  await waitForFolderAsItWas(dir, before, 'the restart should have removed the assets').catch((err: Error) => {
+  await waitForFolderAsItWas(folder, before, 'the restart should have removed the assets').catch((err: Error) => {
     throw new Error(`${err.message}\n--- jupyter lab log (end) ---\n${lab.log().split('\n').slice(-30).join('\n')}`, {
       cause: err
     });

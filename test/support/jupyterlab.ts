@@ -25,12 +25,15 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync'
 ];
 
-export function requireSetup(venv = VENV, app: 'lab' | 'notebook' = 'lab'): void {
+/** `tslab`: whether the tests need the tslab kernelspec there (a Deno-only venv has none). */
+export function requireSetup(venv = VENV, app: 'lab' | 'notebook' = 'lab', tslab = true): void {
   const missing = [
     [path.join(venv, 'bin', 'jupyter-lab'), `JupyterLab in ${venv}`],
     ...(app === 'notebook' ? [[path.join(venv, 'bin', 'jupyter-notebook'), `Notebook 7 in ${venv}`]] : []),
     [path.join(venv, 'share', 'jupyter', 'labextensions', 'metrics-plotter', 'package.json'), `the extension in ${venv}`],
-    [path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), `the tslab kernelspec in ${venv}`],
+    ...(tslab
+      ? [[path.join(venv, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'), `the tslab kernelspec in ${venv}`]]
+      : []),
     [CHROMIUM, 'Chromium (apt-get install chromium)']
   ].filter(([file]) => !fs.existsSync(file));
   if (missing.length) {
@@ -68,6 +71,7 @@ export class JupyterLab {
    * disable` does (e.g. jupyterlab_widgets', for a JupyterLab without widgets). `extraArgs`: more
    * options for `jupyter lab` (e.g. `--gateway-url`). `env`: more environment for the server (e.g.
    * `JUPYTER_PATH` with a kernelspec not in the venv). `app`: `notebook` serves Notebook 7 instead.
+   * `tslab: false`: the venv need not have the tslab kernel (a Deno user's).
    */
   static async start(
     root: string,
@@ -76,10 +80,11 @@ export class JupyterLab {
       disabledExtensions = [] as string[],
       extraArgs = [] as string[],
       env: moreEnv = {} as Record<string, string>,
-      app = 'lab' as 'lab' | 'notebook'
+      app = 'lab' as 'lab' | 'notebook',
+      tslab = true
     } = {}
   ): Promise<JupyterLab> {
-    requireSetup(venv, app);
+    requireSetup(venv, app, tslab);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-jupyter-'));
