@@ -76,12 +76,13 @@ describe('a pushed stream (transitions, over a clock)', () => {
     ]);
   });
 
-  test('every view of the plotter streams while it pushes, so displays refresh as seldom as for a subscribed page', () => {
+  test('pushing is not a page streaming a view: displays refresh as often as with no stream (a frontend without the extension has only them)', () => {
     const stream = new LiveStream(new MetricsStore());
-    expect(stream.streams('v0')).toBe(false);
     stream.pushTo(recordingChannel());
+    expect(stream.streams('v0')).toBe(false);
+    stream.subscribe(recordingChannel(), 'v0', 100);
     expect(stream.streams('v0')).toBe(true);
-    expect(stream.streams('v7')).toBe(true);
+    expect(stream.streams('v7')).toBe(false);
   });
 
   test('a snapshot holds at most 2,000 points a series', () => {

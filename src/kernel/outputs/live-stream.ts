@@ -24,7 +24,7 @@ const MAX_POINTS_PER_SERIES = 20_000;
 /**
  * A pushed snapshot's points a series (what a chart 1000 px wide asks) and across all series: it
  * goes to every page every PUSHED_SNAPSHOT_EVERY_MS whether one came or not, as base64 text, so at
- * most about 1.3 MB each time (85 kB/s), less than the display of every update it stands in for.
+ * most about 1.3 MB each time (85 kB/s).
  */
 const PUSHED_POINTS_PER_SERIES = 2000;
 const PUSHED_SNAPSHOT_POINTS = 40_000;
@@ -137,9 +137,13 @@ export class LiveStream {
     for (const sub of this.subscribers) if (sub.comm === comm) this.subscribers.delete(sub);
   }
 
-  /** Whether some page gets this view's points over its comm (its display then refreshes less often). */
+  /**
+   * Whether some page gets this view's points over its comm (its display then refreshes less often).
+   * Not for the pushed stream: no page says it reads it, and a frontend without the extension (VS
+   * Code's, say) has only the display.
+   */
   streams(viewId: string): boolean {
-    for (const sub of this.subscribers) if ((sub.viewId ?? viewId) === viewId && !sub.comm.closed) return true;
+    for (const sub of this.subscribers) if (sub.viewId === viewId && !sub.comm.closed) return true;
     return false;
   }
 
