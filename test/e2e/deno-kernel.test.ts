@@ -6,11 +6,11 @@
  * kernel pushes (the page cannot subscribe) and a video plays; a restart from the Kernel menu leaves
  * the folder as it was (by the watchdog: Deno runs no hook at a restart).
  */
-import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
+import { docCommands, packTarball, userShell, venvWithJupyterLab } from '../support/as-a-user';
 import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
 import {
   drawnPixels,
@@ -25,8 +25,6 @@ import { REPO, listTree, waitForFolderAsItWas } from '../support/kernel-process'
 
 jest.setTimeout(600_000);
 
-const JUPYTERLAB_SPEC = process.env.JUPYTERLAB_SPEC ?? 'jupyterlab>=4.4,<5';
-
 let work: string;
 let venv: string;
 let folder: string;
@@ -38,47 +36,24 @@ let browser: Browser;
  */
 let dataHome: string;
 
-function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return String(r.stdout);
-}
-
-/** The code block of docs/deno.md's "Install", one command a line. */
-function installCommands(): string[] {
-  const doc = fs.readFileSync(path.join(REPO, 'docs', 'deno.md'), 'utf8');
-  const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('## Install')))![1];
-  return block
-    .split('\n')
-    .map(l => l.replace(/\s+#.*$/, '').trim())
-    .filter(Boolean);
-}
-
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-deno-as-a-user-'));
-  const tarball = path.join(
-    work,
-    run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO }).trim().split('\n').pop()!
-  );
+  const tarball = packTarball(work);
   venv = path.join(work, 'venv');
-  run('python3', ['-m', 'venv', venv]);
-  run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', JUPYTERLAB_SPEC]);
+  venvWithJupyterLab(venv);
   folder = path.join(work, 'my-experiments');
   dataHome = path.join(work, 'data');
   fs.mkdirSync(folder);
 
-  // The user's shell: the venv active, in the notebook's folder; the package is the packed tarball
-  // until it is on the registry.
-  const env = {
-    ...process.env,
-    VIRTUAL_ENV: venv,
-    PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`,
-    XDG_DATA_HOME: dataHome
-  };
-  const commands = installCommands();
+  // The package is the packed tarball until it is on the registry.
+  const commands = docCommands('docs/deno.md', '## Install');
   expect(commands[0]).toMatch(/^npm install metrics-plotter /);
   for (const line of commands)
-    run('bash', ['-c', line.replace(/^npm install metrics-plotter /, `npm install ${tarball} `)], { cwd: folder, env });
+    userShell(line.replace(/^npm install metrics-plotter /, `npm install ${tarball} `), {
+      cwd: folder,
+      venv,
+      env: { XDG_DATA_HOME: dataHome }
+    });
   expect(fs.existsSync(path.join(dataHome, 'jupyter', 'kernels', 'deno', 'kernel.json'))).toBe(true);
 
   // The example as a Deno user writes it: its kernel, and the package by its npm: specifier.

@@ -5,18 +5,17 @@
  * Chromium; uninstall undoes install; and the Python route (pip install of the checkout) installs
  * and removes the extension the way pip does.
  */
-import { spawnSync, type SpawnSyncOptions } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
+import { docCommands, packTarball, run, userShell as shell, venvWithJupyterLab } from '../support/as-a-user';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { command, drawnPixels, openNotebook, playFirstVideo, runAll, videoStates } from '../support/lab-page';
 import { REPO, listTree } from '../support/kernel-process';
 
 jest.setTimeout(900_000);
-
-const JUPYTERLAB_SPEC = process.env.JUPYTERLAB_SPEC ?? 'jupyterlab>=4.4,<5';
 
 let work: string;
 let venv: string;
@@ -24,27 +23,9 @@ let folder: string;
 let tarball: string;
 let browser: Browser;
 
-function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return String(r.stdout);
-}
-
-/** The shell of a user whose JupyterLab venv is active. */
+/** The shell of a user whose JupyterLab venv is active, in the notebook's folder. */
 function userShell(line: string): string {
-  const env = { ...process.env, VIRTUAL_ENV: venv, PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}` };
-  return run('bash', ['-c', line], { cwd: folder, env });
-}
-
-/** The code block of the README's "Install into your own notebook folder", one command a line. */
-function readmeCommands(): string[] {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Install into your own notebook folder'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
-  return block
-    .split('\n')
-    .map(l => l.replace(/\s+#.*$/, '').trim())
-    .filter(Boolean);
+  return shell(line, { cwd: folder, venv });
 }
 
 function du(dir: string): number {
@@ -53,13 +34,9 @@ function du(dir: string): number {
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-as-a-user-'));
-  tarball = path.join(
-    work,
-    run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO }).trim().split('\n').pop()!
-  );
+  tarball = packTarball(work);
   venv = path.join(work, 'venv');
-  run('python3', ['-m', 'venv', venv]);
-  run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', JUPYTERLAB_SPEC]);
+  venvWithJupyterLab(venv);
   folder = path.join(work, 'my-experiments');
   fs.mkdirSync(folder);
 });
@@ -73,7 +50,7 @@ const shareJupyter = (): string[] => listTree(path.join(venv, 'share', 'jupyter'
 let beforeInstall: string[];
 
 test("the README's own-folder commands, from npm pack output, give a notebook whose charts draw, whose video plays, and whose assets go with it", async () => {
-  const commands = readmeCommands();
+  const commands = docCommands('README.md', '## Install into your own notebook folder');
   expect(commands.length).toBeLessThanOrEqual(3);
   expect(commands[commands.length - 1]).toBe('jupyter lab');
   beforeInstall = shareJupyter();
