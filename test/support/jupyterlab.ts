@@ -180,7 +180,36 @@ export class JupyterLab {
       await exited;
       clearTimeout(timer);
     }
+    this.killKernelsLeft();
     fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  /**
+   * Kills, with their process groups, kernels of this server that outlived it. A server shutting
+   * down can leave one (seen once in CI: the kernel a restart had just started, under JupyterLab
+   * 4.0); it holds the server's stdout, a pipe of this test process, and jest then never exits. A
+   * kernel of this server is found by its connection file in the server's runtime folder.
+   */
+  private killKernelsLeft(): void {
+    const runtime = path.join(this.home, 'runtime') + path.sep;
+    for (const pid of fs.readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+      let commandLine: string;
+      try {
+        commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (!commandLine.includes(runtime)) continue;
+      try {
+        process.kill(-Number(pid), 'SIGKILL'); // its group: jupyter_client starts kernels in a session of their own
+      } catch {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
   }
 }
 
