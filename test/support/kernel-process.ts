@@ -205,9 +205,16 @@ export class KernelProcess {
   static async start(cwd: string, env: NodeJS.ProcessEnv = {}, runtime: Runtime = 'tslab'): Promise<KernelProcess> {
     const ports = await freePorts(5);
     const kernel = new KernelProcess(cwd, ports, env, runtime);
-    // kernel_info until answered, then until iopub is subscribed (the "slow joiner"): an execution's
-    // idle status must reach us before we rely on it.
-    await kernel.request('shell', 'kernel_info_request', {});
+    // kernel_info until answered (asked again each second, as jupyter_client's wait_for_ready does:
+    // once in CI a kernel answered later requests but never the first), then until iopub is
+    // subscribed (the "slow joiner"): an execution's idle status must reach us before we rely on it.
+    for (let asked = 1; !(await kernel.requestWithin(1000, 'shell', 'kernel_info_request', {})); asked++) {
+      if (asked < 90) continue;
+      // Nothing is left running to hold the test run open.
+      kernel.process.kill('SIGKILL');
+      kernel.close();
+      throw new Error(`the ${runtime} kernel did not answer kernel_info in 90 s:\n${kernel.stderrLog}`);
+    }
     for (let i = 0; i < 50; i++) {
       const r = await kernel.executeRaw('void 0');
       if (r.sawIdle) break;
@@ -353,9 +360,22 @@ export class KernelProcess {
 
   /** Sends a request and resolves with its reply. */
   async request(channel: 'shell' | 'control', msgType: string, content: object): Promise<Output> {
+    return (await this.requestWithin(null, channel, msgType, content))!;
+  }
+
+  /** A request's reply, or null if none came within `ms` (null: no limit; a reply that comes later is dropped). */
+  async requestWithin(ms: number | null, channel: 'shell' | 'control', msgType: string, content: object): Promise<Output | null> {
     const { msgId, frames } = this.envelope(msgType, content);
     return new Promise((resolve, reject) => {
+      const timer =
+        ms === null
+          ? null
+          : setTimeout(() => {
+              this.waiters.delete(msgId);
+              resolve(null);
+            }, ms);
       this.waiters.set(msgId, msg => {
+        if (timer) clearTimeout(timer);
         this.waiters.delete(msgId);
         resolve(msg);
       });
