@@ -65,20 +65,18 @@ async function encodeBench(count) {
     ffmpegCpuOurs = [],
     ffmpegCpuCli = [];
   // Where the time goes: ffmpeg's own CPU (user + sys, from /usr/bin/time around it) in both routes,
-  // and the CPU our Node process spends feeding the pipe.
+  // and the CPU our Node process spends feeding the pipe. Every ffmpeg a route runs appends its line
+  // (ours also encodes the video's still for static outputs), and the lines are summed.
   const timeOut = path.join(work, 'ffmpeg-cpu');
   const timing = fs.existsSync('/usr/bin/time');
   const wrapper = path.join(work, 'timed-ffmpeg');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -o ${timeOut} -f "%U %S" ${ffmpeg} "$@"\n`, { mode: 0o755 });
-  const cpuOfFfmpeg = () =>
-    fs
-      .readFileSync(timeOut, 'utf8')
-      .trim()
-      .split('\n')
-      .pop()
-      .split(' ')
-      .map(Number)
-      .reduce((a, b) => a + b, 0);
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -a -o ${timeOut} -f "%U %S" ${ffmpeg} "$@"\n`, { mode: 0o755 });
+  /** The CPU of the ffmpeg processes run since it was last read. */
+  const cpuOfFfmpeg = () => {
+    const lines = fs.readFileSync(timeOut, 'utf8').trim().split('\n');
+    fs.rmSync(timeOut);
+    return lines.flatMap(line => line.split(' ').map(Number)).reduce((a, b) => a + b, 0);
+  };
   for (let run = 0; run < ENCODE_RUNS; run++) {
     // ours: addVideoFromFrames (one ffmpeg, frames through a pipe), then close() removes it
     if (timing) process.env.METRICS_PLOTTER_FFMPEG = wrapper;

@@ -2,6 +2,7 @@
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
 import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { MediaCard } from '../../src/lab/media/media-card';
+import { waitingDraws } from '../../src/lab/charts/draw-queue';
 import { SELECT_STEP_EVENT } from '../../src/lab/charts/metric-chart';
 import { MEDIA_KEEP_EVENT } from '../../src/lab/media/media-card';
 import { SERIES_COLORS } from '../../src/protocol/charts';
@@ -89,7 +90,7 @@ describe('<mp-plotter-panel>', () => {
     expect(chart.uplot!.data[0]).toHaveLength(51);
   });
 
-  it('charts redrawn for new points draw together while light, and take turns a frame each when heavy', async () => {
+  it('charts redrawn for new points draw together while light, and take turns a frame each when heavy, each turn in a task after its frame', async () => {
     const grow = (p: ReturnType<typeof payload>): ReturnType<typeof payload> =>
       payload({
         metrics: p.metrics.map(m => ({
@@ -102,14 +103,23 @@ describe('<mp-plotter-panel>', () => {
     const lengths = (view: PlotterPanelElement): number[] =>
       [...view.querySelectorAll<MetricChart>('mp-metric-chart')].map(c => c.uplot!.data[0].length);
     const frame = (): Promise<unknown> => new Promise(resolve => requestAnimationFrame(resolve));
+    const task = (): Promise<unknown> => new Promise(resolve => setTimeout(resolve, 0));
+    /** Until the turn after the next frame has drawn (its task follows the frame). */
+    const turn = async (): Promise<void> => {
+      const before = waitingDraws();
+      await frame();
+      while (waitingDraws() === before) await task();
+    };
     const light = payload();
     let view = mount(v => (v.payload = light));
     await settle();
     view.payload = grow(light);
-    await new Promise(resolve => setTimeout(resolve, 0));
-    expect(lengths(view)).toEqual([50, 50]); // drawn in the next frame, not in the update's task
+    await task();
+    expect(lengths(view)).toEqual([50, 50]); // not in the update's task
     await frame();
-    expect(lengths(view)).toEqual([51, 51]);
+    expect(lengths(view)).toEqual([50, 50]); // nor in the animation frame (their raster would add to its task)
+    while (waitingDraws() > 0) await task();
+    expect(lengths(view)).toEqual([51, 51]); // both in one turn
 
     // Two charts of 10 lines × 3,000 points: each more than half a frame's budget.
     document.body.innerHTML = '';
@@ -119,10 +129,10 @@ describe('<mp-plotter-panel>', () => {
     view = mount(v => (v.payload = heavy));
     await settle();
     view.payload = grow(heavy);
-    await new Promise(resolve => setTimeout(resolve, 0));
-    await frame();
+    await task();
+    await turn();
     expect(lengths(view)).toEqual([3001, 3000]);
-    await frame();
+    await turn();
     expect(lengths(view)).toEqual([3001, 3001]);
   });
 

@@ -2,9 +2,10 @@
  * Charts redrawn for a live update take turns, as many a frame as fit in its budget. A canvas'
  * lines are rasterized when the frame is committed, on the main thread where the canvas is not
  * GPU-backed, so four charts of 20 runs redrawn in one task were one long task of about 100 ms
- * (docs/design-decisions.md, "Live updates at scale"). A chart queued again before its turn keeps
- * its place and draws its latest data once. Without requestAnimationFrame (jsdom), a draw runs at
- * once.
+ * (docs/design-decisions.md, "Live updates at scale"). A turn runs in a task of its own just after
+ * an animation frame, so that shaping the data and recording the lines is one task and their
+ * raster, in the next frame, another. A chart queued again before its turn keeps its place and
+ * draws its latest data once. Without requestAnimationFrame (jsdom), a draw runs at once.
  */
 
 /**
@@ -39,13 +40,22 @@ function drawTurn(): void {
   if (waiting.size) request();
 }
 
+/** Posts a turn as a task of its own (a message, which no browser delays as it may a timer). */
+const postTurn: () => void = (() => {
+  if (typeof MessageChannel === 'undefined') return () => setTimeout(drawTurn, 0);
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => drawTurn();
+  return () => channel.port2.postMessage(null);
+})();
+
 function request(): void {
   if (frameRequested) return;
   frameRequested = true;
-  requestAnimationFrame(drawTurn);
+  // Drawn in the animation frame itself, a turn's raster was added to the same task.
+  requestAnimationFrame(postTurn);
 }
 
-/** Draws `draw` for `chart` in a coming frame, after the charts queued before it. */
+/** Draws `draw` for `chart` in a coming turn, after the charts queued before it. */
 export function queueDraw(chart: object, cost: number, draw: () => void): void {
   if (typeof requestAnimationFrame === 'undefined') {
     draw();
