@@ -399,7 +399,7 @@ async function main() {
       '',
       `## Responsive at scale: ${lp.metrics} metrics × ${lp.points.toLocaleString('en')} points updated ${lp.updatesPerS}× a second for ${lp.seconds} s (JupyterLab, headless Chromium)`,
       '',
-      'One output in a 1000 px wide, scrolling host; 25 new points per metric per update. "Whole payload" is every update as a display message at the 1.5 MB budget live updates had before the comm (parsed and rendered each time); "stream" is the comm path: a snapshot, then only new points (the kernel\'s own LiveStream messages fed to the renderer). First paint: until the charts on screen draw (for the stream, its snapshot). Long tasks are those over 50 ms (Long Tasks API), counted while updates come.',
+      'One output in a 1000 px wide, scrolling host; 25 new points per metric per update. "Whole payload" is every update as a display message at the 1.5 MB budget live updates had before the comm (parsed and rendered each time); "stream" is the comm path: a snapshot, then only new points (the kernel\'s own LiveStream messages, sent to the page over a websocket and fed to the renderer). First paint: until the charts on screen draw (for the stream, its snapshot). Long tasks are those over 50 ms (Long Tasks API), counted while updates come.',
       '',
       '| updates | first paint | longest main-thread task | long tasks | median update until drawn | updates / s reached |',
       '|---|---|---|---|---|---|'
