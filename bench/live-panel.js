@@ -239,7 +239,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
     }
     // Updates reach the page over a websocket, binary buffers and all, as kernel messages reach
     // JupyterLab: handed over through the test driver instead, converting each update's arguments
-    // took the page's main thread 25–45 ms (measured in a trace), tasks that counted as the panel's.
+    // took the page's main thread about 30–45 ms (measured in a trace), tasks that counted as the panel's.
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise(resolve => server.once('listening', resolve));
     const connected = new Promise(resolve => server.once('connection', resolve));
