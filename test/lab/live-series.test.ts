@@ -113,6 +113,31 @@ it('a view that grew past twice its cap is downsampled, keeping every extreme an
   expect(loss.totalPoints).toBe(1000);
 });
 
+it('series that grow together are downsampled a few at a time, each within twice the cap (their copies reach the collector in small parts)', () => {
+  // 200 series (20 runs × 10 metrics) of a view, 25 new points each an update, as a sweep trains.
+  const cap = 1000;
+  const names = Array.from({ length: 200 }, (_, i) => `m${i}`);
+  const live = new LiveSeries(cap);
+  const points = (from: number, n: number): Array<[number, number, number]> =>
+    Array.from({ length: n }, (_, i) => [from + i, Math.sin(from + i), from + i]);
+  // A snapshot of half the cap a series (a snapshot shares its points out among the series).
+  apply(live, ...names.map(name => chunk(name, points(0, cap / 2), true)));
+  const perUpdate: number[] = [];
+  let columns = live.metrics([]).map(m => m.steps);
+  for (let update = 0, step = cap / 2; update < 200; update++, step += 25) {
+    apply(live, ...names.map(name => chunk(name, points(step, 25), false, step + 25)));
+    const now = live.metrics([]);
+    perUpdate.push(now.filter((m, i) => m.steps !== columns[i]).length);
+    expect(Math.max(...now.map(m => m.steps.length))).toBeLessThanOrEqual(2 * cap);
+    expect(now.every(m => m.steps.at(-1) === step + 24)).toBe(true);
+    columns = now.map(m => m.steps);
+  }
+  expect(perUpdate.reduce((a, b) => a + b)).toBeGreaterThan(200); // every series, more than once
+  // Rooms of 1.5 to 2 caps: each series is copied at its own update among cap / 2 / 25 = 20 (one
+  // bound for all would copy all 200 at once).
+  expect(Math.max(...perUpdate)).toBeLessThanOrEqual(1.5 * (200 / 20));
+});
+
 it('reads buffers that are not 8-byte aligned (a websocket message slices them anywhere)', () => {
   const numbers = new Float64Array([5, 0.25, 7]);
   const bytes = new Uint8Array(3 + numbers.byteLength);

@@ -12,6 +12,7 @@ import {
 } from '../../src/lab/charts/series';
 import { series } from './fixtures';
 import uPlot from 'uplot';
+import * as v8 from 'v8';
 
 describe('groupMetrics', () => {
   it('puts "group/name" metrics in one chart and others in their own, in first-seen order', () => {
@@ -115,6 +116,38 @@ describe('alignSeries', () => {
     expect(fewXs.at(-1)).toBe(1419);
     expect(fewColumns[19].at(-1)).toBe(14 + 19);
     expect(Math.min(...numbers(fewColumns[0]))).toBe(0);
+  });
+  it('keeps the numbers of aligned, smoothed and log-scaled columns unboxed: a hole where a series has no point, not undefined', () => {
+    // V8 holds the numbers of an array of numbers and holes unboxed; one `undefined` in it, and
+    // every number is an object of its own, collected on each live update (see unboxedColumn).
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const unboxed = new Function('column', 'return %HasDoubleElements(column)') as (column: unknown) => boolean;
+    const run = (offset: number, n: number): { steps: number[]; values: number[] } => ({
+      steps: Array.from({ length: n }, (_, i) => 2 * i + offset),
+      values: Array.from({ length: n }, (_, i) => Math.sin(i / 7) + 2 + offset)
+    });
+    // Columns with gaps first: V8 learns from what a place in the code made before (see unboxedColumn).
+    const withGap = (offset: number, n: number, at: number): { steps: number[]; values: Array<number | null> } => ({
+      ...run(offset, n),
+      values: run(offset, n).values.map((v, i) => (i === at ? null : v))
+    });
+    const gapped = alignSeries([run(0, 50), withGap(1, 50, 3)]);
+    expect((gapped[2] as Array<number | null | undefined>).slice(6, 9)).toEqual([undefined, null, undefined]);
+    expect((alignSeries([run(0, 1000), withGap(1, 1000, 999)], 100)[2] as unknown[]).at(-1)).toBeNull();
+    expect(debiasedEma(gapped[2] as Array<number | null | undefined>, 0.6)[7]).toBeNull();
+    expect(forLogScale([1, -1, undefined]).values).toEqual([1, null, undefined]);
+    const merged = alignSeries([run(0, 50), run(1, 50)]) as Array<Array<number | null | undefined>>;
+    const onGrid = alignSeries([run(0, 1000), run(1, 1000)], 100) as Array<Array<number | null | undefined>>;
+    for (const [, ...columns] of [merged, onGrid])
+      for (const column of columns) {
+        expect(column.every(v => v !== null)).toBe(true);
+        expect(unboxed(column)).toBe(true);
+        expect(unboxed(debiasedEma(column, 0.6))).toBe(true);
+        expect(unboxed(forLogScale(column).values)).toBe(true);
+      }
+    // A hole reads as undefined: drawn across, as before.
+    expect(1 in merged[1]).toBe(false);
+    expect(merged[1][1]).toBeUndefined();
   });
   it('smoothing an aligned column equals smoothing the series, then aligning', () => {
     const a = { steps: [0, 2, 4, 6], values: [1, 5, null, 2] };

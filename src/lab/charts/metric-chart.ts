@@ -479,11 +479,8 @@ export class MetricChart extends LitElement {
     if (!this.withRaw) return this.shown;
     const out: Array<ArrayLike<number | null>> = [this.shown[0]];
     for (let i = 1; i < this.shown.length; i++) {
-      const raw = this.raw[i] as ArrayLike<number | null>;
-      out.push(
-        this.log ? Array.from(raw, v => (typeof v === 'number' && v <= 0 ? null : v)) : raw,
-        this.shown[i] as ArrayLike<number | null>
-      );
+      const raw = this.raw[i] as Array<number | null | undefined>;
+      out.push((this.log ? forLogScale(raw).values : raw) as ArrayLike<number | null>, this.shown[i] as ArrayLike<number | null>);
     }
     return out as unknown as uPlot.AlignedData;
   }

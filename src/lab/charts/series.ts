@@ -63,25 +63,24 @@ export function debiasedEma<T extends null | undefined = null>(
 ): Array<number | null | T> {
   if (!(weight > 0)) return values.slice();
   const w = Math.min(weight, 0.999);
-  const out: Array<number | null | T> = new Array(values.length);
+  const out = unboxedColumn(values.length);
+  const gaps: number[] = [];
   let last = 0;
   let count = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    // An aligned column's `undefined` (no point at that x) stays as it is, and is no gap either.
-    if (v === undefined) {
-      out[i] = v;
-      continue;
-    }
+    // An aligned column's `undefined` (no point at that x) stays a hole (see unboxedColumn), and
+    // is no gap either.
+    if (v === undefined) continue;
     if (v === null || !Number.isFinite(v)) {
-      out[i] = null;
+      gaps.push(i);
       continue;
     }
     last = last * w + (1 - w) * v;
     count++;
     out[i] = last / (1 - Math.pow(w, count));
   }
-  return out;
+  return withGaps(out, gaps) as Array<number | null | T>;
 }
 
 /** Log scales cannot show values <= 0: those become gaps, and the count is reported. */
@@ -137,12 +136,13 @@ export function alignSeries(
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) xs.push(all[i]);
   if (xs.length > 2 * columns) return onGrid(series, xs[0], xs[xs.length - 1], columns);
   const aligned = series.map(s => {
-    const column = new Array<number | null | undefined>(xs.length).fill(undefined);
+    const column = unboxedColumn(xs.length);
+    const gaps: number[] = [];
     for (let i = 0, j = 0; i < s.steps.length; i++) {
       while (xs[j] < s.steps[i]) j++;
-      column[j] = s.values[i]; // a repeated step: the last value, as uPlot.join
+      set(column, gaps, j, s.values[i]); // a repeated step: the last value, as uPlot.join
     }
-    return column;
+    return withGaps(column, gaps);
   });
   return [xs, ...aligned] as uPlot.AlignedData;
 }
@@ -170,7 +170,8 @@ function onGrid(
   }
   xs.push(hi);
   const aligned = series.map(s => {
-    const column = new Array<number | null | undefined>(xs.length).fill(undefined);
+    const column = unboxedColumn(xs.length);
+    const gaps: number[] = [];
     let c = -1;
     let min = 0;
     let max = 0;
@@ -179,15 +180,16 @@ function onGrid(
     let gap = false;
     const flush = (): void => {
       if (c < 0) return;
-      if (minAt < 0) column[2 * c] = gap ? null : undefined;
-      else if (minAt === maxAt) column[2 * c] = min;
+      if (minAt < 0) {
+        if (gap) gaps.push(2 * c);
+      } else if (minAt === maxAt) column[2 * c] = min;
       else [column[2 * c], column[2 * c + 1]] = minAt < maxAt ? [min, max] : [max, min];
     };
     for (let i = 0; i < s.steps.length; i++) {
       const at = s.steps[i] >= hi ? columns : Math.min(columns - 1, Math.floor((s.steps[i] - lo) / width));
       const v = s.values[i];
       if (at === columns) {
-        column[2 * columns] = v; // the last step
+        set(column, gaps, 2 * columns, v); // the last step
         continue;
       }
       if (at !== c) {
@@ -209,9 +211,37 @@ function onGrid(
       }
     }
     flush();
-    return column;
+    return withGaps(column, gaps);
   });
   return [xs, ...aligned] as uPlot.AlignedData;
+}
+
+/**
+ * An aligned column of `length` holes, to be given numbers only: a hole reads as `undefined` (no
+ * point at that x), and an array of numbers and holes keeps its numbers unboxed (V8's double
+ * elements), where one holding `undefined` or null holds each number as an object of its own. At
+ * 20 runs that was some 50,000 short-lived objects a chart a live update, and collecting them took
+ * 27–32 ms of the longest turns (docs/design-decisions.md). Gaps (null) go in last, on a copy
+ * (`withGaps`): V8 learns from the arrays an allocation site made, and once one of them held a
+ * null, every later array of that site would start out generic.
+ */
+function unboxedColumn(length: number): Array<number | null | undefined> {
+  return new Array<number | null | undefined>(length);
+}
+
+/** Puts `v` at `j` of a column (`unboxedColumn`): a number in it, a gap in `gaps`, the last one written kept. */
+function set(column: Array<number | null | undefined>, gaps: number[], j: number, v: number | null): void {
+  if (gaps.length && gaps[gaps.length - 1] === j) gaps.pop();
+  if (v === null) gaps.push(j);
+  else column[j] = v;
+}
+
+/** The column with null at `gaps`: itself when there are none, else a copy (see unboxedColumn). */
+function withGaps(column: Array<number | null | undefined>, gaps: readonly number[]): Array<number | null | undefined> {
+  if (!gaps.length) return column;
+  const out = column.slice();
+  for (const j of gaps) out[j] = null;
+  return out;
 }
 
 /** Whether ascending `xs` hold more than `limit` distinct values. */
