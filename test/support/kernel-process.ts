@@ -96,11 +96,15 @@ export function removeNotebookDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Every file and folder below dir, as sorted relative paths (what "the folder as it was" means). */
+/**
+ * Every file and folder below dir, as sorted relative paths (what "the folder as it was" means).
+ * A folder below dir removed while it is listed (a kernel cleaning up as a test polls) is listed
+ * without its contents: the next listing finds it gone.
+ */
 export function listTree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    for (const e of entriesOf(d, d !== dir)) {
       const rel = path.relative(dir, path.join(d, e.name));
       out.push(rel + (e.isDirectory() ? '/' : ''));
       if (e.isDirectory() && !e.isSymbolicLink()) walk(path.join(d, e.name));
@@ -108,6 +112,15 @@ export function listTree(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+function entriesOf(d: string, mayVanish: boolean): fs.Dirent[] {
+  try {
+    return fs.readdirSync(d, { withFileTypes: true });
+  } catch (e) {
+    if (mayVanish && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 /** The folder without Jupyter's own checkpoints (not ours to judge). */
