@@ -375,6 +375,47 @@ describe('grouping runs', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^lr=0\.001 3 [\d.e-]+ ± [\d.e-]+$/);
   });
+
+  it("grouped, the runs table and the media tiles show each run in its group's colour, as the charts draw it", async () => {
+    const p = payload({
+      runs: seeds,
+      metrics: seeds.map((r, k) => ({ ...series('loss', 20, i => (k + 1) / (i + 1)), run: r.name })),
+      media: seeds.map((r, k) => ({ ...video('rollout', 0), run: r.name, path: `assets/x/${k}.mp4` }))
+    });
+    const view = mount(p);
+    await settle();
+    // Each run's swatch colour, by run name, in the table and in the media tiles.
+    const colorsIn = (selector: string): Record<string, string> =>
+      Object.fromEntries(
+        [...view.querySelectorAll(selector)].map(e => [
+          e.textContent?.trim(),
+          (e.querySelector('.mp-swatch') as HTMLElement).style.background
+        ])
+      );
+    const tableColors = () => colorsIn('mp-runs-table .mp-run-name');
+    const tileColors = () => colorsIn('.mp-media-tile .mp-media-run');
+    const ownColors = tableColors();
+    expect(new Set(Object.values(ownColors)).size).toBe(6);
+    expect(tileColors()).toEqual(ownColors);
+
+    const select = view.querySelector<HTMLSelectElement>('select[aria-label="Group runs"]')!;
+    select.value = 'all but seed';
+    select.dispatchEvent(new Event('change'));
+    await settle();
+    const legend = colorsIn('mp-metric-chart .mp-legend .mp-toggle');
+    // A group's legend entry reads "lr=0.001 (3 runs) <value>".
+    const groupColor = (label: string): string =>
+      Object.entries(legend).find(([entry]) => entry.startsWith(`${label} (3 runs)`))![1];
+    expect(groupColor('lr=0.001')).not.toBe(groupColor('lr=0.0003'));
+    const byGroup = Object.fromEntries(seeds.map(r => [r.name, groupColor(r.config.lr === 1e-3 ? 'lr=0.001' : 'lr=0.0003')]));
+    expect(tableColors()).toEqual(byGroup);
+    expect(tileColors()).toEqual(byGroup);
+
+    select.value = 'none';
+    select.dispatchEvent(new Event('change'));
+    await settle();
+    expect(tableColors()).toEqual(ownColors);
+  });
 });
 
 describe('grouping runs whose points do not line up', () => {

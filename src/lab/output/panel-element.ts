@@ -217,6 +217,11 @@ export class PlotterPanelElement extends LitElement {
     // Grouped, each group is one colour: its mean, its band, and its runs faint behind.
     const grouped = runs.length > 1 && this.grouping.by !== 'none' ? groupRuns(shownRuns, this.grouping) : null;
     const groupColors = (grouped ?? []).map((g, i) => ({ ...g, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+    // What each run is drawn in: grouped, its group's colour (its lines are its group's, faint), so
+    // that the runs table and the media tiles match the charts.
+    const drawnColors = grouped
+      ? new Map([...colors, ...groupColors.flatMap(g => g.runs.map(run => [run, g.color] as const))])
+      : colors;
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
     // Each chart's groups are computed when the chart reads them: a chart off screen does not
@@ -273,7 +278,7 @@ export class PlotterPanelElement extends LitElement {
         ${p.kernel.oneWay && this.status.kind === 'live' ? html`<div class="mp-note" role="note">${oneWayNote(p.kernel.oneWay)}</div>` : nothing}
         ${
           runs.length
-            ? html`<mp-runs-table .runs=${runs} .colors=${colors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
+            ? html`<mp-runs-table .runs=${runs} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
                 .groups=${groupColors}></mp-runs-table>${runs.length > 1 ? this.groupControls(runs) : nothing}`
             : nothing
         }
@@ -339,7 +344,7 @@ export class PlotterPanelElement extends LitElement {
               <div class="mp-media-cards">
                 ${media.map(
                   s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .keepErrors=${this.keepErrors}
-                    .canKeep=${this.status.kind === 'live' && p.state === 'live' && !p.kernel.oneWay} .retired=${retiredOf(s)} .runColor=${colors.get(s.run ?? '') ?? 'currentColor'} .runColors=${colors}
+                    .canKeep=${this.status.kind === 'live' && p.state === 'live' && !p.kernel.oneWay} .retired=${retiredOf(s)} .runColor=${drawnColors.get(s.run ?? '') ?? 'currentColor'} .runColors=${drawnColors}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>

@@ -55,7 +55,7 @@ export class RunsTable extends LitElement {
   };
 
   runs: RunInfo[] = [];
-  /** Each run's colour, by name. */
+  /** The colour each run is drawn in (grouped, its group's), by name. */
   colors: Map<string, string> = new Map();
   /** Names of the runs not drawn. */
   hiddenRuns: Set<string> = new Set();
