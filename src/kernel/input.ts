@@ -1,7 +1,9 @@
 /**
- * Every check of what a user passes in, in one place, with one error class: each message says what
- * was wrong and how to fix it. Checks run before anything is allocated or written, so bad input
- * leaves nothing behind.
+ * Every check of the values a user passes in (their type, shape and range), in one place, with one
+ * error class: each message says what was wrong and how to fix it. Checks run before anything is
+ * allocated or written, so bad input leaves nothing behind. What is checked against the plotter's
+ * state (a media name never logged, a file that exists) is checked where that state is, with the
+ * same error class (media/keep.ts, runs/runs.ts).
  */
 
 /** Bad input from the user's code. A TypeError, so `instanceof TypeError` holds as before. */
@@ -166,4 +168,35 @@ function describe(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
   return 'an object';
+}
+
+/** The options of `new MetricsPlotter(options)`: an object, or nothing. */
+export function checkPlotterOptions<T>(options: T): T {
+  if (options === null || typeof options !== 'object')
+    throw new InputError('options must be an object like { title: "CartPole" }.');
+  return options;
+}
+
+/** Points per series an output is sent: at least two buckets' worth (min and max each). */
+export function checkMaxPointsPerSeries(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 4) {
+    throw new InputError(`maxPointsPerSeries must be a whole number of at least 4; got ${n}.`);
+  }
+  return n;
+}
+
+/** `addMetrics({ loss: [...] })` takes an object of arrays. */
+export function checkMetricsObject(metrics: unknown): Record<string, ArrayLike<number>> {
+  if (!metrics || typeof metrics !== 'object') {
+    throw new InputError('addMetrics needs an object like { loss: [0.9, 0.5], reward: [1, 3] }.');
+  }
+  return metrics as Record<string, ArrayLike<number>>;
+}
+
+/** keep's `to`: a file path, relative to the notebook's folder. */
+export function checkKeepTo(to: unknown): string | undefined {
+  if (to !== undefined && (typeof to !== 'string' || !to)) {
+    throw new InputError(`to must be a file path (relative to the notebook's folder); got ${JSON.stringify(to)}.`);
+  }
+  return to as string | undefined;
 }

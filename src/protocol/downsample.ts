@@ -19,22 +19,7 @@ export function downsampleWith(valueAt: (i: number) => number | null, max: numbe
   for (let b = 0; b < buckets; b++) {
     const start = from + Math.floor((b * n) / buckets);
     const end = from + Math.floor(((b + 1) * n) / buckets);
-    let lo = -1;
-    let hi = -1;
-    let loValue = 0;
-    let hiValue = 0;
-    for (let i = start; i < end; i++) {
-      const v = valueAt(i);
-      if (v === null) continue;
-      if (lo < 0 || v < loValue) {
-        lo = i;
-        loValue = v;
-      }
-      if (hi < 0 || v > hiValue) {
-        hi = i;
-        hiValue = v;
-      }
-    }
+    const { min: lo, max: hi } = bucketExtremes(valueAt, start, end);
     if (lo < 0)
       out.push(start); // an all-gap bucket stays a gap
     else if (lo === hi) out.push(lo);
@@ -43,6 +28,36 @@ export function downsampleWith(valueAt: (i: number) => number | null, max: numbe
   out.push(to - 1);
   // The ends may also be a bucket's extreme: each index once, in order.
   return out.filter((v, i) => i === 0 || v !== out[i - 1]);
+}
+
+/** The result of bucketExtremes, reused from call to call: charts call it for every column of every series. */
+const extremes = { min: -1, max: -1 };
+
+/**
+ * The indices of the smallest and the largest value in [start, end), the first of equal ones; -1
+ * for both when every value there is a gap (null). What one min/max bucket keeps, for the kernel's
+ * downsampling and the charts' grid alike. The object returned is reused by the next call.
+ */
+export function bucketExtremes(valueAt: (i: number) => number | null, start: number, end: number): { min: number; max: number } {
+  let min = -1;
+  let max = -1;
+  let minValue = 0;
+  let maxValue = 0;
+  for (let i = start; i < end; i++) {
+    const v = valueAt(i);
+    if (v === null) continue;
+    if (min < 0 || v < minValue) {
+      min = i;
+      minValue = v;
+    }
+    if (max < 0 || v > maxValue) {
+      max = i;
+      maxValue = v;
+    }
+  }
+  extremes.min = min;
+  extremes.max = max;
+  return extremes;
 }
 
 /**

@@ -116,3 +116,22 @@ export function formatDuration(seconds: number): string {
   const d = Math.floor(s / 86400);
   return part(d, 'd', Math.round((s - d * 86400) / 3600), 'h');
 }
+
+/** A config value (a hyperparameter) as run labels, the runs table and the text fallback write it: lr=3e-4. */
+export function formatConfigValue(v: number | string | boolean | undefined): string {
+  return v === undefined ? '—' : typeof v === 'number' ? formatNumber(v) : String(v);
+}
+
+/** "1.5 MB", "820 kB": sizes as a file browser shows them. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = -1;
+  do {
+    v /= 1000;
+    u++;
+  } while (v >= 1000 && u < units.length - 1);
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}

@@ -2,10 +2,9 @@
  * Scenario 1 in a real JupyterLab and Chromium: the example notebook runs, its charts are drawn
  * and its video plays from the Jupyter server; then closing the notebook ends the session.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
+import type { Page } from 'playwright-core';
+import { collectErrors } from '../support/jupyterlab';
 import {
   drawnPixels,
   openNotebook,
@@ -15,31 +14,18 @@ import {
   videoStates,
   widgetOutputsDrawn
 } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
+import { REPO, listTree } from '../support/kernel-process';
+import { serveExample } from '../support/example-e2e';
 
 jest.setTimeout(300000);
 
-let lab: JupyterLab;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  dir = makeNotebookDir('example');
-  fs.copyFileSync(path.join(REPO, 'examples', 'cartpole.ipynb'), path.join(dir, 'cartpole.ipynb'));
-  lab = await JupyterLab.start(path.dirname(dir));
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeNotebookDir(dir);
-});
+const example = serveExample('cartpole.ipynb', 'example');
 
 it('runs the example notebook: charts drawn, rollouts over training in one card, the video plays from the server, the MP4s are under assets/', async () => {
+  const { lab, browser, dir, notebook } = example;
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
+  await openNotebook(page, lab, notebook);
   await runAll(page);
   await page.waitForFunction(() => document.querySelector('.jp-MetricsPlotter .mp-state')?.textContent === 'Live');
   expect(await stateText(page)).toEqual(['Live']);

@@ -6,37 +6,21 @@
  * page's leases run out and the videos go (docs/cleanup.md, "Pages that go away"). The product's
  * own lease is used here (no test setting), so the wait is the bound users get.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
-import { JupyterLab, VENV, collectErrors, launchChromium } from '../support/jupyterlab';
+import { collectErrors } from '../support/jupyterlab';
 import { openNotebook, restartFromKernelMenu, runAll, runExampleDrawnAndPlaying } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas, waitForTree } from '../support/kernel-process';
+import { REPO, listTree, waitForFolderAsItWas, waitForTree } from '../support/kernel-process';
+import { serveExample } from '../support/example-e2e';
 
 jest.setTimeout(600_000);
 
-let server: JupyterLab;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  dir = makeNotebookDir('notebook7');
-  fs.copyFileSync(path.join(REPO, 'examples', 'cartpole.ipynb'), path.join(dir, 'cartpole.ipynb'));
-  server = await JupyterLab.start(path.dirname(dir), VENV, { app: 'notebook' });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeNotebookDir(dir);
-});
+const example = serveExample('cartpole.ipynb', 'notebook7', { app: 'notebook' });
 
 const mp4s = (tree: string[]): string[] => tree.filter(f => f.endsWith('.mp4'));
 
 it('Notebook 7: the example draws and plays, a restart leaves the folder as it was, and closing the tab removes the videos within two minutes', async () => {
+  const { lab: server, browser, dir, notebook } = example;
   const before = listTree(dir);
-  const notebook = `${path.basename(dir)}/cartpole.ipynb`;
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = collectErrors(page);
   await openNotebook(page, server, notebook);

@@ -8,16 +8,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { JupyterLab, OLDEST_VENV, launchChromium } from '../support/jupyterlab';
+import type { Page } from 'playwright-core';
+import { OLDEST_VENV } from '../support/jupyterlab';
 import { openNotebook, restartFromKernelMenu, runExampleDrawnAndPlaying } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir, waitForFolderAsItWas } from '../support/kernel-process';
+import { REPO, listTree, waitForFolderAsItWas } from '../support/kernel-process';
+import { serveExample } from '../support/example-e2e';
 
 jest.setTimeout(300000);
 
-let lab: JupyterLab;
-let browser: Browser;
-let dir: string;
+const example = serveExample('cartpole.ipynb', 'oldest-lab', { venv: OLDEST_VENV });
 
 /** What our prebuilt extension asks of each shared module (its remoteEntry's `requiredVersion`s). */
 function ourRequirements(): Map<string, string> {
@@ -27,20 +26,8 @@ function ourRequirements(): Map<string, string> {
   return new Map([...js.matchAll(/"(@[^"]+)",import:[^,]*,requiredVersion:"([^"]+)"/g)].map(m => [m[1], m[2]]));
 }
 
-beforeAll(async () => {
-  dir = makeNotebookDir('oldest-lab');
-  fs.copyFileSync(path.join(REPO, 'examples', 'cartpole.ipynb'), path.join(dir, 'cartpole.ipynb'));
-  lab = await JupyterLab.start(path.dirname(dir), OLDEST_VENV);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeNotebookDir(dir);
-});
-
 it('JupyterLab 4.0: the example draws and plays, a restart leaves the folder as it was, and no version warning is logged', async () => {
+  const { lab, browser, dir, notebook } = example;
   const version = JSON.parse(fs.readFileSync(path.join(OLDEST_VENV, 'share', 'jupyter', 'lab', 'static', 'package.json'), 'utf8'))
     .version as string;
   expect(version).toMatch(/^4\.0\./);
@@ -62,7 +49,7 @@ it('JupyterLab 4.0: the example draws and plays, a restart leaves the folder as 
     const m = /Unsatisfied version .* of shared singleton module (\S+) \(required (\S+)\)/.exec(msg.text());
     if (m && ours.get(m[1]) === m[2]) warnings.push(msg.text());
   });
-  await openNotebook(page, lab, `${path.basename(dir)}/cartpole.ipynb`);
+  await openNotebook(page, lab, notebook);
   await runExampleDrawnAndPlaying(page, path.join(REPO, 'test-results', 'jupyterlab-4.0.png'));
 
   await restartFromKernelMenu(page);

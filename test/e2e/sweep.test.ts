@@ -4,31 +4,16 @@
  * and status; grouping by everything but the seed draws three means over bands; hiding a run
  * redraws without it; each run's rollout plays; closing the notebook leaves the folder as it was.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { JupyterLab, collectErrors, launchChromium } from '../support/jupyterlab';
+import type { Page } from 'playwright-core';
+import { collectErrors } from '../support/jupyterlab';
 import { command, drawnPixels, openNotebook, runAll, videoStates, widgetOutputsDrawn } from '../support/lab-page';
-import { REPO, listTree, makeNotebookDir, removeNotebookDir } from '../support/kernel-process';
+import { REPO, listTree } from '../support/kernel-process';
+import { serveExample } from '../support/example-e2e';
 
 jest.setTimeout(300000);
 
-let lab: JupyterLab;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  dir = makeNotebookDir('sweep');
-  fs.copyFileSync(path.join(REPO, 'examples', 'sweep.ipynb'), path.join(dir, 'sweep.ipynb'));
-  lab = await JupyterLab.start(path.dirname(dir));
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeNotebookDir(dir);
-});
+const example = serveExample('sweep.ipynb', 'sweep');
 
 /** The labels of the lines each chart draws (uPlot's series, less the x axis). */
 function chartLines(page: Page): Promise<string[][]> {
@@ -43,10 +28,11 @@ function chartLines(page: Page): Promise<string[][]> {
 }
 
 it('nine runs overlaid in one output, grouped into three means with bands, a run hidden, every rollout playing', async () => {
+  const { lab, browser, dir, notebook } = example;
   const before = listTree(dir);
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 2600 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, `${path.basename(dir)}/sweep.ipynb`);
+  await openNotebook(page, lab, notebook);
   await runAll(page);
   // All nine runs finished: the table says so.
   await page.waitForFunction(

@@ -6,7 +6,7 @@
  */
 import { LiveStream } from '../../src/kernel/outputs/live-stream';
 import { MetricsStore } from '../../src/kernel/metrics/store';
-import type { PageComm } from '../../src/kernel/host/registry';
+import type { PageComm } from '../../src/kernel/host/page-comm';
 import {
   CHUNK_STRIDE,
   PLOTTER_MIME_TYPE,

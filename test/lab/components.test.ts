@@ -7,14 +7,7 @@ import { SELECT_STEP_EVENT } from '../../src/lab/charts/metric-chart';
 import { MEDIA_KEEP_EVENT } from '../../src/lab/media/media-card';
 import { SERIES_COLORS } from '../../src/protocol/charts';
 import '../../src/lab/output/panel-element';
-import { payload, series, settle, video } from './fixtures';
-
-function mount(setup: (view: PlotterPanelElement) => void): PlotterPanelElement {
-  const view = document.createElement('mp-plotter-panel') as PlotterPanelElement;
-  setup(view);
-  document.body.appendChild(view);
-  return view;
-}
+import { mount, payload, series, settle, video } from './fixtures';
 
 afterEach(() => {
   document.body.innerHTML = '';

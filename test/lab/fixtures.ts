@@ -1,5 +1,7 @@
 import { PLOTTER_MIME_TYPE, PROTOCOL_VERSION, type MediaEntry, type MetricSeries, type PlotterPayload } from '../../src/protocol';
 import { waitingDraws } from '../../src/lab/charts/draw-queue';
+import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
+import '../../src/lab/output/panel-element';
 
 export function series(name: string, n: number, f: (i: number) => number | null = i => i): MetricSeries {
   const steps = Array.from({ length: n }, (_, i) => i);
@@ -53,4 +55,13 @@ export async function settle(rounds = 5): Promise<void> {
   if (waitingDraws() === 0) return;
   while (waitingDraws() > 0) await new Promise(resolve => requestAnimationFrame(resolve));
   await new Promise(resolve => setTimeout(resolve, 0));
+}
+
+/** A panel element in the page: showing `p`, or as `setup` sets it up before it is added. */
+export function mount(setup: PlotterPayload | ((view: PlotterPanelElement) => void)): PlotterPanelElement {
+  const view = document.createElement('mp-plotter-panel') as PlotterPanelElement;
+  if (typeof setup === 'function') setup(view);
+  else view.payload = setup;
+  document.body.appendChild(view);
+  return view;
 }

@@ -5,22 +5,17 @@
  * two runs with one metric name stay apart.
  */
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
-import {
-  GROUP_POINTS,
-  aggregateRuns,
-  colourByRun,
-  differingConfigKeys,
-  groupMedia,
-  groupRuns,
-  groupedSeries,
-  toCsv
-} from '../../src/lab/charts/series';
+import { colourByRun, runColours, seriesColor } from '../../src/protocol/charts';
+import { toCsv } from '../../src/lab/charts/csv';
+import { groupMedia } from '../../src/lab/media/media-series';
+import { GROUP_POINTS, aggregateRuns, groupedSeries } from '../../src/lab/runs/aggregate';
+import { differingConfigKeys } from '../../src/lab/runs/configs';
+import { groupRuns } from '../../src/lab/runs/run-groups';
 import { LiveSeries } from '../../src/lab/live/live-series';
 import { bestOf } from '../../src/lab/runs/runs-table';
-import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { RunInfo, MetricSeries } from '../../src/protocol';
 import '../../src/lab/output/panel-element';
-import { payload, series, settle, video } from './fixtures';
+import { mount, payload, series, settle, video } from './fixtures';
 
 const RUNS: RunInfo[] = [
   { name: 'lr=1e-3 seed=0', config: { lr: 1e-3, seed: 0, optimizer: 'adam' }, status: 'finished' },
@@ -50,20 +45,13 @@ function sweep(): ReturnType<typeof payload> {
   });
 }
 
-function mount(p = sweep()): PlotterPanelElement {
-  const view = document.createElement('mp-plotter-panel') as PlotterPanelElement;
-  view.payload = p;
-  document.body.appendChild(view);
-  return view;
-}
-
 afterEach(() => {
   document.body.innerHTML = '';
 });
 
 describe('runs in the panel', () => {
   it('each chart overlays every run, one colour per run in every chart, labelled by run', async () => {
-    const view = mount();
+    const view = mount(sweep());
     await settle();
     const charts = [...view.querySelectorAll<MetricChart>('mp-metric-chart')];
     expect(charts.map(c => c.querySelector('.mp-chart-name')?.textContent)).toEqual(['loss', 'reward']);
@@ -94,7 +82,7 @@ describe('runs in the panel', () => {
   });
 
   it('the runs table shows status, the config that differs, and the picked metric; hiding and "only" redraw every chart', async () => {
-    const view = mount();
+    const view = mount(sweep());
     await settle();
     const headers = [...view.querySelectorAll('.mp-runs-table th')].map(th => th.textContent?.trim());
     expect(headers).toEqual(['Shown', 'Run ▴', 'Status', 'lr', 'seed', 'loss (last)', 'loss (best)', '']);
@@ -128,7 +116,7 @@ describe('runs in the panel', () => {
   });
 
   it('hovering a chart of runs lists them by their value at that step, highest first, with their colours', async () => {
-    const view = mount();
+    const view = mount(sweep());
     await settle();
     const chart = view.querySelector<MetricChart>('mp-metric-chart')!; // loss: run k is (k + 1) / (i + 1)
     const order = () =>
@@ -176,7 +164,7 @@ describe('runs in the panel', () => {
   });
 
   it('sorts by any column and filters run names', async () => {
-    const view = mount();
+    const view = mount(sweep());
     await settle();
     const names = () => [...view.querySelectorAll('.mp-runs-table tbody .mp-run-name')].map(e => e.textContent?.trim());
     const sortBy = (label: string) =>
@@ -212,11 +200,28 @@ describe('runs in the panel', () => {
 describe('runs in the data shaping', () => {
   it('colours follow the run, labels name the run and, where a chart holds several metrics, the metric', () => {
     const metrics = [ofRun('b', series('loss/train', 3)), ofRun('a', series('loss/eval', 3)), ofRun('a', series('lr', 3))];
-    const runs: RunInfo[] = ['a', 'b'].map(name => ({ name, config: {}, status: 'running' }));
-    expect(colourByRun(metrics, runs, ['red', 'blue']).map(m => [m.label, m.color])).toEqual([
+    const colours = new Map([
+      ['a', 'red'],
+      ['b', 'blue']
+    ]);
+    expect(colourByRun(metrics, colours).map(m => [m.label, m.color])).toEqual([
       ['b · loss/train', 'blue'],
       ['a · loss/eval', 'red'],
       ['a', 'red']
+    ]);
+  });
+
+  it("each run has its place's colour; grouped, every run of a group has the group's place's colour", () => {
+    const runs: RunInfo[] = ['a', 'b', 'c'].map(name => ({ name, config: {}, status: 'running' }));
+    expect([...runColours(runs)]).toEqual([
+      ['a', seriesColor(0)],
+      ['b', seriesColor(1)],
+      ['c', seriesColor(2)]
+    ]);
+    expect([...runColours(runs, [{ runs: ['b'] }, { runs: ['a', 'c'] }])]).toEqual([
+      ['a', seriesColor(1)],
+      ['b', seriesColor(0)],
+      ['c', seriesColor(1)]
     ]);
   });
 
@@ -284,9 +289,9 @@ describe('grouping runs', () => {
   it('by a config key, or by everything but the seed, in the order groups first appear', () => {
     expect(groupRuns(seeds, { by: 'key', key: 'lr' }).map(g => [g.label, g.runs.length])).toEqual([
       ['lr=0.001', 3],
-      ['lr=0.0003', 3]
+      ['lr=3e-4', 3]
     ]);
-    expect(groupRuns(seeds, { by: 'all but seed' }).map(g => g.label)).toEqual(['lr=0.001', 'lr=0.0003']);
+    expect(groupRuns(seeds, { by: 'all but seed' }).map(g => g.label)).toEqual(['lr=0.001', 'lr=3e-4']);
     expect(groupRuns(seeds, { by: 'key', key: 'seed' }).map(g => g.runs)).toEqual([
       ['lr=0.001 seed=0', 'lr=0.0003 seed=0'],
       ['lr=0.001 seed=1', 'lr=0.0003 seed=1'],
@@ -310,7 +315,8 @@ describe('grouping runs', () => {
   it('each group is one colour: its runs faint behind, its band, its mean on top; hiding the runs drops them', () => {
     const metrics = seeds.map((r, k) => ({ ...series('loss', 5, i => k + i), run: r.name }));
     const groups = groupRuns(seeds, { by: 'key', key: 'lr' });
-    const drawn = groupedSeries(metrics, groups, 'min-max', 'faint', ['red', 'blue']);
+    const colours = new Map(seeds.map(r => [r.name, r.config.lr === 1e-3 ? 'red' : 'blue']));
+    const drawn = groupedSeries(metrics, groups, 'min-max', 'faint', colours);
     expect(drawn.map(m => [m.role, m.color])).toEqual([
       ['member', 'red'],
       ['member', 'red'],
@@ -326,7 +332,7 @@ describe('grouping runs', () => {
       ['mean', 'blue']
     ]);
     expect(drawn.find(m => m.role === 'mean')!.label).toBe('lr=0.001 (3 runs)');
-    expect(groupedSeries(metrics, groups, 'min-max', 'hidden', ['red']).some(m => m.role === 'member')).toBe(false);
+    expect(groupedSeries(metrics, groups, 'min-max', 'hidden', colours).some(m => m.role === 'member')).toBe(false);
   });
 
   it("on a time axis, a group is averaged by training step and drawn at its runs' mean time", async () => {
@@ -370,7 +376,7 @@ describe('grouping runs', () => {
       [...chart.querySelectorAll('.mp-legend .mp-toggle')].map(
         e => e.textContent?.replace(/\s+/g, ' ').trim().split(' (3 runs)')[0]
       )
-    ).toEqual(['lr=0.001', 'lr=0.0003']);
+    ).toEqual(['lr=0.001', 'lr=3e-4']);
     const rows = [...view.querySelectorAll('.mp-groups-table tbody tr')].map(r => r.textContent?.replace(/\s+/g, ' ').trim());
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^lr=0\.001 3 [\d.e-]+ ± [\d.e-]+$/);
@@ -406,8 +412,8 @@ describe('grouping runs', () => {
     // A group's legend entry reads "lr=0.001 (3 runs) <value>".
     const groupColor = (label: string): string =>
       Object.entries(legend).find(([entry]) => entry.startsWith(`${label} (3 runs)`))![1];
-    expect(groupColor('lr=0.001')).not.toBe(groupColor('lr=0.0003'));
-    const byGroup = Object.fromEntries(seeds.map(r => [r.name, groupColor(r.config.lr === 1e-3 ? 'lr=0.001' : 'lr=0.0003')]));
+    expect(groupColor('lr=0.001')).not.toBe(groupColor('lr=3e-4'));
+    const byGroup = Object.fromEntries(seeds.map(r => [r.name, groupColor(r.config.lr === 1e-3 ? 'lr=0.001' : 'lr=3e-4')]));
     expect(tableColors()).toEqual(byGroup);
     expect(tileColors()).toEqual(byGroup);
 

@@ -1,22 +1,17 @@
-import {
-  alignSeries,
-  byStep,
-  debiasedEma,
-  fileStem,
-  forLogScale,
-  formatBytes,
-  groupMetrics,
-  hasTimes,
-  onXAxis,
-  toCsv
-} from '../../src/lab/charts/series';
+import { chartsOf } from '../../src/protocol/charts';
+import { formatBytes } from '../../src/protocol/format';
+import { alignSeries } from '../../src/lab/charts/align';
+import { toCsv } from '../../src/lab/charts/csv';
+import { debiasedEma, forLogScale } from '../../src/lab/charts/smoothing';
+import { byStep, hasTimes, onXAxis } from '../../src/lab/charts/x-axis';
+import { fileStem } from '../../src/lab/download';
 import { series } from './fixtures';
 import uPlot from 'uplot';
 import * as v8 from 'v8';
 
-describe('groupMetrics', () => {
+describe('chartsOf', () => {
   it('puts "group/name" metrics in one chart and others in their own, in first-seen order', () => {
-    const groups = groupMetrics([
+    const groups = chartsOf([
       series('loss/train', 3),
       series('reward', 3),
       series('loss/eval', 3),

@@ -3,11 +3,10 @@
  * scripts/setup.sh installed there) and Debian's Chromium driven by playwright-core. Used by the
  * end-to-end tests and the chart benchmark.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { JupyterServerProcess } from './jupyter-server';
 import { REPO } from './kernel-process';
 import { freePort } from './ports';
 
@@ -56,10 +55,12 @@ export class JupyterLab {
     readonly root: string,
     readonly port: number,
     readonly token: string,
-    private readonly child: ChildProcess,
-    private readonly home: string,
-    readonly log: () => string
+    private readonly server: JupyterServerProcess
   ) {}
+
+  get log(): () => string {
+    return this.server.log;
+  }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -87,29 +88,7 @@ export class JupyterLab {
     requireSetup(venv, app, tslab);
     const port = await freePort();
     const token = `e2e-${process.pid}-${port}`;
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-plotter-jupyter-'));
-    const env = {
-      ...process.env,
-      JUPYTER_CONFIG_DIR: path.join(home, 'config'),
-      JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
-      JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
-      JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
-      PATH: `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH}`,
-      ...moreEnv
-    };
-    if (disabledExtensions.length) {
-      fs.mkdirSync(path.join(home, 'config', 'labconfig'), { recursive: true });
-      fs.writeFileSync(
-        path.join(home, 'config', 'labconfig', 'page_config.json'),
-        JSON.stringify({ disabledExtensions: Object.fromEntries(disabledExtensions.map(e => [e, true])) })
-      );
-    }
-    // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
-    fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
-    fs.writeFileSync(
-      path.join(home, 'settings', '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'),
-      JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
-    );
+    const baseUrl = `http://127.0.0.1:${port}`;
     const args = [
       app,
       '--no-browser',
@@ -122,27 +101,33 @@ export class JupyterLab {
       ...extraArgs
     ];
     if (process.getuid?.() === 0) args.push('--allow-root');
-    const child = spawn(path.join(venv, 'bin', 'jupyter'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', d => (output += d));
-    child.stderr!.on('data', d => (output += d));
-    const lab = new JupyterLab(app, root, port, token, child, home, () => output);
-    await lab.waitUntilUp();
-    return lab;
-  }
-
-  private async waitUntilUp(): Promise<void> {
-    for (let i = 0; i < 600; i++) {
-      if (this.child.exitCode !== null) throw new Error(`jupyter lab exited:\n${this.log()}`);
-      try {
-        const res = await fetch(`${this.baseUrl}/api/status?token=${this.token}`);
-        if (res.ok) return;
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise(r => setTimeout(r, 100));
-    }
-    throw new Error(`jupyter lab did not come up:\n${this.log()}`);
+    const server = await JupyterServerProcess.start({
+      name: `jupyter ${app}`,
+      venv,
+      args,
+      env: home => ({
+        JUPYTERLAB_SETTINGS_DIR: path.join(home, 'settings'),
+        JUPYTERLAB_WORKSPACES_DIR: path.join(home, 'workspaces'),
+        ...moreEnv
+      }),
+      prepare: home => {
+        if (disabledExtensions.length) {
+          fs.mkdirSync(path.join(home, 'config', 'labconfig'), { recursive: true });
+          fs.writeFileSync(
+            path.join(home, 'config', 'labconfig', 'page_config.json'),
+            JSON.stringify({ disabledExtensions: Object.fromEntries(disabledExtensions.map(e => [e, true])) })
+          );
+        }
+        // Keep JupyterLab quiet and predictable: no news or update checks, no dialog on kernel restart.
+        fs.mkdirSync(path.join(home, 'settings', '@jupyterlab', 'apputils-extension'), { recursive: true });
+        fs.writeFileSync(
+          path.join(home, 'settings', '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'),
+          JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
+        );
+      },
+      ready: async () => (await fetch(`${baseUrl}/api/status?token=${token}`)).ok
+    });
+    return new JupyterLab(app, root, port, token, server);
   }
 
   async api(method: string, route: string, body?: unknown): Promise<unknown> {
@@ -169,45 +154,34 @@ export class JupyterLab {
 
   /** Shuts the server down the way `jupyter lab` does on Ctrl+C twice: kernels first. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise(resolve => this.child.once('exit', resolve));
-      try {
-        await this.api('POST', '/api/shutdown');
-      } catch {
-        this.child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 20000);
-      await exited;
-      clearTimeout(timer);
-    }
-    this.killKernelsLeft();
-    fs.rmSync(this.home, { recursive: true, force: true });
+    const runtime = path.join(this.server.home, 'runtime') + path.sep;
+    await this.server.stop(() => this.api('POST', '/api/shutdown'));
+    killKernelsLeft(runtime);
   }
+}
 
-  /**
-   * Kills, with their process groups, kernels of this server that outlived it. A server shutting
-   * down can leave one (seen once in CI: the kernel a restart had just started, under JupyterLab
-   * 4.0); it holds the server's stdout, a pipe of this test process, and jest then never exits. A
-   * kernel of this server is found by its connection file in the server's runtime folder.
-   */
-  private killKernelsLeft(): void {
-    const runtime = path.join(this.home, 'runtime') + path.sep;
-    for (const pid of fs.readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
-      let commandLine: string;
+/**
+ * Kills, with their process groups, kernels of this server that outlived it. A server shutting
+ * down can leave one (seen once in CI: the kernel a restart had just started, under JupyterLab
+ * 4.0); it holds the server's stdout, a pipe of this test process, and jest then never exits. A
+ * kernel of this server is found by its connection file in the server's runtime folder.
+ */
+function killKernelsLeft(runtime: string): void {
+  for (const pid of fs.readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+    let commandLine: string;
+    try {
+      commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!commandLine.includes(runtime)) continue;
+    try {
+      process.kill(-Number(pid), 'SIGKILL'); // its group: jupyter_client starts kernels in a session of their own
+    } catch {
       try {
-        commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        process.kill(Number(pid), 'SIGKILL');
       } catch {
-        continue; // gone meanwhile
-      }
-      if (!commandLine.includes(runtime)) continue;
-      try {
-        process.kill(-Number(pid), 'SIGKILL'); // its group: jupyter_client starts kernels in a session of their own
-      } catch {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* gone meanwhile */
-        }
+        /* gone meanwhile */
       }
     }
   }

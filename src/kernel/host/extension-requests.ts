@@ -1,21 +1,17 @@
 /**
- * Every request of the extension's pages, in one place: the comm target a page opens (one comm per
- * kernel connection), each message read at the boundary by the protocol's reader, then routed to
- * the plotter it names. The messages are described in docs/protocol.md.
+ * The extension's pages' requests: the comm target a page opens (one comm per kernel connection),
+ * each message read at the boundary by the protocol's reader, then routed. The three requests about
+ * which page holds a view (release, hold, leave) are the registry's to answer; the five others
+ * (subscribe, unsubscribe, range, media, keep) go to the plotter they name, which answers them in
+ * src/kernel/outputs/page-requests.ts. The messages are described in docs/protocol.md.
  */
-import {
-  KERNEL_COMM_TARGET,
-  TEXT_BUFFERS,
-  readExtensionHello,
-  readKernelRequest,
-  type KernelReply,
-  type KernelRequest
-} from '../../protocol';
-import type { Answer, KernelRegistry, PageComm, PlotterRequest } from './registry';
+import { KERNEL_COMM_TARGET, readExtensionHello, readKernelRequest, type KernelReply, type KernelRequest } from '../../protocol';
+import type { Answer, PlotterRequest, RequestRouter } from './contracts';
+import { textFrames, type PageComm } from './page-comm';
 import { tslabComms } from './tslab-comms';
 
 /** Serves the extension's comm target (a no-op outside tslab). */
-export function serveExtension(registry: KernelRegistry): void {
+export function serveExtension(registry: RequestRouter): void {
   tslabComms()?.registerTarget(KERNEL_COMM_TARGET, (comm, data) => {
     const hello = readExtensionHello(data);
     const page = hello.binary ? comm : textFrames(comm);
@@ -32,25 +28,8 @@ export function serveExtension(registry: KernelRegistry): void {
   });
 }
 
-/**
- * A page's comm that carries buffers as base64 text in the data (TEXT_BUFFERS): its connection
- * cannot take binary frames (see ExtensionHello.binary). A third more bytes, no binary frame ever.
- */
-export function textFrames(comm: PageComm): PageComm {
-  return {
-    get closed() {
-      return comm.closed;
-    },
-    send(data, buffers = []) {
-      if (!buffers.length) return comm.send(data);
-      const text = buffers.map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
-      return comm.send({ ...data, [TEXT_BUFFERS]: text });
-    }
-  };
-}
-
 /** The answer to one request of a page. */
-export function answerRequest(registry: KernelRegistry, request: KernelRequest, comm: PageComm): Answer {
+export function answerRequest(registry: RequestRouter, request: KernelRequest, comm: PageComm): Answer {
   switch (request.request) {
     case 'release':
       return { data: { reply: 'release', ...registry.release(comm, request) }, buffers: [] };

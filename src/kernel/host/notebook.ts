@@ -6,8 +6,7 @@
 import * as fs from 'fs';
 import { PUSHED_POINTS_COMM_ID } from '../../protocol';
 import { denoJupyter, denoKernelCommandLine, runningInDeno } from './deno-bridge';
-import { textFrames } from './extension-requests';
-import type { PageComm } from './registry';
+import { textFrames, type PageComm } from './page-comm';
 import { runningInTslab, tslabDisplayWriter, type WriteDisplayData } from './tslab-bridge';
 
 /** True inside a notebook kernel this package can display in (tslab or Deno's). */

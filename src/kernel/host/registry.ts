@@ -1,80 +1,43 @@
 /**
  * The kernel-wide registry: the live plotters of this kernel process and the extension's pages
- * attached to it. It is the one owner of that state; how sessions end (session-end-hooks.ts) and
- * what pages ask (extension-requests.ts) act through it. See docs/architecture.md.
- *
- * The registry hangs on globalThis so that two copies of this package in one kernel share it.
+ * attached to it, and which page holds which view. It is the one owner of that state. How it is
+ * made and reached (one per process, on globalThis) is kernel-registry.ts; what it answers, the
+ * contracts in contracts.ts. See docs/architecture.md.
  */
-import * as fs from 'fs';
-import {
-  cleanupFailureMessage,
-  type CleanupReport,
-  type KernelEvent,
-  type KernelReply,
-  type KernelRequest,
-  type ReleaseReply
-} from '../../protocol';
-import { serveExtension } from './extension-requests';
-import { hookSessionEnds } from './session-end-hooks';
+import { cleanupFailureMessage, type CleanupReport, type KernelEvent, type ReleaseReply } from '../../protocol';
+import type { ManagedPlotter, RequestRouter, SessionEnds } from './contracts';
+import type { PageComm } from './page-comm';
+import { writeToServerLog } from './server-log';
 import { ViewLeases, leaseMs, type HeldView } from './view-leases';
 import { KernelWatchdog } from './watchdog';
 
-/** Where, on `globalThis` of the kernel process, the registry hangs (the same in every copy of this package). */
-const KERNEL_REGISTRY_KEY = 'metrics-plotter.kernel-registry.v1';
-
-/** The kernel's end of one page's comm, as the plotter's parts use it. */
-export interface PageComm {
-  readonly closed: boolean;
-  /** False when it could not go (the comm closed, or the process is exiting). */
-  send(data: Record<string, unknown>, buffers?: ArrayBufferView[]): boolean;
+/** What the registry needs of the kernel's watchdog (watchdog.ts). */
+export interface Watchdog {
+  readonly pid: number | undefined;
+  /** Removes the plotter's files under `root` should this process be killed. */
+  watch(root: string): void;
 }
 
-/** A reply's data and its binary buffers. */
-export interface Answer {
-  data: KernelReply;
-  buffers: ArrayBufferView[];
-}
-
-/** A page's request about one plotter's data, which the plotter answers itself. */
-export type PlotterRequest = Exclude<KernelRequest, { request: 'release' | 'hold' | 'leave' }>;
-
-/** What the registry and the host need of a plotter (the object users get has none of this). */
-export interface ManagedPlotter {
-  readonly id: string;
-  /** The folder it writes its assets into (the kernel's watchdog watches it). */
-  readonly root: string;
-  /** The frontend no longer shows this view; close when it was the last. */
-  releaseView(viewId: string): ReleaseReply;
-  /**
-   * Whether a page shows the plotter: every page that held one of its views went away without
-   * releasing it (false), or one holds a view again (true). Unwatched, it keeps no files.
-   */
-  setWatched(watched: boolean): void;
-  /** A request about this plotter's data from a page (subscribe, unsubscribe, range). */
-  answer(request: PlotterRequest, comm: PageComm): Answer;
-  /** A page's comm closed (the page went away). */
-  dropComm(comm: PageComm): void;
-  /** A page that renders widget models attached: shown views open theirs. */
-  widgetsRendered(): void;
-  /** Synchronous end of session at process exit: stop encoders, remove assets. */
-  endAtExit(): CleanupReport;
-  /** An interrupt: stop running encodes and remove their partial files. */
-  interruptEncodes(): void;
-}
-
-export class KernelRegistry {
+export class KernelRegistry implements RequestRouter, SessionEnds {
   private readonly plotters = new Map<string, ManagedPlotter>();
   /** The extension's comms (one per kernel connection of a JupyterLab page). */
   private readonly pages = new Set<PageComm>();
   /** Those of pages that render widget models (ExtensionHello.widgets). */
   private readonly widgetPages = new Set<PageComm>();
   /** What removes the plotters' files should this process be killed (watchdog.ts). */
-  private watchdog: KernelWatchdog | null = null;
+  private watchdog: Watchdog | null = null;
   /** Which pages hold which views (view-leases.ts); checked by a timer once a page holds one. */
   private readonly leases = new ViewLeases<PageComm>(leaseMs());
   private leaseTimer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * `now`: the clock leases are read on; `startWatchdog`: what removes the plotters' files should
+   * this process be killed (tests pass stand-ins for both).
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly startWatchdog: () => Watchdog = () => KernelWatchdog.start()
+  ) {}
 
   /** Whether a page that renders the plotter's widget models is attached. */
   get rendersWidgets(): boolean {
@@ -83,7 +46,7 @@ export class KernelRegistry {
 
   add(plotter: ManagedPlotter): void {
     this.plotters.set(plotter.id, plotter);
-    this.watchdog ??= KernelWatchdog.start();
+    this.watchdog ??= this.startWatchdog();
     this.watchdog.watch(plotter.root);
   }
 
@@ -182,29 +145,4 @@ export class KernelRegistry {
   interruptEncodes(): void {
     for (const plotter of this.plotters.values()) plotter.interruptEncodes();
   }
-}
-
-/**
- * Writes to the kernel's own stderr, which the Jupyter server logs: for what happens while no cell
- * runs (fd 2 directly: tslab points process.stderr.write at a cell's output, or a closed socket).
- */
-export function writeToServerLog(text: string): void {
-  try {
-    fs.writeSync(2, text + '\n');
-  } catch {
-    /* nowhere left to report */
-  }
-}
-
-/** This kernel process's registry; the first call serves the extension and hooks every session end. */
-export function kernelRegistry(): KernelRegistry {
-  const key = Symbol.for(KERNEL_REGISTRY_KEY);
-  const holder = globalThis as unknown as Record<symbol, KernelRegistry | undefined>;
-  let registry = holder[key];
-  if (!registry) {
-    registry = holder[key] = new KernelRegistry();
-    serveExtension(registry);
-    hookSessionEnds(registry);
-  }
-  return registry;
 }

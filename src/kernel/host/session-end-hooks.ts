@@ -12,10 +12,10 @@
  * A release from the extension (the last output of a view went away) is a request: extension-requests.ts.
  */
 import { onExit } from 'signal-exit';
-import type { KernelRegistry } from './registry';
+import type { SessionEnds } from './contracts';
 import { onTslabShutdownRequest, runningInTslab } from './tslab-bridge';
 
-export function hookSessionEnds(registry: KernelRegistry): void {
+export function hookSessionEnds(registry: SessionEnds): void {
   // A shutdown or restart request ends every session at once, before the process goes.
   onTslabShutdownRequest(() => registry.endAll());
   // Signal listeners are added on the next turn of the event loop, never while a cell's code runs:

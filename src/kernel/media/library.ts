@@ -16,48 +16,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   cleanupFailureMessage,
+  runField,
   seriesKey,
   type CleanupReport,
   type MediaEntry,
-  type MediaFileState,
-  type MediaKind
+  type MediaFileState
 } from '../../protocol';
 import { AssetsOwner } from '../files/owner';
 import { emptyReport, mergeInto } from '../files/report';
 import { StorageError } from '../files/storage-error';
-import { FrameImage, FrameGeometry, imageChannels } from './frames';
-import { InputError } from '../input';
 import { EncodeError } from './video-encoder';
 import type { EncodePool, PooledEncoder } from './encode-pool';
-import { KernelDisplay, inNotebook } from '../host/notebook';
-import { encodeStill, isStillCandidate } from './still';
-
-/** A running encode. */
-interface Encode {
-  encoder: PooledEncoder;
-  fileName: string;
-  name: string;
-  run: string;
-  step: number;
-  kind: MediaKind;
-}
-
-/** One entry to encode: what it is, where in the series, and how its frames come. */
-export interface WriterSpec extends FrameGeometry {
-  kind: MediaKind;
-  name: string;
-  /** The run it is logged to (DEFAULT_RUN: the plotter's own). */
-  run: string;
-  step: number;
-  fps: number;
-  crf?: number;
-  keepLast?: number;
-  /** Show progress in the cell for at least this many frames (videos). */
-  progressFromFrames: number;
-  /** The frames come from the plotter's own frame source (never changed after): no copies needed. */
-  stableFrames?: boolean;
-  expectedFrames?: number;
-}
+import type { VideoWriter } from './video-writer';
+import { openVideoWriter, type Encode, type ProgressDisplay, type WriterOwner, type WriterSpec } from './writer-session';
+import './video-writer'; // sets the writer factory
 
 /** File names derived from labels: readable and safe on every OS. */
 export function mediaFileStem(name: string): string {
@@ -76,13 +48,13 @@ export function freePath(dir: string, stem: string, ext: string): string {
   }
 }
 
-export class MediaLibrary {
+export class MediaLibrary implements WriterOwner {
   /** The entries of each media name of each run, by seriesKey, by step. */
   private readonly series = new Map<string, MediaEntry[]>();
   private readonly retiredCount = new Map<string, number>();
   private readonly keepLastOf = new Map<string, number>();
   private readonly encodes = new Set<Encode>();
-  /** Each entry's still (JPEG), by the file name it was encoded to; kept after the session ends, files gone. */
+  /** Each entry's still (JPEG), by the file name it was encoded to; held after the session ends, files gone. */
   private readonly stillOf = new Map<string, Buffer>();
   /** The file name each entry was encoded to (a kept entry is a new object with a new path: the same file). */
   private readonly fileOfEntry = new WeakMap<MediaEntry, string>();
@@ -96,10 +68,11 @@ export class MediaLibrary {
     /** Called when an entry is added, replaced or retired. */
     private readonly onChange: () => void,
     /** Where encodes wait for their turn (encode-pool.ts). */
-    private readonly pool: EncodePool
+    private readonly pool: EncodePool,
+    /** A display for a long encode's progress; null where there is no cell to show it (the host's). */
+    private readonly progress: () => ProgressDisplay | null = () => null
   ) {}
 
-  /** Every entry on disk, by name, then step. */
   /**
    * Up to `max` bytes of one of this plotter's media files from `offset` on (a page whose server
    * cannot see the kernel's folder plays it from these). Only a current entry's own file is read.
@@ -124,6 +97,7 @@ export class MediaLibrary {
     }
   }
 
+  /** Every entry on disk, by name, then step. */
   entries(): MediaEntry[] {
     return [...this.series.values()].flat();
   }
@@ -178,7 +152,7 @@ export class MediaLibrary {
 
   /** Claims the entry's file, starts its encoder, and hands back the writer that feeds it. */
   writer(spec: WriterSpec): VideoWriter {
-    return new VideoWriter(this, this.start(spec), spec);
+    return openVideoWriter(this, this.start(spec), spec, this.progress);
   }
 
   private start(req: WriterSpec): Encode {
@@ -202,7 +176,7 @@ export class MediaLibrary {
   finish(
     encode: Encode,
     entry: Omit<MediaEntry, 'path' | 'absolutePath' | 'kind' | 'name' | 'run' | 'step'>,
-    still: Buffer | null = null
+    still: Buffer | null
   ): MediaEntry {
     if (this.ended) {
       // Closed while ffmpeg finished: the plotter owns nothing any more.
@@ -222,7 +196,7 @@ export class MediaLibrary {
     const absolutePath = this.assets.pathOf(encode.fileName);
     const media: MediaEntry = {
       kind: encode.kind,
-      ...(encode.run ? { run: encode.run } : {}),
+      ...runField(encode.run),
       name: encode.name,
       step: encode.step,
       path: path.relative(this.assets.root, absolutePath).split(path.sep).join('/'),
@@ -232,12 +206,12 @@ export class MediaLibrary {
     const key = seriesKey(encode);
     const list = this.series.get(key) ?? [];
     const replaced = list.filter(e => e.step === encode.step);
-    const kept = list.filter(e => e.step !== encode.step);
-    kept.push(media);
-    kept.sort((a, b) => a.step - b.step);
+    const remaining = list.filter(e => e.step !== encode.step);
+    remaining.push(media);
+    remaining.sort((a, b) => a.step - b.step);
     const keepLast = this.keepLastOf.get(key) ?? this.defaultKeepLast;
-    const retired = keepLast !== undefined && kept.length > keepLast ? kept.splice(0, kept.length - keepLast) : [];
-    this.series.set(key, kept);
+    const retired = keepLast !== undefined && remaining.length > keepLast ? remaining.splice(0, remaining.length - keepLast) : [];
+    this.series.set(key, remaining);
     this.fileOfEntry.set(media, encode.fileName);
     for (const old of [...replaced, ...retired]) this.stillOf.delete(this.fileOfEntry.get(old) ?? '');
     if (still) this.stillOf.set(encode.fileName, still);
@@ -248,11 +222,11 @@ export class MediaLibrary {
       this.onChange();
       return media;
     }
-    // No page shows the plotter: the still is kept, the file goes at once.
+    // No page shows the plotter: the still stays, the file goes at once.
     const report = emptyReport();
     const gone = this.removeFileOf(media, report);
-    const at = kept.indexOf(media);
-    if (at >= 0) kept[at] = gone;
+    const at = remaining.indexOf(media);
+    if (at >= 0) remaining[at] = gone;
     this.tidyFolder();
     if (!report.ok) console.error(cleanupFailureMessage(report.failures));
     this.onChange();
@@ -326,140 +300,5 @@ export class MediaLibrary {
     for (const encode of this.encodes) encode.encoder.abortSync('the plotter was closed');
     this.encodes.clear();
     return this.assets.cleanup();
-  }
-}
-
-/** A video being written frame by frame (see MetricsPlotter.createVideoWriter). */
-export class VideoWriter {
-  private readonly progress: KernelDisplay | null;
-  private readonly progressEvery: number;
-  private lastProgress = 0;
-  private ended = false;
-  /** The frame the still will be made of, so far (see isStillCandidate). */
-  private stillFrame: Uint8Array | null = null;
-
-  /** @internal made by MediaLibrary.writer */
-  constructor(
-    private readonly library: MediaLibrary,
-    private readonly encode: Encode,
-    private readonly spec: WriterSpec
-  ) {
-    const expected = spec.expectedFrames;
-    this.progress =
-      spec.kind === 'video' && inNotebook() && (expected === undefined || expected >= spec.progressFromFrames)
-        ? new KernelDisplay()
-        : null;
-    this.progressEvery = Math.max(1, Math.floor((expected ?? 1000) / 20));
-  }
-
-  get name(): string {
-    return this.spec.name;
-  }
-
-  get step(): number {
-    return this.spec.step;
-  }
-
-  get framesWritten(): number {
-    return this.encode.encoder.framesWritten;
-  }
-
-  /** Writes one frame: `{ width, height, data }` or raw bytes of the writer's size and channels. */
-  async write(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
-    if (this.ended) throw new EncodeError(`the video "${this.name}" was already finished or aborted.`);
-    try {
-      await this.writeFrame(frame);
-    } catch (err) {
-      // A bad frame ends the video: no stray ffmpeg keeps the kernel alive, no partial file stays.
-      await this.abort();
-      throw err;
-    }
-  }
-
-  private async writeFrame(frame: FrameImage | Uint8Array | Uint8ClampedArray): Promise<void> {
-    let bytes: Uint8Array;
-    const { width, height, channels } = this.spec;
-    if (frame instanceof Uint8Array || frame instanceof Uint8ClampedArray) {
-      bytes = frame as Uint8Array;
-    } else {
-      const c = imageChannels(frame, this.framesWritten);
-      if (frame.width !== width || frame.height !== height || c !== channels) {
-        throw new InputError(
-          `frame ${this.framesWritten} is ${frame.width}x${frame.height} with ${c} channels, but the video ` +
-            `"${this.name}" is ${width}x${height} with ${channels}.`
-        );
-      }
-      bytes = frame.data as Uint8Array;
-    }
-    // A frame the caller may reuse is copied; the plotter's own frame source never changes them.
-    if (isStillCandidate(this.framesWritten)) this.stillFrame = this.spec.stableFrames ? bytes : Uint8Array.from(bytes);
-    await this.encode.encoder.write(bytes, this.spec.stableFrames);
-    if (this.progress && this.framesWritten - this.lastProgress >= this.progressEvery) {
-      this.lastProgress = this.framesWritten;
-      this.showProgress();
-    }
-  }
-
-  /** Progress is transient: shown while the video encodes; then the panel's card tells the result. */
-  private showProgress(): void {
-    if (!this.progress) return;
-    const total = this.spec.expectedFrames;
-    const text = `Encoding "${this.name}": ${this.framesWritten}${total ? `/${total} frames (${Math.round((100 * this.framesWritten) / total)}%)` : ' frames'}…`;
-    try {
-      this.progress.send({ 'text/plain': text });
-    } catch {
-      /* progress is best effort */
-    }
-  }
-
-  private endProgress(): void {
-    try {
-      this.progress?.clear();
-    } catch {
-      /* progress is best effort */
-    }
-  }
-
-  /** Finishes the file and adds it to the plotter's output. */
-  async finish(): Promise<MediaEntry> {
-    if (this.ended) throw new EncodeError(`the video "${this.name}" was already finished or aborted.`);
-    this.ended = true;
-    if (this.framesWritten === 0) {
-      await this.encode.encoder.abort();
-      this.library.drop(this.encode);
-      throw new InputError(`no frames were written to the video "${this.name}"; write at least one frame before finish().`);
-    }
-    // The still is made in this encode's turn, once its ffmpeg exited (see EncodePool).
-    const frame = this.stillFrame;
-    this.stillFrame = null;
-    const still = frame ? this.encode.encoder.inTurnAfterExit(() => encodeStill(frame, this.spec)) : Promise.resolve(null);
-    still.catch(() => undefined); // a failed encode reports itself below; its still is not wanted
-    let bytes: number;
-    try {
-      ({ bytes } = await this.encode.encoder.finish());
-    } catch (err) {
-      this.endProgress();
-      await this.encode.encoder.abort();
-      this.library.drop(this.encode);
-      throw err;
-    }
-    this.endProgress();
-    const { kind, fps, width, height } = this.spec;
-    const entry = this.library.finish(
-      this.encode,
-      kind === 'video' ? { width, height, bytes, fps, frames: this.framesWritten } : { width, height, bytes },
-      await still
-    );
-    return entry;
-  }
-
-  /** Stops the encode and removes its partial file. */
-  async abort(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    this.stillFrame = null;
-    this.endProgress();
-    await this.encode.encoder.abort();
-    this.library.drop(this.encode);
   }
 }

@@ -9,7 +9,7 @@
  * How many points each shown series gets is then measured: one pass at a typical point size, then
  * again with the points scaled by how far the JSON came out from the budget (a few passes at most).
  */
-import type { MetricSeries } from '../../protocol';
+import { runField, type MetricSeries } from '../../protocol';
 import { downsampleWith } from '../../protocol/downsample';
 import type { Series } from './store';
 
@@ -73,7 +73,7 @@ export function shapeSeries(s: StoredSeries, points: number, origin: number): Me
   const idx = downsampleWith(p.valueAt, points, 0, p.length);
   return {
     name: s.name,
-    ...(s.run ? { run: s.run } : {}),
+    ...runField(s.run),
     steps: idx.map(p.stepAt),
     values: idx.map(i => compact(p.value(i))),
     times: idx.map(i => p.time(i) - origin),

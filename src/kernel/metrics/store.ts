@@ -8,9 +8,19 @@
  */
 import * as os from 'os';
 import { DEFAULT_RUN, seriesKey } from '../../protocol';
-import type { MetricStats } from '../outputs/summary';
 import { InputError, checkName, checkNumber, checkStep } from '../input';
 import { SeriesPoints } from './points';
+
+/** What the text summary lists of one series. */
+export interface MetricStats {
+  name: string;
+  /** DEFAULT_RUN for the plotter's own logging. */
+  run: string;
+  points: number;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+}
 
 export interface Series {
   name: string;
@@ -73,7 +83,9 @@ export class MetricsStore {
   constructor(
     private readonly clock: () => number = Date.now,
     /** Past this many bytes of points, older detail is merged into min/max buckets. */
-    readonly boundBytes = defaultMemoryBoundBytes()
+    readonly boundBytes = defaultMemoryBoundBytes(),
+    /** Called once per add (a batch is one): the plotter's outputs hear of it as of media changes. */
+    private readonly onChange: () => void = () => undefined
   ) {}
 
   /** Logged points that are now merged into buckets, across all series. */
@@ -100,6 +112,18 @@ export class MetricsStore {
 
   /** Records one value of a run's metric; `step` defaults to the next index of that metric. */
   add(name: string, value: number, step?: number, run: string = DEFAULT_RUN): void {
+    this.record(name, value, step, run);
+    this.onChange();
+  }
+
+  /** Records a batch of one run's metric, checked whole before any of it is recorded; one change for all. */
+  addBatch(name: string, values: ArrayLike<number>, steps: ArrayLike<number> | undefined, run: string): void {
+    this.checkBatch(name, values, steps);
+    for (let i = 0; i < values.length; i++) this.record(name, values[i], steps?.[i], run);
+    this.onChange();
+  }
+
+  private record(name: string, value: number, step: number | undefined, run: string): void {
     checkName('metric', name);
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
@@ -142,8 +166,7 @@ export class MetricsStore {
     for (let pass = 0; pass < 8 && this.bytes > this.boundBytes; pass++) merge(p => p.mergeMerged(MERGED_BUCKET));
   }
 
-  /** Checks a whole batch before recording any of it. */
-  checkBatch(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): void {
+  private checkBatch(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): void {
     checkName('metric', name);
     if (!values || typeof values.length !== 'number') {
       throw new InputError(`addMetric("${name}", values) needs an array of numbers.`);

@@ -113,7 +113,6 @@ export class LiveOutputs {
   private lastUpdate = 0;
   private gapMs: number;
   private timer: NodeJS.Timeout | null = null;
-  private held = 0;
   /** When each view's display was last sent. */
   private readonly displayedAt = new Map<string, number>();
   /** The refresh of displays skipped while streamed, after the last change. */
@@ -167,7 +166,7 @@ export class LiveOutputs {
    */
   changed(media = false): void {
     if (media) this.mediaChanged = true;
-    if (this.views.size === 0 || this.timer || this.held > 0) return;
+    if (this.views.size === 0 || this.timer) return;
     const wait = this.lastUpdate + this.gapMs - Date.now();
     if (media || wait <= 0) {
       this.send();
@@ -175,17 +174,6 @@ export class LiveOutputs {
       this.timer = setTimeout(() => this.send(), wait);
       this.timer.unref();
     }
-  }
-
-  /** Batches the changes of `work` (a bulk add) into one update. */
-  batch(work: () => void): void {
-    this.held++;
-    try {
-      work();
-    } finally {
-      this.held--;
-    }
-    this.changed();
   }
 
   private send(): void {

@@ -14,7 +14,7 @@
  */
 import { CHUNK_STRIDE, PUSHED_SNAPSHOT_EVERY_MS, type KernelEvent, type RangeAxis, type SeriesChunk } from '../../protocol';
 import { downsampleWith, searchSortedWith } from '../../protocol/downsample';
-import type { PageComm } from '../host/registry';
+import type { PageComm } from '../host/page-comm';
 import type { MetricsStore, Series } from '../metrics/store';
 
 /** A snapshot's points across all series at most (24 bytes each): 10 series × 20,000, or 10,000 × 20. */

@@ -1,13 +1,13 @@
 /**
  * The charts of a plotter output as static images, for its HTML part: what a notebook shows where
  * the extension does not run (VS Code, nbviewer, GitHub, `jupyter nbconvert --to html`, a JupyterLab
- * without it). The same charts as the panel draws (src/protocol/charts.ts: one per metric group,
+ * without it). The same charts as the panel draws (src/protocol/charts.ts: one per chart key,
  * the same colours, numbers formatted as the panel formats them), each an SVG inside an
  * `<img src="data:…">`: no script runs, nothing is fetched, and JupyterLab's HTML sanitizer (which
  * removes inline `<svg>` from untrusted outputs) keeps it. Within a byte budget at any data size.
  * Design: docs/design-decisions.md, "Outputs that read anywhere".
  */
-import { chartGroupsOf, colourByRun, seriesColor } from '../../protocol/charts';
+import { chartsOf, colourByRun, runColours, seriesColor } from '../../protocol/charts';
 import { downsampleWith } from '../../protocol/downsample';
 import { formatCount, formatNumber, formatTicks } from '../../protocol/format';
 import { escapeHtml, type MetricSeries, type RunInfo } from '../../protocol';
@@ -44,9 +44,9 @@ interface Chart {
 }
 
 /** The payload's series as lines in charts: coloured by run as the panel does with runs, by place in the chart otherwise. */
-function chartsOf(metrics: readonly MetricSeries[], runs: readonly RunInfo[]): Chart[] {
-  const lines = runs.length ? colourByRun(metrics, runs) : metrics.map(m => ({ ...m, label: m.name, color: '' }));
-  return chartGroupsOf(lines).map(({ title, metrics: inChart }) => ({
+function chartLines(metrics: readonly MetricSeries[], runs: readonly RunInfo[]): Chart[] {
+  const lines = runs.length ? colourByRun(metrics, runColours(runs)) : metrics.map(m => ({ ...m, label: m.name, color: '' }));
+  return chartsOf(lines).map(({ title, metrics: inChart }) => ({
     title,
     lines: inChart.map(({ label, color, ...series }, i) => ({ series, label, color: color || seriesColor(i) }))
   }));
@@ -178,7 +178,7 @@ function chartHtml(chart: Chart, points: number): string {
  * a line do not fit, the last charts are left out and counted. Empty when there are no metrics.
  */
 export function staticCharts(metrics: readonly MetricSeries[], runs: readonly RunInfo[], budgetBytes: number): string {
-  const all = chartsOf(metrics, runs);
+  const all = chartLines(metrics, runs);
   if (!all.length) return '';
   let shown = all.slice(0, STATIC_CHARTS);
   const render = (charts: Chart[], points: number): string => {

@@ -8,22 +8,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { escapeHtml, memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
-import { formatNumber } from '../../protocol/format';
+import { formatConfigValue, formatNumber } from '../../protocol/format';
+import type { MetricStats } from '../metrics/store';
 
 /** Metrics listed in the text; a run with more says how many more. */
 const LISTED_METRICS = 40;
 /** Media entries listed (the latest); the rest are counted. */
 const LISTED_MEDIA = 20;
-
-export interface MetricStats {
-  name: string;
-  /** DEFAULT_RUN for the plotter's own logging. */
-  run: string;
-  points: number;
-  last: number | null;
-  min: number | null;
-  max: number | null;
-}
 
 export interface SummaryInput {
   title: string;
@@ -39,10 +30,10 @@ export interface SummaryInput {
 /** Runs listed with their config; a sweep with more says how many more. */
 const LISTED_RUNS = 20;
 
-/** "lr=0.0003, seed=1" */
+/** "lr=3e-4, seed=1" */
 function configText(run: RunInfo): string {
   return Object.entries(run.config)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${formatConfigValue(v)}`)
     .join(', ');
 }
 

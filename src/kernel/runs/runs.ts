@@ -9,22 +9,28 @@ import { InputError } from '../input';
 export class Runs {
   private readonly runs = new Map<string, { config: RunConfig; status: RunStatus }>();
 
+  /** `onChange`: called when a run begins (or is named again) or ends; the plotter's outputs hear of it. */
+  constructor(private readonly onChange: () => void = () => undefined) {}
+
   /**
    * The run of that name, begun now if it is new. Asked again with a different config, it refuses
    * (a run's config says what produced its data); without a config, any config matches.
    */
   begin(name: string, config: RunConfig | undefined): void {
     const known = this.runs.get(name);
-    if (!known) {
-      this.runs.set(name, { config: config ?? {}, status: 'running' });
-      return;
-    }
-    if (config !== undefined && !sameConfig(known.config, config)) {
+    if (!known) this.runs.set(name, { config: config ?? {}, status: 'running' });
+    else if (config !== undefined && !sameConfig(known.config, config)) {
       throw new InputError(
         `the run "${name}" already exists with config ${JSON.stringify(known.config)}, not ${JSON.stringify(config)}. ` +
           'A run is one configuration: give this one its own name (for example with the differing values in it).'
       );
     }
+    this.onChange();
+  }
+
+  /** Whether a run of that name was begun. */
+  has(name: string): boolean {
+    return this.runs.has(name);
   }
 
   config(name: string): RunConfig {
@@ -39,6 +45,7 @@ export class Runs {
   end(name: string, failed: boolean): void {
     const run = this.runs.get(name);
     if (run) run.status = failed ? 'failed' : 'finished';
+    this.onChange();
   }
 
   /** Whether any run was named (a plotter with only its default run lists none). */

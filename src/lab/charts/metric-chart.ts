@@ -1,51 +1,39 @@
 /**
- * <mp-metric-chart>: one chart (a group of metrics) drawn by uPlot, which keeps 10 series × 100k
+ * <mp-metric-chart>: one chart (its metrics, chart-series.ts) drawn by uPlot, which keeps 10 series × 100k
  * points smooth on a canvas. One legend: a keyboard-reachable toggle per series that also shows its
  * value at the hovered step (raw, and smoothed when smoothing is on), or at the latest step when
  * nothing is hovered. Axis ticks and values read right at every magnitude (src/protocol/format).
  * Drag to zoom on x, double-click or Reset to go back; the panel keeps the cursor and the x range
  * of all its charts together (`syncKey`, `xRange`). CSV and PNG export. Smoothing and log scale
- * come from the parent view so that one control drives every chart.
+ * come from the parent view so that one control drives every chart. What it draws is shaped by
+ * pure functions (chart-data.ts, plot-options.ts, chart-export.ts); this file holds the element.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
-import type { RunInfo } from '../../protocol';
+import { seriesKey, type RunInfo } from '../../protocol';
 import { searchSorted } from '../../protocol/downsample';
-import { formatCount, formatDuration, formatNumber, formatTicks } from '../../protocol/format';
+import { formatCount, formatDuration, formatNumber } from '../../protocol/format';
+import { alignSeries } from './align';
 import {
-  alignSeries,
-  byStep,
-  debiasedEma,
-  fileStem,
-  forLogScale,
-  toCsv,
-  chartKey,
-  type ChartGroup,
-  type ChartSeries,
-  type TimedSeries,
-  type XAxisKind
-} from './series';
-import { downloadBlob } from '../download';
-import { cancelDraw, lineCost, queueDraw } from './draw-queue';
-import { seriesColor } from '../../protocol/charts';
+  colorOf,
+  drawCost,
+  labelOf,
+  plotData,
+  seriesIndexes,
+  shownData,
+  smoothingOn,
+  toggleKey,
+  yRange,
+  type YShaping
+} from './chart-data';
+import { downloadChartCsv, downloadChartPng } from './chart-export';
+import type { ChartContents, ChartSeries } from './chart-series';
+import { cancelDraw, queueDraw } from './draw-queue';
+import { CHART_HEIGHT, plotOptions } from './plot-options';
+import type { TimedSeries, XAxisKind } from './x-axis';
 
-const CHART_HEIGHT = 220;
 /** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
 const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
-/** More plain lines than this in one chart are drawn 1 px wide instead of 1.5. */
-const MANY_LINES = 4;
-
-/** A series' legend label: its run's, with runs; its name otherwise. */
-const labelOf = (m: ChartSeries): string => m.label ?? m.name;
-/** What a legend toggle shows and hides: a group's mean, band and runs together, or one series. */
-const toggleKey = (m: ChartSeries): string => m.group ?? chartKey(m);
-/** A series' colour: its run's, with runs; its place in the chart otherwise. */
-const colorOf = (m: ChartSeries, i: number): string => m.color ?? seriesColor(i);
-/** Tick spacings a relative-time axis picks from: whole seconds, minutes, hours, days. */
-const DURATION_STEPS = [
-  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800
-];
-
 /** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
 export const SELECT_STEP_EVENT = 'mp-select-step';
 /** Sent (bubbling) when the user zooms a chart on x (detail: the range, or null for all steps). */
@@ -73,7 +61,7 @@ function downsampledNote(downsampled: readonly ChartSeries[]): string {
 
 export class MetricChart extends LitElement {
   static properties = {
-    group: { attribute: false },
+    chart: { attribute: false },
     smoothing: { type: Number },
     logScale: { type: Boolean, attribute: 'log-scale' },
     hidden_: { state: true },
@@ -93,10 +81,10 @@ export class MetricChart extends LitElement {
     rangeMerged: { attribute: false }
   };
 
-  group: ChartGroup = { title: '', metrics: [] };
+  chart: ChartContents = { title: '', metrics: [] };
   smoothing = 0;
   logScale = false;
-  /** Series (by chartKey: run and name) switched off by the user; kept across live updates. */
+  /** Series (by toggleKey) switched off by the user; kept across live updates. */
   hidden_: Set<string> = new Set();
   zoomed = false;
   /** Steps where media were logged: marked on the x axis. */
@@ -115,7 +103,7 @@ export class MetricChart extends LitElement {
   logOverride: boolean | null = null;
   /** Folded to its title, for runs with many metric groups. */
   collapsed = false;
-  /** What x is; with a time axis the group's series carry x in seconds and their steps aside (series.ts onXAxis). */
+  /** What x is; with a time axis the chart's series carry x in seconds and their steps aside (x-axis.ts onXAxis). */
   xAxis: XAxisKind = 'step';
   /** The zoomed range holds every point the kernel has (the panel merged the kernel's answer in). */
   rangeInDetail = false;
@@ -211,7 +199,7 @@ export class MetricChart extends LitElement {
   }
 
   protected render(): unknown {
-    const { title } = this.group;
+    const { title } = this.chart;
     const downsampled = this.series.filter(m => m.totalPoints > m.steps.length);
     return html`
       <div class="mp-chart-header">
@@ -256,7 +244,7 @@ export class MetricChart extends LitElement {
    */
   protected shouldUpdate(changed: PropertyValues): boolean {
     if (this.onScreen) return true;
-    this.missed ||= ['group', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
+    this.missed ||= ['chart', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
       changed.has(k)
     );
     return !this.hasUpdated;
@@ -272,19 +260,19 @@ export class MetricChart extends LitElement {
       this.unshaped = true;
       return;
     }
-    if (this.catchUp || changed.has('group') || this.unshaped) this.shape();
+    if (this.catchUp || changed.has('chart') || this.unshaped) this.shape();
     else if (changed.has('smoothing') || changed.has('logScale') || changed.has('logOverride')) this.shown = this.chartData();
   }
 
   /** Only new points came, to a chart already drawn. */
   private liveUpdate(changed: PropertyValues): boolean {
-    return !this.catchUp && this.plot !== null && changed.has('group') && !RESHAPING.some(k => changed.has(k));
+    return !this.catchUp && this.plot !== null && changed.has('chart') && !RESHAPING.some(k => changed.has(k));
   }
 
   /** Aligns the group's series (`raw`) and shapes what the plot draws (`shown`). */
   private shape(): void {
     this.unshaped = false;
-    this.series = this.group.metrics;
+    this.series = this.chart.metrics;
     // At most two x a pixel column: runs that do not share their steps go on one grid.
     this.raw = alignSeries(this.series, Math.max(240, this.clientWidth || 600));
     this.stepOfX = new Map();
@@ -309,7 +297,7 @@ export class MetricChart extends LitElement {
 
   /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
   private legend(): unknown {
-    const { title } = this.group;
+    const { title } = this.chart;
     const metrics = this.series;
     const xs = this.raw[0] as ArrayLike<number>;
     const idx = this.hoverIdx ?? (xs.length ? xs.length - 1 : null);
@@ -362,7 +350,8 @@ export class MetricChart extends LitElement {
     const reshaped = RESHAPING.some(k => changed.has(k)) || !this.plot;
     // New points (a live update) wait for this chart's turn; what the user changed draws at once.
     if (reshaped) this.draw();
-    else if (this.unshaped && changed.has('group')) queueDraw(this, this.drawCost(), () => this.draw());
+    else if (this.unshaped && changed.has('chart'))
+      queueDraw(this, drawCost(this.series, this.shown, this.hidden_, this.yShaping), () => this.draw());
     else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
   }
@@ -436,28 +425,11 @@ export class MetricChart extends LitElement {
     });
   }
 
-  /**
-   * What the chart draws, shaped from the aligned columns (`raw`): smoothed, and on a log axis
-   * without values ≤ 0. An aligned column's `undefined` (no point of that series at that x) stays,
-   * so shaping never needs to align the series again.
-   */
+  /** What the chart draws (`shown`), shaped from `raw`; the render that follows reads `droppedForLog`. */
   private chartData(): uPlot.AlignedData {
-    let dropped = 0;
-    const columns = this.raw.slice(1).map(column => {
-      const values = column as ReadonlyArray<number | null | undefined>;
-      if (!this.log) return this.smoothing > 0 ? debiasedEma(values, this.smoothing) : values;
-      // On a log axis, smoothing averages in log space: a loss falling over decades stays a line.
-      const log = forLogScale(values);
-      dropped += log.dropped;
-      if (!(this.smoothing > 0)) return log.values;
-      const smoothedLog = debiasedEma(
-        log.values.map(v => (typeof v === 'number' ? Math.log10(v) : v)),
-        this.smoothing
-      );
-      return smoothedLog.map(v => (typeof v === 'number' ? Math.pow(10, v) : v));
-    });
-    this.droppedForLog = dropped; // read by the render that follows
-    return [this.raw[0], ...columns] as uPlot.AlignedData;
+    const { shown, dropped } = shownData(this.raw, this.yShaping);
+    this.droppedForLog = dropped;
+    return shown;
   }
 
   /** The log scale in effect: this chart's own choice, or the panel's. */
@@ -465,75 +437,8 @@ export class MetricChart extends LitElement {
     return this.logOverride ?? this.logScale;
   }
 
-  private get withRaw(): boolean {
-    return this.smoothing > 0;
-  }
-
-  /** uPlot's series of metric i: [smoothed], or [raw, smoothed] with smoothing on. */
-  private seriesIndexes(i: number): number[] {
-    return this.withRaw ? [2 * i + 1, 2 * i + 2] : [i + 1];
-  }
-
-  /** What uPlot draws: the shown series, each preceded by its raw series when smoothing is on. */
-  private plotData(): uPlot.AlignedData {
-    if (!this.withRaw) return this.shown;
-    const out: Array<ArrayLike<number | null>> = [this.shown[0]];
-    for (let i = 1; i < this.shown.length; i++) {
-      const raw = this.raw[i] as Array<number | null | undefined>;
-      out.push((this.log ? forLogScale(raw).values : raw) as ArrayLike<number | null>, this.shown[i] as ArrayLike<number | null>);
-    }
-    return out as unknown as uPlot.AlignedData;
-  }
-
-  /**
-   * The y range: all values (uPlot's own padding), or with "ignore outliers" the 5th to 95th
-   * percentile of the shown series plus a tenth of that span on each side, in log space on a log axis.
-   */
-  private yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
-    const log = this.log;
-    if (this.ignoreOutliers) {
-      const values: number[] = [];
-      this.series.forEach((m, i) => {
-        if (this.hidden_.has(toggleKey(m)) || m.role === 'member') return;
-        for (const v of Array.from(this.shown[i + 1] as ArrayLike<number | null>)) {
-          if (v !== null && Number.isFinite(v) && (!log || v > 0)) values.push(log ? Math.log10(v) : v);
-        }
-      });
-      if (values.length >= 2) {
-        values.sort((a, b) => a - b);
-        const at = (q: number): number => values[Math.min(values.length - 1, Math.floor(q * (values.length - 1)))];
-        const lo = at(0.05);
-        const hi = at(0.95);
-        const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
-        return log ? [Math.pow(10, lo - pad), Math.pow(10, hi + pad)] : [lo - pad, hi + pad];
-      }
-    }
-    if (min === null || max === null) return [min, max];
-    return log ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
-  }
-
-  /**
-   * How wide a line that is not part of a group is drawn. Many are drawn 1 px wide: they read better
-   * overlaid, and a 1 px line is the canvas' fast path (20 lines of 2,400 points: a quarter of the
-   * time 1.5 px takes; docs/design-decisions.md, "Live updates at scale").
-   */
-  private get plainWidth(): number {
-    return this.series.filter(m => !m.role).length > MANY_LINES ? 1 : 1.5;
-  }
-
-  /**
-   * What drawing the shown data costs (src/lab/charts/draw-queue.ts): its points, by line width, as
-   * last shaped (a live update's new points, shaped in the turn, are about as many).
-   */
-  private drawCost(): number {
-    const points = (this.shown[0] as ArrayLike<number> | undefined)?.length ?? 0;
-    const lines = this.series.filter(m => !this.hidden_.has(toggleKey(m)));
-    const wide = lines.filter(m => m.role === 'mean' || (!m.role && this.plainWidth > 1)).length;
-    const thin = lines.filter(m => m.role === 'member' || (!m.role && this.plainWidth === 1)).length;
-    // Bands: a filled area between two edges.
-    const bands = lines.filter(m => m.role === 'upper').length;
-    const raw = this.withRaw ? 1 : 0;
-    return lineCost(points * wide, 1.5) + lineCost(points * (thin + 2 * bands + raw * (wide + thin)), 1);
+  private get yShaping(): YShaping {
+    return { smoothing: this.smoothing, log: this.log };
   }
 
   /** Creates the plot when its shape changed (series, scale); otherwise just swaps the data. */
@@ -546,13 +451,13 @@ export class MetricChart extends LitElement {
       this.requestUpdate(); // the legend, for the series just shaped
     }
     const key = JSON.stringify([
-      this.series.map(m => [chartKey(m), labelOf(m), m.color, m.role]),
+      this.series.map(m => [seriesKey(m), labelOf(m), m.color, m.role]),
       this.log,
-      this.withRaw,
+      smoothingOn(this.yShaping),
       this.ignoreOutliers,
       this.xAxis
     ]);
-    const data = this.plotData();
+    const data = plotData(this.raw, this.shown, this.yShaping);
     if (this.plot && key === this.plotKey) {
       // Live update: the panel's x range stays (it slides along while it follows the latest step).
       this.plot.setData(data, !this.xRange);
@@ -590,108 +495,52 @@ export class MetricChart extends LitElement {
 
   private options(container: HTMLElement): uPlot.Options {
     const css = getComputedStyle(this);
-    const plainWidth = this.plainWidth;
     const color = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
-    const text = color('--jp-ui-font-color1', '#333');
-    const grid = color('--jp-border-color2', '#e0e0e0');
-    const axis = (label: string): uPlot.Axis => ({
-      label,
-      stroke: text,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
-      font: '11px system-ui, sans-serif',
-      labelFont: '11px system-ui, sans-serif'
-    });
-    return {
-      width: this.width(container),
-      height: CHART_HEIGHT,
-      scales: {
-        x: { time: this.xAxis === 'wall' },
-        y: { ...(this.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (_u, min, max) => this.yRange(min, max) }
+    return plotOptions(
+      {
+        ...this.yShaping,
+        width: this.width(container),
+        series: this.series,
+        hidden: this.hidden_,
+        xAxis: this.xAxis,
+        syncKey: this.syncKey,
+        text: color('--jp-ui-font-color1', '#333'),
+        grid: color('--jp-border-color2', '#e0e0e0')
       },
-      axes: [
-        this.xAxis === 'step'
-          ? { ...axis('step'), values: (_u, ticks) => formatTicks(ticks) }
-          : this.xAxis === 'relative'
-            ? { ...axis('time since the first point'), incrs: DURATION_STEPS, values: (_u, ticks) => ticks.map(formatDuration) }
-            : axis('wall time'),
-        { ...axis(''), size: 64, values: (_u, ticks) => formatTicks(ticks) }
-      ],
-      series: [
-        { label: this.xAxis === 'step' ? 'step' : 'time' },
-        ...this.series.flatMap((m, i) => {
-          const color = colorOf(m, i);
-          const role = m.role;
-          const line = {
-            label: labelOf(m),
-            // A group's mean bold, its runs faint behind it, its band's edges not stroked (the band is filled).
-            stroke: role === 'member' ? `${color}59` : role === 'lower' || role === 'upper' ? 'transparent' : color,
-            width: role === 'mean' ? 2 : role === 'member' ? 1 : role ? 0 : plainWidth,
-            show: !this.hidden_.has(toggleKey(m)),
-            spanGaps: false,
-            points: { show: false }
-          };
-          // With smoothing on, the raw series is drawn faint behind the smoothed one.
-          const raw = {
-            ...line,
-            label: `${labelOf(m)} (raw)`,
-            stroke: `${color}55`,
-            width: 1,
-            show: line.show && (!role || role === 'mean')
-          };
-          return this.withRaw ? [raw, line] : [line];
-        })
-      ],
-      cursor: {
-        drag: { x: true, y: false, setScale: true },
-        ...(this.syncKey ? { sync: { key: this.syncKey, setSeries: false } } : {})
-      },
-      // Our legend (above) replaces uPlot's, which showed "--" until hovered.
-      legend: { show: false },
-      bands: this.bands(),
-      hooks: {
-        draw: [u => this.drawMarkers(u)],
-        setCursor: [
-          u => {
-            const idx = u.cursor.idx ?? null;
-            if (idx !== this.hoverIdx) this.hoverIdx = idx;
-          }
-        ],
+      {
+        yRange: (min, max) =>
+          yRange(min, max, {
+            series: this.series,
+            shown: this.shown,
+            hidden: this.hidden_,
+            ignoreOutliers: this.ignoreOutliers,
+            log: this.log
+          }),
+        draw: u => this.drawMarkers(u),
+        setCursor: u => {
+          const idx = u.cursor.idx ?? null;
+          if (idx !== this.hoverIdx) this.hoverIdx = idx;
+        },
         // A drag-to-zoom here zooms every chart of the panel: tell the panel the range.
-        setScale: [
-          (u, key) => {
-            if (key !== 'x' || this.applyingRange || !this.plot) return;
-            const { min, max } = u.scales.x;
-            if (min === undefined || max === undefined || min === null || max === null) return;
-            const xs = u.data[0];
-            const all = xs.length > 0 && min <= xs[0] && max >= xs[xs.length - 1];
-            this.zoomed = !all;
-            // Every live update fits x to all steps again: nothing new to tell the panel then.
-            if (all && this.xRange === null) return;
-            this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
-          }
-        ]
+        setScale: (u, key) => {
+          if (key !== 'x' || this.applyingRange || !this.plot) return;
+          const { min, max } = u.scales.x;
+          if (min === undefined || max === undefined || min === null || max === null) return;
+          const xs = u.data[0];
+          const all = xs.length > 0 && min <= xs[0] && max >= xs[xs.length - 1];
+          this.zoomed = !all;
+          // Every live update fits x to all steps again: nothing new to tell the panel then.
+          if (all && this.xRange === null) return;
+          this.dispatchEvent(new CustomEvent(X_RANGE_EVENT, { detail: all ? null : { min, max }, bubbles: true }));
+        }
       }
-    };
-  }
-
-  /** The filled bands of grouped runs: between each group's upper and lower edge, in its colour. */
-  private bands(): uPlot.Band[] {
-    const metrics = this.series;
-    const drawn = (i: number): number => this.seriesIndexes(i).slice(-1)[0];
-    const out: uPlot.Band[] = [];
-    metrics.forEach((m, i) => {
-      if (m.role !== 'upper') return;
-      const j = metrics.findIndex(o => o.role === 'lower' && o.group === m.group);
-      if (j >= 0) out.push({ series: [drawn(i), drawn(j)], fill: `${colorOf(m, i)}33` });
-    });
-    return out;
+    );
   }
 
   private toggle(key: string, show: boolean): void {
     this.series.forEach((m, index) => {
       if (toggleKey(m) !== key) return;
-      const indexes = this.seriesIndexes(index);
+      const indexes = seriesIndexes(index, this.yShaping);
       // A raw line of a band edge or a member stays hidden (it is never drawn).
       for (const s of m.role && m.role !== 'mean' ? indexes.slice(-1) : indexes) this.plot?.setSeries(s, { show });
     });
@@ -710,35 +559,13 @@ export class MetricChart extends LitElement {
   }
 
   exportCsv(): void {
-    downloadBlob(
-      new Blob(
-        [
-          toCsv(
-            this.group.metrics.filter(m => !m.role || m.role === 'member').map(byStep),
-            this.smoothing,
-            this.startedAt,
-            this.runs
-          )
-        ],
-        { type: 'text/csv' }
-      ),
-      `${fileStem(this.group.title)}.csv`
-    );
+    downloadChartCsv(this.chart, this.smoothing, this.startedAt, this.runs);
   }
 
-  /** The canvas is transparent; the PNG gets the theme's background so it reads anywhere. */
   exportPng(): void {
     const source = this.plot?.ctx.canvas;
-    if (!source) return;
-    const out = document.createElement('canvas');
-    out.width = source.width;
-    out.height = source.height;
-    const ctx = out.getContext('2d');
-    if (!ctx) return;
-    ctx.fillStyle = getComputedStyle(this).getPropertyValue('--jp-layout-color0').trim() || '#fff';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(source, 0, 0);
-    out.toBlob(blob => blob && downloadBlob(blob, `${fileStem(this.group.title)}.png`), 'image/png');
+    if (source)
+      downloadChartPng(source, getComputedStyle(this).getPropertyValue('--jp-layout-color0').trim() || '#fff', this.chart.title);
   }
 }
 

@@ -7,7 +7,7 @@
  * per bucket, first and last kept), which keeps every extreme, since the min and max of buckets of
  * min and max are the min and max.
  */
-import { CHUNK_STRIDE, seriesKey, type MetricSeries, type SeriesChunk } from '../../protocol';
+import { CHUNK_STRIDE, runField, seriesKey, type MetricSeries, type SeriesChunk } from '../../protocol';
 import { downsampleIndices } from '../../protocol/downsample';
 
 interface Columns {
@@ -57,7 +57,7 @@ export function decodeChunks(
 ): MetricSeries[] {
   return chunks.map((c, i) => ({
     name: c.name,
-    ...(c.run ? { run: c.run } : {}),
+    ...runField(c.run),
     totalPoints: c.totalPoints,
     ...decodeChunk(c.count, float64s(buffers[i]))
   }));
@@ -86,7 +86,7 @@ export class LiveSeries {
         const room = roomOf(this.cap, spread);
         this.series.set(key, {
           name: chunk.name,
-          ...(chunk.run ? { run: chunk.run } : {}),
+          ...runField(chunk.run),
           ...decodeChunk(chunk.count, float64s(buffers[i]), room, spread),
           totalPoints: chunk.totalPoints,
           room
@@ -133,7 +133,7 @@ export class LiveSeries {
       const fallback = saved.get(key);
       if (!s || (fallback && fallback.totalPoints > s.totalPoints)) return fallback!;
       const { name, run, steps, values, times, totalPoints } = s;
-      return { name, ...(run ? { run } : {}), steps, values, times, totalPoints };
+      return { name, ...runField(run), steps, values, times, totalPoints };
     });
   }
 }
@@ -162,7 +162,7 @@ function roomOf(cap: number, spread: number): number {
  * its length again, by its spread, so that it moves in an update of its own too. One array
  * constructor each: V8 starts a new array as the last ones of its constructor ended up, and a gap
  * (null) in values must not make steps and times generic (see unboxedColumn in
- * src/lab/charts/series.ts).
+ * src/lab/charts/columns.ts).
  */
 function columnsOf(n: number, room: number, spread: number): Pick<Columns, 'steps' | 'values' | 'times'> {
   const size = Math.max(n, room <= 2 * n + 15 ? room : n + Math.ceil((n + 15) * spread));

@@ -11,16 +11,10 @@
  * logged step at or before the chosen one; the slider moves over every step any run logged.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { runLabel, seriesKey, type MediaEntry, type Still } from '../../protocol';
-import { entryAtOrBefore, formatBytes, type MediaSeries } from '../charts/series';
-import { formatCount } from '../../protocol/format';
-
-export type MediaState =
-  | { kind: 'playable'; url: string }
-  | { kind: 'resolving' }
-  | { kind: 'removed' }
-  | { kind: 'left'; path: string }
-  | { kind: 'unreachable'; reason: string };
+import { runLabel, runOf, seriesKey, type MediaEntry, type Still } from '../../protocol';
+import { entryAtOrBefore, type MediaSeries } from './media-series';
+import type { MediaState } from './media-states';
+import { formatBytes, formatCount } from '../../protocol/format';
 
 /** A step picked somewhere in the panel; `seq` makes picking the same step again a change. */
 export interface StepSelection {
@@ -41,7 +35,6 @@ export class MediaCard extends LitElement {
     canKeep: { type: Boolean },
     keepErrors: { attribute: false },
     retired: { type: Number },
-    runColor: { attribute: false },
     runColors: { attribute: false },
     selection: { attribute: false },
     index: { state: true },
@@ -50,9 +43,7 @@ export class MediaCard extends LitElement {
   };
 
   series: MediaSeries = { name: '', kind: 'video', entries: [] };
-  /** The colour of the card's run, as its charts draw it (cards of runs only). */
-  runColor = 'currentColor';
-  /** Each run's colour, for the tiles of a card across runs. */
+  /** Each run's colour as the charts draw it (runColours), for the card's run or its tiles' runs. */
   runColors: Map<string, string> = new Map();
   states: Map<string, MediaState> = new Map();
   /** The output's stills, by media series key (the latest entry of each: src/protocol, `readStills`). */
@@ -110,7 +101,7 @@ export class MediaCard extends LitElement {
       <figure class="mp-media" data-kind=${e.kind}>
         <figcaption>
           <span class="mp-media-name">${name}</span>
-          ${this.series.run ? html`<span class="mp-media-run"><span class="mp-swatch" style="background:${this.runColor}"></span>${this.series.run}</span>` : nothing}
+          ${this.series.run ? html`<span class="mp-media-run"><span class="mp-swatch" style="background:${this.runColors.get(this.series.run) ?? 'currentColor'}"></span>${this.series.run}</span>` : nothing}
           <span class="mp-media-step" aria-live="polite">step ${formatCount(e.step)}${n > 1 ? ` · ${this.index + 1} of ${n}` : ''}</span>
           ${runs ? nothing : html`<span class="mp-media-meta">${details(e)}</span>`}
         </figcaption>
@@ -137,7 +128,7 @@ export class MediaCard extends LitElement {
 
   /** One run's tile: its entry at the nearest logged step at or before `step`. */
   private tile(run: string, step: number): unknown {
-    const own = this.series.entries.filter(x => (x.run ?? '') === run);
+    const own = this.series.entries.filter(x => runOf(x) === run);
     const entry = own.length ? own[entryAtOrBefore(own, step)] : undefined;
     if (!entry) return nothing;
     const early = entry.step > step;

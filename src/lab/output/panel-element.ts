@@ -7,36 +7,23 @@
  * It renders what it is given (payload, session status, file states); the panel feeds it.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { memoryBoundMessage, seriesKey, type MetricSeries, type PlotterPayload, type Still } from '../../protocol';
+import { memoryBoundMessage, runOf, seriesKey, type MetricSeries, type PlotterPayload, type Still } from '../../protocol';
+import { chartsOf, colourByRun, runColours } from '../../protocol/charts';
 import { formatCount } from '../../protocol/format';
-import {
-  allConfigKeys,
-  byStep,
-  colourByRun,
-  groupRuns,
-  groupedSeries,
-  nameFilter,
-  fileStem,
-  groupMedia,
-  groupMediaAcrossRuns,
-  groupMetrics,
-  hasTimes,
-  onXAxis,
-  toCsv,
-  type BandKind,
-  type ChartGroup,
-  type ChartSeries,
-  type MediaSeries,
-  type MemberLines,
-  type RunGrouping,
-  type XAxisKind
-} from '../charts/series';
-import { downloadBlob } from '../download';
+import type { ChartContents, ChartSeries } from '../charts/chart-series';
+import { toCsv } from '../charts/csv';
+import { byStep, hasTimes, onXAxis, type XAxisKind } from '../charts/x-axis';
+import { groupMedia, groupMediaAcrossRuns, type MediaSeries } from '../media/media-series';
+import { nameFilter } from '../name-filter';
+import { groupedSeries, type MemberLines } from '../runs/aggregate';
+import { allConfigKeys } from '../runs/configs';
+import { groupRuns, type BandKind, type RunGrouping } from '../runs/run-groups';
+import { downloadBlob, fileStem } from '../download';
 import { failureText, oneWayNote, statusLine, type ViewStatus } from './view-status';
 import { withDetail } from '../live/live-series';
-import { MEDIA_STEP_EVENT, type MediaState, type StepSelection } from '../media/media-card';
+import { MEDIA_STEP_EVENT, type StepSelection } from '../media/media-card';
+import type { MediaState } from '../media/media-states';
 import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
-import { SERIES_COLORS } from '../../protocol/charts';
 import { RUNS_VISIBILITY_EVENT } from '../runs/runs-table';
 import '../charts/metric-chart';
 import '../media/media-card';
@@ -159,11 +146,11 @@ export class PlotterPanelElement extends LitElement {
   }
 
   /** One CSV of every series shown: with runs, the visible runs' own series (not their groups' means). */
-  private exportAll(groups: ChartGroup[]): void {
-    const shown = groups.flatMap(g => g.metrics);
+  private exportAll(charts: ChartContents[]): void {
+    const shown = charts.flatMap(c => c.metrics);
     const visible = new Set(shown.map(m => m.name));
     const metrics = (
-      this.payload?.runs?.length ? this.drawn.filter(m => visible.has(m.name) && !this.hiddenRuns.has(m.run ?? '')) : shown
+      this.payload?.runs?.length ? this.drawn.filter(m => visible.has(m.name) && !this.hiddenRuns.has(runOf(m))) : shown
     ).map(byStep);
     const runs = (this.payload?.runs ?? []).filter(r => !this.hiddenRuns.has(r.name));
     downloadBlob(
@@ -211,33 +198,26 @@ export class PlotterPanelElement extends LitElement {
     const axis = this.effectiveAxis(p);
     // With runs, every chart overlays the visible runs, each in its run's colour.
     const runs = p.runs ?? [];
-    const colors = new Map(runs.map((r, i) => [r.name, SERIES_COLORS[i % SERIES_COLORS.length]]));
     const shownRuns = runs.filter(r => !this.hiddenRuns.has(r.name));
-    const visible = (item: { run?: string }): boolean => !this.hiddenRuns.has(item.run ?? '');
+    const visible = (item: { run?: string }): boolean => !this.hiddenRuns.has(runOf(item));
     // Grouped, each group is one colour: its mean, its band, and its runs faint behind.
     const grouped = runs.length > 1 && this.grouping.by !== 'none' ? groupRuns(shownRuns, this.grouping) : null;
-    const groupColors = (grouped ?? []).map((g, i) => ({ ...g, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
     // What each run is drawn in: grouped, its group's colour (its lines are its group's, faint), so
     // that the runs table and the media tiles match the charts.
-    const drawnColors = grouped
-      ? new Map([...colors, ...groupColors.flatMap(g => g.runs.map(run => [run, g.color] as const))])
-      : colors;
+    const drawnColors = runColours(runs, grouped);
+    const groupColors = (grouped ?? []).map(g => ({ ...g, color: drawnColors.get(g.runs[0])! }));
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
-    // Each chart's groups are computed when the chart reads them: a chart off screen does not
+    // Each chart's run groups are averaged when the chart reads them: a chart off screen does not
     // (src/lab/charts/metric-chart.ts), and averaging every chart on every live update was most of
     // an update's time at 20 runs.
     const visibleSeries = this.drawn.filter(visible);
-    const chartsOf = (series: ChartSeries[]): ChartGroup[] =>
+    const chartsShown = (series: ChartSeries[]): ChartContents[] =>
       grouped
-        ? groupMetrics(series).map(g => {
+        ? chartsOf(series).map(g => {
             let metrics: ChartSeries[] | null = null;
             const compute = (): ChartSeries[] =>
-              onXAxis(
-                groupedSeries(g.metrics.map(byStep), grouped, this.band, this.memberLines, SERIES_COLORS),
-                axis,
-                p.startedAt
-              );
+              onXAxis(groupedSeries(g.metrics.map(byStep), grouped, this.band, this.memberLines, drawnColors), axis, p.startedAt);
             return {
               title: g.title,
               get metrics() {
@@ -245,11 +225,11 @@ export class PlotterPanelElement extends LitElement {
               }
             };
           })
-        : groupMetrics(series);
-    const series = grouped ? visibleSeries : runs.length ? colourByRun(visibleSeries, runs, SERIES_COLORS) : this.drawn;
-    const allGroups = chartsOf(series);
+        : chartsOf(series);
+    const series = grouped ? visibleSeries : runs.length ? colourByRun(visibleSeries, drawnColors) : this.drawn;
+    const allCharts = chartsShown(series);
     const matches = nameFilter(this.filter);
-    const groups = this.filter ? chartsOf(series.filter(m => matches(m.name))) : allGroups;
+    const charts = this.filter ? chartsShown(series.filter(m => matches(m.name))) : allCharts;
     const shownMedia = runs.length ? p.media.filter(visible) : p.media;
     // With runs, a media name is one card with a tile per visible run.
     const media = runs.length
@@ -283,7 +263,7 @@ export class PlotterPanelElement extends LitElement {
             : nothing
         }
         ${
-          allGroups.length
+          allCharts.length
             ? html`<div class="mp-controls">
                 <label>Smoothing
                   <input type="range" min="0" max="0.99" step="0.01" .value=${String(this.smoothing)}
@@ -307,14 +287,14 @@ export class PlotterPanelElement extends LitElement {
                   @change=${(e: Event) => (this.ignoreOutliers = (e.target as HTMLInputElement).checked)} /> Ignore outliers</label>
                 <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
                   .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
-                ${this.filter ? html`<span class="mp-hint" role="status">${groups.length} of ${allGroups.length} charts</span>` : nothing}
-                <button class="mp-button" data-action="csv-all" @click=${() => this.exportAll(groups)}
+                ${this.filter ? html`<span class="mp-hint" role="status">${charts.length} of ${allCharts.length} charts</span>` : nothing}
+                <button class="mp-button" data-action="csv-all" @click=${() => this.exportAll(charts)}
                   title="Download every chart shown as one CSV (raw and, with smoothing on, smoothed columns)">CSV of all charts</button>
                 ${media.length ? html`<span class="mp-hint">Click a chart to show the media of that step.</span>` : nothing}
               </div>
               <div class="mp-charts">
-                ${groups.map(
-                  g => html`<mp-metric-chart .group=${g} .smoothing=${this.smoothing} .logScale=${this.logScale}
+                ${charts.map(
+                  c => html`<mp-metric-chart .chart=${c} .smoothing=${this.smoothing} .logScale=${this.logScale}
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
                     .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
                     .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}
@@ -344,7 +324,7 @@ export class PlotterPanelElement extends LitElement {
               <div class="mp-media-cards">
                 ${media.map(
                   s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .keepErrors=${this.keepErrors}
-                    .canKeep=${this.status.kind === 'live' && p.state === 'live' && !p.kernel.oneWay} .retired=${retiredOf(s)} .runColor=${drawnColors.get(s.run ?? '') ?? 'currentColor'} .runColors=${drawnColors}
+                    .canKeep=${this.status.kind === 'live' && p.state === 'live' && !p.kernel.oneWay} .retired=${retiredOf(s)} .runColors=${drawnColors}
                     .selection=${this.selection}></mp-media-card>`
                 )}
               </div>

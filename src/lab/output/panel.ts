@@ -9,19 +9,12 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import {
-  PLOTTER_MIME_TYPE,
-  readPayload,
-  readStills,
-  viewKey,
-  type CleanupFailure,
-  type MediaEntry,
-  type PlotterPayload
-} from '../../protocol';
+import { PLOTTER_MIME_TYPE, readPayload, readStills, viewKey, type CleanupFailure, type PlotterPayload } from '../../protocol';
 import { X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
 import { decodeChunks } from '../live/live-series';
 import { LiveSubscription } from '../live/live-subscription';
-import { MEDIA_KEEP_EVENT, type MediaState } from '../media/media-card';
+import { MEDIA_KEEP_EVENT } from '../media/media-card';
+import { nextMediaState, type MediaState, type MediaStateEvent } from '../media/media-states';
 import { mediaFromKernel, mediaOnServer } from '../media/media-files';
 import type { EndReason, FolderListings, ViewHandle, ViewSessions } from '../sessions/view-sessions';
 import type { PlotterPanelElement } from './panel-element';
@@ -41,6 +34,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private handle: ViewHandle | null = null;
   private handleKey = '';
   private status: ViewStatus = { kind: 'live' };
+  /** Each media file's state, by its entry's path: written by feedMedia only. */
   private readonly mediaStates = new Map<string, MediaState>();
   /** Media files whose existence on the server was checked (a live output reopened later may have none). */
   private readonly checkedFiles = new Set<string>();
@@ -94,6 +88,13 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       this.handle?.forget();
       this.handle = null;
     }
+  }
+
+  /** A media file's state takes the event (media-states.ts). */
+  private feedMedia(path: string, event: MediaStateEvent): void {
+    const next = nextMediaState(this.mediaStates.get(path), event);
+    if (next) this.mediaStates.set(path, next);
+    else this.mediaStates.delete(path);
   }
 
   /** Subscribes to the view's live series; the snapshot then stands in for the payload's series. */
@@ -186,7 +187,10 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       // Kept files stay where the user has them: they play from there.
       const kept = data.media.filter(v => v.kept);
       if (kept.length) await this.resolveNewMedia({ ...data, media: kept }, previous);
-      for (const v of data.media) if (!v.kept) this.mediaStates.set(v.path, leftOrRemoved(v, failures));
+      for (const v of data.media) {
+        if (!v.kept)
+          this.feedMedia(v.path, { event: 'ended', left: failures.find(f => f.path === v.absolutePath)?.path ?? null });
+      }
       this.feed({ event: 'closed', left: failures });
     } else if (this.status.kind === 'live') {
       await this.resolveNewMedia(data, previous);
@@ -211,14 +215,14 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
       if (current.has(mediaPath)) continue;
       this.revoke(url);
       this.blobUrls.delete(mediaPath);
-      this.mediaStates.delete(mediaPath);
+      this.feedMedia(mediaPath, { event: 'dropped' });
     }
     // Files the kernel removed while no page showed it (their entries say `gone`): their stills stand in.
     for (const v of data.media.filter(m => m.gone)) {
       const url = this.blobUrls.get(v.path);
       if (url) this.revoke(url);
       this.blobUrls.delete(v.path);
-      this.mediaStates.set(v.path, { kind: 'removed' });
+      this.feedMedia(v.path, { event: 'gone' });
     }
     const known = new Set(previous?.media.map(v => v.path) ?? []);
     const fresh = data.media.filter(v => !v.gone && (!known.has(v.path) || !this.mediaStates.has(v.path)));
@@ -227,10 +231,8 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     await Promise.all(
       fresh.map(async v => {
         if (!resolver) {
-          this.mediaStates.set(v.path, {
-            kind: 'unreachable',
-            reason: `This output has no notebook folder to find ${v.path} in.`
-          });
+          const reason = `This output has no notebook folder to find ${v.path} in.`;
+          this.feedMedia(v.path, { event: 'looked up', state: { kind: 'unreachable', reason } });
           return;
         }
         try {
@@ -244,19 +246,18 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
               if (fromKernel instanceof Blob && !this.isDisposed) {
                 const url = URL.createObjectURL(fromKernel);
                 this.blobUrls.set(v.path, url);
-                this.mediaStates.set(v.path, { kind: 'playable', url });
+                this.feedMedia(v.path, { event: 'looked up', state: { kind: 'playable', url } });
               } else {
-                this.mediaStates.set(v.path, { kind: 'removed' });
+                this.feedMedia(v.path, { event: 'looked up', state: { kind: 'removed' } });
               }
               return;
             }
           }
-          this.mediaStates.set(v.path, { kind: 'playable', url: await resolver.getDownloadUrl(urlPath) });
+          const url = await resolver.getDownloadUrl(urlPath);
+          this.feedMedia(v.path, { event: 'looked up', state: { kind: 'playable', url } });
         } catch (e) {
-          this.mediaStates.set(v.path, {
-            kind: 'unreachable',
-            reason: `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}`
-          });
+          const reason = `Could not reach the Jupyter server for ${v.path}: ${(e as Error).message}`;
+          this.feedMedia(v.path, { event: 'looked up', state: { kind: 'unreachable', reason } });
         }
       })
     );
@@ -319,7 +320,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
               : 'still on disk after the session ended')
         });
       }
-      this.mediaStates.set(v.path, present ? { kind: 'left', path: v.absolutePath } : { kind: 'removed' });
+      this.feedMedia(v.path, { event: 'ended', left: present ? v.absolutePath : null });
     }
     return left;
   }
@@ -352,9 +353,4 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.handle = null;
     super.dispose();
   }
-}
-
-function leftOrRemoved(video: MediaEntry, failures: CleanupFailure[]): MediaState {
-  const failed = failures.find(f => f.path === video.absolutePath);
-  return failed ? { kind: 'left', path: failed.path } : { kind: 'removed' };
 }

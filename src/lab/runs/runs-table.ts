@@ -6,9 +6,11 @@
  * hears of changes by RUNS_VISIBILITY_EVENT.
  */
 import { LitElement, html, nothing } from 'lit';
-import { runLabel, type MetricSeries, type RunInfo } from '../../protocol';
-import { formatMeanStd, formatNumber } from '../../protocol/format';
-import { allConfigKeys, differingConfigKeys, groupLastStats, nameFilter, type RunGroup } from '../charts/series';
+import { runLabel, runOf, type MetricSeries, type RunInfo } from '../../protocol';
+import { formatConfigValue, formatMeanStd, formatNumber } from '../../protocol/format';
+import { nameFilter } from '../name-filter';
+import { allConfigKeys, differingConfigKeys } from './configs';
+import { groupLastStats, type RunGroup } from './run-groups';
 
 /** Sent (bubbling) with the set of run names to hide. */
 export const RUNS_VISIBILITY_EVENT = 'mp-runs-visibility';
@@ -22,7 +24,7 @@ export function runStats(
   metric: string,
   best: 'min' | 'max'
 ): { last: number | null; best: number | null } {
-  const s = metrics.find(m => m.name === metric && (m.run ?? '') === run);
+  const s = metrics.find(m => m.name === metric && runOf(m) === run);
   if (!s) return { last: null, best: null };
   let last: number | null = null;
   let top: number | null = null;
@@ -131,8 +133,7 @@ export class RunsTable extends LitElement {
         <button class="mp-sort" @click=${() => this.sortBy(key)}>${label}${active ? (this.descending ? ' ▾' : ' ▴') : ''}</button>
       </th>`;
     };
-    const cell = (v: string | number | boolean | undefined) =>
-      v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : String(v);
+    const cell = (v: string | number | boolean | undefined) => (v === undefined ? '' : formatConfigValue(v));
     return html`<div class="mp-runs" role="group" aria-label="Runs">
       <div class="mp-runs-controls">
         <input class="mp-filter" type="search" placeholder="Filter runs (text or regex)" aria-label="Filter runs"

@@ -25,8 +25,9 @@ export type EndListener = (why: EndReason) => void;
 /** One Jupyter kernel (by id) and the processes it has run, as far as this page has seen. */
 export class KernelWatch {
   /** Processes that ran in this kernel and ended, with why. */
-  readonly ended = new Map<number, EndReason>();
-  readonly listeners = new Map<EndListener, number>();
+  private readonly ended: Map<number, EndReason>;
+  /** Who hears when a process ends, with the process each listens to. */
+  private readonly listeners = new Map<EndListener, number>();
   private connection: Kernel.IKernelConnection | null = null;
   /** The comm opened for the outputs of each process of this kernel, by process id. */
   private readonly channels = new Map<number, KernelChannel>();
@@ -38,9 +39,31 @@ export class KernelWatch {
     private readonly services: PlotterServices,
     private readonly onGone: (watch: KernelWatch) => void,
     private readonly onEvent: (event: KernelEvent, buffers: WithBuffers<unknown>['buffers']) => void,
-    private readonly hello: ExtensionHello = PLAIN_PAGE
+    private readonly hello: ExtensionHello = PLAIN_PAGE,
+    /** Processes of this kernel an earlier watch saw end (a watch ends when its kernel seems gone). */
+    endedBefore: ReadonlyMap<number, EndReason> = new Map()
   ) {
+    this.ended = new Map(endedBefore);
     this.running = this.checkRunning();
+  }
+
+  /** Why the process `pid` ended; undefined while it runs (as far as this page knows). */
+  endedWhy(pid: number): EndReason | undefined {
+    return this.ended.get(pid);
+  }
+
+  /** Every process seen to end, with why: what a later watch of this kernel starts from. */
+  endedProcesses(): ReadonlyMap<number, EndReason> {
+    return this.ended;
+  }
+
+  /** `listener` is called once, when the process `pid` ends. */
+  listen(pid: number, listener: EndListener): void {
+    this.listeners.set(listener, pid);
+  }
+
+  unlisten(listener: EndListener): void {
+    this.listeners.delete(listener);
   }
 
   private async checkRunning(): Promise<Kernel.IModel | null> {

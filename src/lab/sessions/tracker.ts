@@ -105,16 +105,16 @@ export class SessionTracker implements ViewSessions {
         this.services,
         w => {
           if (this.watches.get(w.kernelId) === w) this.watches.delete(w.kernelId);
-          this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.ended]));
+          this.endedBefore.set(w.kernelId, new Map([...(this.endedBefore.get(w.kernelId) ?? []), ...w.endedProcesses()]));
           w.dispose();
         },
         (event, buffers) => {
           if (event.event === 'ended') this.reports.set(event.plotterId, event.report);
           else this.points.emit({ event, buffers });
         },
-        this.hello
+        this.hello,
+        this.endedBefore.get(kernelId)
       );
-      for (const [pid, why] of this.endedBefore.get(kernelId) ?? []) watch.ended.set(pid, why);
       this.watches.set(kernelId, watch);
     }
     return watch;
@@ -137,11 +137,11 @@ export class SessionTracker implements ViewSessions {
     this.views.set(key, record);
 
     const watch = this.watch(kernelId);
-    const endedWhy = watch.ended.get(payload.kernel.pid);
+    const endedWhy = watch.endedWhy(payload.kernel.pid);
     if (endedWhy) queueMicrotask(() => onEnd(endedWhy));
     else {
       void this.hold(payload);
-      watch.listeners.set(onEnd, payload.kernel.pid);
+      watch.listen(payload.kernel.pid, onEnd);
       // So that a crash of this kernel is heard, and the end of its sessions reported, even if
       // nothing is released.
       watch
@@ -154,14 +154,14 @@ export class SessionTracker implements ViewSessions {
       forget: () => {
         if (disposed) return;
         disposed = true;
-        watch.listeners.delete(onEnd);
+        watch.unlisten(onEnd);
         record.shown--;
         if (record.shown <= 0) this.views.delete(key);
       },
       dispose: () => {
         if (disposed) return;
         disposed = true;
-        watch.listeners.delete(onEnd);
+        watch.unlisten(onEnd);
         record.shown--;
         if (record.shown > 0) return;
         record.releaseTimer = setTimeout(() => {
@@ -222,7 +222,7 @@ export class SessionTracker implements ViewSessions {
    */
   async ask(payload: PlotterPayload, request: KernelRequest): Promise<WithBuffers<KernelReply> | null> {
     const watch = this.watches.get(payload.kernel.id ?? '');
-    if (!watch || watch.ended.has(payload.kernel.pid)) return null;
+    if (!watch || watch.endedWhy(payload.kernel.pid) !== undefined) return null;
     try {
       const channel = await watch.channel(payload.kernel.pid);
       return channel ? await channel.request(request) : null;
