@@ -8,6 +8,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** What every server the tests start has: the folder it serves, its port, token and URL, and its log. */
+export abstract class JupyterServer {
+  protected constructor(
+    readonly root: string,
+    readonly port: number,
+    readonly token: string,
+    protected readonly server: JupyterServerProcess
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get log(): () => string {
+    return this.server.log;
+  }
+}
+
 export class JupyterServerProcess {
   private constructor(
     /** What the server is, for messages ("jupyter lab", "jupyter kernelgateway"). */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { JupyterServerProcess } from './jupyter-server';
+import { JupyterServer, JupyterServerProcess } from './jupyter-server';
 import { REPO } from './kernel-process';
 import { freePort } from './ports';
 
@@ -48,22 +48,16 @@ export interface KernelModel {
   execution_state: string;
 }
 
-export class JupyterLab {
+export class JupyterLab extends JupyterServer {
   private constructor(
     /** Which frontend the server serves: JupyterLab, or Notebook 7 (a notebook per browser tab). */
     readonly app: 'lab' | 'notebook',
-    readonly root: string,
-    readonly port: number,
-    readonly token: string,
-    private readonly server: JupyterServerProcess
-  ) {}
-
-  get log(): () => string {
-    return this.server.log;
-  }
-
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    root: string,
+    port: number,
+    token: string,
+    server: JupyterServerProcess
+  ) {
+    super(root, port, token, server);
   }
 
   /**

@@ -5,29 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { JupyterServerProcess } from './jupyter-server';
+import { JupyterServer, JupyterServerProcess } from './jupyter-server';
 import { VENV } from './jupyterlab';
 import { freePort } from './ports';
 
-export class KernelGateway {
-  private constructor(
-    readonly root: string,
-    readonly port: number,
-    readonly token: string,
-    private readonly server: JupyterServerProcess
-  ) {}
-
-  get log(): () => string {
-    return this.server.log;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
+export class KernelGateway extends JupyterServer {
   /** What `jupyter lab` needs to start its kernels here. */
   get labArgs(): string[] {
-    return [`--gateway-url=${this.url}`, `--GatewayClient.auth_token=${this.token}`, '--GatewayClient.request_timeout=60'];
+    return [`--gateway-url=${this.baseUrl}`, `--GatewayClient.auth_token=${this.token}`, '--GatewayClient.request_timeout=60'];
   }
 
   /** Starts the gateway with kernels in `root` (the tslab kernelspec of the venv). */
