@@ -101,7 +101,7 @@ export class MetricChart extends LitElement {
   ignoreOutliers = false;
   /** This chart's own log-scale choice; null follows the panel's switch. */
   logOverride: boolean | null = null;
-  /** Folded to its title, for runs with many metric groups. */
+  /** Folded to its title, for plotters with many charts. */
   collapsed = false;
   /** What x is; with a time axis the chart's series carry x in seconds and their steps aside (x-axis.ts onXAxis). */
   xAxis: XAxisKind = 'step';

@@ -1,6 +1,6 @@
 /**
  * <mp-plotter-panel>: what the panel (panel.ts) shows of one plotter output. A title with the session's state, one
- * smoothing and one log-scale control for every chart, a chart per metric group, then one card per
+ * smoothing and one log-scale control for every chart, a chart per metric prefix, then one card per
  * media name. Charts and media are linked by training step: clicking a chart selects that step in
  * every media card, and the charts mark the steps where media exist and the selected one. With
  * "Move together" on, one card's slider drives every card.
