@@ -77,6 +77,10 @@ export function denoNotebooksRoot(): string {
   const packageDir = path.join(root, 'node_modules', 'metrics-plotter');
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(packageDir, { recursive: true });
+  // A project of its own, as a user's folder is: without it, the nearest package.json up the tree
+  // is this checkout's, whose `exports` make "metrics-plotter" resolve to the checkout's lib/
+  // (a package's name resolves to itself inside it), outside node_modules.
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'deno-test-notebooks', private: true }));
   const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', root], { cwd: REPO, encoding: 'utf8' });
   if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
   const tarball = path.join(root, pack.stdout.trim().split('\n').pop()!);
@@ -514,7 +518,7 @@ export class KernelProcess {
   /** The process id of the kernel's watchdog (src/kernel/host/watchdog.ts), once a plotter started it. */
   async watchdogPid(): Promise<number> {
     const internals =
-      this.runtime === 'deno' ? 'await import("metrics-plotter/internals.js")' : 'require("metrics-plotter/internals")';
+      this.runtime === 'deno' ? 'await import("metrics-plotter/internals")' : 'require("metrics-plotter/internals")';
     const r = await this.run(`console.log((${internals}).kernelRegistry().watchdogPid)`);
     return Number(r.stdout.trim());
   }
