@@ -18,14 +18,27 @@ function requireFromPackage(specifier: string): { ok: boolean; error: string } {
   return { ok: run.status === 0, error: run.stderr };
 }
 
-test('the exports map lets in the entry and metrics-plotter/internals; lib/ paths are not API', () => {
+test('the exports map lets in the entry, metrics-plotter/tensorboard and metrics-plotter/internals; lib/ paths are not API', () => {
   expect(requireFromPackage('metrics-plotter')).toMatchObject({ ok: true });
+  expect(requireFromPackage('metrics-plotter/tensorboard')).toMatchObject({ ok: true });
   expect(requireFromPackage('metrics-plotter/internals')).toMatchObject({ ok: true });
   for (const deep of ['metrics-plotter/lib/kernel/plotter', 'metrics-plotter/lib/kernel/plotter-core.js']) {
     const { ok, error } = requireFromPackage(deep);
     expect(ok).toBe(false);
     expect(error).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   }
+});
+
+test('metrics-plotter/tensorboard loads no Jupyter code: a training script on a cluster node imports it alone', () => {
+  const run = spawnSync(
+    process.execPath,
+    ['-e', "require('metrics-plotter/tensorboard'); console.log(JSON.stringify(Object.keys(require.cache)))"],
+    { cwd: ROOT, encoding: 'utf8' }
+  );
+  expect(run.stderr).toBe('');
+  const loaded = (JSON.parse(run.stdout) as string[]).map(f => path.relative(ROOT, f));
+  expect(loaded.filter(f => f.startsWith('lib/kernel/tensorboard/')).length).toBeGreaterThan(3);
+  expect(loaded.filter(f => /lib\/kernel\/(host|outputs|plotter)|node_modules\/(tslab|zeromq)/.test(f))).toEqual([]);
 });
 
 test("the entry's type declarations, followed through every import, name neither PlotterCore nor MediaLibrary", () => {

@@ -1,0 +1,153 @@
+/**
+ * SummaryWriter: a TypeScript training script (or a notebook) writes TensorBoard event files that
+ * TensorBoard, W&B (`wandb sync`, `sync_tensorboard`) and this plotter read, with the plotter's
+ * logging calls, under the name PyTorch and tensorboardX give it. A run's folder of event files is
+ * the user's data, meant to last: nothing here ever removes a file. docs/tensorboard.md.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { onExit } from 'signal-exit';
+import { InputError, checkName, checkNumber, checkOptionsObject, checkRunConfig, checkStep } from '../input';
+import { toSingleFrame, type FrameImage, type PackedFrames } from '../media/frames';
+import { HPARAMS, encodeEvent, encodeSessionStartInfo, type TbValueToWrite } from './messages';
+import { encodePng } from './png';
+import { frameRecord } from './records';
+
+export interface SummaryWriterOptions {
+  /** The run's hyperparameters, written as the hparams plugin's session start info (TensorBoard's HParams dashboard, W&B's config). */
+  config?: Record<string, number | string | boolean>;
+  /** Events are written to the file at least this often, in seconds; default 2 (PyTorch: 120). */
+  flushSecs?: number;
+  /** Appended to the event file's name, as PyTorch's `filename_suffix`. */
+  filenameSuffix?: string;
+}
+
+/** Event files made by this process so far: the last part of each name, as tensorboardX numbers them. */
+let filesMade = 0;
+
+export class SummaryWriter {
+  /** The run's folder. */
+  readonly logDir: string;
+  /** The event file this writer appends to. */
+  readonly file: string;
+  readonly #fd: number;
+  /** Framed records not yet written to the file. */
+  #pending: Buffer[] = [];
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #removeExitHook: () => void;
+  /** The last step of each tag, for calls without one. */
+  readonly #lastStep = new Map<string, number>();
+  #closed = false;
+
+  constructor(logDir: string, options: SummaryWriterOptions = {}) {
+    if (typeof logDir !== 'string' || !logDir)
+      throw new InputError(`logDir must be a folder path; got ${JSON.stringify(logDir)}.`);
+    checkOptionsObject(options, '{ config: { lr: 3e-4 } }');
+    const config = options.config === undefined ? undefined : checkRunConfig(logDir, options.config);
+    const flushSecs = options.flushSecs ?? 2;
+    if (!(typeof flushSecs === 'number' && flushSecs > 0))
+      throw new InputError(`flushSecs must be a positive number of seconds; got ${flushSecs}.`);
+    this.logDir = path.resolve(logDir);
+    fs.mkdirSync(this.logDir, { recursive: true });
+    const now = Date.now() / 1000;
+    const name = `events.out.tfevents.${String(Math.floor(now)).padStart(10, '0')}.${os.hostname()}.${process.pid}.${filesMade++}${options.filenameSuffix ?? ''}`;
+    this.file = path.join(this.logDir, name);
+    // 'wx': a file of that name is someone else's; never written over.
+    this.#fd = fs.openSync(this.file, 'wx');
+    this.#write({ wallTime: now, step: 0, fileVersion: 'brain.Event:2' });
+    if (config) {
+      const content = encodeSessionStartInfo(config, '', now);
+      this.#write({
+        wallTime: now,
+        step: 0,
+        values: [{ tag: HPARAMS.sessionStartTag, plugin: HPARAMS.plugin, pluginContent: content, tensor: 'null' }]
+      });
+    }
+    this.flush();
+    this.#timer = setInterval(() => this.flush(), flushSecs * 1000);
+    this.#timer.unref();
+    // A script that ends (or is stopped by SIGTERM, SIGHUP) without close() keeps what it logged.
+    this.#removeExitHook = onExit(() => this.flush());
+  }
+
+  #write(event: Parameters<typeof encodeEvent>[0]): void {
+    this.#pending.push(frameRecord(encodeEvent(event)));
+  }
+
+  #ensureOpen(action: string): void {
+    if (this.#closed) throw new InputError(`cannot ${action}: this SummaryWriter of ${this.logDir} was closed. Make a new one.`);
+  }
+
+  /** The step of a value of `tag`: the one given, or the next after its last. */
+  #stepOf(tag: string, step: number | undefined): number {
+    const at =
+      step === undefined ? (this.#lastStep.has(tag) ? this.#lastStep.get(tag)! + 1 : 0) : checkStep(`the step of "${tag}"`, step);
+    this.#lastStep.set(tag, at);
+    return at;
+  }
+
+  #add(tag: string, step: number | undefined, value: TbValueToWrite, wallTime = Date.now() / 1000): void {
+    this.#write({ wallTime, step: this.#stepOf(tag, step), values: [value] });
+  }
+
+  /** One value of a scalar; `wallTime` in seconds since the epoch (default: now). Stored as float32, as TensorBoard's scalars are. */
+  addScalar(tag: string, value: number, step?: number, wallTime?: number): this {
+    this.#ensureOpen('add a scalar');
+    checkName('metric', tag);
+    checkNumber(`the value of "${tag}"`, value);
+    this.#add(tag, step, { tag, simpleValue: value }, wallTime);
+    return this;
+  }
+
+  /** Many values of one scalar (steps continue from its last one). */
+  addMetric(tag: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
+    this.#ensureOpen('add a metric');
+    checkName('metric', tag);
+    if (!values || typeof values.length !== 'number')
+      throw new InputError(`addMetric("${tag}", values) needs an array of numbers.`);
+    if (steps !== undefined && steps.length !== values.length) {
+      throw new InputError(`addMetric("${tag}") got ${values.length} values but ${steps.length} steps.`);
+    }
+    for (let i = 0; i < values.length; i++) checkNumber(`"${tag}"[${i}]`, values[i]);
+    for (let i = 0; i < values.length; i++) this.addScalar(tag, values[i], steps?.[i]);
+    return this;
+  }
+
+  /** Several scalars at once: `addMetrics({ loss: [...], reward: [...] })`. */
+  addMetrics(metrics: Record<string, ArrayLike<number>>): this {
+    if (!metrics || typeof metrics !== 'object')
+      throw new InputError('addMetrics needs an object like { loss: [0.9, 0.5], reward: [1, 3] }.');
+    for (const [tag, values] of Object.entries(metrics)) this.addMetric(tag, values);
+    return this;
+  }
+
+  /** One image (a PNG): `{ width, height, data }` (RGBA or RGB), or packed [H, W, C] (uint8, or floats in [0, 1]). */
+  addImage(tag: string, image: FrameImage | PackedFrames, options: { step?: number; wallTime?: number } = {}): this {
+    this.#ensureOpen('add an image');
+    checkName('media', tag);
+    checkOptionsObject(options, '{ step: 100 }');
+    const frame = toSingleFrame(image);
+    const encoded = encodePng(frame.frame(0), frame.width, frame.height, frame.channels);
+    this.#add(tag, options.step, { tag, image: { width: frame.width, height: frame.height, encoded } }, options.wallTime);
+    return this;
+  }
+
+  /** Writes what was logged to the event file now (it is written every `flushSecs` anyway). */
+  flush(): void {
+    if (!this.#pending.length) return;
+    const bytes = Buffer.concat(this.#pending);
+    this.#pending = [];
+    fs.writeSync(this.#fd, bytes);
+  }
+
+  /** Flushes and closes the file; the file stays (it is the run's data). */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#removeExitHook();
+    fs.closeSync(this.#fd);
+  }
+}

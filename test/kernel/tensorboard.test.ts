@@ -1,0 +1,158 @@
+/**
+ * TensorBoard's event files, both ways, against the real writer and reader from PyPI (in
+ * `.venv-tensorboard`, which scripts/test.sh makes): what our SummaryWriter writes, TensorBoard's
+ * own reader (EventAccumulator) reads with every value equal; what tensorboardX writes (scalars,
+ * images, histograms, hparams, a text summary of a plugin we do not read), our reader reads; a
+ * record still being written is not read until complete, and one whose CRC is wrong is skipped and
+ * counted.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readEventFile, SummaryWriter } from '../../src/kernel/tensorboard';
+import { decodeSessionStartHParams, tensorNumbers, type TbEvent } from '../../src/kernel/tensorboard/messages';
+import { frameRecord, readRecords } from '../../src/kernel/tensorboard/records';
+import { REPO } from '../support/kernel-process';
+
+const PYTHON = path.join(REPO, '.venv-tensorboard', 'bin', 'python');
+
+function python(script: string, cwd: string): string {
+  if (!fs.existsSync(PYTHON)) {
+    throw new Error(
+      `TensorBoard tests need tensorboard and tensorboardX in ${path.dirname(path.dirname(PYTHON))}: run ./scripts/test.sh.`
+    );
+  }
+  const run = spawnSync(PYTHON, ['-c', script], { cwd, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`python failed:\n${run.stderr}`);
+  return run.stdout;
+}
+
+/** Every event of every event file under `dir`, by the folder (relative to `dir`) that holds it. */
+function eventsByFolder(dir: string): Map<string, TbEvent[]> {
+  const out = new Map<string, TbEvent[]>();
+  const walk = (folder: string): void => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.includes('tfevents')) {
+        const run = path.relative(dir, folder) || '.';
+        out.set(run, [...(out.get(run) ?? []), ...readEventFile(full).events]);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-tensorboard-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("TensorBoard's EventAccumulator reads what our SummaryWriter writes: scalars (as float32), images, the run's config as hparams", () => {
+  const runDir = path.join(dir, 'lr=3e-4 seed=1');
+  const writer = new SummaryWriter(runDir, { config: { lr: 3e-4, seed: 1, optimizer: 'adam', warmup: true } });
+  for (let step = 0; step < 50; step++)
+    writer.addScalar('loss/train', Math.exp(-step / 10) + 0.1, step * 10, 1_700_000_000 + step);
+  writer.addMetric('reward', [1, 2.5, -3, 1e-7]);
+  const pixels = new Uint8ClampedArray(8 * 6 * 4).map((_, i) => (i * 37) % 256);
+  writer.addImage('frame', { width: 8, height: 6, data: pixels }, { step: 40 });
+  writer.close();
+
+  const read = JSON.parse(
+    python(
+      `
+import json, io
+from PIL import Image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
+ea = EventAccumulator(${JSON.stringify(runDir)}, size_guidance={'scalars': 0, 'images': 0})
+ea.Reload()
+tags = ea.Tags()
+out = {'scalars': {t: [[e.step, e.value, e.wall_time] for e in ea.Scalars(t)] for t in tags['scalars']}}
+out['images'] = [[e.step, e.width, e.height, list(Image.open(io.BytesIO(e.encoded_image_string)).convert('RGBA').getdata())[:3]] for e in ea.Images('frame')]
+content = ea.PluginTagToContent('hparams')['_hparams_/session_start_info']
+info = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+out['hparams'] = {k: v.WhichOneof('kind') and getattr(v, v.WhichOneof('kind')) for k, v in info.hparams.items()}
+print(json.dumps(out))
+`,
+      dir
+    )
+  );
+  expect(Object.keys(read.scalars).sort()).toEqual(['loss/train', 'reward']);
+  expect(read.scalars['loss/train']).toEqual(
+    Array.from({ length: 50 }, (_, step) => [step * 10, Math.fround(Math.exp(-step / 10) + 0.1), 1_700_000_000 + step])
+  );
+  expect(read.scalars.reward.map((e: number[]) => [e[0], e[1]])).toEqual([
+    [0, 1],
+    [1, 2.5],
+    [2, -3],
+    [3, Math.fround(1e-7)]
+  ]);
+  expect(read.images).toEqual([[40, 8, 6, [[...pixels.slice(0, 4)], [...pixels.slice(4, 8)], [...pixels.slice(8, 12)]]]]);
+  expect(read.hparams).toEqual({ lr: 3e-4, seed: 1, optimizer: 'adam', warmup: true });
+});
+
+test('our reader reads what tensorboardX writes: scalars, a PNG image, a histogram, PyTorch-style hparams in a child folder, and skips a plugin it does not know', () => {
+  python(
+    `
+import numpy as np
+from tensorboardX import SummaryWriter
+w = SummaryWriter('run-a')
+for step in range(20):
+    w.add_scalar('loss', 1.0 / (step + 1), step)
+w.add_image('obs', np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3), 7, dataformats='HWC')
+w.add_histogram('weights', np.array([0.1, 0.2, 0.2, 0.9, 3.0]), 5)
+w.add_text('notes', 'hello', 0)
+w.add_hparams({'lr': 0.001, 'opt': 'sgd'}, {'hparam/best': 0.5})
+w.close()
+`,
+    dir
+  );
+  const runs = eventsByFolder(dir);
+  const runA = runs.get('run-a')!;
+  expect(runA[0].fileVersion).toBe('brain.Event:2');
+  const values = runA.flatMap(e => e.values.map(v => ({ step: e.step, ...v })));
+  expect(values.filter(v => v.tag === 'loss').map(v => [v.step, v.simpleValue])).toEqual(
+    Array.from({ length: 20 }, (_, step) => [step, Math.fround(1 / (step + 1))])
+  );
+  const image = values.find(v => v.tag === 'obs')!;
+  expect([image.step, image.image!.width, image.image!.height]).toEqual([7, 5, 4]);
+  expect([...image.image!.encoded.subarray(1, 4)].map(c => String.fromCharCode(c)).join('')).toBe('PNG');
+  const histogram = values.find(v => v.tag === 'weights')!;
+  expect(histogram.step).toBe(5);
+  expect(histogram.histogram!.num).toBe(5);
+  expect(histogram.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(5);
+  expect([histogram.histogram!.min, histogram.histogram!.max]).toEqual([0.1, 3]);
+  // Text is a plugin the plotter does not draw: read as an unknown value, nothing else.
+  expect(values.find(v => v.tag.startsWith('notes'))!.plugin).toBe('text');
+  // add_hparams writes a child folder of the run, as PyTorch's does, with the config and the metric.
+  const [child] = [...runs.keys()].filter(k => k.startsWith('run-a' + path.sep));
+  const childValues = runs.get(child)!.flatMap(e => e.values);
+  const start = childValues.find(v => v.tag === '_hparams_/session_start_info')!;
+  expect(start.plugin).toBe('hparams');
+  expect(decodeSessionStartHParams(start.pluginContent!)).toEqual({ lr: 0.001, opt: 'sgd' });
+  const metric = childValues.find(v => v.tag === 'hparam/best')!;
+  expect(metric.simpleValue ?? tensorNumbers(metric.tensor!)![0]).toBe(0.5);
+});
+
+test('a record still being written is read once complete; a record whose CRC is wrong is skipped and counted, the next read', () => {
+  const writer = new SummaryWriter(dir);
+  writer.addScalar('x', 1, 0).addScalar('x', 2, 1).addScalar('x', 3, 2);
+  writer.close();
+  const bytes = fs.readFileSync(writer.file);
+  const whole = readRecords(bytes);
+  expect([whole.records.length, whole.corrupt, whole.consumed]).toEqual([4, 0, bytes.length]);
+  // Every cut inside the last record: the three before it are read, the last waits.
+  const last = frameRecord(whole.records[3]).length;
+  for (let cut = 1; cut < last; cut++) {
+    const part = readRecords(bytes.subarray(0, bytes.length - cut));
+    expect([part.records.length, part.corrupt, part.consumed, part.unframeable]).toEqual([3, 0, bytes.length - last, false]);
+  }
+  // A flipped byte in the first scalar's data (the second record): it is skipped, counted, and the rest read.
+  const damaged = Buffer.from(bytes);
+  const secondData = frameRecord(whole.records[0]).length + frameRecord(whole.records[1]).length + 12 + 2;
+  damaged[secondData] ^= 0xff;
+  const read = readRecords(damaged);
+  expect([read.records.length, read.corrupt, read.consumed]).toEqual([3, 1, bytes.length]);
+});
