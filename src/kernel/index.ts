@@ -6,6 +6,7 @@
  */
 export { MetricsPlotter, Run, RunLogging } from './plotter';
 export { VideoWriter } from './media/video-writer';
+export { LogdirWatch, type WatchOptions } from './runs/logdir-watch';
 export type { MetricsPlotterOptions, MediaOptions, VideoOptions, VideoWriterOptions, RunOptions, RunEndOptions } from './options';
 export type { FrameImage, PackedFrames, FramesInput, Channels } from './media/frames';
 export { InputError } from './input';

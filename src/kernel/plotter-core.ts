@@ -51,6 +51,8 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
   /** Live detail for the extension's views over its comm. */
   readonly stream: LiveStream;
   private readonly assets: AssetsOwner;
+  /** What stops when the session ends besides the owners above (the log directories it watches). */
+  private readonly stops = new Set<() => void>();
   finalReport: CleanupReport | null = null;
 
   constructor(settings: PlotterSettings) {
@@ -143,11 +145,18 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
    */
   end(how: SessionEnd): CleanupReport {
     if (this.finalReport) return this.finalReport;
+    for (const stop of [...this.stops]) stop();
     this.outputs.stop();
     this.finalReport = this.media.end();
     this.outputs.end(how);
     kernelRegistry().ended(this, this.finalReport);
     return this.finalReport;
+  }
+
+  /** `stop` runs when the session ends (a watch of a log directory); the returned function unregisters it. */
+  untilEnd(stop: () => void): () => void {
+    this.stops.add(stop);
+    return () => this.stops.delete(stop);
   }
 
   /** Keeps a media entry for good (see RunLogging.keep): media/keep.ts. */

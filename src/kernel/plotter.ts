@@ -40,6 +40,7 @@ import {
   type VideoWriterOptions
 } from './options';
 import { summaryText } from './outputs/summary';
+import { startWatch, type LogdirWatch, type WatchOptions } from './runs/logdir-watch';
 import { PlotterCore, bindCore, coreOf } from './plotter-core';
 
 /** What a RunLogging object logs to: a plotter's core, one of its runs, and whether it may still log. */
@@ -264,6 +265,20 @@ export class MetricsPlotter extends RunLogging {
     let run = this.#runs.get(name);
     if (!run) this.#runs.set(name, (run = newRun(core, name)));
     return run;
+  }
+
+  /**
+   * Follows a TensorBoard log directory: every folder of event files under it becomes a run of
+   * this plotter (its scalars at their steps and wall times, its hparams as its config), and keeps
+   * coming as jobs append points, restart into new files and start new run folders — written by
+   * PyTorch, TensorFlow, tensorboardX or metrics-plotter/tensorboard, on any machine that shares
+   * the folder. The log directory is only read: nothing is written there, and no cleanup touches
+   * it. `close()` on the result, or on the plotter, stops following it.
+   */
+  watch(logdir: string, options: WatchOptions = {}): LogdirWatch {
+    const core = coreOf(this);
+    core.ensureOpen('watch a log directory');
+    return startWatch(core, logdir, options);
   }
 
   // ---- output --------------------------------------------------------------------------------

@@ -110,9 +110,12 @@ export class MetricsStore {
     return this.latestOfRun.has(run);
   }
 
-  /** Records one value of a run's metric; `step` defaults to the next index of that metric. */
-  add(name: string, value: number, step?: number, run: string = DEFAULT_RUN): void {
-    this.record(name, value, step, run);
+  /**
+   * Records one value of a run's metric; `step` defaults to the next index of that metric, `time`
+   * (ms since the epoch) to now: a point read from a log has the time it was logged at.
+   */
+  add(name: string, value: number, step?: number, run: string = DEFAULT_RUN, time?: number): void {
+    this.record(name, value, step, run, time);
     this.onChange();
   }
 
@@ -123,7 +126,7 @@ export class MetricsStore {
     this.onChange();
   }
 
-  private record(name: string, value: number, step: number | undefined, run: string): void {
+  private record(name: string, value: number, step: number | undefined, run: string, time?: number): void {
     checkName('metric', name);
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
@@ -135,7 +138,7 @@ export class MetricsStore {
     const last = p.length ? p.step(p.length - 1) : null;
     const at = step ?? (last === null ? 0 : last + 1);
     if (last !== null && at < last) supersede(s, at);
-    const now = this.clock();
+    const now = time ?? this.clock();
     this.startedAt ??= now;
     const finite = Number.isFinite(value) ? value : null;
     p.push(at, finite, now);

@@ -28,6 +28,17 @@ export class Runs {
     this.onChange();
   }
 
+  /**
+   * A run's config as its log says it (a watched run's hparams come after its first points, and
+   * again from every file of it): the config it has from now on.
+   */
+  configure(name: string, config: RunConfig): void {
+    const run = this.runs.get(name);
+    if (!run || sameConfig(run.config, config)) return;
+    run.config = { ...config };
+    this.onChange();
+  }
+
   /** Whether a run of that name was begun. */
   has(name: string): boolean {
     return this.runs.has(name);

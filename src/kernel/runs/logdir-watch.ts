@@ -1,0 +1,127 @@
+/**
+ * `plotter.watch(logdir)`: the runs of a TensorBoard log directory, read into the plotter and
+ * followed (tensorboard/logdir-reader.ts reads; this applies what it read): each folder of event
+ * files a run of the plotter, its scalars as the run's metrics at their steps and wall times, its
+ * hparams as the run's config, live in the same outputs as the runs logged in the notebook. The log
+ * directory is only ever read: nothing is written there, and no cleanup touches it.
+ * docs/tensorboard.md, "Watching a log directory".
+ */
+import { writeToServerLog } from '../host/server-log';
+import { InputError, checkOptionsObject } from '../input';
+import type { MetricsStore } from '../metrics/store';
+import { LogdirReader, type LogdirUpdate } from '../tensorboard/logdir-reader';
+import type { Runs } from './runs';
+
+export interface WatchOptions {
+  /** How often the log directory is read again, in milliseconds; default 2000 (TensorBoard's is 5 s). */
+  pollMs?: number;
+}
+
+/** What a watch needs of its plotter: where points and runs go, and a hook on the session's end. */
+export interface WatchTarget {
+  readonly metrics: MetricsStore;
+  readonly runs: Runs;
+  /** `stop` runs when the session ends; the returned function unregisters it. */
+  untilEnd(stop: () => void): () => void;
+}
+
+let openWatch: (target: WatchTarget, logdir: string, options: WatchOptions) => LogdirWatch;
+
+/** Starts watching `logdir` for `target` (the watch's constructor is not part of the API). */
+export function startWatch(target: WatchTarget, logdir: string, options: WatchOptions = {}): LogdirWatch {
+  return openWatch(target, logdir, options);
+}
+
+/** A log directory a plotter follows (see MetricsPlotter.watch). */
+export class LogdirWatch {
+  static {
+    openWatch = (target, logdir, options) => new LogdirWatch(target, logdir, options);
+  }
+
+  readonly #reader: LogdirReader;
+  readonly #target: WatchTarget;
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #unregister: () => void;
+  readonly #problems: string[] = [];
+  #closed = false;
+
+  private constructor(target: WatchTarget, logdir: string, options: WatchOptions) {
+    if (typeof logdir !== 'string' || !logdir)
+      throw new InputError(`watch needs a log directory's path; got ${JSON.stringify(logdir)}.`);
+    checkOptionsObject(options, '{ pollMs: 2000 }');
+    const pollMs = options.pollMs ?? 2000;
+    if (!(typeof pollMs === 'number' && pollMs >= 100))
+      throw new InputError(`pollMs must be at least 100 (milliseconds); got ${pollMs}.`);
+    this.#target = target;
+    this.#reader = new LogdirReader(logdir);
+    // Read now: what is there shows with the next update; a problem is told in the cell that called watch().
+    for (const problem of this.#poll()) console.error(`metrics-plotter: ${problem}`);
+    this.#timer = setInterval(() => {
+      // No cell runs now: problems go to the server's log (and stay in `problems`).
+      for (const problem of this.#poll()) writeToServerLog(`metrics-plotter: ${problem}`);
+    }, pollMs);
+    this.#timer.unref();
+    this.#unregister = target.untilEnd(() => this.close());
+  }
+
+  /** The log directory, absolute. */
+  get logdir(): string {
+    return this.#reader.logdir;
+  }
+
+  /** The runs found so far (folders of event files, relative to the log directory). */
+  get runs(): readonly string[] {
+    return this.#reader.runNames;
+  }
+
+  /** What went wrong so far, each said once (also in the cell or the server's log when it happened). */
+  get problems(): readonly string[] {
+    return [...this.#problems];
+  }
+
+  /** Records skipped so far because their CRC did not hold. */
+  get corruptRecords(): number {
+    return this.#reader.corrupt;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Reads the log directory again now (it is read every `pollMs` anyway). */
+  poll(): void {
+    if (this.#closed) return;
+    for (const problem of this.#poll()) console.error(`metrics-plotter: ${problem}`);
+  }
+
+  /** Stops following the log directory; what was read stays in the plotter. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#unregister();
+  }
+
+  /** One read, applied; returns the problems it found. */
+  #poll(): string[] {
+    const update = this.#reader.poll();
+    this.#apply(update);
+    this.#problems.push(...update.problems);
+    return update.problems;
+  }
+
+  #apply(update: LogdirUpdate): void {
+    const { metrics, runs } = this.#target;
+    for (const run of update.newRuns) runs.begin(run, undefined);
+    for (const { run, config } of update.configs) runs.configure(run, config);
+    for (const s of update.scalars) {
+      try {
+        metrics.add(s.tag, s.value, s.step, s.run, s.wallTime * 1000);
+      } catch (err) {
+        // A tag the plotter cannot take as a metric name (empty): left out, said once.
+        if (!(err instanceof InputError)) throw err;
+        update.skipped['unnamed scalars'] = (update.skipped['unnamed scalars'] ?? 0) + 1;
+      }
+    }
+  }
+}

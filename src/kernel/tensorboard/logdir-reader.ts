@@ -1,0 +1,209 @@
+/**
+ * A log directory read as TensorBoard reads it, and followed: every event file under it, one run per
+ * folder that holds event files (relative to the log directory), each file read on from where the
+ * last poll stopped. New points, new files (a restarted run writes a second file in its folder)
+ * and new run folders all come in the next poll. Nothing is ever written under the log directory.
+ * What goes wrong (the directory missing, a folder gone, permission denied, a file truncated or
+ * replaced, corrupt records) is said once and never stops the other runs. docs/tensorboard.md.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { HPARAMS, decodeEvent, decodeSessionStartHParams, tensorNumbers, type HParams, type TbValue } from './messages';
+import { readRecords } from './records';
+
+/** Bytes read from one file in one poll, at most: a huge backlog is read over several polls. */
+const READ_PER_POLL = 32 << 20;
+
+/** What one poll read. */
+export interface LogdirUpdate {
+  /** Scalars, in file order; `wallTime` in seconds since the epoch. */
+  scalars: Array<{ run: string; tag: string; step: number; value: number; wallTime: number }>;
+  /** A run's hyperparameters (the hparams plugin's session start info). */
+  configs: Array<{ run: string; config: HParams }>;
+  /** Runs seen for the first time, in the order found. */
+  newRuns: string[];
+  /** Values of kinds the plotter does not show yet, or of plugins it does not know, by kind. */
+  skipped: Record<string, number>;
+  /** What went wrong, each said once: a message for the user. */
+  problems: string[];
+}
+
+interface FileState {
+  run: string;
+  /** Bytes read as complete records. */
+  offset: number;
+  ino: number;
+  corrupt: number;
+  /** The file could not be framed at `offset` last poll (said once it stays so). */
+  stuckAt: number | null;
+}
+
+/**
+ * The run a folder's events belong to: the folder, relative to the log directory (the log
+ * directory itself: its own name). PyTorch's `add_hparams` writes into a child folder of the run;
+ * that child's hyperparameters and metrics are its parent's, when its parent holds event files
+ * too (TensorBoard's HParams dashboard pairs them alike).
+ */
+function runOfFolder(logdir: string, folder: string, holdsEvents: (folder: string) => boolean): string {
+  const rel = path.relative(logdir, folder);
+  if (!rel) return path.basename(logdir);
+  const parent = path.dirname(folder);
+  if (parent !== logdir && path.dirname(rel) !== '.' && holdsEvents(parent))
+    return path.relative(logdir, parent).split(path.sep).join('/');
+  return rel.split(path.sep).join('/');
+}
+
+export class LogdirReader {
+  readonly logdir: string;
+  private readonly files = new Map<string, FileState>();
+  private readonly runs = new Set<string>();
+  /** Problems said once, by what they are about. */
+  private readonly said = new Set<string>();
+
+  constructor(logdir: string) {
+    this.logdir = path.resolve(logdir);
+  }
+
+  /** Corrupt records skipped so far, across every file. */
+  get corrupt(): number {
+    let n = 0;
+    for (const f of this.files.values()) n += f.corrupt;
+    return n;
+  }
+
+  /** The runs found so far. */
+  get runNames(): string[] {
+    return [...this.runs];
+  }
+
+  poll(): LogdirUpdate {
+    const update: LogdirUpdate = { scalars: [], configs: [], newRuns: [], skipped: {}, problems: [] };
+    const say = (key: string, message: string): void => {
+      if (this.said.has(key)) return;
+      this.said.add(key);
+      update.problems.push(message);
+    };
+    const eventFiles = this.list(say);
+    if (eventFiles === null) return update;
+    const folders = new Set(eventFiles.map(f => path.dirname(f)));
+    for (const file of eventFiles) this.readFile(file, folders, update, say);
+    return update;
+  }
+
+  /** Every event file under the log directory; null when the directory cannot be read at all. */
+  private list(say: (key: string, message: string) => void): string[] | null {
+    const out: string[] = [];
+    const walk = (folder: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(folder, { withFileTypes: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (folder === this.logdir) {
+          say(
+            `logdir ${code}`,
+            code === 'ENOENT'
+              ? `the log directory ${this.logdir} does not exist (yet): runs appear here once a job writes event files into it.`
+              : `the log directory ${this.logdir} cannot be read (${code}): check its permissions.`
+          );
+          throw err;
+        }
+        // A folder gone between listing and reading it (a job cleaned up), or not ours to read.
+        if (code !== 'ENOENT') say(`folder ${folder}`, `${folder} cannot be read (${code}); its runs are left out.`);
+        return;
+      }
+      for (const e of entries) {
+        const full = path.join(folder, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (e.name.includes('tfevents')) out.push(full);
+      }
+    };
+    try {
+      walk(this.logdir);
+    } catch {
+      return null;
+    }
+    return out.sort();
+  }
+
+  private readFile(file: string, folders: Set<string>, update: LogdirUpdate, say: (key: string, message: string) => void): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') say(`file ${file} ${code}`, `${file} cannot be read (${code}); it is left out.`);
+      return;
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      let state = this.files.get(file);
+      if (state && (state.ino !== stat.ino || stat.size < state.offset)) {
+        say(`replaced ${file} ${stat.ino} ${stat.size}`, `${file} was truncated or replaced: it is read again from its start.`);
+        state = undefined;
+      }
+      if (!state) {
+        const run = runOfFolder(this.logdir, path.dirname(file), folder => folders.has(folder));
+        state = { run, offset: 0, ino: stat.ino, corrupt: 0, stuckAt: null };
+        this.files.set(file, state);
+        if (!this.runs.has(run)) {
+          this.runs.add(run);
+          update.newRuns.push(run);
+        }
+      }
+      const length = Math.min(stat.size - state.offset, READ_PER_POLL);
+      if (length <= 0) return;
+      const bytes = Buffer.alloc(length);
+      const read = fs.readSync(fd, bytes, 0, length, state.offset);
+      const { records, consumed, corrupt, unframeable } = readRecords(bytes.subarray(0, read));
+      state.offset += consumed;
+      if (corrupt) {
+        state.corrupt += corrupt;
+        say(
+          `corrupt ${file} ${state.corrupt}`,
+          `${state.corrupt} corrupt record(s) in ${file} were skipped (their CRC does not hold).`
+        );
+      }
+      // A length that does not hold where the file has grown past it twice: not a moment of shared
+      // storage, but a damaged file; said once, read no further.
+      if (unframeable && consumed === 0 && read === length) {
+        if (state.stuckAt === state.offset)
+          say(`unframeable ${file}`, `${file} is damaged at byte ${state.offset}: what follows is not read.`);
+        state.stuckAt = state.offset;
+      } else state.stuckAt = null;
+      for (const record of records) this.take(state.run, record, update);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private take(run: string, record: Buffer, update: LogdirUpdate): void {
+    let event;
+    try {
+      event = decodeEvent(record);
+    } catch {
+      update.skipped['undecodable record'] = (update.skipped['undecodable record'] ?? 0) + 1;
+      return;
+    }
+    for (const value of event.values) {
+      const scalar = scalarOf(value);
+      if (scalar !== null)
+        update.scalars.push({ run, tag: value.tag, step: event.step, value: scalar, wallTime: event.wallTime });
+      else if (value.plugin === HPARAMS.plugin && value.pluginContent) {
+        const config = decodeSessionStartHParams(value.pluginContent);
+        if (config) update.configs.push({ run, config });
+      } else {
+        const kind = value.image ? 'images' : value.histogram ? 'histograms' : (value.plugin ?? 'other');
+        update.skipped[kind] = (update.skipped[kind] ?? 0) + 1;
+      }
+    }
+  }
+}
+
+/** A value's scalar: an old-style simple value, or a one-element numeric tensor of the scalars plugin (TF2, PyTorch's new style). */
+function scalarOf(value: TbValue): number | null {
+  if (value.simpleValue !== undefined) return value.simpleValue;
+  if (!value.tensor || (value.plugin !== undefined && value.plugin !== 'scalars')) return null;
+  const numbers = tensorNumbers(value.tensor);
+  return numbers && numbers.length === 1 ? numbers[0] : null;
+}

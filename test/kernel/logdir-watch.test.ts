@@ -1,0 +1,149 @@
+/**
+ * plotter.watch(logdir): a TensorBoard log directory written by the real tensorboardX (PyPI, in
+ * `.venv-tensorboard`) and by our SummaryWriter, followed by a real plotter: one run per folder,
+ * scalars at their steps and wall times, hparams as the run's config (PyTorch's add_hparams child
+ * folder attached to its run), new points, new files and new run folders read by the next poll, a
+ * record still being written read once complete, corrupt records counted, a missing log directory
+ * said and then picked up, and the log directory left exactly as it was by every session end.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MetricsPlotter } from '../../src/kernel';
+import { plotterInternals } from '../../src/kernel/internals';
+import { SummaryWriter } from '../../src/kernel/tensorboard';
+import { frameRecord } from '../../src/kernel/tensorboard/records';
+import { encodeEvent } from '../../src/kernel/tensorboard/messages';
+import { REPO, listTree } from '../support/kernel-process';
+
+const PYTHON = path.join(REPO, '.venv-tensorboard', 'bin', 'python');
+
+function tensorboardX(script: string, cwd: string): void {
+  if (!fs.existsSync(PYTHON))
+    throw new Error(`These tests need tensorboardX in ${path.dirname(path.dirname(PYTHON))}: run ./scripts/test.sh.`);
+  const run = spawnSync(PYTHON, ['-c', `from tensorboardX import SummaryWriter\n${script}`], { cwd, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`python failed:\n${run.stderr}`);
+}
+
+/** A run's series of one metric in the plotter: [step, value] pairs. */
+function seriesOf(plotter: MetricsPlotter, run: string, name: string): Array<[number, number | null]> {
+  const s = plotterInternals(plotter).metrics.series.get(`${run}\u0000${name}`);
+  if (!s) return [];
+  return Array.from({ length: s.points.length }, (_, i) => [s.points.step(i), s.points.value(i)]);
+}
+
+let root: string;
+let logdir: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-watch-'));
+  logdir = path.join(root, 'runs');
+  fs.mkdirSync(logdir);
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+test('runs of a log directory tensorboardX wrote: one per folder, scalars at their steps and wall times, hparams as the config', () => {
+  tensorboardX(
+    `
+import time
+for lr in (0.001, 0.0003):
+    w = SummaryWriter(f'runs/lr={lr}')
+    for step in range(0, 100, 10):
+        w.add_scalar('loss', lr * 1000 / (step + 1), step, walltime=1700000000 + step)
+    w.add_hparams({'lr': lr, 'opt': 'adam'}, {'hparam/final': lr * 10})
+    w.close()
+`,
+    root
+  );
+  const before = listTree(logdir);
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const watch = plotter.watch(logdir);
+  expect([...watch.runs].sort()).toEqual(['lr=0.0003', 'lr=0.001']);
+  expect(plotter.runs).toEqual([]); // the plotter's own run objects are the notebook's
+  const core = plotterInternals(plotter);
+  const listed = core.runs.list(false);
+  expect(listed.map(r => [r.name, r.config]).sort()).toEqual([
+    ['lr=0.0003', { lr: 0.0003, opt: 'adam' }],
+    ['lr=0.001', { lr: 0.001, opt: 'adam' }]
+  ]);
+  expect(seriesOf(plotter, 'lr=0.001', 'loss')).toEqual(
+    Array.from({ length: 10 }, (_, k) => [k * 10, Math.fround(1 / (k * 10 + 1))])
+  );
+  // The child folder add_hparams wrote is its run's: its metric is the run's too.
+  expect(seriesOf(plotter, 'lr=0.001', 'hparam/final')).toEqual([[0, Math.fround(0.01)]]);
+  // Wall times give the time axis.
+  const loss = core.metrics.series.get('lr=0.001\u0000loss')!;
+  expect(loss.points.time(3)).toBe((1_700_000_000 + 30) * 1000);
+  plotter.close();
+  expect(watch.closed).toBe(true);
+  expect(listTree(logdir)).toEqual(before);
+});
+
+test("followed live: new points, a record still being written, a restarted run's second file and a new run folder come with the next poll", () => {
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const writer = new SummaryWriter(path.join(logdir, 'a'), { flushSecs: 3600 });
+  writer.addMetric('return', [1, 2, 3]).flush();
+  const watch = plotter.watch(logdir, { pollMs: 60_000 });
+  expect(seriesOf(plotter, 'a', 'return')).toEqual([
+    [0, 1],
+    [1, 2],
+    [2, 3]
+  ]);
+  writer.addScalar('return', 4).flush();
+  // Half of the next record: it waits.
+  const next = frameRecord(encodeEvent({ wallTime: Date.now() / 1000, step: 4, values: [{ tag: 'return', simpleValue: 5 }] }));
+  fs.appendFileSync(writer.file, next.subarray(0, 10));
+  watch.poll();
+  expect(seriesOf(plotter, 'a', 'return').map(p => p[1])).toEqual([1, 2, 3, 4]);
+  expect(watch.problems).toEqual([]);
+  fs.appendFileSync(writer.file, next.subarray(10));
+  // The run restarted from step 3 into a second file, and a new job's folder appeared.
+  const restarted = new SummaryWriter(path.join(logdir, 'a'));
+  restarted.addScalar('return', 30, 3);
+  restarted.close();
+  tensorboardX("w = SummaryWriter('runs/b')\nw.add_scalar('return', 7, 0)\nw.close()", root);
+  watch.poll();
+  expect(seriesOf(plotter, 'b', 'return')).toEqual([[0, 7]]);
+  // From the restart on, the run is as its second file says (the first file's later points are the abandoned attempt's).
+  const a = seriesOf(plotter, 'a', 'return');
+  expect(a.slice(0, 3)).toEqual([
+    [0, 1],
+    [1, 2],
+    [2, 3]
+  ]);
+  expect(a.some(([step, value]) => step === 3 && value === 30)).toBe(true);
+  expect(watch.corruptRecords).toBe(0);
+  writer.close();
+  watch.close();
+  plotter.close();
+});
+
+test('a corrupt record is skipped and counted and said once; a missing log directory is said, then picked up once a job makes it', () => {
+  const missing = path.join(root, 'later');
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const watch = plotter.watch(missing, { pollMs: 60_000 });
+  expect(watch.problems).toEqual([
+    `the log directory ${missing} does not exist (yet): runs appear here once a job writes event files into it.`
+  ]);
+  expect(errors).toHaveBeenCalledWith(`metrics-plotter: ${watch.problems[0]}`);
+  const writer = new SummaryWriter(path.join(missing, 'run'));
+  writer.addMetric('x', [1, 2, 3]);
+  writer.close();
+  const bytes = fs.readFileSync(writer.file);
+  bytes[bytes.length - 6] ^= 0xff; // inside the last record's data
+  fs.writeFileSync(writer.file, bytes);
+  watch.poll();
+  watch.poll();
+  expect(seriesOf(plotter, 'run', 'x')).toEqual([
+    [0, 1],
+    [1, 2]
+  ]);
+  expect(watch.corruptRecords).toBe(1);
+  expect(watch.problems).toHaveLength(2);
+  expect(watch.problems[1]).toBe(`1 corrupt record(s) in ${writer.file} were skipped (their CRC does not hold).`);
+  errors.mockRestore();
+  plotter.close();
+  // The log directory is the user's: the session's end left it as it was.
+  expect(fs.existsSync(writer.file)).toBe(true);
+});
