@@ -57,8 +57,13 @@ export class LogdirWatch {
     // Read now: what is there shows with the next update; a problem is told in the cell that called watch().
     for (const problem of this.#poll()) console.error(`metrics-plotter: ${problem}`);
     this.#timer = setInterval(() => {
-      // No cell runs now: problems go to the server's log (and stay in `problems`).
-      for (const problem of this.#poll()) writeToServerLog(`metrics-plotter: ${problem}`);
+      // No cell runs now: problems go to the server's log (and stay in `problems`). Nothing a log
+      // holds may throw out of a timer: that would end the kernel.
+      try {
+        for (const problem of this.#poll()) writeToServerLog(`metrics-plotter: ${problem}`);
+      } catch (err) {
+        writeToServerLog(`metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again in ${pollMs} ms.`);
+      }
     }, pollMs);
     this.#timer.unref();
     this.#unregister = target.untilEnd(() => this.close());
