@@ -221,7 +221,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
           const saved = Math.max(...first.saved.metrics.map(m => m.steps.length));
           const onScreen = () =>
             [...renderer.node.querySelectorAll('mp-metric-chart')].filter(c => c.getBoundingClientRect().top < host.clientHeight);
-          while (!onScreen().every(c => c.uplot && !c.drawPending && c.group.metrics[0].steps.length > saved)) {
+          while (!onScreen().every(c => c.uplot && !c.drawPending && c.chart.metrics[0].steps.length > saved)) {
             await frame();
           }
         }
