@@ -185,6 +185,19 @@ export function checkMaxPointsPerSeries(n: unknown): number {
   return n;
 }
 
+/** A batch of one metric (`addMetric(name, values, steps?)`), checked whole before any of it is recorded. */
+export function checkMetricBatch(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): void {
+  checkName('metric', name);
+  if (!values || typeof values.length !== 'number') {
+    throw new InputError(`addMetric("${name}", values) needs an array of numbers.`);
+  }
+  if (steps !== undefined && steps.length !== values.length) {
+    throw new InputError(`addMetric("${name}") got ${values.length} values but ${steps.length} steps.`);
+  }
+  for (let i = 0; i < values.length; i++) checkNumber(`"${name}"[${i}]`, values[i]);
+  if (steps) for (let i = 0; i < steps.length; i++) checkStep(`the step of "${name}"[${i}]`, steps[i]);
+}
+
 /** `addMetrics({ loss: [...] })` takes an object of arrays. */
 export function checkMetricsObject(metrics: unknown): Record<string, ArrayLike<number>> {
   if (!metrics || typeof metrics !== 'object') {

@@ -8,7 +8,7 @@
  */
 import * as os from 'os';
 import { DEFAULT_RUN, seriesKey } from '../../protocol';
-import { InputError, checkName, checkNumber, checkStep } from '../input';
+import { checkMetricBatch, checkName, checkNumber, checkStep } from '../input';
 import { SeriesPoints } from './points';
 
 /** What the text summary lists of one series. */
@@ -121,7 +121,7 @@ export class MetricsStore {
 
   /** Records a batch of one run's metric, checked whole before any of it is recorded; one change for all. */
   addBatch(name: string, values: ArrayLike<number>, steps: ArrayLike<number> | undefined, run: string): void {
-    this.checkBatch(name, values, steps);
+    checkMetricBatch(name, values, steps);
     for (let i = 0; i < values.length; i++) this.record(name, values[i], steps?.[i], run);
     this.onChange();
   }
@@ -167,18 +167,6 @@ export class MetricsStore {
     merge(p => p.mergeDetail(DETAIL_BUCKET, 0.5));
     if (this.bytes > this.boundBytes) merge(p => p.mergeDetail(DETAIL_BUCKET, 1));
     for (let pass = 0; pass < 8 && this.bytes > this.boundBytes; pass++) merge(p => p.mergeMerged(MERGED_BUCKET));
-  }
-
-  private checkBatch(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): void {
-    checkName('metric', name);
-    if (!values || typeof values.length !== 'number') {
-      throw new InputError(`addMetric("${name}", values) needs an array of numbers.`);
-    }
-    if (steps !== undefined && steps.length !== values.length) {
-      throw new InputError(`addMetric("${name}") got ${values.length} values but ${steps.length} steps.`);
-    }
-    for (let i = 0; i < values.length; i++) checkNumber(`"${name}"[${i}]`, values[i]);
-    if (steps) for (let i = 0; i < steps.length; i++) checkStep(`the step of "${name}"[${i}]`, steps[i]);
   }
 
   stats(): MetricStats[] {

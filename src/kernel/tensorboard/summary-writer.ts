@@ -8,7 +8,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { onExit } from 'signal-exit';
-import { InputError, checkName, checkNumber, checkOptionsObject, checkRunConfig, checkStep } from '../input';
+import {
+  InputError,
+  checkMetricBatch,
+  checkMetricsObject,
+  checkName,
+  checkNumber,
+  checkOptionsObject,
+  checkRunConfig,
+  checkStep
+} from '../input';
 import { toSingleFrame, type FrameImage, type PackedFrames } from '../media/frames';
 import { HPARAMS, encodeEvent, encodeSessionStartInfo, type TbValueToWrite } from './messages';
 import { encodePng } from './png';
@@ -103,22 +112,14 @@ export class SummaryWriter {
   /** Many values of one scalar (steps continue from its last one). */
   addMetric(tag: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
     this.#ensureOpen('add a metric');
-    checkName('metric', tag);
-    if (!values || typeof values.length !== 'number')
-      throw new InputError(`addMetric("${tag}", values) needs an array of numbers.`);
-    if (steps !== undefined && steps.length !== values.length) {
-      throw new InputError(`addMetric("${tag}") got ${values.length} values but ${steps.length} steps.`);
-    }
-    for (let i = 0; i < values.length; i++) checkNumber(`"${tag}"[${i}]`, values[i]);
+    checkMetricBatch(tag, values, steps);
     for (let i = 0; i < values.length; i++) this.addScalar(tag, values[i], steps?.[i]);
     return this;
   }
 
   /** Several scalars at once: `addMetrics({ loss: [...], reward: [...] })`. */
   addMetrics(metrics: Record<string, ArrayLike<number>>): this {
-    if (!metrics || typeof metrics !== 'object')
-      throw new InputError('addMetrics needs an object like { loss: [0.9, 0.5], reward: [1, 3] }.');
-    for (const [tag, values] of Object.entries(metrics)) this.addMetric(tag, values);
+    for (const [tag, values] of Object.entries(checkMetricsObject(metrics))) this.addMetric(tag, values);
     return this;
   }
 
