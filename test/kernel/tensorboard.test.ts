@@ -136,6 +136,20 @@ w.close()
   expect(metric.simpleValue ?? tensorNumbers(metric.tensor!)![0]).toBe(0.5);
 });
 
+test('a script that ends without close() keeps what it logged: the writer flushes at exit', () => {
+  const script = `const { SummaryWriter } = require(${JSON.stringify(path.join(REPO, 'lib/kernel/tensorboard'))});
+const w = new SummaryWriter('run', { flushSecs: 3600 });
+w.addScalar('x', 1, 0).addScalar('x', 2, 1);`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  const [file] = fs.readdirSync(path.join(dir, 'run'));
+  const events = readEventFile(path.join(dir, 'run', file)).events;
+  expect(events.flatMap(e => e.values.map(v => [e.step, v.simpleValue]))).toEqual([
+    [0, 1],
+    [1, 2]
+  ]);
+});
+
 test('a record still being written is read once complete; a record whose CRC is wrong is skipped and counted, the next read', () => {
   const writer = new SummaryWriter(dir);
   writer.addScalar('x', 1, 0).addScalar('x', 2, 1).addScalar('x', 3, 2);

@@ -44,7 +44,7 @@ export class SummaryWriter {
   /** Framed records not yet written to the file. */
   #pending: Buffer[] = [];
   readonly #timer: ReturnType<typeof setInterval>;
-  readonly #removeExitHook: () => void;
+  #removeExitHook: () => void = () => undefined;
   /** The last step of each tag, for calls without one. */
   readonly #lastStep = new Map<string, number>();
   #closed = false;
@@ -77,7 +77,11 @@ export class SummaryWriter {
     this.#timer = setInterval(() => this.flush(), flushSecs * 1000);
     this.#timer.unref();
     // A script that ends (or is stopped by SIGTERM, SIGHUP) without close() keeps what it logged.
-    this.#removeExitHook = onExit(() => this.flush());
+    // Hooked on the next turn of the event loop, never while a notebook cell's code runs: a SIGINT
+    // listener added there loses tslab's interrupt (src/kernel/host/session-end-hooks.ts).
+    setImmediate(() => {
+      if (!this.#closed) this.#removeExitHook = onExit(() => this.flush());
+    });
   }
 
   #write(event: Parameters<typeof encodeEvent>[0]): void {
