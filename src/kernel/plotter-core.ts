@@ -80,7 +80,9 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
       settings.liveUpdateMs,
       {
         streams: viewId => this.stream.streams(viewId),
-        push: () => this.stream.push(this.id)
+        push: () => this.stream.push(this.id),
+        settle: () => this.stream.settle(this.id),
+        unsettled: () => this.stream.unsettled()
       },
       () => kernelRegistry().rendersWidgets
     );

@@ -149,8 +149,9 @@ export type KernelEvent =
   /**
    * New points of a subscribed view, since the last event (buffers as in SeriesChunk). Pushed by a
    * one-way kernel (PUSHED_POINTS_COMM_ID) they are for every view of the plotter (no `viewId`), and
-   * `snapshot` marks every series anew: sent first and again every PUSHED_SNAPSHOT_EVERY_MS, so that
-   * a page that came later (a reload, a second window) starts from there.
+   * `snapshot` marks every series anew: sent first, again every PUSHED_SNAPSHOT_EVERY_MS, and once
+   * the points stop for PUSHED_SETTLE_MS, so that a page that came later (a reload, a second window,
+   * an output rendered after the first event) starts from there.
    */
   | {
       event: 'points';
@@ -163,6 +164,8 @@ export type KernelEvent =
 
 /** How often a one-way kernel pushes every series anew (see the `points` event). */
 export const PUSHED_SNAPSHOT_EVERY_MS = 15_000;
+/** After this long without new points, a one-way kernel pushes a snapshot, if its last event was none. */
+export const PUSHED_SETTLE_MS = 2_000;
 
 /** A page that says nothing of itself (an older extension): it renders no widget models. */
 export const PLAIN_PAGE: ExtensionHello = { widgets: false, binary: true };

@@ -1,7 +1,8 @@
 /**
  * The live stream of a one-way kernel (Deno's: no page can subscribe), pushed to every page: a
  * snapshot of every series, new points between, a snapshot again every PUSHED_SNAPSHOT_EVERY_MS
- * (a page that came later starts there) — the transitions over a clock, then over the wire with a
+ * and once the points stop (a page that came later, or an output rendered after the first event,
+ * starts there) — the transitions over a clock, then over the wire with a
  * real Deno kernel: comm_msg on PUSHED_POINTS_COMM_ID with no comm_open, buffers as text.
  */
 import { LiveStream } from '../../src/kernel/outputs/live-stream';
@@ -73,6 +74,32 @@ describe('a pushed stream (transitions, over a clock)', () => {
           ['lr', 1, 1, true]
         ]
       }
+    ]);
+  });
+
+  test('once the points stop, a stream whose last event was new points only gets every series anew (an output rendered after the first snapshot catches up)', () => {
+    let now = 0;
+    const store = new MetricsStore(() => now);
+    const stream = new LiveStream(store, () => now);
+    const channel = recordingChannel();
+    stream.pushTo(channel);
+    expect(stream.unsettled()).toBe(false);
+
+    store.add('loss', 1, 0);
+    stream.push('p'); // the first snapshot: settled
+    expect(stream.unsettled()).toBe(false);
+    now += 100;
+    store.add('loss', 0.5, 1);
+    stream.push('p'); // new points only: a settling snapshot is due
+    expect(stream.unsettled()).toBe(true);
+    stream.settle('p');
+    expect(stream.unsettled()).toBe(false);
+    stream.settle('p'); // settled: nothing more
+
+    expect(channel.events.map(shape)).toEqual([
+      { snapshot: true, viewId: undefined, series: [['loss', 1, 1, true]] },
+      { snapshot: false, viewId: undefined, series: [['loss', 2, 1, false]] },
+      { snapshot: true, viewId: undefined, series: [['loss', 2, 2, true]] }
     ]);
   });
 
@@ -158,5 +185,12 @@ for (let i = 0; i < 100; i++) plotter.addScalar("loss", 1 / (i + 1), i);`);
       15_000
     );
     expect(display.content.data[PLOTTER_MIME_TYPE].kernel.oneWay).toBe('Deno');
+
+    // With no cell running, once the points stopped: every series anew, for an output rendered late.
+    const settled = await k.waitForIopub(
+      o => k.allIopub.indexOf(o) >= from && pushed(o) && o.content.data.snapshot === true,
+      15_000
+    );
+    expect(settled.content.data.series).toEqual([{ name: 'loss', totalPoints: 105, count: 105, replace: true }]);
   });
 });

@@ -13,7 +13,7 @@
  * Each view is also a Jupyter widget model (host/view-widget.ts) whose state is sent with its display;
  * the display names the model while the session is live, and the model closes when it ends.
  */
-import { PLOTTER_MIME_TYPE, WIDGET_VIEW_MIME_TYPE, type PlotterPayload } from '../../protocol';
+import { PLOTTER_MIME_TYPE, PUSHED_SETTLE_MS, WIDGET_VIEW_MIME_TYPE, type PlotterPayload } from '../../protocol';
 import { KernelDisplay } from '../host/notebook';
 import { ViewWidget } from '../host/view-widget';
 
@@ -25,6 +25,10 @@ export interface StreamHooks {
   streams(viewId: string): boolean;
   /** Sends every streaming page the new points. */
   push(): void;
+  /** The points stopped for PUSHED_SETTLE_MS: a pushed stream gets its settling snapshot. */
+  settle(): void;
+  /** Whether a pushed stream waits for its settling snapshot. */
+  unsettled(): boolean;
 }
 
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
@@ -119,12 +123,19 @@ export class LiveOutputs {
   private trailing: NodeJS.Timeout | null = null;
   /** Media changed since the last update: every display goes out with the next one. */
   private mediaChanged = false;
+  /** The pushed stream's settling snapshot, PUSHED_SETTLE_MS after the last update. */
+  private settling: NodeJS.Timeout | null = null;
 
   constructor(
     /** The MIME bundle of one view, as it is now. */
     private readonly bundle: (viewId: string) => Record<string, unknown>,
     private readonly liveUpdateMs: number,
-    private readonly stream: StreamHooks = { streams: () => false, push: () => undefined },
+    private readonly stream: StreamHooks = {
+      streams: () => false,
+      push: () => undefined,
+      settle: () => undefined,
+      unsettled: () => false
+    },
     /** Whether a page that renders the views' widget models is attached to this kernel. */
     private readonly widgets: () => boolean = () => false
   ) {
@@ -182,6 +193,7 @@ export class LiveOutputs {
     const everyDisplay = this.mediaChanged;
     this.mediaChanged = false;
     this.stream.push();
+    this.settleLater();
     let waitMs = Infinity;
     for (const [viewId, view] of this.views) {
       if (this.released.has(viewId)) continue;
@@ -218,6 +230,18 @@ export class LiveOutputs {
     }
   }
 
+  /** (Re)arms the settling snapshot: it goes once no update came for PUSHED_SETTLE_MS. */
+  private settleLater(): void {
+    if (this.settling) clearTimeout(this.settling);
+    this.settling = null;
+    if (!this.stream.unsettled()) return;
+    this.settling = setTimeout(() => {
+      this.settling = null;
+      this.stream.settle();
+    }, PUSHED_SETTLE_MS);
+    this.settling.unref();
+  }
+
   private stopTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -239,6 +263,8 @@ export class LiveOutputs {
   stop(): void {
     this.stopTimer();
     this.stopTrailing();
+    if (this.settling) clearTimeout(this.settling);
+    this.settling = null;
   }
 
   private stopTrailing(): void {

@@ -10,7 +10,8 @@
  *
  * A one-way kernel (Deno's: no page can subscribe) pushes instead: one subscriber for every view of
  * the plotter, on a channel every page of the kernel reads, which gets every series anew (a
- * `snapshot`) first and every PUSHED_SNAPSHOT_EVERY_MS, so that a page that came later catches up.
+ * `snapshot`) first, every PUSHED_SNAPSHOT_EVERY_MS, and once the points stop (`settle`), so that a
+ * page that came later catches up — one whose output rendered after the first event too.
  */
 import { CHUNK_STRIDE, PUSHED_SNAPSHOT_EVERY_MS, type KernelEvent, type RangeAxis, type SeriesChunk } from '../../protocol';
 import { downsampleWith, searchSortedWith } from '../../protocol/downsample';
@@ -50,6 +51,8 @@ interface Subscriber {
   cursors: Map<string, Cursor>;
   /** Pushed: when it last got every series anew. */
   pushedSnapshotAt?: number;
+  /** Pushed: its last event was new points only (a snapshot is due when they stop). */
+  unsettled?: boolean;
 }
 
 /** The points at `indices` as [step, value, time] triples; times after `origin`. */
@@ -191,6 +194,7 @@ export class LiveStream {
       const { series, buffers } = this.catchUp(sub);
       if (!series.length) continue;
       if (snapshot) sub.pushedSnapshotAt = this.now();
+      if (sub.pushedSnapshotAt !== undefined) sub.unsettled = !snapshot;
       const event = {
         event: 'points',
         plotterId,
@@ -202,6 +206,22 @@ export class LiveStream {
       const sent = sub.comm.send(event, buffers);
       if (!sent) this.subscribers.delete(sub); // the comm closed, or the kernel's sockets are closing
     }
+  }
+
+  /**
+   * The points stopped (no push for PUSHED_SETTLE_MS): a pushed stream whose last event was new
+   * points only gets every series anew, so that an output rendered after the stream's snapshot (a
+   * page busy when the cell began) draws what was logged before the next one.
+   */
+  settle(plotterId: string): void {
+    for (const sub of this.subscribers) if (sub.unsettled) sub.pushedSnapshotAt = -Infinity;
+    this.push(plotterId);
+  }
+
+  /** Whether a pushed stream waits for its settling snapshot. */
+  unsettled(): boolean {
+    for (const sub of this.subscribers) if (sub.unsettled) return true;
+    return false;
   }
 
   /** Every series between min and max on an axis, with one point beyond each end so lines reach the edges. */
