@@ -37,11 +37,12 @@ if [ ! -x .venv-kernel-only/bin/jupyter-kernelspec ]; then
   .venv-kernel-only/bin/pip install --quiet --disable-pip-version-check "jupyter_client>=8,<9"
 fi
 # TensorBoard's real writer and reader (tensorboardX, tensorboard with its EventAccumulator), for the
-# event-file tests both ways (test/kernel/tensorboard.test.ts).
-if [ ! -x .venv-tensorboard/bin/python ] || ! .venv-tensorboard/bin/python -c 'import tensorboard, tensorboardX' 2>/dev/null; then
-  printf '\n== tensorboard and tensorboardX into .venv-tensorboard (for the event-file tests)\n'
+# event-file tests both ways (test/kernel/tensorboard.test.ts, logdir-watch.test.ts); moviepy is what
+# tensorboardX's add_video makes its GIF with.
+if [ ! -x .venv-tensorboard/bin/python ] || ! .venv-tensorboard/bin/python -c 'import tensorboard, tensorboardX, moviepy' 2>/dev/null; then
+  printf '\n== tensorboard, tensorboardX and moviepy into .venv-tensorboard (for the event-file tests)\n'
   python3 -m venv .venv-tensorboard
-  .venv-tensorboard/bin/pip install --quiet --disable-pip-version-check "tensorboard>=2.18,<3" "tensorboardX>=2.6,<3"
+  .venv-tensorboard/bin/pip install --quiet --disable-pip-version-check "tensorboard>=2.18,<3" "tensorboardX>=2.6,<3" "moviepy>=2,<3"
 fi
 # The oldest JupyterLab the extension declares, for the e2e suite's core scenario there
 # (test/e2e/oldest-jupyterlab.test.ts), installed as a user installs into it.

@@ -21,6 +21,7 @@ import { MetricsStore } from './metrics/store';
 import type { PlotterSettings } from './options';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
 import { LiveStream } from './outputs/live-stream';
+import type { ListedWatch } from './runs/logdir-watch';
 import { answerPlotterRequest } from './outputs/page-requests';
 import { displayBundle, plotterPayload, summaryOf, type PlotterParts } from './outputs/payload';
 import type { SummaryInput } from './outputs/summary';
@@ -53,6 +54,8 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
   private readonly assets: AssetsOwner;
   /** What stops when the session ends besides the owners above (the log directories it watches). */
   private readonly stops = new Set<() => void>();
+  /** The log directories it watches or watched (each watch adds itself), as its outputs list them. */
+  readonly watches = new Set<ListedWatch>();
   finalReport: CleanupReport | null = null;
 
   constructor(settings: PlotterSettings) {
@@ -153,6 +156,11 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
     this.outputs.end(how);
     kernelRegistry().ended(this, this.finalReport);
     return this.finalReport;
+  }
+
+  /** Something its outputs show changed besides points, runs and media (a watch's counts). */
+  changed(): void {
+    this.outputs.changed();
   }
 
   /** `stop` runs when the session ends (a watch of a log directory); the returned function unregisters it. */

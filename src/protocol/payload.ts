@@ -102,6 +102,22 @@ export interface CleanupReport {
   kept?: CleanupFailure[];
 }
 
+/** A TensorBoard log directory the plotter follows (or followed): what it read, and what it left out. */
+export interface WatchedLogdir {
+  /** Absolute, as the kernel sees it. */
+  logdir: string;
+  /** Still followed (false once the watch or the session ended). */
+  following: boolean;
+  /** Runs found: folders of event files. */
+  runs: number;
+  /** Records skipped because their CRC did not hold. */
+  corruptRecords: number;
+  /** Values read but not shown, by kind ("histograms", a plugin's name, "images" that could not be decoded). */
+  notShown: Record<string, number>;
+  /** Problems said so far (each in the cell or the server's log when it happened). */
+  problems: number;
+}
+
 export interface PlotterPayload {
   protocol: 'metrics-plotter';
   version: typeof PROTOCOL_VERSION;
@@ -146,6 +162,8 @@ export interface PlotterPayload {
   runs?: RunInfo[];
   /** Present once the session ended: what cleanup did. */
   cleanup?: CleanupReport;
+  /** The log directories `watch()` followed; absent when none. */
+  watched?: WatchedLogdir[];
 }
 
 /** What version 1 sent: the same, with `videos` instead of `media`. */

@@ -15,6 +15,10 @@ import { plotterInternals } from '../../src/kernel/internals';
 import { SummaryWriter } from '../../src/kernel/tensorboard';
 import { frameRecord } from '../../src/kernel/tensorboard/records';
 import { encodeEvent } from '../../src/kernel/tensorboard/messages';
+import { decodeImage } from '../../src/kernel/media/decode-image';
+import { plotterPayload, summaryOf } from '../../src/kernel/outputs/payload';
+import { summaryText } from '../../src/kernel/outputs/summary';
+import { watchedLogdirMessage } from '../../src/protocol';
 import { REPO, listTree } from '../support/kernel-process';
 
 const PYTHON = path.join(REPO, '.venv-tensorboard', 'bin', 'python');
@@ -146,4 +150,116 @@ test('a corrupt record is skipped and counted and said once; a missing log direc
   plotter.close();
   // The log directory is the user's: the session's end left it as it was.
   expect(fs.existsSync(writer.file)).toBe(true);
+});
+
+/** Pixel c of (x, y) of the test images both sides draw. */
+const pattern = (x: number, y: number, c: number): number => (x * 7 + y * 13 + c * 50) % 256;
+
+test("a run's images and GIF videos (tensorboardX's add_image and add_video) become its media: the GIF an MP4 in the plotter's assets, the last keepLast of each tag; the log directory is left as it was", async () => {
+  tensorboardX(
+    `
+import numpy as np
+w = SummaryWriter('runs/ppo')
+video = np.zeros((1, 6, 3, 32, 48), dtype=np.uint8)
+for t in range(6): video[0, t, :, :, t * 8:(t + 1) * 8] = 255
+w.add_video('rollout', video, global_step=3, fps=5)
+image = np.fromfunction(lambda c, y, x: (x * 7 + y * 13 + c * 50) % 256, (3, 20, 30), dtype=np.int64).astype(np.uint8)
+for step in range(4): w.add_image('value_map', image, global_step=step)
+w.close()
+`,
+    root
+  );
+  const before = listTree(logdir);
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const watch = plotter.watch(logdir, { pollMs: 60_000, keepLast: 2 });
+  await watch.mediaReady();
+  const core = plotterInternals(plotter);
+  const entries = core.media.entries();
+  expect(entries.map(e => [e.run, e.name, e.kind, e.step]).sort()).toEqual([
+    ['ppo', 'rollout', 'video', 3],
+    ['ppo', 'value_map', 'image', 2],
+    ['ppo', 'value_map', 'image', 3]
+  ]);
+  const video = entries.find(e => e.kind === 'video')!;
+  expect(video).toMatchObject({ width: 48, height: 32, fps: 5, frames: 6 });
+  expect(video.absolutePath.startsWith(path.join(root, 'assets'))).toBe(true);
+  expect(video.absolutePath.endsWith('.mp4')).toBe(true);
+  // Each frame of the MP4 is the GIF's: a white band 8 px wide, moving right.
+  const played = await decodeImage(fs.readFileSync(video.absolutePath));
+  expect(played.frames).toHaveLength(6);
+  for (let t = 0; t < 6; t++) {
+    const at = (x: number): number => played.frames[t][(16 * 48 + x) * 4];
+    expect(at(t * 8 + 4)).toBeGreaterThan(200);
+    expect(at(((t + 3) % 6) * 8 + 4)).toBeLessThan(50);
+  }
+  // The image is the pixels tensorboardX was given (PNG both ways: lossless).
+  const image = await decodeImage(fs.readFileSync(entries.find(e => e.kind === 'image' && e.step === 3)!.absolutePath));
+  expect([image.width, image.height]).toEqual([30, 20]);
+  for (const [x, y] of [
+    [0, 0],
+    [29, 19],
+    [11, 7]
+  ])
+    expect(Array.from(image.frames[0].subarray((y * 30 + x) * 4, (y * 30 + x) * 4 + 3))).toEqual(
+      [0, 1, 2].map(c => pattern(x, y, c))
+    );
+  expect(listTree(logdir)).toEqual(before);
+
+  plotter.close();
+  expect(fs.existsSync(video.absolutePath)).toBe(false);
+  expect(listTree(logdir)).toEqual(before);
+});
+
+test('the output says what a watch read and left out: runs, corrupt records skipped, values not shown, images that could not be read', async () => {
+  const writer = new SummaryWriter(path.join(logdir, 'run'));
+  writer.addMetric('x', [1, 2, 3]);
+  writer.close();
+  const bytes = fs.readFileSync(writer.file);
+  bytes[bytes.length - 6] ^= 0xff; // inside the last record's data
+  fs.writeFileSync(writer.file, bytes);
+  tensorboardX(
+    `
+import numpy as np
+w = SummaryWriter('runs/run')
+w.add_histogram('weights', np.arange(100.0), 0)
+w.add_histogram('weights', np.arange(100.0), 1)
+w.close()
+`,
+    root
+  );
+  fs.appendFileSync(
+    path.join(logdir, 'run', 'events.out.tfevents.1.broken'),
+    frameRecord(
+      encodeEvent({
+        wallTime: 1,
+        step: 0,
+        values: [{ tag: 'frame', image: { width: 4, height: 4, encoded: Buffer.from('not an image') } }]
+      })
+    )
+  );
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const watch = plotter.watch(logdir, { pollMs: 60_000 });
+  await watch.mediaReady();
+  errors.mockRestore();
+  const { watched } = plotterPayload(plotterInternals(plotter), 'v0');
+  expect(watched).toEqual([
+    {
+      logdir,
+      following: true,
+      runs: 1,
+      corruptRecords: 1,
+      notShown: { histograms: 2, 'images that could not be read': 1 },
+      problems: 2
+    }
+  ]);
+  expect(watch.problems[1]).toMatch(/^the image "frame" of run run at step 0 is not shown: ffmpeg could not read it as an image/);
+  expect(watchedLogdirMessage(watched![0])).toBe(
+    `Watching ${logdir}: 1 run. 1 corrupt record was skipped (CRC mismatch). Not shown: 2 histograms, 1 images that could not be read. ` +
+      "2 problems reading it: said in the cell or the server's log, listed in the watch's problems."
+  );
+  expect(summaryText(summaryOf(plotterInternals(plotter)))).toContain(watchedLogdirMessage(watched![0]));
+  watch.close();
+  expect(plotterPayload(plotterInternals(plotter), 'v0').watched![0].following).toBe(false);
+  plotter.close();
 });

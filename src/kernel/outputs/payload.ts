@@ -10,12 +10,14 @@ import {
   type CleanupReport,
   type MemoryBound,
   type PlotterPayload,
-  type RunInfo
+  type RunInfo,
+  type WatchedLogdir
 } from '../../protocol';
 import { kernelId, oneWayKernel } from '../host/notebook';
 import type { MediaLibrary } from '../media/library';
 import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES, STILLS_BYTES } from '../metrics/saved-budget';
 import type { MetricsStore } from '../metrics/store';
+import type { ListedWatch } from '../runs/logdir-watch';
 import type { Runs } from '../runs/runs';
 import { staticCharts } from './static-charts';
 import { staticStills } from './static-stills';
@@ -34,6 +36,13 @@ export interface PlotterParts {
   readonly runs: Runs;
   /** What cleanup did, once the session ended; null while it is live. */
   readonly finalReport: CleanupReport | null;
+  /** The log directories it watches or watched. */
+  readonly watches: ReadonlySet<ListedWatch>;
+}
+
+/** The watched log directories, when there are any. */
+function watched(p: PlotterParts): { watched?: WatchedLogdir[] } {
+  return p.watches.size ? { watched: [...p.watches].map(w => w.listing) } : {};
 }
 
 /** The runs outputs list; null while the plotter has only its default run. */
@@ -78,7 +87,8 @@ export function plotterPayload(p: PlotterParts, viewId: string): PlotterPayload 
     media,
     ...(Object.keys(retired).length ? { retired } : {}),
     ...(runs ? { runs } : {}),
-    ...(p.finalReport ? { cleanup: p.finalReport } : {})
+    ...(p.finalReport ? { cleanup: p.finalReport } : {}),
+    ...watched(p)
   };
 }
 
@@ -90,6 +100,7 @@ export function summaryOf(p: PlotterParts): SummaryInput {
     media: p.media.entries(),
     runs: runList(p) ?? [],
     ...memoryBound(p.metrics),
+    ...watched(p),
     closed: p.finalReport !== null
   };
 }

@@ -7,7 +7,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { escapeHtml, memoryBoundMessage, runLabel, type MediaEntry, type MemoryBound, type RunInfo } from '../../protocol';
+import {
+  escapeHtml,
+  memoryBoundMessage,
+  runLabel,
+  watchedLogdirMessage,
+  type MediaEntry,
+  type MemoryBound,
+  type RunInfo,
+  type WatchedLogdir
+} from '../../protocol';
 import { formatConfigValue, formatNumber } from '../../protocol/format';
 import type { MetricStats } from '../metrics/store';
 
@@ -24,6 +33,8 @@ export interface SummaryInput {
   runs: readonly RunInfo[];
   /** Present once the plotter's points reached its memory bound. */
   memoryBound?: MemoryBound;
+  /** The log directories watched. */
+  watched?: readonly WatchedLogdir[];
   closed: boolean;
 }
 
@@ -190,6 +201,7 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
       lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
   }
   if (s.memoryBound) lines.push(`  ${memoryBoundMessage(s.memoryBound)}`);
+  for (const w of s.watched ?? []) lines.push(`  ${watchedLogdirMessage(w)}`);
   if (!s.closed) {
     if (!headless) {
       for (const e of s.media.slice(-LISTED_MEDIA)) lines.push(`  ${mediaLine(e)}`);
@@ -236,5 +248,6 @@ export function summaryHtml(s: SummaryInput, command = installCommand(), charts 
     .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
     .join('');
   const bound = s.memoryBound ? `<p>${escapeHtml(memoryBoundMessage(s.memoryBound))}</p>` : '';
-  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${charts}${table}${bound}${media}${note}</div>`;
+  const watched = (s.watched ?? []).map(w => `<p>${escapeHtml(watchedLogdirMessage(w))}</p>`).join('');
+  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${charts}${table}${bound}${watched}${media}${note}</div>`;
 }

@@ -6,26 +6,46 @@
  * directory is only ever read: nothing is written there, and no cleanup touches it.
  * docs/tensorboard.md, "Watching a log directory".
  */
+import type { WatchedLogdir } from '../../protocol';
 import { writeToServerLog } from '../host/server-log';
-import { InputError, checkOptionsObject } from '../input';
+import { InputError, checkKeepLast, checkOptionsObject } from '../input';
+import type { MediaLibrary } from '../media/library';
 import type { MetricsStore } from '../metrics/store';
 import type { LogdirReader, LogdirUpdate } from '../tensorboard/logdir-reader';
 import type { Runs } from './runs';
+import { WatchedMedia } from './watched-media';
 
 export interface WatchOptions {
   /** How often the log directory is read again, in milliseconds; default 2000 (TensorBoard's is 5 s). */
   pollMs?: number;
+  /**
+   * Images and videos kept of each run's tag, the latest (default 10, TensorBoard's own sampling
+   * of images): older ones are never encoded, or their files are removed, as with `keepLast`.
+   */
+  keepLast?: number;
 }
 
-/** What a watch needs of its plotter: where points and runs go, and a hook on the session's end. */
+/** A watch as its plotter's outputs list it. */
+export interface ListedWatch {
+  readonly listing: WatchedLogdir;
+}
+
+/** What a watch needs of its plotter: where points, runs and media go, where it is listed, and a hook on the session's end. */
 export interface WatchTarget {
   readonly metrics: MetricsStore;
   readonly runs: Runs;
+  readonly media: MediaLibrary;
+  /** The watches the outputs list (the plotter's; a watch adds itself). */
+  readonly watches: Set<ListedWatch>;
+  /** Something the outputs show changed (a count of skipped records, say). */
+  changed(): void;
   /** `stop` runs when the session ends; the returned function unregisters it. */
   untilEnd(stop: () => void): () => void;
 }
 
 let openWatch: (target: WatchTarget, logdir: string, options: WatchOptions) => LogdirWatch;
+
+const inCell = (message: string): void => console.error(message);
 
 /** Starts watching `logdir` for `target` (the watch's constructor is not part of the API). */
 export function startWatch(target: WatchTarget, logdir: string, options: WatchOptions = {}): LogdirWatch {
@@ -43,28 +63,37 @@ export class LogdirWatch {
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #unregister: () => void;
   readonly #problems: string[] = [];
+  readonly #media: WatchedMedia;
+  /** Values read but not shown, by kind. */
+  readonly #notShown: Record<string, number> = {};
   #closed = false;
 
   private constructor(target: WatchTarget, logdir: string, options: WatchOptions) {
     if (typeof logdir !== 'string' || !logdir)
       throw new InputError(`watch needs a log directory's path; got ${JSON.stringify(logdir)}.`);
-    checkOptionsObject(options, '{ pollMs: 2000 }');
+    checkOptionsObject(options, '{ pollMs: 2000, keepLast: 10 }');
     const pollMs = options.pollMs ?? 2000;
     if (!(typeof pollMs === 'number' && pollMs >= 100))
       throw new InputError(`pollMs must be at least 100 (milliseconds); got ${pollMs}.`);
+    const keepLast = checkKeepLast('watch:', options.keepLast) ?? 10;
     this.#target = target;
+    this.#media = new WatchedMedia(target.media, keepLast, problem => {
+      this.#count('images that could not be read');
+      this.#say([problem], writeToServerLog);
+    });
     // The reader (protobuf, a native CRC32C) loads with the first watch, not with the package:
     // most notebooks never watch a log directory (farm-bench, 15 pairs: 29 ms and 4.4 MB more at import).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const reader = require('../tensorboard/logdir-reader') as typeof import('../tensorboard/logdir-reader');
     this.#reader = new reader.LogdirReader(logdir);
+    target.watches.add(this);
     // Read now: what is there shows with the next update; a problem is told in the cell that called watch().
-    for (const problem of this.#poll()) console.error(`metrics-plotter: ${problem}`);
+    this.#say(this.#poll(), inCell);
     this.#timer = setInterval(() => {
       // No cell runs now: problems go to the server's log (and stay in `problems`). Nothing a log
       // holds may throw out of a timer: that would end the kernel.
       try {
-        for (const problem of this.#poll()) writeToServerLog(`metrics-plotter: ${problem}`);
+        this.#say(this.#poll(), writeToServerLog);
       } catch (err) {
         writeToServerLog(`metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again in ${pollMs} ms.`);
       }
@@ -93,6 +122,23 @@ export class LogdirWatch {
     return this.#reader.corrupt;
   }
 
+  /** What the plotter's outputs say of this watch. */
+  get listing(): WatchedLogdir {
+    return {
+      logdir: this.logdir,
+      following: !this.#closed,
+      runs: this.#reader.runNames.length,
+      corruptRecords: this.#reader.corrupt,
+      notShown: { ...this.#notShown },
+      problems: this.#problems.length
+    };
+  }
+
+  /** Settles once every image and video read so far is in the plotter (or said to be not shown). */
+  async mediaReady(): Promise<void> {
+    await this.#media.idle();
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -100,7 +146,7 @@ export class LogdirWatch {
   /** Reads the log directory again now (it is read every `pollMs` anyway). */
   poll(): void {
     if (this.#closed) return;
-    for (const problem of this.#poll()) console.error(`metrics-plotter: ${problem}`);
+    this.#say(this.#poll(), inCell);
   }
 
   /** Stops following the log directory; what was read stays in the plotter. */
@@ -108,14 +154,31 @@ export class LogdirWatch {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#media.close();
     this.#unregister();
+    this.#target.changed();
+  }
+
+  /** Problems found, kept and told (in the cell, or the server's log where no cell runs). */
+  #say(problems: string[], tell: (message: string) => void): void {
+    if (!problems.length) return;
+    this.#problems.push(...problems);
+    for (const problem of problems) tell(`metrics-plotter: ${problem}`);
+    this.#target.changed();
+  }
+
+  #count(kind: string, n = 1): void {
+    this.#notShown[kind] = (this.#notShown[kind] ?? 0) + n;
   }
 
   /** One read, applied; returns the problems it found. */
   #poll(): string[] {
+    const corrupt = this.#reader.corrupt;
     const update = this.#reader.poll();
     this.#apply(update);
-    this.#problems.push(...update.problems);
+    const counted = Object.keys(update.skipped).length > 0 || this.#reader.corrupt !== corrupt;
+    for (const [kind, n] of Object.entries(update.skipped)) this.#count(kind, n);
+    if (counted) this.#target.changed();
     return update.problems;
   }
 
@@ -123,6 +186,7 @@ export class LogdirWatch {
     const { metrics, runs } = this.#target;
     for (const run of update.newRuns) runs.begin(run, undefined);
     for (const { run, config } of update.configs) runs.configure(run, config);
+    this.#media.take(update.images);
     for (const s of update.scalars) {
       try {
         metrics.add(s.tag, s.value, s.step, s.run, s.wallTime * 1000);

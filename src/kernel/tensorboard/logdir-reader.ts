@@ -18,6 +18,8 @@ const READ_PER_POLL = 32 << 20;
 export interface LogdirUpdate {
   /** Scalars, in file order; `wallTime` in seconds since the epoch. */
   scalars: Array<{ run: string; tag: string; step: number; value: number; wallTime: number }>;
+  /** Images (PNG, JPEG, or a GIF: PyTorch's `add_video`), encoded as written; `wallTime` in seconds. */
+  images: Array<{ run: string; tag: string; step: number; wallTime: number; encoded: Uint8Array }>;
   /** A run's hyperparameters (the hparams plugin's session start info). */
   configs: Array<{ run: string; config: HParams }>;
   /** Runs seen for the first time, in the order found. */
@@ -77,7 +79,7 @@ export class LogdirReader {
   }
 
   poll(): LogdirUpdate {
-    const update: LogdirUpdate = { scalars: [], configs: [], newRuns: [], skipped: {}, problems: [] };
+    const update: LogdirUpdate = { scalars: [], images: [], configs: [], newRuns: [], skipped: {}, problems: [] };
     const say = (key: string, message: string): void => {
       if (this.said.has(key)) return;
       this.said.add(key);
@@ -192,12 +194,24 @@ export class LogdirReader {
       else if (value.plugin === HPARAMS.plugin && value.pluginContent) {
         const config = decodeSessionStartHParams(value.pluginContent);
         if (config) update.configs.push({ run, config });
+      } else if (imageOf(value)) {
+        update.images.push({ run, tag: value.tag, step: event.step, wallTime: event.wallTime, encoded: imageOf(value)! });
       } else {
-        const kind = value.image ? 'images' : value.histogram ? 'histograms' : (value.plugin ?? 'other');
+        const kind = value.histogram ? 'histograms' : (value.plugin ?? 'other');
         update.skipped[kind] = (update.skipped[kind] ?? 0) + 1;
       }
     }
   }
+}
+
+/**
+ * A value's encoded image: an old-style image summary's (PyTorch, tensorboardX), or the first of a
+ * TF2 image tensor's ([width, height, image, …] as strings: TensorBoard shows its first sample first).
+ */
+function imageOf(value: TbValue): Uint8Array | null {
+  if (value.image?.encoded.length) return value.image.encoded;
+  const strings = value.plugin === 'images' ? value.tensor?.strings : undefined;
+  return strings && strings.length >= 3 && strings[2].length ? strings[2] : null;
 }
 
 /** A value's scalar: an old-style simple value, or a one-element numeric tensor of the scalars plugin (TF2, PyTorch's new style). */

@@ -7,7 +7,15 @@
  * It renders what it is given (payload, session status, file states); the panel feeds it.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { memoryBoundMessage, runOf, seriesKey, type MetricSeries, type PlotterPayload, type Still } from '../../protocol';
+import {
+  memoryBoundMessage,
+  runOf,
+  seriesKey,
+  watchedLogdirMessage,
+  type MetricSeries,
+  type PlotterPayload,
+  type Still
+} from '../../protocol';
 import { chartsOf, colourByRun, runColours } from '../../protocol/charts';
 import { formatCount } from '../../protocol/format';
 import type { ChartContents, ChartSeries } from '../charts/chart-series';
@@ -312,6 +320,7 @@ export class PlotterPanelElement extends LitElement {
             : nothing
         }
         ${p.memoryBound ? html`<div class="mp-note" role="note">${memoryBoundMessage(p.memoryBound)}</div>` : nothing}
+        ${(p.watched ?? []).map(w => html`<div class="mp-note mp-watched" role="note">${watchedLogdirMessage(w)}</div>`)}
         ${
           media.length
             ? html`<div class="mp-media-section">
