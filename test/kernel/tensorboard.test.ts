@@ -1,7 +1,7 @@
 /**
  * TensorBoard's event files, both ways, against the real writer and reader from PyPI (in
  * `.venv-tensorboard`, which scripts/test.sh makes): what our SummaryWriter writes, TensorBoard's
- * own reader (EventAccumulator) reads with every value equal; what tensorboardX writes (scalars,
+ * own reader (EventAccumulator) reads with every value equal (videos as animated GIFs, histograms); what tensorboardX writes (scalars,
  * images, histograms, hparams, a text summary of a plugin we do not read), our reader reads; a
  * record still being written is not read until complete, and one whose CRC is wrong is skipped and
  * counted.
@@ -91,6 +91,77 @@ print(json.dumps(out))
   ]);
   expect(read.images).toEqual([[40, 8, 6, [[...pixels.slice(0, 4)], [...pixels.slice(4, 8)], [...pixels.slice(8, 12)]]]]);
   expect(read.hparams).toEqual({ lr: 3e-4, seed: 1, optimizer: 'adam', warmup: true });
+});
+
+test("TensorBoard's EventAccumulator reads our videos as PyTorch's add_video writes them (an animated GIF, every frame) and our histograms (every bucket)", async () => {
+  const runDir = path.join(dir, 'ppo');
+  const writer = new SummaryWriter(runDir);
+  // Six frames of a white band 8 px wide moving right over black, 48 × 32.
+  const frames = Array.from({ length: 6 }, (_, t) => {
+    const data = new Uint8ClampedArray(48 * 32 * 4);
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 48; x++) data.fill(x >= t * 8 && x < t * 8 + 8 ? 255 : 0, (y * 48 + x) * 4, (y * 48 + x) * 4 + 3);
+    for (let i = 3; i < data.length; i += 4) data[i] = 255;
+    return { width: 48, height: 32, data };
+  });
+  const logged = writer.addVideoFromFrames('rollout', frames, { fps: 5, step: 3 });
+  const values = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 2);
+  writer.addHistogram('weights', [...values, NaN, Infinity], 7);
+  writer.close(); // the GIF is still being made: the file closes after it
+  await logged;
+
+  const read = JSON.parse(
+    python(
+      `
+import json, io
+from PIL import Image, ImageSequence
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+ea = EventAccumulator(${JSON.stringify(runDir)}, size_guidance={'images': 0, 'histograms': 0})
+ea.Reload()
+out = {'videos': [], 'histograms': []}
+for e in ea.Images('rollout'):
+    gif = Image.open(io.BytesIO(e.encoded_image_string))
+    frames = [f.convert('RGB') for f in ImageSequence.Iterator(gif)]
+    out['videos'].append({'step': e.step, 'size': [e.width, e.height], 'format': gif.format, 'duration': gif.info.get('duration'),
+        'bands': [[x for x in range(48) if f.getpixel((x, 16))[0] > 128] for f in frames]})
+for e in ea.Histograms('weights'):
+    h = e.histogram_value
+    out['histograms'].append({'step': e.step, 'min': h.min, 'max': h.max, 'num': h.num, 'sum': h.sum, 'sumSquares': h.sum_squares,
+        'limits': list(h.bucket_limit), 'counts': list(h.bucket)})
+print(json.dumps(out))
+`,
+      dir
+    )
+  );
+  expect(read.videos).toEqual([
+    {
+      step: 3,
+      size: [48, 32],
+      format: 'GIF',
+      duration: 200, // ms a frame: 5 fps
+      bands: Array.from({ length: 6 }, (_, t) => Array.from({ length: 8 }, (_, k) => t * 8 + k))
+    }
+  ]);
+  const [h] = read.histograms;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  expect(h).toMatchObject({ step: 7, min, max, num: 1000 });
+  expect(h.sum).toBeCloseTo(
+    values.reduce((a, b) => a + b),
+    9
+  );
+  expect(h.sumSquares).toBeCloseTo(
+    values.reduce((a, b) => a + b * b),
+    9
+  );
+  expect(h.limits).toHaveLength(30);
+  expect(h.limits.at(-1)).toBe(max);
+  // Each bucket holds the values in (its left edge, its right edge], as TensorBoard reads them.
+  const expected = h.limits.map(
+    (limit: number, k: number) => values.filter(v => v <= limit && (k === 0 || v > h.limits[k - 1])).length
+  );
+  expect(h.counts).toEqual(expected);
+  expect(h.counts.reduce((a: number, b: number) => a + b)).toBe(1000);
 });
 
 test('our reader reads what tensorboardX writes: scalars, a PNG image, a histogram, PyTorch-style hparams in a child folder, and skips a plugin it does not know', () => {

@@ -9,11 +9,10 @@
 import type { WatchedLogdir } from '../../protocol';
 import { writeToServerLog } from '../host/server-log';
 import { InputError, checkKeepLast, checkOptionsObject } from '../input';
-import type { MediaLibrary } from '../media/library';
 import type { MetricsStore } from '../metrics/store';
 import type { LogdirReader, LogdirUpdate } from '../tensorboard/logdir-reader';
 import type { Runs } from './runs';
-import { WatchedMedia } from './watched-media';
+import { WatchedMedia, type MediaSink } from './watched-media';
 
 export interface WatchOptions {
   /** How often the log directory is read again, in milliseconds; default 2000 (TensorBoard's is 5 s). */
@@ -34,7 +33,7 @@ export interface ListedWatch {
 export interface WatchTarget {
   readonly metrics: MetricsStore;
   readonly runs: Runs;
-  readonly media: MediaLibrary;
+  readonly media: MediaSink;
   /** The watches the outputs list (the plotter's; a watch adds itself). */
   readonly watches: Set<ListedWatch>;
   /** Something the outputs show changed (a count of skipped records, say). */

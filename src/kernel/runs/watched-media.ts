@@ -8,7 +8,13 @@
  */
 import { seriesKey } from '../../protocol';
 import { decodeImage } from '../media/decode-image';
-import type { MediaLibrary } from '../media/library';
+import type { VideoWriter } from '../media/video-writer';
+import type { WriterSpec } from '../media/writer-session';
+
+/** Where a watch's media go: the plotter's media library (only what the watch calls of it). */
+export interface MediaSink {
+  writer(spec: WriterSpec): VideoWriter;
+}
 
 export interface WatchedImage {
   run: string;
@@ -27,7 +33,7 @@ export class WatchedMedia {
   shown = 0;
 
   constructor(
-    private readonly media: MediaLibrary,
+    private readonly media: MediaSink,
     /** Entries kept of each run's tag (the library retires older ones; older ones waiting are never encoded). */
     private readonly keepLast: number,
     /** An image that could not be shown: why, for the user. */

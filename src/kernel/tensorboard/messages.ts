@@ -269,6 +269,7 @@ export function decodeSessionStartHParams(content: Uint8Array): HParams | null {
 export type TbValueToWrite =
   | { tag: string; simpleValue: number }
   | { tag: string; image: TbImage }
+  | { tag: string; histogram: TbHistogram }
   | { tag: string; plugin: string; pluginContent: Uint8Array; tensor: 'null' };
 
 export function encodeEvent(event: {
@@ -294,6 +295,17 @@ export function encodeEvent(event: {
         w.tag(3, WireType.Varint).int32(4); // colorspace: RGBA
         w.tag(4, WireType.LengthDelimited).bytes(encoded);
         w.join();
+      } else if ('histogram' in value) {
+        const h = value.histogram;
+        w.tag(5, WireType.LengthDelimited).fork();
+        w.tag(1, WireType.Bit64).double(h.min).tag(2, WireType.Bit64).double(h.max).tag(3, WireType.Bit64).double(h.num);
+        w.tag(4, WireType.Bit64).double(h.sum).tag(5, WireType.Bit64).double(h.sumSquares);
+        w.tag(6, WireType.LengthDelimited).fork();
+        for (const limit of h.limits) w.double(limit);
+        w.join();
+        w.tag(7, WireType.LengthDelimited).fork();
+        for (const count of h.counts) w.double(count);
+        w.join().join();
       } else {
         // A plugin's summary: its data in the metadata, and a null tensor as its value (as TensorBoard writes them).
         w.tag(8, WireType.LengthDelimited).fork();

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { onExit } from 'signal-exit';
 import {
   InputError,
+  checkFps,
   checkMetricBatch,
   checkMetricsObject,
   checkName,
@@ -18,7 +19,9 @@ import {
   checkRunConfig,
   checkStep
 } from '../input';
-import { toSingleFrame, type FrameImage, type PackedFrames } from '../media/frames';
+import { encodeGif } from '../media/encode-gif';
+import { toFrameSource, toSingleFrame, type FrameImage, type FramesInput, type PackedFrames } from '../media/frames';
+import { histogramOf } from '../metrics/histogram';
 import { HPARAMS, encodeEvent, encodeSessionStartInfo, type TbValueToWrite } from './messages';
 import { encodePng } from './png';
 import { frameRecord } from './records';
@@ -47,7 +50,10 @@ export class SummaryWriter {
   #removeExitHook: () => void = () => undefined;
   /** The last step of each tag, for calls without one. */
   readonly #lastStep = new Map<string, number>();
+  /** Videos still being made into GIFs: the file closes after them. */
+  readonly #encoding = new Set<Promise<unknown>>();
   #closed = false;
+  #fileClosed = false;
 
   constructor(logDir: string, options: SummaryWriterOptions = {}) {
     if (typeof logDir !== 'string' || !logDir)
@@ -138,19 +144,72 @@ export class SummaryWriter {
     return this;
   }
 
+  /**
+   * A video as an animated GIF (looping), as PyTorch's `add_video` writes one: TensorBoard's Images
+   * dashboard plays it, and a watching plotter shows it as a video. `frames`: the plotter's shapes
+   * (an array of `{ width, height, data }`, or packed [T, H, W, C]). Resolves once it is logged.
+   */
+  async addVideoFromFrames(
+    tag: string,
+    frames: FramesInput,
+    options: { fps: number; step?: number; wallTime?: number }
+  ): Promise<this> {
+    this.#ensureOpen('add a video');
+    checkName('media', tag);
+    checkOptionsObject(options, '{ fps: 30 }');
+    checkFps(options.fps);
+    const source = toFrameSource(frames);
+    const step = this.#stepOf(tag, options.step);
+    const wallTime = options.wallTime ?? Date.now() / 1000;
+    const all = Array.from({ length: source.count }, (_, i) => source.frame(i));
+    const encoding = encodeGif(all, source, options.fps);
+    this.#encoding.add(encoding);
+    try {
+      const encoded = await encoding;
+      this.#write({ wallTime, step, values: [{ tag, image: { width: source.width, height: source.height, encoded } }] });
+    } finally {
+      this.#encoding.delete(encoding);
+      if (this.#closed && !this.#encoding.size) this.#closeFile();
+    }
+    return this;
+  }
+
+  /**
+   * A distribution of values at a step (weights, gradients, actions), as TensorBoard's Histograms
+   * and Distributions dashboards read it: 30 equal-width buckets from the smallest value to the
+   * largest. NaN and ±Infinity have no bucket there and are left out.
+   */
+  addHistogram(tag: string, values: ArrayLike<number>, step?: number, wallTime?: number): this {
+    this.#ensureOpen('add a histogram');
+    checkName('metric', tag);
+    if (!values || typeof values !== 'object' || typeof values.length !== 'number')
+      throw new InputError(`the values of "${tag}" must be an array or a typed array of numbers.`);
+    const { nonFinite: _, ...histogram } = histogramOf(values);
+    this.#add(tag, step, { tag, histogram }, wallTime);
+    return this;
+  }
+
   /** Writes what was logged to the event file now (it is written every `flushSecs` anyway). */
   flush(): void {
-    if (!this.#pending.length) return;
+    if (!this.#pending.length || this.#fileClosed) return;
     const bytes = Buffer.concat(this.#pending);
     this.#pending = [];
     fs.writeSync(this.#fd, bytes);
   }
 
-  /** Flushes and closes the file; the file stays (it is the run's data). */
+  /**
+   * Flushes and closes the file; the file stays (it is the run's data). A video still being made
+   * into a GIF is written when it is done, and the file closed after it.
+   */
   close(): void {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
+    if (!this.#encoding.size) this.#closeFile();
+  }
+
+  #closeFile(): void {
+    this.flush();
+    this.#fileClosed = true;
     clearInterval(this.#timer);
     this.#removeExitHook();
     fs.closeSync(this.#fd);
