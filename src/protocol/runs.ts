@@ -6,7 +6,11 @@
 export const DEFAULT_RUN = '';
 /** A run's hyperparameters (learning rate, seed…): flat, numbers, strings and booleans. */
 export type RunConfig = Record<string, number | string | boolean>;
-export type RunStatus = 'running' | 'finished' | 'failed';
+/**
+ * `watched`: read from a TensorBoard log directory (`watch()`), whose event files say nothing of
+ * whether their job still runs.
+ */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'watched';
 export interface RunInfo {
   /** DEFAULT_RUN for the plotter's own logging. */
   name: string;

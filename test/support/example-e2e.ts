@@ -20,15 +20,19 @@ export interface ServedExample {
 }
 
 /** Registers the file's beforeAll and afterAll; the returned object is filled in by beforeAll. */
+/** Files an example needs beside it in its folder. */
+const BESIDE: Record<string, string[]> = { 'cluster-sweep.ipynb': ['cartpole-job.cjs'] };
+
 export function serveExample(
-  example: 'cartpole.ipynb' | 'sweep.ipynb',
+  example: 'cartpole.ipynb' | 'sweep.ipynb' | 'cluster-sweep.ipynb',
   folderName: string,
   { venv = VENV, app = 'lab' as 'lab' | 'notebook' } = {}
 ): ServedExample {
   const served = {} as { -readonly [K in keyof ServedExample]: ServedExample[K] };
   beforeAll(async () => {
     served.dir = makeNotebookDir(folderName);
-    fs.copyFileSync(path.join(REPO, 'examples', example), path.join(served.dir, example));
+    for (const file of [example, ...(BESIDE[example] ?? [])])
+      fs.copyFileSync(path.join(REPO, 'examples', file), path.join(served.dir, file));
     served.notebook = `${path.basename(served.dir)}/${example}`;
     served.lab = await JupyterLab.start(path.dirname(served.dir), venv, { app });
     served.browser = await launchChromium();

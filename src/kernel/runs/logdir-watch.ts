@@ -183,7 +183,7 @@ export class LogdirWatch {
 
   #apply(update: LogdirUpdate): void {
     const { metrics, runs } = this.#target;
-    for (const run of update.newRuns) runs.begin(run, undefined);
+    for (const run of update.newRuns) runs.begin(run, undefined, 'watched');
     for (const { run, config } of update.configs) runs.configure(run, config);
     this.#media.take(update.images);
     for (const s of update.scalars) {

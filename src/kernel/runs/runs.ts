@@ -16,9 +16,9 @@ export class Runs {
    * The run of that name, begun now if it is new. Asked again with a different config, it refuses
    * (a run's config says what produced its data); without a config, any config matches.
    */
-  begin(name: string, config: RunConfig | undefined): void {
+  begin(name: string, config: RunConfig | undefined, status: 'running' | 'watched' = 'running'): void {
     const known = this.runs.get(name);
-    if (!known) this.runs.set(name, { config: config ?? {}, status: 'running' });
+    if (!known) this.runs.set(name, { config: config ?? {}, status });
     else if (config !== undefined && !sameConfig(known.config, config)) {
       throw new InputError(
         `the run "${name}" already exists with config ${JSON.stringify(known.config)}, not ${JSON.stringify(config)}. ` +

@@ -170,7 +170,7 @@ export class RunsTable extends LitElement {
               <td><input type="checkbox" aria-label="Show ${runLabel(run.name)}" .checked=${!this.hiddenRuns.has(run.name)}
                 @change=${(e: Event) => this.toggle(run.name, (e.target as HTMLInputElement).checked)} /></td>
               <td class="mp-run-name"><span class="mp-swatch" style="background:${this.colors.get(run.name) ?? 'currentColor'}"></span>${runLabel(run.name)}</td>
-              <td class="mp-run-status mp-run-${run.status}">${run.status}</td>
+              <td class="mp-run-status mp-run-${run.status}" title=${run.status === 'watched' ? 'Read from a log directory: whether its job still runs is not known' : nothing}>${run.status}</td>
               ${keys.map(k => html`<td>${cell(run.config[k])}</td>`)}
               ${metric ? html`<td>${formatNumber(last)}</td><td>${formatNumber(best)}</td>` : nothing}
               <td><button class="mp-button" data-action="only" title="Show only this run (again: all runs)" @click=${() => this.only(run.name)}>only</button></td>
