@@ -42,6 +42,9 @@ import {
 import { summaryText } from './outputs/summary';
 import { startWatch, type LogdirWatch, type WatchOptions } from './runs/logdir-watch';
 import { PlotterCore, bindCore, coreOf } from './plotter-core';
+import { linkWorker } from './workers/worker-link';
+import type { ChildProcess } from 'child_process';
+import type { Worker } from 'worker_threads';
 
 /** What a RunLogging object logs to: a plotter's core, one of its runs, and whether it may still log. */
 interface LogTarget {
@@ -339,6 +342,31 @@ export class Run extends RunLogging {
 
   get status(): RunStatus {
     return this.#core.runs.status(this.name);
+  }
+
+  /**
+   * Lets a worker log into this run: a `worker_threads` Worker, or a child made by
+   * `child_process.fork`, in which `runLogger()` (from "metrics-plotter/worker") has the same
+   * logging calls. A worker thread's frames move to the kernel rather than being copied; a worker
+   * waits rather than grow the kernel's memory; one that dies before closing its logger marks the
+   * run failed. docs/workers.md.
+   */
+  logFrom(worker: Worker | ChildProcess): this {
+    this.ensureLogging('log from a worker');
+    const stop = linkWorker(
+      {
+        name: this.name,
+        addMetric: (name, values, steps) => this.addMetric(name, values, steps),
+        addImage: (name, image, options) => this.addImage(name, image, options),
+        addVideoFromFrames: (name, frames, options) => this.addVideoFromFrames(name, frames, options),
+        fail: () => {
+          if (!this.#core.closed && this.status === 'running') this.#core.runs.end(this.name, true);
+        }
+      },
+      worker
+    );
+    this.#core.untilEnd(stop);
+    return this;
   }
 
   /** The run is over: finished, or `{ failed: true }`. Its data stay in the plotter's outputs. */

@@ -18,9 +18,10 @@ function requireFromPackage(specifier: string): { ok: boolean; error: string } {
   return { ok: run.status === 0, error: run.stderr };
 }
 
-test('the exports map lets in the entry, metrics-plotter/tensorboard and metrics-plotter/internals; lib/ paths are not API', () => {
+test('the exports map lets in the entry, metrics-plotter/tensorboard, metrics-plotter/worker and metrics-plotter/internals; lib/ paths are not API', () => {
   expect(requireFromPackage('metrics-plotter')).toMatchObject({ ok: true });
   expect(requireFromPackage('metrics-plotter/tensorboard')).toMatchObject({ ok: true });
+  expect(requireFromPackage('metrics-plotter/worker')).toMatchObject({ ok: true });
   expect(requireFromPackage('metrics-plotter/internals')).toMatchObject({ ok: true });
   for (const deep of ['metrics-plotter/lib/kernel/plotter', 'metrics-plotter/lib/kernel/plotter-core.js']) {
     const { ok, error } = requireFromPackage(deep);
@@ -29,15 +30,18 @@ test('the exports map lets in the entry, metrics-plotter/tensorboard and metrics
   }
 });
 
-test('metrics-plotter/tensorboard loads no Jupyter code: a training script on a cluster node imports it alone', () => {
+test.each([
+  ['metrics-plotter/tensorboard', 'a training script on a cluster node imports it alone', 'tensorboard'],
+  ['metrics-plotter/worker', 'a worker thread or forked child imports it alone', 'workers']
+])('%s loads no Jupyter code: %s', (specifier, _, folder) => {
   const run = spawnSync(
     process.execPath,
-    ['-e', "require('metrics-plotter/tensorboard'); console.log(JSON.stringify(Object.keys(require.cache)))"],
+    ['-e', `require(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(require.cache)))`],
     { cwd: ROOT, encoding: 'utf8' }
   );
   expect(run.stderr).toBe('');
   const loaded = (JSON.parse(run.stdout) as string[]).map(f => path.relative(ROOT, f));
-  expect(loaded.filter(f => f.startsWith('lib/kernel/tensorboard/')).length).toBeGreaterThan(3);
+  expect(loaded.filter(f => f.startsWith(`lib/kernel/${folder}/`)).length).toBeGreaterThan(1);
   expect(loaded.filter(f => /lib\/kernel\/(host|outputs|plotter)|node_modules\/(tslab|zeromq)/.test(f))).toEqual([]);
 });
 
