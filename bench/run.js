@@ -16,6 +16,7 @@ const { panelBench } = require('./panel');
 const { livePanelBench, runsPanelBench } = require('./live-panel');
 const { pointsMemoryBench } = require('./points-memory');
 const { encodePoolBench } = require('./encode-pool');
+const { logdirBench } = require('./logdir');
 
 const ROOT = path.resolve(__dirname, '..');
 const W = 256;
@@ -233,6 +234,8 @@ const fmt = (s, unit = 's') =>
 const mb = b => `${(b / 1e6).toFixed(1)} MB`;
 const kb = b => (b < 1e6 ? `${(b / 1e3).toFixed(1)} kB` : mb(b));
 const x = r => `${r.toFixed(2)}×`;
+const RUNS_TEXT = ld =>
+  `${ld.runs} runs × ${ld.tags} tags × ${ld.steps.toLocaleString('en')} steps, ${ld.events.toLocaleString('en')} scalar events`;
 
 async function main() {
   const lines = [];
@@ -529,6 +532,72 @@ async function main() {
       fmt(r.seconds),
       x(pm.arrays.bytesPerPoint / r.bytesPerPoint)
     ]);
+
+  process.stderr.write('TensorBoard log directories…\n');
+  try {
+    const ld = await logdirBench();
+    const rate = r => `${Math.round(r.events / r.seconds).toLocaleString('en')} events/s`;
+    const rustRate = r => `${Math.round(ld.events / r.seconds).toLocaleString('en')} events/s`;
+    lines.push(
+      '',
+      `## TensorBoard log directory: ${RUNS_TEXT(ld)} (${mb(ld.bytes)}), read whole (each reader in its own process)`,
+      '',
+      '| reader | time | events/s | peak RSS | rate vs rustboard --checksum |',
+      '|---|---|---|---|---|'
+    );
+    const rustSpeed = ld.events / ld.rustChecksum.seconds;
+    row([
+      'ours: LogdirReader alone (every CRC checked)',
+      fmt(ld.reader.seconds),
+      rate(ld.reader),
+      mb(ld.reader.peakBytes),
+      x(ld.reader.events / ld.reader.seconds / rustSpeed)
+    ]);
+    row([
+      `ours: plotter.watch into a plotter (default bound, ${Math.round(ld.plotter.boundMB)} MB)`,
+      fmt(ld.plotter.seconds),
+      rate(ld.plotter),
+      mb(ld.plotter.peakBytes),
+      x(ld.plotter.events / ld.plotter.seconds / rustSpeed)
+    ]);
+    row([
+      `ours: plotter.watch, memoryBoundMB: 64${ld.bounded.boundReached ? ' (reached)' : ''}`,
+      fmt(ld.bounded.seconds),
+      rate(ld.bounded),
+      mb(ld.bounded.peakBytes),
+      x(ld.bounded.events / ld.bounded.seconds / rustSpeed)
+    ]);
+    row([
+      'rustboard 0.7.2 --checksum: first load cycle (keeps 1,000 points a tag)',
+      fmt(ld.rustChecksum.seconds),
+      rustRate(ld.rustChecksum),
+      mb(ld.rustChecksum.peakBytes),
+      '1.00×'
+    ]);
+    row([
+      'rustboard 0.7.2, its default (CRC checked only when parsing fails)',
+      fmt(ld.rustDefault.seconds),
+      rustRate(ld.rustDefault),
+      mb(ld.rustDefault.peakBytes),
+      x(ld.events / ld.rustDefault.seconds / rustSpeed)
+    ]);
+    row([
+      `EventAccumulator (Python), ${ld.accumulator.events.toLocaleString('en')} events of 2 runs`,
+      fmt(ld.accumulator.seconds),
+      rate(ld.accumulator),
+      mb(ld.accumulator.peakBytes),
+      x(ld.accumulator.events / ld.accumulator.seconds / rustSpeed)
+    ]);
+    lines.push(
+      '',
+      `Following ${ld.follow.runs} runs that append 100 scalars a second each (default polling, 2 s): ${((100 * ld.follow.cpuSeconds) / ld.follow.seconds).toFixed(1)}% of one core over ${ld.follow.seconds} s, ${ld.follow.events.toLocaleString('en')} events read (goal < 5%). rustboard uses every core (2 here); ours reads in the kernel's one thread.`
+    );
+  } catch (e) {
+    lines.push(
+      '',
+      `TensorBoard log directory: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (.venv-tensorboard).`
+    );
+  }
 
   process.stderr.write('rollouts logged without await…\n');
   const ep = encodePoolBench();

@@ -173,12 +173,16 @@ export class LogdirWatch {
   /** One read, applied; returns the problems it found. */
   #poll(): string[] {
     const corrupt = this.#reader.corrupt;
-    const update = this.#reader.poll();
-    this.#apply(update);
-    const counted = Object.keys(update.skipped).length > 0 || this.#reader.corrupt !== corrupt;
-    for (const [kind, n] of Object.entries(update.skipped)) this.#count(kind, n);
-    if (counted) this.#target.changed();
-    return update.problems;
+    let counted = false;
+    const problems = this.#reader.poll(update => {
+      this.#apply(update);
+      for (const [kind, n] of Object.entries(update.skipped)) {
+        this.#count(kind, n);
+        counted = true;
+      }
+    });
+    if (counted || this.#reader.corrupt !== corrupt) this.#target.changed();
+    return problems;
   }
 
   #apply(update: LogdirUpdate): void {

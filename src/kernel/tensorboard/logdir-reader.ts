@@ -9,12 +9,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HPARAMS, decodeEvent, decodeSessionStartHParams, tensorNumbers, type HParams, type TbValue } from './messages';
-import { readRecords } from './records';
+import { eachRecord } from './records';
 
 /** Bytes read from one file in one poll, at most: a huge backlog is read over several polls. */
 const READ_PER_POLL = 32 << 20;
 
-/** What one poll read. */
+/** What one poll read of one event file. */
 export interface LogdirUpdate {
   /** Scalars, in file order; `wallTime` in seconds since the epoch. */
   scalars: Array<{ run: string; tag: string; step: number; value: number; wallTime: number }>;
@@ -26,8 +26,6 @@ export interface LogdirUpdate {
   newRuns: string[];
   /** Values of kinds the plotter does not show yet, or of plugins it does not know, by kind. */
   skipped: Record<string, number>;
-  /** What went wrong, each said once: a message for the user. */
-  problems: string[];
 }
 
 interface FileState {
@@ -78,18 +76,28 @@ export class LogdirReader {
     return [...this.runs];
   }
 
-  poll(): LogdirUpdate {
-    const update: LogdirUpdate = { scalars: [], images: [], configs: [], newRuns: [], skipped: {}, problems: [] };
+  /**
+   * Reads what is new. `apply` gets it file by file (each at most READ_PER_POLL bytes' worth), so
+   * that a large log directory is never held whole: what the plotter keeps of it is the store's,
+   * within its memory bound. Returns what went wrong, each said once.
+   */
+  poll(apply: (update: LogdirUpdate) => void): string[] {
+    const problems: string[] = [];
+    const fresh = (): LogdirUpdate => ({ scalars: [], images: [], configs: [], newRuns: [], skipped: {} });
     const say = (key: string, message: string): void => {
       if (this.said.has(key)) return;
       this.said.add(key);
-      update.problems.push(message);
+      problems.push(message);
     };
     const eventFiles = this.list(say);
-    if (eventFiles === null) return update;
+    if (eventFiles === null) return problems;
     const folders = new Set(eventFiles.map(f => path.dirname(f)));
-    for (const file of eventFiles) this.readFile(file, folders, update, say);
-    return update;
+    for (const file of eventFiles) {
+      const update = fresh();
+      this.readFile(file, folders, update, say);
+      apply(update);
+    }
+    return problems;
   }
 
   /** Every event file under the log directory; null when the directory cannot be read at all. */
@@ -157,7 +165,8 @@ export class LogdirReader {
       if (length <= 0) return;
       const bytes = Buffer.alloc(length);
       const read = fs.readSync(fd, bytes, 0, length, state.offset);
-      const { records, consumed, corrupt, unframeable } = readRecords(bytes.subarray(0, read));
+      const run = state.run;
+      const { consumed, corrupt, unframeable } = eachRecord(bytes.subarray(0, read), record => this.take(run, record, update));
       state.offset += consumed;
       if (corrupt) {
         state.corrupt += corrupt;
@@ -173,7 +182,6 @@ export class LogdirReader {
           say(`unframeable ${file}`, `${file} is damaged at byte ${state.offset}: what follows is not read.`);
         state.stuckAt = state.offset;
       } else state.stuckAt = null;
-      for (const record of records) this.take(state.run, record, update);
     } finally {
       fs.closeSync(fd);
     }

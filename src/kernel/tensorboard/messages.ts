@@ -69,13 +69,29 @@ export interface TbTensor {
 
 // ---- reading ------------------------------------------------------------------------------------
 
+/**
+ * The fields of a message up to `end`: `read(field, wireType)` takes the fields it knows and
+ * returns false for the others, which are skipped.
+ */
+function readFields(reader: BinaryReader, end: number, read: (field: number, wire: WireType) => boolean): void {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    const wire = (tag & 7) as WireType;
+    if (!read(field, wire)) reader.skip(wire, field);
+  }
+}
+
 /** The fields of one message: `read(field, wireType)` takes the fields it knows and returns false for the others, which are skipped. */
 function readMessage(bytes: Uint8Array, read: (reader: BinaryReader, field: number, wire: WireType) => boolean): void {
   const reader = new BinaryReader(bytes);
-  while (reader.pos < reader.len) {
-    const [field, wire] = reader.tag();
-    if (!read(reader, field, wire)) reader.skip(wire, field);
-  }
+  readFields(reader, reader.len, (field, wire) => read(reader, field, wire));
+}
+
+/** A nested message's fields, read in place by the reader of the message that holds it. */
+function readNested(reader: BinaryReader, read: (field: number, wire: WireType) => boolean): void {
+  const end = reader.uint32() + reader.pos;
+  readFields(reader, end, read);
 }
 
 /** A repeated number field, packed or not. */
@@ -88,22 +104,28 @@ function readRepeated(reader: BinaryReader, wire: WireType, one: () => number, i
   while (reader.pos < end) into.push(one());
 }
 
+/**
+ * One Event. Its Summary and each Value are read in place by the event's one reader (the hot path
+ * of a scalar log: a reader and a copy of the bytes per nested message cost about half the time).
+ */
 export function decodeEvent(bytes: Uint8Array): TbEvent {
   const event: TbEvent = { wallTime: 0, step: 0, values: [] };
-  readMessage(bytes, (r, field) => {
+  const r = new BinaryReader(bytes);
+  readFields(r, r.len, field => {
     if (field === 1) event.wallTime = r.double();
     else if (field === 2) event.step = Number(r.int64());
     else if (field === 3) event.fileVersion = r.string();
-    else if (field === 5) readMessage(r.bytes(), (s, f) => f === 1 && (event.values.push(decodeValue(s.bytes())), true));
+    else if (field === 5) readNested(r, f => f === 1 && (event.values.push(decodeValue(r)), true));
     else return false;
     return true;
   });
   return event;
 }
 
-function decodeValue(bytes: Uint8Array): TbValue {
+/** A Value, read in place by `r` (at its length). */
+function decodeValue(r: BinaryReader): TbValue {
   const value: TbValue = { tag: '' };
-  readMessage(bytes, (r, field) => {
+  readNested(r, field => {
     if (field === 1) value.tag = r.string();
     else if (field === 2) value.simpleValue = r.float();
     else if (field === 4) value.image = decodeImage(r.bytes());
