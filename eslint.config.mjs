@@ -42,8 +42,8 @@ export default tseslint.config(
     }
   },
   {
-    // CommonJS tooling files and the benchmarks' browser-side snippets.
-    files: ['**/*.js'],
+    // CommonJS tooling files, the example's job script and the benchmarks' browser-side snippets.
+    files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   {
