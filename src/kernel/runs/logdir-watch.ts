@@ -2,8 +2,10 @@
  * `plotter.watch(logdir)`: the runs of a TensorBoard log directory, read into the plotter and
  * followed (tensorboard/logdir-reader.ts reads; this applies what it read): each folder of event
  * files a run of the plotter, its scalars as the run's metrics at their steps and wall times, its
- * hparams as the run's config, live in the same outputs as the runs logged in the notebook. The log
- * directory is only ever read: nothing is written there, and no cleanup touches it.
+ * hparams as the run's config, its images and GIF videos as its media (watched-media.ts), live in
+ * the same outputs as the runs logged in the notebook, which also say what the watch read and left
+ * out (`listing`). The log directory is only ever read: nothing is written there, and no cleanup
+ * touches it.
  * docs/tensorboard.md, "Watching a log directory".
  */
 import type { WatchedLogdir } from '../../protocol';
