@@ -5,7 +5,7 @@
  */
 import { spawn } from 'child_process';
 import { findFfmpeg } from './ffmpeg';
-import { PIXEL_FORMAT, type FrameGeometry } from './frames';
+import { rawFramesInput, type FrameGeometry } from './frames';
 
 /** `frames`: each width × height × channels bytes. Rejects with ffmpeg's last words when it fails. */
 export function encodeGif(frames: readonly Uint8Array[], geometry: FrameGeometry, fps: number): Promise<Buffer> {
@@ -16,16 +16,7 @@ export function encodeGif(frames: readonly Uint8Array[], geometry: FrameGeometry
         '-hide_banner',
         '-loglevel',
         'error',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        PIXEL_FORMAT[geometry.channels],
-        '-s',
-        `${geometry.width}x${geometry.height}`,
-        '-r',
-        String(fps),
-        '-i',
-        'pipe:0',
+        ...rawFramesInput(geometry, 'pipe:0', fps),
         '-filter_complex',
         '[0:v]split[a][b];[a]palettegen=reserve_transparent=0[p];[b][p]paletteuse',
         '-loop',

@@ -30,6 +30,13 @@ export interface FrameGeometry {
   channels: Channels;
 }
 
+/** ffmpeg's arguments for raw frames of `geometry` (at `fps`, for a video) read from `input`. */
+export function rawFramesInput(geometry: FrameGeometry, input: string, fps?: number): string[] {
+  const { width, height, channels } = geometry;
+  const rate = fps === undefined ? [] : ['-r', String(fps)];
+  return ['-f', 'rawvideo', '-pix_fmt', PIXEL_FORMAT[channels], '-s', `${width}x${height}`, ...rate, '-i', input];
+}
+
 export interface FrameSource extends FrameGeometry {
   count: number;
   /** The i-th frame as exactly width*height*channels bytes, never changed after it is returned. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'child_process';
 import { findFfmpeg } from './ffmpeg';
-import { PIXEL_FORMAT, type FrameGeometry } from './frames';
+import { rawFramesInput, type FrameGeometry } from './frames';
 
 /** A still is at most this wide (and its frame's aspect): a few kB as JPEG. */
 export const STILL_WIDTH = 120;
@@ -30,14 +30,7 @@ export function encodeStill(frame: Uint8Array, geometry: FrameGeometry): Promise
           '-hide_banner',
           '-loglevel',
           'error',
-          '-f',
-          'rawvideo',
-          '-pix_fmt',
-          PIXEL_FORMAT[geometry.channels],
-          '-s',
-          `${geometry.width}x${geometry.height}`,
-          '-i',
-          'pipe:0',
+          ...rawFramesInput(geometry, 'pipe:0'),
           '-frames:v',
           '1',
           '-vf',

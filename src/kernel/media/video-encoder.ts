@@ -5,7 +5,7 @@
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { findFfmpeg } from './ffmpeg';
-import { FrameGeometry, PIXEL_FORMAT } from './frames';
+import { FrameGeometry, rawFramesInput } from './frames';
 
 export interface EncoderOptions extends FrameGeometry {
   fps: number;
@@ -20,16 +20,15 @@ export interface EncoderOptions extends FrameGeometry {
 
 /** The ffmpeg arguments for a raw-frames-on-stdin encode; shared with the benchmark's raw CLI run. */
 export function ffmpegArgs(opts: Omit<EncoderOptions, 'output'>, input: string, output: string): string[] {
-  const rawInput = ['-f', 'rawvideo', '-pix_fmt', PIXEL_FORMAT[opts.channels], '-s', `${opts.width}x${opts.height}`];
   if (opts.format === 'png') {
     // One frame, lossless, in the channels it came with.
     // prettier-ignore
-    return ['-hide_banner', '-loglevel', 'error', '-y', ...rawInput, '-i', input, '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', output];
+    return ['-hide_banner', '-loglevel', 'error', '-y', ...rawFramesInput(opts, input), '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', output];
   }
   // prettier-ignore
   return [
     '-hide_banner', '-loglevel', 'error', '-y',
-    ...rawInput, '-r', String(opts.fps), '-i', input,
+    ...rawFramesInput(opts, input, opts.fps),
     '-an',
     // yuv420p needs even sizes: pad odd ones by one black row/column rather than scaling the image.
     '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',

@@ -6,6 +6,7 @@
  * encoding is @bufbuild/protobuf's (conformance-tested). docs/tensorboard.md.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import type { Histogram } from '../metrics/histogram';
 
 /** One event: a file's version line, or a summary of values at a step. */
 export interface TbEvent {
@@ -39,16 +40,11 @@ export interface TbImage {
   encoded: Uint8Array;
 }
 
-/** TensorBoard's histogram: `counts[i]` values in (limits[i-1], limits[i]]. */
-export interface TbHistogram {
-  min: number;
-  max: number;
-  num: number;
-  sum: number;
-  sumSquares: number;
-  limits: number[];
-  counts: number[];
-}
+/**
+ * TensorBoard's histogram (HistogramProto): `counts[i]` values in (limits[i-1], limits[i]]; the
+ * plotter's histogram (metrics/histogram.ts) less the non-finite values it has no place for.
+ */
+export type TbHistogram = Omit<Histogram, 'nonFinite'>;
 
 /** TensorFlow's data types, as far as the plotter reads them. */
 export const DT = { FLOAT: 1, DOUBLE: 2, INT32: 3, STRING: 7, INT64: 9, BOOL: 10, HALF: 19 } as const;
