@@ -37,6 +37,17 @@ function seriesOf(plotter: MetricsPlotter, run: string, name: string): Array<[nu
   return Array.from({ length: s.points.length }, (_, i) => [s.points.step(i), s.points.value(i)]);
 }
 
+/** A run of x = 1, 2, 3 written by our SummaryWriter, its last record's data then damaged (its CRC no longer holds). */
+function runWithCorruptLastRecord(runDir: string): SummaryWriter {
+  const writer = new SummaryWriter(runDir);
+  writer.addMetric('x', [1, 2, 3]);
+  writer.close();
+  const bytes = fs.readFileSync(writer.file);
+  bytes[bytes.length - 6] ^= 0xff; // inside the last record's data
+  fs.writeFileSync(writer.file, bytes);
+  return writer;
+}
+
 let root: string;
 let logdir: string;
 beforeEach(() => {
@@ -131,12 +142,7 @@ test('a corrupt record is skipped and counted and said once; a missing log direc
     `the log directory ${missing} does not exist (yet): runs appear here once a job writes event files into it.`
   ]);
   expect(errors).toHaveBeenCalledWith(`metrics-plotter: ${watch.problems[0]}`);
-  const writer = new SummaryWriter(path.join(missing, 'run'));
-  writer.addMetric('x', [1, 2, 3]);
-  writer.close();
-  const bytes = fs.readFileSync(writer.file);
-  bytes[bytes.length - 6] ^= 0xff; // inside the last record's data
-  fs.writeFileSync(writer.file, bytes);
+  const writer = runWithCorruptLastRecord(path.join(missing, 'run'));
   watch.poll();
   watch.poll();
   expect(seriesOf(plotter, 'run', 'x')).toEqual([
@@ -211,12 +217,7 @@ w.close()
 });
 
 test('the output says what a watch read and left out: runs, corrupt records skipped, values not shown, images that could not be read', async () => {
-  const writer = new SummaryWriter(path.join(logdir, 'run'));
-  writer.addMetric('x', [1, 2, 3]);
-  writer.close();
-  const bytes = fs.readFileSync(writer.file);
-  bytes[bytes.length - 6] ^= 0xff; // inside the last record's data
-  fs.writeFileSync(writer.file, bytes);
+  runWithCorruptLastRecord(path.join(logdir, 'run'));
   tensorboardX(
     `
 import numpy as np
