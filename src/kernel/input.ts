@@ -54,6 +54,17 @@ export function checkStep(what: string, step: unknown): number {
   return step as number;
 }
 
+/**
+ * The step a value of `name` is logged at where the caller keeps no store of its own (a
+ * SummaryWriter, a worker's logger): the one given, checked, or the one after `name`'s last
+ * (0 for its first). `lastSteps` is updated.
+ */
+export function nextStep(lastSteps: Map<string, number>, name: string, step: number | undefined): number {
+  const at = step === undefined ? (lastSteps.get(name) ?? -1) + 1 : checkStep(`the step of "${name}"`, step);
+  lastSteps.set(name, at);
+  return at;
+}
+
 export function checkFps(fps: unknown): number {
   if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) {
     throw new InputError(`fps must be a positive number (e.g. { fps: 30 }); got ${String(fps)}.`);

@@ -180,3 +180,27 @@ await log.close();
   stop();
   expect(mostHeld).toBe(MAX_IN_FLIGHT);
 });
+
+test("scalars the kernel refuses (the run was ended) are told at the worker's next flush(), once", async () => {
+  const plotter = new MetricsPlotter({ title: 'workers', root });
+  const run = plotter.run('ended');
+  const worker = new Worker(
+    script(`
+await new Promise(r => setTimeout(r, 100));
+log.addScalar('x', 1);
+const told = [];
+for (let i = 0; i < 2; i++) await log.flush().then(() => told.push('ok'), err => told.push(err.message));
+report(told);
+`)
+  );
+  const reports: unknown[] = [];
+  worker.on('message', m => reports.push(m.report));
+  const done = exited(worker);
+  run.logFrom(worker);
+  run.end();
+  await done;
+  expect(reports).toEqual([
+    [expect.stringMatching(/^metrics-plotter \(in the kernel\): .*cannot add a metric to the run "ended": it finished/), 'ok']
+  ]);
+  plotter.close();
+});

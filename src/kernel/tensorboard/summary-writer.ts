@@ -17,7 +17,7 @@ import {
   checkNumber,
   checkOptionsObject,
   checkRunConfig,
-  checkStep
+  nextStep
 } from '../input';
 import { encodeGif } from '../media/encode-gif';
 import { toFrameSource, toSingleFrame, type FrameImage, type FramesInput, type PackedFrames } from '../media/frames';
@@ -98,16 +98,8 @@ export class SummaryWriter {
     if (this.#closed) throw new InputError(`cannot ${action}: this SummaryWriter of ${this.logDir} was closed. Make a new one.`);
   }
 
-  /** The step of a value of `tag`: the one given, or the next after its last. */
-  #stepOf(tag: string, step: number | undefined): number {
-    const at =
-      step === undefined ? (this.#lastStep.has(tag) ? this.#lastStep.get(tag)! + 1 : 0) : checkStep(`the step of "${tag}"`, step);
-    this.#lastStep.set(tag, at);
-    return at;
-  }
-
   #add(tag: string, step: number | undefined, value: TbValueToWrite, wallTime = Date.now() / 1000): void {
-    this.#write({ wallTime, step: this.#stepOf(tag, step), values: [value] });
+    this.#write({ wallTime, step: nextStep(this.#lastStep, tag, step), values: [value] });
   }
 
   /** One value of a scalar; `wallTime` in seconds since the epoch (default: now). Stored as float32, as TensorBoard's scalars are. */
@@ -159,7 +151,7 @@ export class SummaryWriter {
     checkOptionsObject(options, '{ fps: 30 }');
     checkFps(options.fps);
     const source = toFrameSource(frames);
-    const step = this.#stepOf(tag, options.step);
+    const step = nextStep(this.#lastStep, tag, options.step);
     const wallTime = options.wallTime ?? Date.now() / 1000;
     const all = Array.from({ length: source.count }, (_, i) => source.frame(i));
     const encoding = encodeGif(all, source, options.fps);

@@ -8,7 +8,7 @@
  * never grows the kernel's memory. docs/workers.md.
  */
 import { isMainThread, parentPort, type MessagePort } from 'worker_threads';
-import { InputError, checkFps, checkMetricBatch, checkName, checkNumber, checkOptionsObject, checkStep } from '../input';
+import { InputError, checkFps, checkMetricBatch, checkName, checkNumber, checkOptionsObject, nextStep } from '../input';
 import type { FrameImage, FramesInput, PackedFrames } from '../media/frames';
 import type { MediaOptions, VideoOptions } from '../options';
 import {
@@ -103,6 +103,10 @@ export class RunLogger {
   /** The step of each name's last scalar, for calls without one. */
   readonly #lastStep = new Map<string, number>();
   #closed = false;
+  /** Batches of scalars sent and not yet answered. */
+  readonly #pendingBatches = new Set<Promise<void>>();
+  /** The first batch the kernel refused, told at the next flush(). */
+  #batchFailure: Error | null = null;
 
   /** Made by runLogger(). */
   constructor(channel: Promise<Channel>) {
@@ -140,8 +144,7 @@ export class RunLogger {
     this.#ensureOpen('add a metric');
     checkName('metric', name);
     checkNumber(`the value of "${name}"`, value);
-    const at = step === undefined ? (this.#lastStep.get(name) ?? -1) + 1 : checkStep(`the step of "${name}"`, step);
-    this.#lastStep.set(name, at);
+    const at = nextStep(this.#lastStep, name, step);
     const batch = this.#batch.get(name) ?? { values: [], steps: [] };
     batch.values.push(value);
     batch.steps.push(at);
@@ -172,11 +175,9 @@ export class RunLogger {
       transfer: []
     }));
     this.#pendingBatches.add(sent);
-    sent.catch(() => undefined).finally(() => this.#pendingBatches.delete(sent));
+    sent.catch((err: Error) => (this.#batchFailure ??= err)).finally(() => this.#pendingBatches.delete(sent));
     return sent;
   }
-
-  readonly #pendingBatches = new Set<Promise<void>>();
 
   /** One image, as the plotter's addImage takes it: `{ width, height, data }` (RGBA or RGB). Its buffer moves to the kernel. */
   async addImage(name: string, image: FrameImage, options: MediaOptions = {}): Promise<void> {
@@ -230,8 +231,11 @@ export class RunLogger {
 
   /** Resolves once everything logged so far is in the run (rejects with the kernel's error, if any). */
   async flush(): Promise<void> {
-    await this.#sendBatch();
-    await Promise.all([...this.#pendingBatches]);
+    // A refused batch is kept in #batchFailure and told once, below.
+    await Promise.allSettled([this.#sendBatch(), ...this.#pendingBatches]);
+    const failure = this.#batchFailure;
+    this.#batchFailure = null;
+    if (failure) throw failure;
   }
 
   /** Flushes, and tells the run this worker is done: its end from now on is no failure. */
