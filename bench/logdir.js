@@ -61,7 +61,7 @@ function oursReader(dir) {
     const t0 = process.hrtime.bigint();
     const reader = new LogdirReader(${JSON.stringify(dir)});
     let events = 0, last = -1;
-    while (events !== last) { last = events; reader.poll(u => { events += u.scalars.length; }); }
+    while (events !== last) { last = events; reader.poll(u => { events += u.scalars.tags.length; }); }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(JSON.stringify({ events, seconds, peakBytes: ${PEAK} }));`);
 }

@@ -5,6 +5,7 @@
  */
 import { MetricsStore, type Series } from '../../src/kernel/metrics/store';
 import { SEGMENT_POINTS, SeriesPoints } from '../../src/kernel/metrics/points';
+import { seriesKey } from '../../src/protocol';
 
 /** A series' columns as arrays. */
 function columns(p: SeriesPoints): { steps: number[]; values: Array<number | null>; times: number[] } {
@@ -128,4 +129,50 @@ test('when even the buckets outgrow the bound they are merged again, still keepi
   expect(Math.min(...(values as number[]))).toBe(-1e9);
   expect(steps.every((x, i) => i === 0 || x > steps[i - 1])).toBe(true);
   expect(steps.at(-1)).toBe(logged - 1);
+});
+
+test('three hundred series over a bound their full-size open segments alone would pass stay within it, each keeping its history in buckets', () => {
+  // 300 open segments of SEGMENT_POINTS would take 29 MB; the bound is 2 MB.
+  const bound = 2 * 2 ** 20;
+  const store = new MetricsStore(Date.now, bound);
+  const names = Array.from({ length: 300 }, (_, i) => `metric/${i}`);
+  const steps = 2 * SEGMENT_POINTS;
+  const time = names.map(() => 1.7e12);
+  for (let s = 0; s < steps; s++) {
+    store.addRead(
+      'run',
+      names,
+      names.map((_, i) => Math.sin(s / 100 + i)),
+      names.map(() => s),
+      time
+    );
+  }
+  expect(store.boundReached).toBe(true);
+  expect(store.pointBytes).toBeLessThanOrEqual(bound);
+  for (const name of ['metric/0', 'metric/299']) {
+    const points = series(store, seriesKey({ name, run: 'run' })).points;
+    const { steps: kept } = columns(points);
+    expect(points.logged).toBe(steps);
+    expect(kept[0]).toBe(0);
+    expect(kept.at(-1)).toBe(steps - 1);
+    // The merged history keeps a bucket's min and max every 128 logged points or so, not a handful.
+    expect(points.mergedPoints).toBeGreaterThan((2 * points.mergedLogged) / 128 / 4);
+  }
+});
+
+test('points read from a log go in a run at their own steps and wall times; one with an empty name is left out and counted', () => {
+  const changes: number[] = [];
+  const store = new MetricsStore(
+    () => 0,
+    undefined,
+    () => changes.push(1)
+  );
+  const refused = store.addRead('run', ['loss', '', 'loss'], [1, 2, 3], [10, 11, 12], [1000, 2000, 3000]);
+  expect(refused).toBe(1);
+  expect(columns(series(store, seriesKey({ name: 'loss', run: 'run' })).points)).toEqual({
+    steps: [10, 12],
+    values: [1, 3],
+    times: [1000, 3000]
+  });
+  expect([store.latestStepOf('run'), changes.length]).toEqual([12, 1]);
 });

@@ -11,8 +11,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readEventFile, SummaryWriter } from '../../src/kernel/tensorboard';
-import { decodeSessionStartHParams, tensorNumbers, type TbEvent } from '../../src/kernel/tensorboard/messages';
-import { frameRecord, readRecords } from '../../src/kernel/tensorboard/records';
+import { LogdirReader, type LogdirUpdate } from '../../src/kernel/tensorboard/logdir-reader';
+import {
+  decodeEvent,
+  decodeSessionStartHParams,
+  encodeEvent,
+  tensorNumbers,
+  type TbEvent
+} from '../../src/kernel/tensorboard/messages';
+import { eachRecord, frameRecord, readRecords } from '../../src/kernel/tensorboard/records';
+import { TagNames, readScalarEvent } from '../../src/kernel/tensorboard/scalar-events';
 import { REPO } from '../support/kernel-process';
 
 const PYTHON = path.join(REPO, '.venv-tensorboard', 'bin', 'python');
@@ -241,3 +249,102 @@ test('a record still being written is read once complete; a record whose CRC is 
   const read = readRecords(damaged);
   expect([read.records.length, read.corrupt, read.consumed]).toEqual([3, 1, bytes.length]);
 });
+
+test('the hot path for scalars reads exactly what the full decoder reads, and leaves every other event to it whole', () => {
+  python(
+    `
+import numpy as np
+from tensorboardX import SummaryWriter
+w = SummaryWriter('run')
+for step in range(20):
+    w.add_scalar('loss/train', 1.0 / (step + 1), step)
+    w.add_scalar('reward', step * 0.5, step)
+w.add_scalar('before the start', 2.0, -3)
+w.add_image('obs', np.zeros((4, 5, 3), dtype=np.uint8), 7, dataformats='HWC')
+w.add_histogram('weights', np.array([0.1, 0.2, 0.9]), 5)
+w.add_text('notes', 'hello', 0)
+w.add_hparams({'lr': 0.001}, {'hparam/best': 0.5})
+w.close()
+`,
+    dir
+  );
+  // Events of two values: both scalars (read here), a scalar and an image (left whole to the full decoder).
+  const image = { width: 1, height: 1, encoded: new Uint8Array([1, 2, 3]) };
+  fs.writeFileSync(
+    path.join(dir, 'run', 'events.out.tfevents.1.ours'),
+    Buffer.concat([
+      frameRecord(
+        encodeEvent({
+          wallTime: 5,
+          step: 3,
+          values: [
+            { tag: 'a', simpleValue: 1 },
+            { tag: 'b', simpleValue: 2 }
+          ]
+        })
+      ),
+      frameRecord(
+        encodeEvent({
+          wallTime: 6,
+          step: 4,
+          values: [
+            { tag: 'a', simpleValue: 3 },
+            { tag: 'img', image }
+          ]
+        })
+      )
+    ])
+  );
+  const tags = new TagNames();
+  let read = 0;
+  let left = 0;
+  for (const events of eventFiles(dir)) {
+    const bytes = fs.readFileSync(events);
+    eachRecord(bytes, (start, end) => {
+      const given: unknown[] = [];
+      const event = decodeEvent(bytes.subarray(start, end));
+      if (readScalarEvent(bytes, start, end, tags, (tag, step, value, wallTime) => given.push([tag, step, value, wallTime]))) {
+        read++;
+        expect(event.values.every(v => v.simpleValue !== undefined && !v.image && !v.histogram && !v.tensor)).toBe(true);
+        expect(given).toEqual(event.values.map(v => [v.tag, event.step, v.simpleValue, event.wallTime]));
+      } else {
+        left++;
+        expect(given).toEqual([]);
+        expect(event.step < 0 || event.values.some(v => v.simpleValue === undefined)).toBe(true);
+      }
+    });
+  }
+  // 40 scalars, the version lines and our two-scalar event read here; the negative step, the
+  // image, histogram, text, hparams and our scalar-and-image event left.
+  expect(read).toBeGreaterThanOrEqual(43);
+  expect(left).toBeGreaterThanOrEqual(6);
+});
+
+test('a record larger than a read at a time (a long video) is read whole, with the scalars around it', () => {
+  const encoded = new Uint8Array(9 << 20).map((_, i) => (i * 7919) % 251);
+  const run = path.join(dir, 'run');
+  fs.mkdirSync(run);
+  fs.writeFileSync(
+    path.join(run, 'events.out.tfevents.1.big'),
+    Buffer.concat([
+      frameRecord(encodeEvent({ wallTime: 1, step: 0, values: [{ tag: 'x', simpleValue: 1 }] })),
+      frameRecord(encodeEvent({ wallTime: 2, step: 1, values: [{ tag: 'video', image: { width: 1, height: 1, encoded } }] })),
+      frameRecord(encodeEvent({ wallTime: 3, step: 2, values: [{ tag: 'x', simpleValue: 2 }] }))
+    ])
+  );
+  const updates: LogdirUpdate[] = [];
+  const reader = new LogdirReader(dir);
+  expect(reader.poll(u => updates.push(u))).toEqual([]);
+  expect(updates.flatMap(u => u.scalars.values)).toEqual([1, 2]);
+  const images = updates.flatMap(u => u.images);
+  expect(images.map(i => [i.run, i.tag, i.step])).toEqual([['run', 'video', 1]]);
+  expect(Buffer.from(images[0].encoded).equals(Buffer.from(encoded))).toBe(true);
+});
+
+/** Every event file under `folder`. */
+function eventFiles(folder: string): string[] {
+  return fs
+    .readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter(e => e.isFile() && e.name.includes('tfevents'))
+    .map(e => path.join(e.parentPath ?? e.path, e.name));
+}

@@ -17,8 +17,10 @@
  */
 import { downsampleWith } from '../../protocol/downsample';
 
-/** Points a sealed segment holds (12 to 16 bytes each: 96 to 128 kB). */
+/** Points a sealed segment holds (12 to 16 bytes each: 96 to 128 kB), unless its store is over its bound. */
 export const SEGMENT_POINTS = 8192;
+/** The smallest segment a store over its bound seals (`segmentPoints`). */
+export const MIN_SEGMENT_POINTS = 64;
 /** Points a new segment has room for before it first grows. */
 const FIRST_CAPACITY = 64;
 const UINT32_MAX = 0xffffffff;
@@ -106,6 +108,12 @@ export class SeriesPoints {
   /** Points at the front that are merged buckets, and how many logged points they stand for. */
   private merged = { points: 0, logged: 0 };
   private byteCount = 0;
+  /**
+   * Points a segment is sealed at. A store over its memory bound lowers it: an open segment is
+   * not merged, and a thousand series' open segments of SEGMENT_POINTS (96 kB each) would be more
+   * than a 64 MB bound on their own.
+   */
+  segmentPoints = SEGMENT_POINTS;
 
   /** Points kept. */
   get length(): number {
@@ -141,23 +149,29 @@ export class SeriesPoints {
   push(step: number, value: number | null, time: number): void {
     let seg = this.segments[this.segments.length - 1];
     let grew = false;
-    const open = seg && this.starts[this.starts.length - 1] >= this.merged.points && seg.length < SEGMENT_POINTS;
+    let before = 0;
+    const cap = this.segmentPoints;
+    const open = seg && this.starts[this.starts.length - 1] >= this.merged.points && seg.length < cap;
     if (!open) {
       // A series that filled a segment is a long one: its next segments start at their full size.
-      seg = newSegment(this.total - this.merged.points >= SEGMENT_POINTS ? SEGMENT_POINTS : FIRST_CAPACITY, step, time);
+      seg = newSegment(this.total - this.merged.points >= cap ? cap : Math.min(cap, FIRST_CAPACITY), step, time);
       this.segments.push(seg);
       this.starts.push(this.total);
       grew = true;
-    } else if (seg.length === seg.values.length) {
-      const capacity = Math.min(SEGMENT_POINTS, seg.values.length * 2);
-      if (seg.steps !== null) seg.steps = grown(seg.steps, capacity);
-      seg.times = grown(seg.times, capacity);
-      seg.values = grown(seg.values, capacity);
-      grew = true;
+    } else {
+      before = segmentBytes(seg);
+      if (seg.length === seg.values.length) {
+        const capacity = Math.min(cap, seg.values.length * 2);
+        if (seg.steps !== null) seg.steps = grown(seg.steps, capacity);
+        seg.times = grown(seg.times, capacity);
+        seg.values = grown(seg.values, capacity);
+        grew = true;
+      }
     }
     const widened = write(seg, step, value, time);
     this.total++;
-    if (grew || widened) this.recount();
+    // Counted by the change to this segment alone: a series over its bound has many small ones.
+    if (grew || widened) this.byteCount += segmentBytes(seg) - before;
   }
 
   /** The segment holding point i, and i's index in it. */
@@ -217,7 +231,7 @@ export class SeriesPoints {
   /** Points that are full detail in sealed segments (what `mergeDetail` may merge). */
   private get sealedDetail(): number {
     const last = this.segments[this.segments.length - 1];
-    const openFrom = last && last.length < SEGMENT_POINTS ? this.starts[this.starts.length - 1] : this.total;
+    const openFrom = last && last.length < this.segmentPoints ? this.starts[this.starts.length - 1] : this.total;
     return Math.max(0, openFrom - this.merged.points);
   }
 
@@ -226,9 +240,15 @@ export class SeriesPoints {
    * `bucket` points (min and max kept); the newest points stay as logged.
    */
   mergeDetail(bucket: number, share: number): void {
-    const detail = Math.min(this.sealedDetail, Math.ceil((this.sealedDetail * share) / SEGMENT_POINTS) * SEGMENT_POINTS);
+    const sealed = this.sealedDetail;
+    if (sealed <= 0) return;
     const from = this.merged.points;
-    if (detail > 0) this.mergeRange(from, from + detail, this.merged.logged + detail, bucket);
+    // Whole segments from the first of the detail, until they hold the share (segments differ in size).
+    let k = this.starts.indexOf(from);
+    if (k < 0) return; // the merged prefix ends on a segment boundary: cannot happen
+    let end = from;
+    while (end - from < sealed * share && end - from < sealed) end += this.segments[k++].length;
+    this.mergeRange(from, end, this.merged.logged + (end - from), bucket);
   }
 
   /** Merges the already merged points again, into buckets of `bucket` of them. */
@@ -245,7 +265,16 @@ export class SeriesPoints {
     const first = this.starts.indexOf(from);
     const after = end === this.total ? this.segments.length : this.starts.indexOf(end);
     if (first < 0 || after < 0) return; // not segment boundaries: cannot happen (see mergeDetail)
-    const kept = downsampleWith(this.valueAt, 2 * Math.ceil((end - from) / bucket) + 2, from, end);
+    let kept = downsampleWith(this.valueAt, 2 * Math.ceil((end - from) / bucket) + 2, from, end);
+    // Buckets go on the end of the merged segment before them while it has room: merging a little at
+    // a time (many series, a small bound) would otherwise leave a segment of a few points each time.
+    let start = first;
+    const before = this.segments[first - 1];
+    if (before && before.length + kept.length <= SEGMENT_POINTS) {
+      start = first - 1;
+      const at = this.starts[start];
+      kept = [...Array.from({ length: before.length }, (_, j) => at + j), ...kept];
+    }
     const packed: Segment[] = [];
     for (let k = 0; k < kept.length; k += SEGMENT_POINTS) {
       const n = Math.min(SEGMENT_POINTS, kept.length - k);
@@ -253,14 +282,14 @@ export class SeriesPoints {
       for (let j = k; j < k + n; j++) write(seg, this.step(kept[j]), this.value(kept[j]), this.time(kept[j]));
       packed.push(seg);
     }
-    this.segments.splice(first, after - first, ...packed);
+    this.segments.splice(start, after - start, ...packed);
     this.starts = [];
     this.total = 0;
     for (const seg of this.segments) {
       this.starts.push(this.total);
       this.total += seg.length;
     }
-    this.merged = { points: from + kept.length, logged };
+    this.merged = { points: this.starts[start] + kept.length, logged };
     this.hit = 0;
     this.recount();
   }

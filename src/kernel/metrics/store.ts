@@ -8,8 +8,8 @@
  */
 import * as os from 'os';
 import { DEFAULT_RUN, seriesKey } from '../../protocol';
-import { checkMetricBatch, checkName, checkNumber, checkStep } from '../input';
-import { SeriesPoints } from './points';
+import { InputError, checkMetricBatch, checkName, checkNumber, checkStep } from '../input';
+import { MIN_SEGMENT_POINTS, SEGMENT_POINTS, SeriesPoints } from './points';
 
 /** What the text summary lists of one series. */
 export interface MetricStats {
@@ -126,13 +126,67 @@ export class MetricsStore {
     this.onChange();
   }
 
+  /**
+   * Records points read from elsewhere (a log directory), each at its step and wall time (ms since
+   * the epoch), as a reader decoded them (numbers, finite steps); one change for all. A point the
+   * plotter cannot take (an empty name) is left out: returns how many were.
+   */
+  addRead(
+    run: string,
+    names: readonly string[],
+    values: readonly number[],
+    steps: readonly number[],
+    times: readonly number[]
+  ): number {
+    // The series of each name, looked up once a batch: a log is millions of points over a few names.
+    const seriesOfName = new Map<string, Series | null>();
+    let refused = 0;
+    let at: number | null = null;
+    for (let i = 0; i < names.length; i++) {
+      let s = seriesOfName.get(names[i]);
+      if (s === undefined) {
+        try {
+          s = this.seriesOf(names[i], run);
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          s = null;
+        }
+        seriesOfName.set(names[i], s);
+      }
+      if (s === null) refused++;
+      else at = this.recordInto(s, values[i], steps[i], times[i]);
+    }
+    if (at !== null) {
+      this.latestStep = at;
+      this.latestOfRun.set(run, at);
+      this.onChange();
+    }
+    return refused;
+  }
+
   private record(name: string, value: number, step: number | undefined, run: string, time?: number): void {
     checkName('metric', name);
     checkNumber(`the value of "${name}"`, value);
     if (step !== undefined) checkStep(`the step of "${name}"`, step);
+    const at = this.recordInto(this.seriesOf(name, run), value, step, time);
+    this.latestStep = at;
+    this.latestOfRun.set(run, at);
+  }
+
+  /** The series of a run's metric, begun if new. */
+  private seriesOf(name: string, run: string): Series {
+    checkName('metric', name);
     const key = seriesKey({ name, run });
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { name, run, points: new SeriesPoints(), min: null, max: null, cuts: 0 }));
+    if (!s) {
+      this.series.set(key, (s = { name, run, points: new SeriesPoints(), min: null, max: null, cuts: 0 }));
+      if (this.boundReached) this.sealSmaller();
+    }
+    return s;
+  }
+
+  /** Records one value (checked) in a series; returns the step it was recorded at. */
+  private recordInto(s: Series, value: number, step: number | undefined, time?: number): number {
     const p = s.points;
     const before = p.bytes;
     const last = p.length ? p.step(p.length - 1) : null;
@@ -143,13 +197,12 @@ export class MetricsStore {
     const finite = Number.isFinite(value) ? value : null;
     p.push(at, finite, now);
     widen(s, finite);
-    this.latestStep = at;
-    this.latestOfRun.set(run, at);
     if (p.bytes !== before) {
       // The bytes change only when a segment comes, grows or widens, or a resumed run cut some.
       this.bytes += p.bytes - before;
       if (this.bytes > this.boundBytes) this.mergeOlderDetail();
     }
+    return at;
   }
 
   /**
@@ -158,7 +211,10 @@ export class MetricsStore {
    * not enough. Every extreme stays a point.
    */
   private mergeOlderDetail(): void {
-    this.boundReached = true;
+    if (!this.boundReached) {
+      this.boundReached = true;
+      this.sealSmaller();
+    }
     const merge = (how: (p: SeriesPoints) => void): void => {
       for (const s of this.series.values()) how(s.points);
       this.bytes = 0;
@@ -166,7 +222,28 @@ export class MetricsStore {
     };
     merge(p => p.mergeDetail(DETAIL_BUCKET, 0.5));
     if (this.bytes > this.boundBytes) merge(p => p.mergeDetail(DETAIL_BUCKET, 1));
-    for (let pass = 0; pass < 8 && this.bytes > this.boundBytes; pass++) merge(p => p.mergeMerged(MERGED_BUCKET));
+    // Merging the buckets again, while that frees something worth it: what is left over the bound
+    // then is open segments, and merging the buckets over and over would leave the history no detail.
+    for (
+      let pass = 0, before = Infinity;
+      pass < 8 && this.bytes > this.boundBytes && before - this.bytes > this.boundBytes / 100;
+      pass++
+    ) {
+      before = this.bytes;
+      merge(p => p.mergeMerged(MERGED_BUCKET));
+    }
+  }
+
+  /**
+   * Over the bound, segments are sealed (and so can be merged) at a size that keeps every series'
+   * open segment within an eighth of the bound together: with a thousand series, full-size open
+   * segments alone would be over a 64 MB bound.
+   */
+  private sealSmaller(): void {
+    const perSeries = this.boundBytes / 8 / Math.max(1, this.series.size) / 16;
+    let points = SEGMENT_POINTS;
+    while (points > MIN_SEGMENT_POINTS && points > perSeries) points /= 2;
+    for (const s of this.series.values()) s.points.segmentPoints = points;
   }
 
   stats(): MetricStats[] {

@@ -192,14 +192,16 @@ export class LogdirWatch {
     for (const run of update.newRuns) runs.begin(run, undefined, 'watched');
     for (const { run, config } of update.configs) runs.configure(run, config);
     this.#media.take(update.images);
-    for (const s of update.scalars) {
-      try {
-        metrics.add(s.tag, s.value, s.step, s.run, s.wallTime * 1000);
-      } catch (err) {
-        // A tag the plotter cannot take as a metric name (empty): left out, said once.
-        if (!(err instanceof InputError)) throw err;
-        update.skipped['unnamed scalars'] = (update.skipped['unnamed scalars'] ?? 0) + 1;
-      }
-    }
+    const { run, tags, values, steps, wallTimes } = update.scalars;
+    // A tag the plotter cannot take as a metric name (empty): left out, counted.
+    const refused = metrics.addRead(
+      run,
+      tags,
+      values,
+      steps,
+      wallTimes.map(seconds => seconds * 1000)
+    );
+    if (refused)
+      update.skipped['scalars the plotter cannot take'] = (update.skipped['scalars the plotter cannot take'] ?? 0) + refused;
   }
 }
