@@ -133,6 +133,33 @@ test("followed live: new points, a record still being written, a restarted run's
   plotter.close();
 });
 
+test('on a local disk a record is read soon after it is written, without waiting for the poll: in a run followed, and in a new run folder', async () => {
+  const plotter = new MetricsPlotter({ title: 'watch', root });
+  const writer = new SummaryWriter(path.join(logdir, 'a'), { flushSecs: 3600 });
+  writer.addScalar('return', 1, 0).flush();
+  // Polled once an hour: what comes, comes because the file system told of it.
+  const watch = plotter.watch(logdir, { pollMs: 3_600_000 });
+  expect(seriesOf(plotter, 'a', 'return')).toEqual([[0, 1]]);
+  writer.addScalar('return', 2, 1).flush();
+  await until(() => seriesOf(plotter, 'a', 'return').length === 2);
+  const later = new SummaryWriter(path.join(logdir, 'b'));
+  later.addScalar('return', 7, 0).flush();
+  await until(() => seriesOf(plotter, 'b', 'return').length === 1);
+  expect(seriesOf(plotter, 'b', 'return')).toEqual([[0, 7]]);
+  writer.close();
+  later.close();
+  plotter.close();
+  expect(watch.closed).toBe(true);
+}, 60_000);
+
+/** Waits for `done`, checking every 50 ms (up to 20 s: then the test fails as a missed read). */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 50) {
+    if (waited > 20_000) throw new Error('not read within 20 s');
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
 test('a corrupt record is skipped and counted and said once; a missing log directory is said, then picked up once a job makes it', () => {
   const missing = path.join(root, 'later');
   const plotter = new MetricsPlotter({ title: 'watch', root });

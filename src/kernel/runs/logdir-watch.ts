@@ -8,6 +8,7 @@
  * touches it.
  * docs/tensorboard.md, "Watching a log directory".
  */
+import * as fs from 'fs';
 import type { WatchedLogdir } from '../../protocol';
 import { writeToServerLog } from '../host/server-log';
 import { InputError, checkKeepLast, checkOptionsObject } from '../input';
@@ -44,6 +45,13 @@ export interface WatchTarget {
   untilEnd(stop: () => void): () => void;
 }
 
+/**
+ * A change the file system tells of (a local disk's inotify) is read this soon, changes coming
+ * meanwhile with it: a record drawn well within 2 s of being written, at a few reads a second at most.
+ * Storage shared between machines tells nothing of other machines' writes: the poll reads those.
+ */
+const CHANGE_READ_MS = 250;
+
 let openWatch: (target: WatchTarget, logdir: string, options: WatchOptions) => LogdirWatch;
 
 const inCell = (message: string): void => console.error(message);
@@ -67,6 +75,9 @@ export class LogdirWatch {
   readonly #media: WatchedMedia;
   /** Values read but not shown, by kind. */
   readonly #notShown: Record<string, number> = {};
+  /** The file system's change events under the log directory; null where it gives none (yet). */
+  #changes: fs.FSWatcher | null = null;
+  #changeRead: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
   private constructor(target: WatchTarget, logdir: string, options: WatchOptions) {
@@ -90,17 +101,49 @@ export class LogdirWatch {
     target.watches.add(this);
     // Read now: what is there shows with the next update; a problem is told in the cell that called watch().
     this.#say(this.#poll(), inCell);
-    this.#timer = setInterval(() => {
-      // No cell runs now: problems go to the server's log (and stay in `problems`). Nothing a log
-      // holds may throw out of a timer: that would end the kernel.
-      try {
-        this.#say(this.#poll(), writeToServerLog);
-      } catch (err) {
-        writeToServerLog(`metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again in ${pollMs} ms.`);
-      }
-    }, pollMs);
+    this.#timer = setInterval(() => this.#timedPoll(), pollMs);
     this.#timer.unref();
     this.#unregister = target.untilEnd(() => this.close());
+    this.#followChanges();
+  }
+
+  /**
+   * Reads soon after the file system says something under the log directory changed. Where it
+   * cannot say (no such directory yet, a platform without recursive watching), the polls go on
+   * alone, and the next one tries again.
+   */
+  #followChanges(): void {
+    if (this.#changes || this.#closed) return;
+    try {
+      this.#changes = fs.watch(this.logdir, { recursive: true, persistent: false }, () => {
+        this.#changeRead ??= setTimeout(() => {
+          this.#changeRead = null;
+          this.#timedPoll();
+        }, CHANGE_READ_MS);
+        this.#changeRead.unref?.();
+      });
+      this.#changes.on('error', () => this.#stopChanges());
+    } catch {
+      this.#changes = null;
+    }
+  }
+
+  #stopChanges(): void {
+    this.#changes?.close();
+    this.#changes = null;
+    if (this.#changeRead) clearTimeout(this.#changeRead);
+    this.#changeRead = null;
+  }
+
+  /** A read no cell asked for: problems go to the server's log, and nothing thrown may leave it (that would end the kernel). */
+  #timedPoll(): void {
+    if (this.#closed) return;
+    try {
+      this.#say(this.#poll(), writeToServerLog);
+    } catch (err) {
+      writeToServerLog(`metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again at the next poll.`);
+    }
+    this.#followChanges();
   }
 
   /** The log directory, absolute. */
@@ -155,6 +198,7 @@ export class LogdirWatch {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#stopChanges();
     this.#media.close();
     this.#unregister();
     this.#target.changed();
