@@ -61,7 +61,7 @@ function oursReader(dir) {
     const t0 = process.hrtime.bigint();
     const reader = new LogdirReader(${JSON.stringify(dir)});
     let events = 0, last = -1;
-    while (events !== last) { last = events; reader.poll(u => { events += u.scalars.tags.length; }); }
+    while (events !== last) { last = events; reader.poll(u => { events += u.scalars.steps.length; }); }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(JSON.stringify({ events, seconds, peakBytes: ${PEAK} }));`);
 }
@@ -180,6 +180,51 @@ async function following() {
   return result;
 }
 
+/**
+ * From a record written to a followed log directory until the watching plotter holds its point (the
+ * kernel's part of record → pixel; the page's is the live rows' "update until drawn", after the
+ * output's update throttle, liveUpdateMs 250): 20 records, one every 700 ms, each appended to a run's
+ * file by another process, timed by this one from just before the write to the point in the store.
+ */
+function recordToKernel() {
+  return nodeScript(`
+    const { MetricsPlotter } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel'))});
+    const { plotterInternals } = require(${JSON.stringify(path.join(ROOT, 'internals'))});
+    const { SummaryWriter } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel/tensorboard'))});
+    const fs = require('fs'), os = require('os'), path = require('path');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-latency-plotter-'));
+    const logdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-bench-latency-'));
+    const writer = new SummaryWriter(path.join(logdir, 'run'), { flushSecs: 3600 });
+    writer.addScalar('reward', 0, 0).flush();
+    const plotter = new MetricsPlotter({ title: 'bench', root });
+    plotter.watch(logdir);
+    const series = () => plotterInternals(plotter).metrics.series.get('run\\u0000reward');
+    const latencies = [];
+    let step = 0;
+    const next = () => {
+      if (step === 20) {
+        writer.close();
+        plotter.close();
+        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(logdir, { recursive: true, force: true });
+        latencies.sort((a, b) => a - b);
+        console.log(JSON.stringify({ medianMs: latencies[10], maxMs: latencies[19] }));
+        return;
+      }
+      step++;
+      const t0 = process.hrtime.bigint();
+      writer.addScalar('reward', step, step).flush();
+      const check = setInterval(() => {
+        const s = series();
+        if (!s || s.points.length <= step) return;
+        clearInterval(check);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        setTimeout(next, 700);
+      }, 5);
+    };
+    setTimeout(next, 500);`);
+}
+
 async function logdirBench() {
   const logdir = makeLogdir();
   try {
@@ -190,7 +235,8 @@ async function logdirBench() {
     const rustDefault = await rustboard(logdir.dir, false);
     const accumulator = eventAccumulator(logdir.dir, 2);
     const follow = await following();
-    return { ...logdir, reader, plotter, bounded, rustChecksum, rustDefault, accumulator, follow };
+    const latency = recordToKernel();
+    return { ...logdir, reader, plotter, bounded, rustChecksum, rustDefault, accumulator, follow, latency };
   } finally {
     fs.rmSync(logdir.dir, { recursive: true, force: true });
   }

@@ -57,6 +57,23 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   expect(lines).toHaveLength(2);
   for (const chart of lines) expect(chart).toHaveLength(9);
   for (const n of await drawnPixels(page)) expect(n).toBeGreaterThan(1000);
+  // Nine entries: each chart's legend is a grid, its entries in columns of one width.
+  const legends = await page.$$eval('.jp-MetricsPlotter mp-metric-chart .mp-legend', els =>
+    els.map(legend => {
+      const boxes = [...legend.querySelectorAll('.mp-toggle')].map(e => e.getBoundingClientRect());
+      return {
+        grid: legend.classList.contains('mp-legend-grid'),
+        entries: boxes.length,
+        columns: new Set(boxes.map(b => Math.round(b.left))).size,
+        widths: new Set(boxes.map(b => Math.round(b.width))).size
+      };
+    })
+  );
+  for (const legend of legends) {
+    expect(legend).toMatchObject({ grid: true, entries: 9, widths: 1 });
+    expect(legend.columns).toBeGreaterThan(1);
+    expect(legend.columns).toBeLessThan(9);
+  }
   await page
     .locator('.jp-MetricsPlotter')
     .first()

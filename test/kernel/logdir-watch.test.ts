@@ -57,7 +57,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-test('runs of a log directory tensorboardX wrote: one per folder, scalars at their steps and wall times, hparams as the config', () => {
+test('runs of a log directory tensorboardX wrote: one per folder, scalars at their steps and wall times, hparams as the config', async () => {
   tensorboardX(
     `
 import time
@@ -73,6 +73,7 @@ for lr in (0.001, 0.0003):
   const before = listTree(logdir);
   const plotter = new MetricsPlotter({ title: 'watch', root });
   const watch = plotter.watch(logdir);
+  await watch.poll(); // what is there now, read (watch() reads in the background)
   expect([...watch.runs].sort()).toEqual(['lr=0.0003', 'lr=0.001']);
   expect(plotter.runs).toEqual([]); // the plotter's own run objects are the notebook's
   const core = plotterInternals(plotter);
@@ -94,11 +95,12 @@ for lr in (0.001, 0.0003):
   expect(listTree(logdir)).toEqual(before);
 });
 
-test("followed live: new points, a record still being written, a restarted run's second file and a new run folder come with the next poll", () => {
+test("followed live: new points, a record still being written, a restarted run's second file and a new run folder come with the next poll", async () => {
   const plotter = new MetricsPlotter({ title: 'watch', root });
   const writer = new SummaryWriter(path.join(logdir, 'a'), { flushSecs: 3600 });
   writer.addMetric('return', [1, 2, 3]).flush();
   const watch = plotter.watch(logdir, { pollMs: 60_000 });
+  await watch.poll();
   expect(seriesOf(plotter, 'a', 'return')).toEqual([
     [0, 1],
     [1, 2],
@@ -108,7 +110,7 @@ test("followed live: new points, a record still being written, a restarted run's
   // Half of the next record: it waits.
   const next = frameRecord(encodeEvent({ wallTime: Date.now() / 1000, step: 4, values: [{ tag: 'return', simpleValue: 5 }] }));
   fs.appendFileSync(writer.file, next.subarray(0, 10));
-  watch.poll();
+  await watch.poll();
   expect(seriesOf(plotter, 'a', 'return').map(p => p[1])).toEqual([1, 2, 3, 4]);
   expect(watch.problems).toEqual([]);
   fs.appendFileSync(writer.file, next.subarray(10));
@@ -117,7 +119,7 @@ test("followed live: new points, a record still being written, a restarted run's
   restarted.addScalar('return', 30, 3);
   restarted.close();
   tensorboardX("w = SummaryWriter('runs/b')\nw.add_scalar('return', 7, 0)\nw.close()", root);
-  watch.poll();
+  await watch.poll();
   expect(seriesOf(plotter, 'b', 'return')).toEqual([[0, 7]]);
   // From the restart on, the run is as its second file says (the first file's later points are the abandoned attempt's).
   const a = seriesOf(plotter, 'a', 'return');
@@ -139,6 +141,7 @@ test('on a local disk a record is read soon after it is written, without waiting
   writer.addScalar('return', 1, 0).flush();
   // Polled once an hour: what comes, comes because the file system told of it.
   const watch = plotter.watch(logdir, { pollMs: 3_600_000 });
+  await watch.poll();
   expect(seriesOf(plotter, 'a', 'return')).toEqual([[0, 1]]);
   writer.addScalar('return', 2, 1).flush();
   await until(() => seriesOf(plotter, 'a', 'return').length === 2);
@@ -160,18 +163,21 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
-test('a corrupt record is skipped and counted and said once; a missing log directory is said, then picked up once a job makes it', () => {
+test('a corrupt record is skipped and counted and said once; a missing log directory is said, then picked up once a job makes it', async () => {
   const missing = path.join(root, 'later');
   const plotter = new MetricsPlotter({ title: 'watch', root });
   const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const watch = plotter.watch(missing, { pollMs: 60_000 });
+  // Told in the cell that called watch(), before any read; the read says it no second time.
   expect(watch.problems).toEqual([
     `the log directory ${missing} does not exist (yet): runs appear here once a job writes event files into it.`
   ]);
   expect(errors).toHaveBeenCalledWith(`metrics-plotter: ${watch.problems[0]}`);
+  await watch.poll();
+  expect(watch.problems).toHaveLength(1);
   const writer = runWithCorruptLastRecord(path.join(missing, 'run'));
-  watch.poll();
-  watch.poll();
+  await watch.poll();
+  await watch.poll();
   expect(seriesOf(plotter, 'run', 'x')).toEqual([
     [0, 1],
     [1, 2]
@@ -205,6 +211,7 @@ w.close()
   const before = listTree(logdir);
   const plotter = new MetricsPlotter({ title: 'watch', root });
   const watch = plotter.watch(logdir, { pollMs: 60_000, keepLast: 2 });
+  await watch.poll();
   await watch.mediaReady();
   const core = plotterInternals(plotter);
   const entries = core.media.entries();
@@ -268,6 +275,7 @@ w.close()
   const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const plotter = new MetricsPlotter({ title: 'watch', root });
   const watch = plotter.watch(logdir, { pollMs: 60_000 });
+  await watch.poll();
   await watch.mediaReady();
   errors.mockRestore();
   const { watched } = plotterPayload(plotterInternals(plotter), 'v0');
@@ -290,4 +298,55 @@ w.close()
   watch.close();
   expect(plotterPayload(plotterInternals(plotter), 'v0').watched![0].following).toBe(false);
   plotter.close();
+});
+
+test("read in worker threads (as the built package reads), a log directory gives exactly what one reader in the kernel's thread gives; a script waiting on a read is kept alive for it, and exits after", () => {
+  tensorboardX(
+    `
+import numpy as np
+for run in ['a', 'b', 'c', 'lr=0.1/seed=1']:
+    w = SummaryWriter('runs/' + run)
+    for step in range(300):
+        w.add_scalar('loss', 1.0 / (step + 1), step)
+        w.add_scalar('reward', step * 0.5, step)
+    w.add_image('obs', np.zeros((4, 5, 3), dtype=np.uint8), 7, dataformats='HWC')
+    w.add_hparams({'lr': 0.1, 'run': run}, {'hparam/best': 0.5})
+    w.close()
+`,
+    root
+  );
+  runWithCorruptLastRecord(path.join(logdir, 'damaged'));
+  const script = `
+const { startReading, InThreadReading } = require(${JSON.stringify(path.join(REPO, 'lib/kernel/tensorboard/reading-pool'))});
+async function collect(reading) {
+  const scalars = [], images = [], configs = [], newRuns = [], problems = [];
+  const take = u => {
+    const { run, tagNames, tagIndex, steps, values, times } = u.scalars;
+    for (let i = 0; i < steps.length; i++) scalars.push([run, tagNames[tagIndex[i]], steps[i], values[i], times[i]]);
+    for (const image of u.images) images.push([image.run, image.tag, image.step, Buffer.from(image.encoded).toString('base64')]);
+    configs.push(...u.configs.map(c => JSON.stringify(c)));
+    newRuns.push(...u.newRuns);
+  };
+  problems.push(...(await reading.read(take)), ...(await reading.read(take)));
+  const sorted = a => a.map(x => JSON.stringify(x)).sort();
+  const out = { inWorkers: reading.inWorkers, scalars: sorted(scalars), images: sorted(images), configs: configs.sort(), newRuns: newRuns.sort(), problems: problems.sort(), runs: reading.runNames.sort(), corrupt: reading.corrupt };
+  reading.close();
+  return out;
+}
+(async () => {
+  const workers = await collect(startReading(${JSON.stringify(logdir)}, 3));
+  const inThread = await collect(new InThreadReading(${JSON.stringify(logdir)}));
+  console.log(JSON.stringify({ workers, inThread }));
+})();`;
+  // No timer keeps this script alive: only the reads in progress do.
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  const { workers, inThread } = JSON.parse(run.stdout);
+  expect([workers.inWorkers, inThread.inWorkers]).toEqual([true, false]);
+  // Four runs of 2 × 300 scalars and add_hparams' metric each; the damaged run's two good points.
+  expect(workers.scalars).toHaveLength(4 * (2 * 300 + 1) + 2);
+  expect(workers.runs).toEqual(['a', 'b', 'c', 'damaged', 'lr=0.1/seed=1']);
+  expect(workers.corrupt).toBe(1);
+  expect({ ...workers, inWorkers: null }).toEqual({ ...inThread, inWorkers: null });
 });

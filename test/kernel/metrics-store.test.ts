@@ -137,11 +137,13 @@ test('three hundred series over a bound their full-size open segments alone woul
   const store = new MetricsStore(Date.now, bound);
   const names = Array.from({ length: 300 }, (_, i) => `metric/${i}`);
   const steps = 2 * SEGMENT_POINTS;
+  const nameIndex = names.map((_, i) => i);
   const time = names.map(() => 1.7e12);
   for (let s = 0; s < steps; s++) {
     store.addRead(
       'run',
       names,
+      nameIndex,
       names.map((_, i) => Math.sin(s / 100 + i)),
       names.map(() => s),
       time
@@ -167,7 +169,7 @@ test('points read from a log go in a run at their own steps and wall times; one 
     undefined,
     () => changes.push(1)
   );
-  const refused = store.addRead('run', ['loss', '', 'loss'], [1, 2, 3], [10, 11, 12], [1000, 2000, 3000]);
+  const refused = store.addRead('run', ['loss', ''], [0, 1, 0], [1, 2, 3], [10, 11, 12], [1000, 2000, 3000]);
   expect(refused).toBe(1);
   expect(columns(series(store, seriesKey({ name: 'loss', run: 'run' })).points)).toEqual({
     steps: [10, 12],

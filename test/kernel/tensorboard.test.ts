@@ -20,7 +20,7 @@ import {
   type TbEvent
 } from '../../src/kernel/tensorboard/messages';
 import { eachRecord, frameRecord, readRecords } from '../../src/kernel/tensorboard/records';
-import { TagNames, readScalarEvent } from '../../src/kernel/tensorboard/scalar-events';
+import { TagNames, readScalarEvent, scalarEventRecord } from '../../src/kernel/tensorboard/scalar-events';
 import { REPO } from '../support/kernel-process';
 
 const PYTHON = path.join(REPO, '.venv-tensorboard', 'bin', 'python');
@@ -303,7 +303,11 @@ w.close()
     eachRecord(bytes, (start, end) => {
       const given: unknown[] = [];
       const event = decodeEvent(bytes.subarray(start, end));
-      if (readScalarEvent(bytes, start, end, tags, (tag, step, value, wallTime) => given.push([tag, step, value, wallTime]))) {
+      if (
+        readScalarEvent(bytes, start, end, tags, (tag, step, value, wallTime) =>
+          given.push([tags.name(tag), step, value, wallTime])
+        )
+      ) {
         read++;
         expect(event.values.every(v => v.simpleValue !== undefined && !v.image && !v.histogram && !v.tensor)).toBe(true);
         expect(given).toEqual(event.values.map(v => [v.tag, event.step, v.simpleValue, event.wallTime]));
@@ -335,7 +339,7 @@ test('a record larger than a read at a time (a long video) is read whole, with t
   const updates: LogdirUpdate[] = [];
   const reader = new LogdirReader(dir);
   expect(reader.poll(u => updates.push(u))).toEqual([]);
-  expect(updates.flatMap(u => u.scalars.values)).toEqual([1, 2]);
+  expect(updates.flatMap(u => [...u.scalars.values])).toEqual([1, 2]);
   const images = updates.flatMap(u => u.images);
   expect(images.map(i => [i.run, i.tag, i.step])).toEqual([['run', 'video', 1]]);
   expect(Buffer.from(images[0].encoded).equals(Buffer.from(encoded))).toBe(true);
@@ -348,3 +352,26 @@ function eventFiles(folder: string): string[] {
     .filter(e => e.isFile() && e.name.includes('tfevents'))
     .map(e => path.join(e.parentPath ?? e.path, e.name));
 }
+
+test("the writer's scalar events, encoded by hand, are byte for byte the library's; a step TensorBoard cannot hold is refused, a batch whole or not at all", () => {
+  for (const tag of ['x', 'loss/train', 'ünïcödé/标签', 'a'.repeat(200)])
+    for (const step of [0, 1, 127, 128, 2 ** 31, 2 ** 53 - 1])
+      for (const value of [0, 1.5, -3, NaN, Infinity, 1e-45, 3.4e38])
+        for (const wallTime of [0, 1_700_000_000.123]) {
+          const ours = scalarEventRecord(wallTime, step, Buffer.from(tag), value)!;
+          expect(ours.equals(frameRecord(encodeEvent({ wallTime, step, values: [{ tag, simpleValue: value }] })))).toBe(true);
+        }
+  // Negative steps go the library's way (a ten-byte varint).
+  expect(scalarEventRecord(0, -1, Buffer.from('x'), 1)).toBeNull();
+  const writer = new SummaryWriter(dir);
+  expect(() => writer.addScalar('x', 1, 0.5)).toThrow(/the step of "x" must be a whole number for TensorBoard .*got 0\.5/);
+  expect(() => writer.addMetric('y', [1, 2, 3], [0, 1, 1.5])).toThrow(/got 1\.5/);
+  // Past float32's range a value is stored as TensorBoard's float32 holds it: infinite.
+  writer.addScalar('x', 1e39, 3).addScalar('x', -2, -5);
+  writer.close();
+  const events = readEventFile(writer.file).events;
+  expect(events.flatMap(e => e.values.map(v => [v.tag, e.step, v.simpleValue]))).toEqual([
+    ['x', 3, Infinity],
+    ['x', -5, -2]
+  ]);
+});

@@ -4,8 +4,10 @@ import type { PlotterPanelElement } from '../../src/lab/output/panel-element';
 import type { MediaCard } from '../../src/lab/media/media-card';
 import { waitingDraws } from '../../src/lab/charts/draw-queue';
 import { SELECT_STEP_EVENT } from '../../src/lab/charts/metric-chart';
+import { crossingsAt } from '../../src/lab/charts/chart-data';
 import { MEDIA_KEEP_EVENT } from '../../src/lab/media/media-card';
 import { SERIES_COLORS } from '../../src/protocol/charts';
+import type { MetricSeries } from '../../src/protocol';
 import '../../src/lab/output/panel-element';
 import { mount, payload, series, settle, video } from './fixtures';
 
@@ -465,6 +467,33 @@ describe('charts that read right and move together', () => {
     await settle();
     expect(view.xRange).toBeNull();
     expect([loss.uplot!.scales.x.min, loss.uplot!.scales.x.max]).toEqual([0, 49]);
+  });
+
+  it('zoomed into a range that holds few points of a line, the y axis fits where the line crosses its edges', async () => {
+    // A rarely logged metric (or memory-bound buckets): points at steps 0, 100, 110 and 200.
+    const sparse: MetricSeries = { name: 'eval/return', steps: [0, 100, 110, 200], values: [0, 100, 90, 0], totalPoints: 4 };
+    const view = mount(v => (v.payload = payload({ metrics: [sparse] })));
+    await settle();
+    const u = view.querySelector<MetricChart>('mp-metric-chart')!.uplot!;
+    // Two points inside (100 and 90); the line crosses the edges at 90 (step 90) and 60 (step 140).
+    u.setScale('x', { min: 90, max: 140 });
+    await settle();
+    expect(u.scales.y.min!).toBeLessThanOrEqual(60);
+    expect(u.scales.y.max!).toBeGreaterThanOrEqual(100);
+    // A hidden line does not count.
+    expect(crossingsAt(140, { series: [sparse], shown: u.data, hidden: new Set(['eval/return']), log: false })).toEqual([]);
+    expect(crossingsAt(140, { series: [sparse], shown: u.data, hidden: new Set(), log: false })).toEqual([60]);
+    // On a log axis the line is straight in log space: 100 → 1 over steps 0 → 100 is 10 at step 50.
+    const log = {
+      series: [sparse],
+      shown: [
+        [0, 100],
+        [1, 100]
+      ] as unknown as typeof u.data,
+      hidden: new Set<string>(),
+      log: true
+    };
+    expect(crossingsAt(50, log)[0]).toBeCloseTo(10);
   });
 
   it('follow latest: a zoomed window at the last step slides with new steps; one panned away stays', async () => {

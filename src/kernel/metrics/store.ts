@@ -127,32 +127,31 @@ export class MetricsStore {
   }
 
   /**
-   * Records points read from elsewhere (a log directory), each at its step and wall time (ms since
-   * the epoch), as a reader decoded them (numbers, finite steps); one change for all. A point the
-   * plotter cannot take (an empty name) is left out: returns how many were.
+   * Records points read from elsewhere (a log directory), each at its step and time (ms since the
+   * epoch), its name `names[nameIndex[i]]`; one change for all. A point the plotter cannot take (an
+   * empty name) is left out: returns how many were.
    */
   addRead(
     run: string,
     names: readonly string[],
-    values: readonly number[],
-    steps: readonly number[],
-    times: readonly number[]
+    nameIndex: ArrayLike<number>,
+    values: ArrayLike<number>,
+    steps: ArrayLike<number>,
+    times: ArrayLike<number>
   ): number {
-    // The series of each name, looked up once a batch: a log is millions of points over a few names.
-    const seriesOfName = new Map<string, Series | null>();
+    // Each name's series, looked up once a batch: a log is millions of points over a few names.
+    const seriesOfName = names.map(name => {
+      try {
+        return this.seriesOf(name, run);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        return null;
+      }
+    });
     let refused = 0;
     let at: number | null = null;
-    for (let i = 0; i < names.length; i++) {
-      let s = seriesOfName.get(names[i]);
-      if (s === undefined) {
-        try {
-          s = this.seriesOf(names[i], run);
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          s = null;
-        }
-        seriesOfName.set(names[i], s);
-      }
+    for (let i = 0; i < nameIndex.length; i++) {
+      const s = seriesOfName[nameIndex[i]];
       if (s === null) refused++;
       else at = this.recordInto(s, values[i], steps[i], times[i]);
     }

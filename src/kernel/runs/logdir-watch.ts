@@ -13,7 +13,8 @@ import type { WatchedLogdir } from '../../protocol';
 import { writeToServerLog } from '../host/server-log';
 import { InputError, checkKeepLast, checkOptionsObject } from '../input';
 import type { MetricsStore } from '../metrics/store';
-import type { LogdirReader, LogdirUpdate } from '../tensorboard/logdir-reader';
+import type { LogdirUpdate } from '../tensorboard/logdir-reader';
+import type { LogdirReading } from '../tensorboard/reading-pool';
 import type { Runs } from './runs';
 import { WatchedMedia, type MediaSink } from './watched-media';
 
@@ -67,7 +68,10 @@ export class LogdirWatch {
     openWatch = (target, logdir, options) => new LogdirWatch(target, logdir, options);
   }
 
-  readonly #reader: LogdirReader;
+  #reading: LogdirReading;
+  /** The read in progress (or the last), and one asked for meanwhile, which waits for it. */
+  #reads: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | null = null;
   readonly #target: WatchTarget;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #unregister: () => void;
@@ -96,11 +100,13 @@ export class LogdirWatch {
     // The reader (protobuf, a native CRC32C) loads with the first watch, not with the package:
     // most notebooks never watch a log directory (farm-bench, 15 pairs: 29 ms and 4.4 MB more at import).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const reader = require('../tensorboard/logdir-reader') as typeof import('../tensorboard/logdir-reader');
-    this.#reader = new reader.LogdirReader(logdir);
+    const { startReading } = require('../tensorboard/reading-pool') as typeof import('../tensorboard/reading-pool');
+    this.#reading = startReading(logdir);
     target.watches.add(this);
-    // Read now: what is there shows with the next update; a problem is told in the cell that called watch().
-    this.#say(this.#poll(), inCell);
+    // A log directory that cannot be listed (a path mistyped, most often) is told in the cell that
+    // called watch(); what is read comes with the outputs' next update.
+    this.#say(this.#listable(), inCell);
+    void this.#read(inCell).catch(err => writeToServerLog(this.#failed(err)));
     this.#timer = setInterval(() => this.#timedPoll(), pollMs);
     this.#timer.unref();
     this.#unregister = target.untilEnd(() => this.close());
@@ -138,22 +144,35 @@ export class LogdirWatch {
   /** A read no cell asked for: problems go to the server's log, and nothing thrown may leave it (that would end the kernel). */
   #timedPoll(): void {
     if (this.#closed) return;
+    this.#read(writeToServerLog)
+      .catch(err => writeToServerLog(this.#failed(err)))
+      .finally(() => this.#followChanges());
+  }
+
+  #failed(err: unknown): string {
+    return `metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again at the next poll.`;
+  }
+
+  /** The log directory's problem when it cannot be listed now (said as the reader says it, once). */
+  #listable(): string[] {
     try {
-      this.#say(this.#poll(), writeToServerLog);
+      fs.readdirSync(this.logdir);
+      return [];
     } catch (err) {
-      writeToServerLog(`metrics-plotter: reading ${this.logdir} failed (${String(err)}); it is read again at the next poll.`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { logdirProblem } = require('../tensorboard/logdir-reader') as typeof import('../tensorboard/logdir-reader');
+      return [logdirProblem(this.logdir, (err as NodeJS.ErrnoException).code ?? String(err))];
     }
-    this.#followChanges();
   }
 
   /** The log directory, absolute. */
   get logdir(): string {
-    return this.#reader.logdir;
+    return this.#reading.logdir;
   }
 
   /** The runs found so far (folders of event files, relative to the log directory). */
   get runs(): readonly string[] {
-    return this.#reader.runNames;
+    return this.#reading.runNames;
   }
 
   /** What went wrong so far, each said once (also in the cell or the server's log when it happened). */
@@ -163,7 +182,7 @@ export class LogdirWatch {
 
   /** Records skipped so far because their CRC did not hold. */
   get corruptRecords(): number {
-    return this.#reader.corrupt;
+    return this.#reading.corrupt;
   }
 
   /** What the plotter's outputs say of this watch. */
@@ -171,8 +190,8 @@ export class LogdirWatch {
     return {
       logdir: this.logdir,
       following: !this.#closed,
-      runs: this.#reader.runNames.length,
-      corruptRecords: this.#reader.corrupt,
+      runs: this.#reading.runNames.length,
+      corruptRecords: this.#reading.corrupt,
       notShown: { ...this.#notShown },
       problems: this.#problems.length
     };
@@ -180,6 +199,7 @@ export class LogdirWatch {
 
   /** Settles once every image and video read so far is in the plotter (or said to be not shown). */
   async mediaReady(): Promise<void> {
+    await this.#reads.catch(() => undefined);
     await this.#media.idle();
   }
 
@@ -187,10 +207,12 @@ export class LogdirWatch {
     return this.#closed;
   }
 
-  /** Reads the log directory again now (it is read every `pollMs` anyway). */
-  poll(): void {
-    if (this.#closed) return;
-    this.#say(this.#poll(), inCell);
+  /**
+   * Reads the log directory again now (it is read every `pollMs` anyway); settles once what it read
+   * is in the plotter. A read in progress is finished first.
+   */
+  poll(): Promise<void> {
+    return this.#read(inCell);
   }
 
   /** Stops following the log directory; what was read stays in the plotter. */
@@ -199,16 +221,18 @@ export class LogdirWatch {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#stopChanges();
+    this.#reading.close();
     this.#media.close();
     this.#unregister();
     this.#target.changed();
   }
 
-  /** Problems found, kept and told (in the cell, or the server's log where no cell runs). */
+  /** Problems found, kept and told (in the cell, or the server's log where no cell runs), each once. */
   #say(problems: string[], tell: (message: string) => void): void {
-    if (!problems.length) return;
-    this.#problems.push(...problems);
-    for (const problem of problems) tell(`metrics-plotter: ${problem}`);
+    const fresh = problems.filter(problem => !this.#problems.includes(problem));
+    if (!fresh.length) return;
+    this.#problems.push(...fresh);
+    for (const problem of fresh) tell(`metrics-plotter: ${problem}`);
     this.#target.changed();
   }
 
@@ -216,19 +240,52 @@ export class LogdirWatch {
     this.#notShown[kind] = (this.#notShown[kind] ?? 0) + n;
   }
 
-  /** One read, applied; returns the problems it found. */
-  #poll(): string[] {
-    const corrupt = this.#reader.corrupt;
+  /** A read, after the one in progress; one already waiting is the same read. */
+  #read(tell: (message: string) => void): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#queued) return this.#queued;
+    const read = this.#reads
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = null;
+        return this.#readNow(tell);
+      });
+    this.#queued = read;
+    this.#reads = read;
+    return read;
+  }
+
+  /** One read, applied, its problems said. */
+  async #readNow(tell: (message: string) => void): Promise<void> {
+    if (this.#closed) return;
+    const corrupt = this.#reading.corrupt;
     let counted = false;
-    const problems = this.#reader.poll(update => {
-      this.#apply(update);
-      for (const [kind, n] of Object.entries(update.skipped)) {
-        this.#count(kind, n);
-        counted = true;
-      }
-    });
-    if (counted || this.#reader.corrupt !== corrupt) this.#target.changed();
-    return problems;
+    let problems: string[];
+    try {
+      problems = await this.#reading.read(update => {
+        this.#apply(update);
+        for (const [kind, n] of Object.entries(update.skipped)) {
+          this.#count(kind, n);
+          counted = true;
+        }
+      });
+    } catch (err) {
+      if (this.#closed) return;
+      if (!this.#reading.inWorkers) throw err;
+      // A reading worker failed: the log directory is read in the kernel's thread from now on
+      // (from its start: the points read again replace the same steps).
+      this.#reading.close();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { InThreadReading } = require('../tensorboard/reading-pool') as typeof import('../tensorboard/reading-pool');
+      this.#reading = new InThreadReading(this.logdir);
+      this.#say(
+        [`reading ${this.logdir} in worker threads failed (${String(err)}); it is read in the kernel's thread from now on.`],
+        tell
+      );
+      return this.#readNow(tell);
+    }
+    if (counted || this.#reading.corrupt !== corrupt) this.#target.changed();
+    this.#say(problems, tell);
   }
 
   #apply(update: LogdirUpdate): void {
@@ -236,15 +293,9 @@ export class LogdirWatch {
     for (const run of update.newRuns) runs.begin(run, undefined, 'watched');
     for (const { run, config } of update.configs) runs.configure(run, config);
     this.#media.take(update.images);
-    const { run, tags, values, steps, wallTimes } = update.scalars;
+    const { run, tagNames, tagIndex, values, steps, times } = update.scalars;
     // A tag the plotter cannot take as a metric name (empty): left out, counted.
-    const refused = metrics.addRead(
-      run,
-      tags,
-      values,
-      steps,
-      wallTimes.map(seconds => seconds * 1000)
-    );
+    const refused = metrics.addRead(run, tagNames, tagIndex, values, steps, times);
     if (refused)
       update.skipped['scalars the plotter cannot take'] = (update.skipped['scalars the plotter cannot take'] ?? 0) + refused;
   }

@@ -10,7 +10,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HPARAMS, decodeEvent, decodeSessionStartHParams, tensorNumbers, type HParams, type TbValue } from './messages';
 import { eachRecord } from './records';
+import { ScalarColumns, type ReadScalars } from './scalar-columns';
 import { TagNames, readScalarEvent, type ScalarSink } from './scalar-events';
+
+export type { ReadScalars } from './scalar-columns';
 
 /** Bytes read from one file in one poll, at most: a huge backlog is read over several polls. */
 const READ_PER_POLL = 32 << 20;
@@ -22,21 +25,14 @@ const CHUNK_BYTES = 4 << 20;
 /** A chunk grows (fourfold) to hold a record larger than it, up to about a record's largest. */
 const MAX_CHUNK_BYTES = 1 << 30;
 
-/** Scalars of one run, in file order, a column a field (millions of them: an object each cost a fifth of the reading time). */
-export interface ReadScalars {
-  run: string;
-  tags: string[];
-  steps: number[];
-  values: number[];
-  /** Seconds since the epoch. */
-  wallTimes: number[];
+/** What a read gives beside the scalars, as it is collected (the file's run kept for its images and configs). */
+type UpdateRest = Omit<LogdirUpdate, 'scalars'> & { run: string };
+
+function updateOf(columns: ScalarColumns, { run, ...rest }: UpdateRest): LogdirUpdate {
+  return { scalars: columns.take(run), ...rest };
 }
 
-function freshUpdate(run: string, newRuns: string[]): LogdirUpdate {
-  return { scalars: { run, tags: [], steps: [], values: [], wallTimes: [] }, images: [], configs: [], newRuns, skipped: {} };
-}
-
-/** What one poll read of one event file. */
+/** What one read of a stretch of one event file gives. */
 export interface LogdirUpdate {
   scalars: ReadScalars;
   /** Images (PNG, JPEG, or a GIF: PyTorch's `add_video`), encoded as written; `wallTime` in seconds. */
@@ -74,6 +70,13 @@ function runOfFolder(logdir: string, folder: string, holdsEvents: (folder: strin
   return rel.split(path.sep).join('/');
 }
 
+/** What is said of a log directory that cannot be listed, by the error's code. */
+export function logdirProblem(logdir: string, code: string): string {
+  return code === 'ENOENT'
+    ? `the log directory ${logdir} does not exist (yet): runs appear here once a job writes event files into it.`
+    : `the log directory ${logdir} cannot be read (${code}): check its permissions.`;
+}
+
 export class LogdirReader {
   readonly logdir: string;
   private readonly files = new Map<string, FileState>();
@@ -82,7 +85,14 @@ export class LogdirReader {
   /** Problems said once, by what they are about. */
   private readonly said = new Set<string>();
 
-  constructor(logdir: string) {
+  /**
+   * `owns(run)`: whether this reader reads a run's files (one of several readers sharing a log
+   * directory by run, reading-pool.ts); every run, by default.
+   */
+  constructor(
+    logdir: string,
+    private readonly owns: (run: string) => boolean = () => true
+  ) {
     this.logdir = path.resolve(logdir);
   }
 
@@ -114,7 +124,10 @@ export class LogdirReader {
     const eventFiles = this.list(say);
     if (eventFiles === null) return problems;
     const folders = new Set(eventFiles.map(f => path.dirname(f)));
-    for (const file of eventFiles) this.readFile(file, folders, say, apply);
+    for (const file of eventFiles) {
+      const run = this.files.get(file)?.run ?? runOfFolder(this.logdir, path.dirname(file), folder => folders.has(folder));
+      if (this.owns(run)) this.readFile(file, run, say, apply);
+    }
     return problems;
   }
 
@@ -128,12 +141,7 @@ export class LogdirReader {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (folder === this.logdir) {
-          say(
-            `logdir ${code}`,
-            code === 'ENOENT'
-              ? `the log directory ${this.logdir} does not exist (yet): runs appear here once a job writes event files into it.`
-              : `the log directory ${this.logdir} cannot be read (${code}): check its permissions.`
-          );
+          say(`logdir ${code}`, logdirProblem(this.logdir, code ?? String(err)));
           throw err;
         }
         // A folder gone between listing and reading it (a job cleaned up), or not ours to read.
@@ -157,7 +165,7 @@ export class LogdirReader {
   /** Gives `apply` what is new in `file`, a chunk at a time. */
   private readFile(
     file: string,
-    folders: Set<string>,
+    run: string,
     say: (key: string, message: string) => void,
     apply: (update: LogdirUpdate) => void
   ): void {
@@ -178,7 +186,6 @@ export class LogdirReader {
       }
       const newRuns: string[] = [];
       if (!state) {
-        const run = runOfFolder(this.logdir, path.dirname(file), folder => folders.has(folder));
         state = { run, offset: 0, ino: stat.ino, corrupt: 0, stuckAt: null };
         this.files.set(file, state);
         if (!this.runs.has(run)) {
@@ -186,15 +193,8 @@ export class LogdirReader {
           newRuns.push(run);
         }
       }
-      const run = state.run;
-      let update = freshUpdate(run, newRuns);
-      const scalar: ScalarSink = (tag, step, value, wallTime) => {
-        const scalars = update.scalars;
-        scalars.tags.push(tag);
-        scalars.steps.push(step);
-        scalars.values.push(value);
-        scalars.wallTimes.push(wallTime);
-      };
+      const columns = new ScalarColumns(this.tagNames);
+      let rest: UpdateRest = { run, images: [], configs: [], newRuns, skipped: {} };
       let chunk = CHUNK_BYTES;
       for (let budget = READ_PER_POLL; budget > 0;) {
         const length = Math.min(stat.size - state.offset, chunk);
@@ -202,10 +202,11 @@ export class LogdirReader {
         const bytes = Buffer.alloc(length);
         const read = fs.readSync(fd, bytes, 0, length, state.offset);
         const { consumed, corrupt, unframeable } = eachRecord(bytes.subarray(0, read), (start, end) => {
-          if (!readScalarEvent(bytes, start, end, this.tagNames, scalar)) this.take(bytes.subarray(start, end), update, scalar);
+          if (!readScalarEvent(bytes, start, end, this.tagNames, columns.push))
+            this.take(bytes.subarray(start, end), rest, columns.push);
         });
-        apply(update);
-        update = freshUpdate(run, []);
+        apply(updateOf(columns, rest));
+        rest = { run, images: [], configs: [], newRuns: [], skipped: {} };
         state.offset += consumed;
         budget -= consumed;
         if (corrupt) {
@@ -232,14 +233,14 @@ export class LogdirReader {
         if (read === chunk && chunk <= MAX_CHUNK_BYTES) chunk *= 4;
         else break;
       }
-      if (update.newRuns.length) apply(update);
+      if (rest.newRuns.length) apply(updateOf(columns, rest));
     } finally {
       fs.closeSync(fd);
     }
   }
 
   /** An event the hot path (scalar-events.ts) does not read, decoded in full. */
-  private take(record: Buffer, update: LogdirUpdate, scalar: ScalarSink): void {
+  private take(record: Buffer, update: UpdateRest, scalar: ScalarSink): void {
     let event;
     try {
       event = decodeEvent(record);
@@ -249,13 +250,13 @@ export class LogdirReader {
     }
     for (const value of event.values) {
       const number = scalarOf(value);
-      if (number !== null) scalar(value.tag, event.step, number, event.wallTime);
+      if (number !== null) scalar(this.tagNames.idOf(value.tag), event.step, number, event.wallTime);
       else if (value.plugin === HPARAMS.plugin && value.pluginContent) {
         const config = decodeSessionStartHParams(value.pluginContent);
-        if (config) update.configs.push({ run: update.scalars.run, config });
+        if (config) update.configs.push({ run: update.run, config });
       } else if (imageOf(value)) {
         update.images.push({
-          run: update.scalars.run,
+          run: update.run,
           tag: value.tag,
           step: event.step,
           wallTime: event.wallTime,

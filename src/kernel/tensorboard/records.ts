@@ -74,11 +74,26 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** One record, framed. */
 export function frameRecord(data: Uint8Array): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES + data.length + FOOTER_BYTES);
-  out.writeBigUInt64LE(BigInt(data.length), 0);
-  out.writeUInt32LE(maskedCrc32c(out.subarray(0, 8)), 8);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + data.length + FOOTER_BYTES);
   out.set(data, HEADER_BYTES);
-  out.writeUInt32LE(maskedCrc32c(data), HEADER_BYTES + data.length);
+  return framed(out);
+}
+
+/** Bytes a record of `length` bytes of data takes, framed. */
+export function framedLength(length: number): number {
+  return HEADER_BYTES + length + FOOTER_BYTES;
+}
+
+/** Where a record's data goes in the bytes that frame it. */
+export const RECORD_DATA_AT = HEADER_BYTES;
+
+/** Writes the frame around the data already at RECORD_DATA_AT of `out` (sized by framedLength). */
+export function framed(out: Buffer): Buffer {
+  const length = out.length - HEADER_BYTES - FOOTER_BYTES;
+  out.writeUInt32LE(length % 2 ** 32, 0);
+  out.writeUInt32LE(Math.floor(length / 2 ** 32), 4);
+  out.writeUInt32LE(maskedCrc32cOf(out, 0, 8), 8);
+  out.writeUInt32LE(maskedCrc32cOf(out, HEADER_BYTES, HEADER_BYTES + length), HEADER_BYTES + length);
   return out;
 }
 

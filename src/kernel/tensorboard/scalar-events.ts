@@ -1,29 +1,52 @@
 /**
- * The hot path of reading a log: an Event whose values are all old-style scalars (`simple_value`,
- * what PyTorch's and tensorboardX's `add_scalar` write), decoded by hand from the record's bytes in
- * place, its tags decoded once per name. A scalar log is millions of these, and the library's
- * decoder (messages.ts) spent most of the time in a reader, a view and a string per event
- * (docs/tensorboard.md, "Reading speed"). Anything else in an event (images, histograms, tensors,
- * a varint past 2^53) sends the whole event to messages.ts, unread here.
+ * The hot path of a scalar log, both ways. Reading: an Event whose values are all old-style scalars
+ * (`simple_value`, what PyTorch's and tensorboardX's `add_scalar` write), decoded by hand from the
+ * record's bytes in place, its tags decoded once per name; anything else in an event (images,
+ * histograms, tensors, a varint past 2^53) sends the whole event to messages.ts, unread here.
+ * Writing: an event of one scalar, encoded by hand. A scalar log is millions of these, and the
+ * library (messages.ts) spent most of the time in a reader, a view and a string per event, or a
+ * writer's fork and join (docs/tensorboard.md, "Reading speed").
  */
+import { RECORD_DATA_AT, framed, framedLength } from './records';
 
-/** A scalar as read: `wallTime` in seconds since the epoch. */
-export type ScalarSink = (tag: string, step: number, value: number, wallTime: number) => void;
+/** A scalar as read: its tag's id in the reader's TagNames, `wallTime` in seconds since the epoch. */
+export type ScalarSink = (tag: number, step: number, value: number, wallTime: number) => void;
 
-/** Tag names, each decoded from its bytes once: a log repeats a few tags millions of times. */
+/** Tag names, each decoded from its bytes once and numbered: a log repeats a few tags millions of times. */
 export class TagNames {
-  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; name: string }>>();
+  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; id: number }>>();
+  private readonly byName = new Map<string, number>();
+  private readonly names: string[] = [];
 
-  name(buf: Buffer, start: number, end: number): string {
+  /** The id of the tag whose UTF-8 is `buf[start, end)`. */
+  id(buf: Buffer, start: number, end: number): number {
     let hash = 0x811c9dc5; // FNV-1a
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193);
-    let names = this.byHash.get(hash);
-    if (names) {
-      for (const known of names) if (sameBytes(known.bytes, buf, start, end)) return known.name;
-    } else this.byHash.set(hash, (names = []));
-    const name = buf.toString('utf8', start, end);
-    names.push({ bytes: Uint8Array.from(buf.subarray(start, end)), name });
-    return name;
+    let known = this.byHash.get(hash);
+    if (known) {
+      for (const k of known) if (sameBytes(k.bytes, buf, start, end)) return k.id;
+    } else this.byHash.set(hash, (known = []));
+    const id = this.idOf(buf.toString('utf8', start, end));
+    known.push({ bytes: Uint8Array.from(buf.subarray(start, end)), id });
+    return id;
+  }
+
+  /** The id of a tag by its name. */
+  idOf(name: string): number {
+    let id = this.byName.get(name);
+    if (id === undefined) {
+      this.byName.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  name(id: number): string {
+    return this.names[id];
+  }
+
+  get size(): number {
+    return this.names.length;
   }
 }
 
@@ -156,7 +179,8 @@ export function readScalarEvent(buf: Buffer, start: number, end: number, tags: T
   if (summaryStart < 0) return true;
   const n = summaryValues(buf, summaryStart, summaryEnd);
   if (n < 0) return false;
-  for (let i = 0; i < n; i++) each(tagStarts[i] < 0 ? '' : tags.name(buf, tagStarts[i], tagEnds[i]), step, values[i], wallTime);
+  for (let i = 0; i < n; i++)
+    each(tagStarts[i] < 0 ? tags.idOf('') : tags.id(buf, tagStarts[i], tagEnds[i]), step, values[i], wallTime);
   return true;
 }
 
@@ -178,4 +202,57 @@ function summaryValues(buf: Buffer, pos: number, end: number): number {
     pos = valueStart + length;
   }
   return pos === end ? n : -1;
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+function varintLength(n: number): number {
+  let length = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    length++;
+  }
+  return length;
+}
+
+function writeVarint(out: Buffer, pos: number, n: number): number {
+  while (n >= 128) {
+    out[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[pos++] = n;
+  return pos;
+}
+
+/**
+ * The framed record of an Event holding one old-style scalar, encoded by hand: the bytes
+ * messages.ts's encodeEvent and records.ts's frameRecord give, without a writer's fork and join or
+ * a copy (the writer's hot path). `tag` is the tag's UTF-8. Null for a step this path does not
+ * write (negative, fractional, past 2^53): the caller encodes that event in full.
+ */
+export function scalarEventRecord(wallTime: number, step: number, tag: Uint8Array, value: number): Buffer | null {
+  if (!Number.isSafeInteger(step) || step < 0) return null;
+  const valueLength = 1 + varintLength(tag.length) + tag.length + 5;
+  const summaryLength = 1 + varintLength(valueLength) + valueLength;
+  const eventLength = 9 + (step ? 1 + varintLength(step) : 0) + 1 + varintLength(summaryLength) + summaryLength;
+  const out = Buffer.allocUnsafe(framedLength(eventLength));
+  let pos = RECORD_DATA_AT;
+  out[pos++] = EVENT_WALL_TIME;
+  out.writeDoubleLE(wallTime, pos);
+  pos += 8;
+  if (step) {
+    out[pos++] = EVENT_STEP;
+    pos = writeVarint(out, pos, step);
+  }
+  out[pos++] = EVENT_SUMMARY;
+  pos = writeVarint(out, pos, summaryLength);
+  out[pos++] = SUMMARY_VALUE;
+  pos = writeVarint(out, pos, valueLength);
+  out[pos++] = VALUE_TAG;
+  pos = writeVarint(out, pos, tag.length);
+  out.set(tag, pos);
+  pos += tag.length;
+  out[pos++] = VALUE_SIMPLE;
+  out.writeFloatLE(value, pos);
+  return framed(out);
 }

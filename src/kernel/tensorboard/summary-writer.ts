@@ -25,6 +25,7 @@ import { histogramOf } from '../metrics/histogram';
 import { HPARAMS, encodeEvent, encodeSessionStartInfo, type TbValueToWrite } from './messages';
 import { encodePng } from './png';
 import { frameRecord } from './records';
+import { scalarEventRecord } from './scalar-events';
 
 export interface SummaryWriterOptions {
   /** The run's hyperparameters, written as the hparams plugin's session start info (TensorBoard's HParams dashboard, W&B's config). */
@@ -38,6 +39,14 @@ export interface SummaryWriterOptions {
 /** Event files made by this process so far: the last part of each name, as tensorboardX numbers them. */
 let filesMade = 0;
 
+/** TensorBoard's steps are whole numbers (int64). */
+function checkWholeStep(tag: string, step: number): void {
+  if (!Number.isSafeInteger(step))
+    throw new InputError(
+      `the step of "${tag}" must be a whole number for TensorBoard (its steps are integers); got ${step}. Round it, or count steps.`
+    );
+}
+
 export class SummaryWriter {
   /** The run's folder. */
   readonly logDir: string;
@@ -50,6 +59,8 @@ export class SummaryWriter {
   #removeExitHook: () => void = () => undefined;
   /** The last step of each tag, for calls without one. */
   readonly #lastStep = new Map<string, number>();
+  /** Each tag's UTF-8, encoded once. */
+  readonly #tagBytes = new Map<string, Buffer>();
   /** Videos still being made into GIFs: the file closes after them. */
   readonly #encoding = new Set<Promise<unknown>>();
   #closed = false;
@@ -94,12 +105,18 @@ export class SummaryWriter {
     this.#pending.push(frameRecord(encodeEvent(event)));
   }
 
+  /** The step of a value of `tag`: the one given, or the one after its last. */
+  #nextStep(tag: string, step: number | undefined): number {
+    if (step !== undefined) checkWholeStep(tag, step);
+    return nextStep(this.#lastStep, tag, step);
+  }
+
   #ensureOpen(action: string): void {
     if (this.#closed) throw new InputError(`cannot ${action}: this SummaryWriter of ${this.logDir} was closed. Make a new one.`);
   }
 
   #add(tag: string, step: number | undefined, value: TbValueToWrite, wallTime = Date.now() / 1000): void {
-    this.#write({ wallTime, step: nextStep(this.#lastStep, tag, step), values: [value] });
+    this.#write({ wallTime, step: this.#nextStep(tag, step), values: [value] });
   }
 
   /** One value of a scalar; `wallTime` in seconds since the epoch (default: now). Stored as float32, as TensorBoard's scalars are. */
@@ -107,7 +124,13 @@ export class SummaryWriter {
     this.#ensureOpen('add a scalar');
     checkName('metric', tag);
     checkNumber(`the value of "${tag}"`, value);
-    this.#add(tag, step, { tag, simpleValue: value }, wallTime);
+    const at = this.#nextStep(tag, step);
+    const time = wallTime ?? Date.now() / 1000;
+    let tagBytes = this.#tagBytes.get(tag);
+    if (!tagBytes) this.#tagBytes.set(tag, (tagBytes = Buffer.from(tag, 'utf8')));
+    const record = scalarEventRecord(time, at, tagBytes, value);
+    if (record) this.#pending.push(record);
+    else this.#write({ wallTime: time, step: at, values: [{ tag, simpleValue: value }] });
     return this;
   }
 
@@ -115,6 +138,8 @@ export class SummaryWriter {
   addMetric(tag: string, values: ArrayLike<number>, steps?: ArrayLike<number>): this {
     this.#ensureOpen('add a metric');
     checkMetricBatch(tag, values, steps);
+    // Every step checked before any value is written: a batch is written whole or not at all.
+    for (let i = 0; steps && i < steps.length; i++) checkWholeStep(tag, steps[i]);
     for (let i = 0; i < values.length; i++) this.addScalar(tag, values[i], steps?.[i]);
     return this;
   }
@@ -151,7 +176,7 @@ export class SummaryWriter {
     checkOptionsObject(options, '{ fps: 30 }');
     checkFps(options.fps);
     const source = toFrameSource(frames);
-    const step = nextStep(this.#lastStep, tag, options.step);
+    const step = this.#nextStep(tag, options.step);
     const wallTime = options.wallTime ?? Date.now() / 1000;
     const all = Array.from({ length: source.count }, (_, i) => source.frame(i));
     const encoding = encodeGif(all, source, options.fps);

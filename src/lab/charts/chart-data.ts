@@ -70,9 +70,46 @@ export function plotData(raw: uPlot.AlignedData, shown: uPlot.AlignedData, y: YS
 }
 
 /**
- * The y range: all values (uPlot's own padding), or with "ignore outliers" the 5th to 95th
- * percentile of the shown series (run groups' members and hidden series aside) plus a tenth of
- * that span on each side, in log space on a log axis.
+ * Where each drawn line crosses `x`: the value interpolated between its points on either side (in
+ * log space on a log axis, as the line is drawn), none where it has a gap there (null; undefined is
+ * a point another series has, which uPlot draws the line through) or no point on a side.
+ */
+export function crossingsAt(
+  x: number,
+  chart: { series: readonly ChartSeries[]; shown: uPlot.AlignedData; hidden: ReadonlySet<string>; log: boolean }
+): number[] {
+  const xs = chart.shown[0] as ArrayLike<number>;
+  let k = 0;
+  for (let hi = xs.length; k < hi;) {
+    const mid = (k + hi) >> 1;
+    if (xs[mid] < x) k = mid + 1;
+    else hi = mid;
+  }
+  if (k === 0 || k >= xs.length || xs[k] === x) return [];
+  const out: number[] = [];
+  chart.series.forEach((m, i) => {
+    if (chart.hidden.has(toggleKey(m))) return;
+    const ys = chart.shown[i + 1] as ArrayLike<number | null | undefined>;
+    let a = k - 1;
+    while (a >= 0 && ys[a] === undefined) a--;
+    let b = k;
+    while (b < xs.length && ys[b] === undefined) b++;
+    const ya = ys[a];
+    const yb = ys[b];
+    if (a < 0 || b >= xs.length || ya == null || yb == null || !Number.isFinite(ya) || !Number.isFinite(yb)) return;
+    const t = (x - xs[a]) / (xs[b] - xs[a]);
+    if (!chart.log) out.push(ya + t * (yb - ya));
+    else if (ya > 0 && yb > 0) out.push(10 ** (Math.log10(ya) + t * (Math.log10(yb) - Math.log10(ya))));
+  });
+  return out;
+}
+
+/**
+ * The y range: all values in the x range (uPlot's own padding), and where the lines cross its edges
+ * (zoomed into a range that holds a few of a line's points, the line to the next one would run off
+ * the chart); or with "ignore outliers" the 5th to 95th percentile of the shown series (run
+ * groups' members and hidden series aside) plus a tenth of that span on each side, in log space on
+ * a log axis.
  */
 export function yRange(
   min: number | null,
@@ -83,6 +120,8 @@ export function yRange(
     hidden: ReadonlySet<string>;
     ignoreOutliers: boolean;
     log: boolean;
+    /** The x range shown, when zoomed. */
+    xRange?: { min: number; max: number } | null;
   }
 ): uPlot.Range.MinMax {
   const { log } = chart;
@@ -101,6 +140,12 @@ export function yRange(
       const hi = at(0.95);
       const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
       return log ? [Math.pow(10, lo - pad), Math.pow(10, hi + pad)] : [lo - pad, hi + pad];
+    }
+  }
+  if (chart.xRange) {
+    for (const y of [...crossingsAt(chart.xRange.min, chart), ...crossingsAt(chart.xRange.max, chart)]) {
+      min = min === null ? y : Math.min(min, y);
+      max = max === null ? y : Math.max(max, y);
     }
   }
   if (min === null || max === null) return [min, max];

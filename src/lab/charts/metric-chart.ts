@@ -36,6 +36,8 @@ import type { TimedSeries, XAxisKind } from './x-axis';
 const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
 /** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
 export const SELECT_STEP_EVENT = 'mp-select-step';
+/** Legend entries from which the legend is a grid of columns. */
+const LEGEND_GRID_FROM = 9;
 /** Sent (bubbling) when the user zooms a chart on x (detail: the range, or null for all steps). */
 export const X_RANGE_EVENT = 'mp-x-range';
 
@@ -48,6 +50,14 @@ export interface XRange {
  * How many points a chart's downsampled series show: each by name while there are a few, one line
  * for many (a sweep's twenty runs would otherwise fill the chart's foot, and relayout it every update).
  */
+/** The x range a plot shows when it is zoomed into its data; null when it shows it all. */
+function zoomedRange(u: uPlot): { min: number; max: number } | null {
+  const { min, max } = u.scales.x ?? {};
+  const xs = u.data?.[0];
+  if (min == null || max == null || !xs?.length) return null;
+  return min > xs[0] || max < xs[xs.length - 1] ? { min, max } : null;
+}
+
 function downsampledNote(downsampled: readonly ChartSeries[]): string {
   if (downsampled.length <= 3) {
     return downsampled
@@ -306,15 +316,18 @@ export class MetricChart extends LitElement {
       return v === undefined ? null : v;
     };
     const smoothed = this.smoothing > 0 ? this.shown : null;
-    return html`<div class="mp-legend" role="group" aria-label="Series shown in ${title}">
+    const order = this.legendOrder(at);
+    // From nine entries on, a grid: a wrapped row of that many reads unevenly.
+    const grid = order.length >= LEGEND_GRID_FROM;
+    return html`<div class="mp-legend${grid ? ' mp-legend-grid' : ''}" role="group" aria-label="Series shown in ${title}">
       <span class="mp-legend-step">${idx === null ? 'no points yet' : `${this.hoverIdx === null ? 'latest: ' : ''}${this.describeX(xs[idx])}`}</span>
-      ${this.legendOrder(at).map(i => {
+      ${order.map(i => {
         const m = metrics[i];
         const raw = at(this.raw, i + 1);
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
           <input type="checkbox" .checked=${!this.hidden_.has(toggleKey(m))} @change=${(e: Event) => this.toggle(toggleKey(m), (e.target as HTMLInputElement).checked)} />
-          <span class="mp-swatch" style="background:${colorOf(m, i)}"></span>${labelOf(m)}
+          <span class="mp-swatch" style="background:${colorOf(m, i)}"></span><span class="mp-legend-name" title=${labelOf(m)}>${labelOf(m)}</span>
           <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
         </label>`;
       })}
@@ -508,13 +521,14 @@ export class MetricChart extends LitElement {
         grid: color('--jp-border-color2', '#e0e0e0')
       },
       {
-        yRange: (min, max) =>
+        yRange: (u, min, max) =>
           yRange(min, max, {
             series: this.series,
             shown: this.shown,
             hidden: this.hidden_,
             ignoreOutliers: this.ignoreOutliers,
-            log: this.log
+            log: this.log,
+            xRange: zoomedRange(u)
           }),
         draw: u => this.drawMarkers(u),
         setCursor: u => {

@@ -30,7 +30,7 @@ export interface PlotShape extends YShaping {
 
 /** What the element does when uPlot asks: the y range, and its hooks. */
 export interface PlotCallbacks {
-  yRange: (min: number | null, max: number | null) => uPlot.Range.MinMax;
+  yRange: (u: uPlot, min: number | null, max: number | null) => uPlot.Range.MinMax;
   draw: (u: uPlot) => void;
   setCursor: (u: uPlot) => void;
   setScale: (u: uPlot, key: string) => void;
@@ -52,7 +52,7 @@ export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options 
     height: CHART_HEIGHT,
     scales: {
       x: { time: xAxis === 'wall' },
-      y: { ...(shape.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (_u, min, max) => on.yRange(min, max) }
+      y: { ...(shape.log ? { distr: 3, log: 10 } : { distr: 1 }), range: (u, min, max) => on.yRange(u, min, max) }
     },
     axes: [
       xAxis === 'step'
