@@ -3,15 +3,17 @@
  * loaders on the same files, each in its own process:
  *  - a log directory of 50 runs × 20 tags × 20,000 steps (20 million scalar events, about 0.9 GB):
  *    one run written by our SummaryWriter, copied into 50 run folders;
- *  - ours: the reader alone (LogdirReader, every record's CRC checked), and plotter.watch end to
- *    end into a plotter (its default memory bound, and memoryBoundMB: 64);
+ *  - ours: the reading alone (every record's CRC checked), in worker threads as plotter.watch reads
+ *    and in one thread, and plotter.watch end to end into a plotter (its default memory bound, and
+ *    memoryBoundMB: 64);
  *  - rustboard (tensorboard-data-server 0.7.2, TensorBoard's Rust loader): its first load cycle
  *    (from its verbose log), with --checksum (every record checked, as ours) and without (its
  *    default: checked only when parsing fails); it keeps a reservoir of 1,000 points a tag;
  *  - TensorBoard's Python EventAccumulator (default size guidance: 10,000 scalars a tag) on 2 of
  *    the runs (800,000 events; the whole directory takes it minutes);
  *  - following 50 runs that each append 100 scalars a second (one writer process for all), the
- *    watching plotter's CPU over 20 s of its default polling.
+ *    watching plotter's CPU (every thread of it) over 20 s of its default reading, once what was
+ *    there at the start is read.
  * Peak RSS from /proc/<pid>/status (VmHWM) at the end of each.
  */
 const { spawn, spawnSync } = require('child_process');
@@ -55,15 +57,20 @@ function makeLogdir() {
   return { dir, bytes, events: RUNS * TAGS * STEPS, runs: RUNS, tags: TAGS, steps: STEPS };
 }
 
-function oursReader(dir) {
+/** Our reading alone: in worker threads (what plotter.watch uses), or one reader in this thread. */
+function oursReader(dir, inWorkers) {
   return nodeScript(`
-    const { LogdirReader } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel/tensorboard/logdir-reader'))});
-    const t0 = process.hrtime.bigint();
-    const reader = new LogdirReader(${JSON.stringify(dir)});
-    let events = 0, last = -1;
-    while (events !== last) { last = events; reader.poll(u => { events += u.scalars.steps.length; }); }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(JSON.stringify({ events, seconds, peakBytes: ${PEAK} }));`);
+    const { startReading, InThreadReading } = require(${JSON.stringify(path.join(ROOT, 'lib/kernel/tensorboard/reading-pool'))});
+    (async () => {
+      const t0 = process.hrtime.bigint();
+      const reading = ${inWorkers ? 'startReading' : 'new InThreadReading'}(${JSON.stringify(dir)});
+      const inWorkers = reading.inWorkers;
+      let events = 0, last = -1;
+      while (events !== last) { last = events; await reading.read(u => { events += u.scalars.steps.length; }); }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      reading.close();
+      console.log(JSON.stringify({ events, seconds, inWorkers, peakBytes: ${PEAK} }));
+    })();`);
 }
 
 function oursPlotter(dir, memoryBoundMB) {
@@ -78,12 +85,14 @@ function oursPlotter(dir, memoryBoundMB) {
     const core = plotterInternals(plotter);
     const logged = () => { let n = 0; for (const s of core.metrics.series.values()) n += s.points.logged; return n; };
     let events = 0, last = -1;
-    while ((events = logged()) !== last) { last = events; watch.poll(); }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const out = { events, seconds, peakBytes: ${PEAK}, boundMB: core.metrics.boundBytes / 2 ** 20, boundReached: core.metrics.boundReached };
-    plotter.close();
-    fs.rmSync(root, { recursive: true, force: true });
-    console.log(JSON.stringify(out));`);
+    (async () => {
+      while ((events = logged()) !== last) { last = events; await watch.poll(); }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const out = { events, seconds, peakBytes: ${PEAK}, boundMB: core.metrics.boundBytes / 2 ** 20, boundReached: core.metrics.boundReached };
+      plotter.close();
+      fs.rmSync(root, { recursive: true, force: true });
+      console.log(JSON.stringify(out));
+    })();`);
 }
 
 function peakOf(pid) {
@@ -166,15 +175,18 @@ async function following() {
     const watch = plotter.watch(${JSON.stringify(dir)});
     const core = plotterInternals(plotter);
     const logged = () => { let n = 0; for (const s of core.metrics.series.values()) n += s.points.logged; return n; };
-    const before = logged();
-    const cpu0 = process.cpuUsage();
-    const keepAlive = setTimeout(() => {
-      const cpu = process.cpuUsage(cpu0);
-      const out = { cpuSeconds: (cpu.user + cpu.system) / 1e6, seconds: ${FOLLOW_SECONDS}, events: logged() - before, runs: watch.runs.length };
-      plotter.close();
-      fs.rmSync(root, { recursive: true, force: true });
-      console.log(JSON.stringify(out));
-    }, ${FOLLOW_SECONDS * 1000});`);
+    // Measured from when what was there at the start is read: following, not loading.
+    watch.poll().then(() => {
+      const before = logged();
+      const cpu0 = process.cpuUsage();
+      setTimeout(() => {
+        const cpu = process.cpuUsage(cpu0);
+        const out = { cpuSeconds: (cpu.user + cpu.system) / 1e6, seconds: ${FOLLOW_SECONDS}, events: logged() - before, runs: watch.runs.length };
+        plotter.close();
+        fs.rmSync(root, { recursive: true, force: true });
+        console.log(JSON.stringify(out));
+      }, ${FOLLOW_SECONDS * 1000});
+    });`);
   writer.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
   return result;
@@ -228,7 +240,8 @@ function recordToKernel() {
 async function logdirBench() {
   const logdir = makeLogdir();
   try {
-    const reader = oursReader(logdir.dir);
+    const reader = oursReader(logdir.dir, true);
+    const inThread = oursReader(logdir.dir, false);
     const plotter = oursPlotter(logdir.dir);
     const bounded = oursPlotter(logdir.dir, 64);
     const rustChecksum = await rustboard(logdir.dir, true);
@@ -236,7 +249,7 @@ async function logdirBench() {
     const accumulator = eventAccumulator(logdir.dir, 2);
     const follow = await following();
     const latency = recordToKernel();
-    return { ...logdir, reader, plotter, bounded, rustChecksum, rustDefault, accumulator, follow, latency };
+    return { ...logdir, reader, inThread, plotter, bounded, rustChecksum, rustDefault, accumulator, follow, latency };
   } finally {
     fs.rmSync(logdir.dir, { recursive: true, force: true });
   }

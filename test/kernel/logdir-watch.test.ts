@@ -300,7 +300,7 @@ w.close()
   plotter.close();
 });
 
-test("read in worker threads (as the built package reads), a log directory gives exactly what one reader in the kernel's thread gives; a script waiting on a read is kept alive for it, and exits after", () => {
+test("read in worker threads (as the built package reads) and then, caught up, in the kernel's thread from where they were, a log directory gives exactly what one reader in the kernel's thread gives; a script waiting on a read is kept alive for it, and exits after", () => {
   tensorboardX(
     `
 import numpy as np
@@ -318,7 +318,8 @@ for run in ['a', 'b', 'c', 'lr=0.1/seed=1']:
   runWithCorruptLastRecord(path.join(logdir, 'damaged'));
   const script = `
 const { startReading, InThreadReading } = require(${JSON.stringify(path.join(REPO, 'lib/kernel/tensorboard/reading-pool'))});
-async function collect(reading) {
+async function collect(reading, between = () => undefined) {
+  const began = reading.inWorkers;
   const scalars = [], images = [], configs = [], newRuns = [], problems = [];
   const take = u => {
     const { run, tagNames, tagIndex, steps, values, times } = u.scalars;
@@ -327,14 +328,20 @@ async function collect(reading) {
     configs.push(...u.configs.map(c => JSON.stringify(c)));
     newRuns.push(...u.newRuns);
   };
-  problems.push(...(await reading.read(take)), ...(await reading.read(take)));
+  problems.push(...(await reading.read(take)));
+  between();
+  problems.push(...(await reading.read(take)));
   const sorted = a => a.map(x => JSON.stringify(x)).sort();
-  const out = { inWorkers: reading.inWorkers, scalars: sorted(scalars), images: sorted(images), configs: configs.sort(), newRuns: newRuns.sort(), problems: problems.sort(), runs: reading.runNames.sort(), corrupt: reading.corrupt };
+  const out = { inWorkers: [began, reading.inWorkers], scalars: sorted(scalars), images: sorted(images), configs: configs.sort(), newRuns: newRuns.sort(), problems: problems.sort(), runs: reading.runNames.sort(), corrupt: reading.corrupt };
   reading.close();
   return out;
 }
 (async () => {
-  const workers = await collect(startReading(${JSON.stringify(logdir)}, 3));
+  // Between the workers' read and the next: a run goes on, and a new one begins.
+  const { SummaryWriter } = require(${JSON.stringify(path.join(REPO, 'lib/kernel/tensorboard'))});
+  const workers = await collect(startReading(${JSON.stringify(logdir)}, 3), () => {
+    for (const run of ['a', 'e']) new SummaryWriter(${JSON.stringify(logdir)} + '/' + run).addScalar('loss', 9, 1000, 1.7e9).close();
+  });
   const inThread = await collect(new InThreadReading(${JSON.stringify(logdir)}));
   console.log(JSON.stringify({ workers, inThread }));
 })();`;
@@ -343,10 +350,15 @@ async function collect(reading) {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   const { workers, inThread } = JSON.parse(run.stdout);
-  expect([workers.inWorkers, inThread.inWorkers]).toEqual([true, false]);
-  // Four runs of 2 × 300 scalars and add_hparams' metric each; the damaged run's two good points.
-  expect(workers.scalars).toHaveLength(4 * (2 * 300 + 1) + 2);
-  expect(workers.runs).toEqual(['a', 'b', 'c', 'damaged', 'lr=0.1/seed=1']);
+  // The workers read what was there, then (caught up) handed over to the kernel's thread.
+  expect([workers.inWorkers, inThread.inWorkers]).toEqual([
+    [true, false],
+    [false, false]
+  ]);
+  // Four runs of 2 × 300 scalars and add_hparams' metric each; the damaged run's two good points;
+  // the two written between the reads.
+  expect(workers.scalars).toHaveLength(4 * (2 * 300 + 1) + 2 + 2);
+  expect(workers.runs).toEqual(['a', 'b', 'c', 'damaged', 'e', 'lr=0.1/seed=1']);
   expect(workers.corrupt).toBe(1);
   expect({ ...workers, inWorkers: null }).toEqual({ ...inThread, inWorkers: null });
 });

@@ -47,11 +47,13 @@ export interface WatchTarget {
 }
 
 /**
- * A change the file system tells of (a local disk's inotify) is read this soon, changes coming
- * meanwhile with it: a record drawn well within 2 s of being written, at a few reads a second at most.
+ * A change the file system tells of (a local disk's inotify) is read CHANGE_BURST_MS later (a
+ * writer's flush is several changes), or, while writers keep writing, CHANGE_READ_MS after the last
+ * read: a record is in the plotter a moment after it is written, at two reads a second at most.
  * Storage shared between machines tells nothing of other machines' writes: the poll reads those.
  */
-const CHANGE_READ_MS = 250;
+const CHANGE_BURST_MS = 20;
+const CHANGE_READ_MS = 500;
 
 let openWatch: (target: WatchTarget, logdir: string, options: WatchOptions) => LogdirWatch;
 
@@ -82,6 +84,8 @@ export class LogdirWatch {
   /** The file system's change events under the log directory; null where it gives none (yet). */
   #changes: fs.FSWatcher | null = null;
   #changeRead: ReturnType<typeof setTimeout> | null = null;
+  /** When the last read began (ms since the epoch). */
+  #lastRead = 0;
   #closed = false;
 
   private constructor(target: WatchTarget, logdir: string, options: WatchOptions) {
@@ -122,10 +126,13 @@ export class LogdirWatch {
     if (this.#changes || this.#closed) return;
     try {
       this.#changes = fs.watch(this.logdir, { recursive: true, persistent: false }, () => {
-        this.#changeRead ??= setTimeout(() => {
-          this.#changeRead = null;
-          this.#timedPoll();
-        }, CHANGE_READ_MS);
+        this.#changeRead ??= setTimeout(
+          () => {
+            this.#changeRead = null;
+            this.#timedPoll();
+          },
+          Math.max(CHANGE_BURST_MS, this.#lastRead + CHANGE_READ_MS - Date.now())
+        );
         this.#changeRead.unref?.();
       });
       this.#changes.on('error', () => this.#stopChanges());
@@ -258,6 +265,7 @@ export class LogdirWatch {
   /** One read, applied, its problems said. */
   async #readNow(tell: (message: string) => void): Promise<void> {
     if (this.#closed) return;
+    this.#lastRead = Date.now();
     const corrupt = this.#reading.corrupt;
     let counted = false;
     let problems: string[];

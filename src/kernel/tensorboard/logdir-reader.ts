@@ -45,6 +45,13 @@ export interface LogdirUpdate {
   skipped: Record<string, number>;
 }
 
+/** Where a reader is in a log directory: enough for another reader to read on from there. */
+export interface ReaderState {
+  files: Array<[string, FileState]>;
+  runs: string[];
+  said: string[];
+}
+
 interface FileState {
   run: string;
   /** Bytes read as complete records. */
@@ -84,6 +91,8 @@ export class LogdirReader {
   private readonly tagNames = new TagNames();
   /** Problems said once, by what they are about. */
   private readonly said = new Set<string>();
+  /** Bytes the last poll read as complete records. */
+  private readBytes = 0;
 
   /**
    * `owns(run)`: whether this reader reads a run's files (one of several readers sharing a log
@@ -94,6 +103,27 @@ export class LogdirReader {
     private readonly owns: (run: string) => boolean = () => true
   ) {
     this.logdir = path.resolve(logdir);
+  }
+
+  /** A reader that reads on from where those that left `states` were (each its own runs' files). */
+  static from(logdir: string, states: ReaderState[]): LogdirReader {
+    const reader = new LogdirReader(logdir);
+    for (const state of states) {
+      for (const [file, at] of state.files) reader.files.set(file, { ...at });
+      for (const run of state.runs) reader.runs.add(run);
+      for (const key of state.said) reader.said.add(key);
+    }
+    return reader;
+  }
+
+  /** Where this reader is (see `from`). */
+  state(): ReaderState {
+    return { files: [...this.files].map(([file, at]) => [file, { ...at }]), runs: [...this.runs], said: [...this.said] };
+  }
+
+  /** Bytes the last poll read as complete records: about 0 once it has caught up with the writers. */
+  get lastReadBytes(): number {
+    return this.readBytes;
   }
 
   /** Corrupt records skipped so far, across every file. */
@@ -121,6 +151,7 @@ export class LogdirReader {
       this.said.add(key);
       problems.push(message);
     };
+    this.readBytes = 0;
     const eventFiles = this.list(say);
     if (eventFiles === null) return problems;
     const folders = new Set(eventFiles.map(f => path.dirname(f)));
@@ -193,7 +224,8 @@ export class LogdirReader {
           newRuns.push(run);
         }
       }
-      const columns = new ScalarColumns(this.tagNames);
+      // Room for what the bytes there hold if they are scalars (a scalar event is 40 bytes or more).
+      const columns = new ScalarColumns(this.tagNames, Math.min(stat.size - state.offset, CHUNK_BYTES) / 40);
       let rest: UpdateRest = { run, images: [], configs: [], newRuns, skipped: {} };
       let chunk = CHUNK_BYTES;
       for (let budget = READ_PER_POLL; budget > 0;) {
@@ -208,6 +240,7 @@ export class LogdirReader {
         apply(updateOf(columns, rest));
         rest = { run, images: [], configs: [], newRuns: [], skipped: {} };
         state.offset += consumed;
+        this.readBytes += consumed;
         budget -= consumed;
         if (corrupt) {
           state.corrupt += corrupt;

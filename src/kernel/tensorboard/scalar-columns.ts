@@ -21,12 +21,22 @@ export interface ReadScalars {
 /** Collects scalars into growing columns; `take` gives them and starts again. */
 export class ScalarColumns {
   private length = 0;
-  private tags = new Uint32Array(1024);
-  private steps = new Float64Array(1024);
-  private values = new Float64Array(1024);
-  private times = new Float64Array(1024);
+  private tags: Uint32Array;
+  private steps: Float64Array;
+  private values: Float64Array;
+  private times: Float64Array;
 
-  constructor(private readonly names: TagNames) {}
+  /** `room`: about how many scalars are coming (they grow past it); a file followed gets a few each read. */
+  constructor(
+    private readonly names: TagNames,
+    room: number
+  ) {
+    const n = Math.max(16, Math.ceil(room));
+    this.tags = new Uint32Array(n);
+    this.steps = new Float64Array(n);
+    this.values = new Float64Array(n);
+    this.times = new Float64Array(n);
+  }
 
   /** One scalar: its tag's id in `names`, its wall time in seconds. */
   readonly push = (tag: number, step: number, value: number, wallTime: number): void => {
