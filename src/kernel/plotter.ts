@@ -353,6 +353,9 @@ export class Run extends RunLogging {
    */
   logFrom(worker: Worker | ChildProcess): this {
     this.ensureLogging('log from a worker');
+    // The link stops at the session's end, or is forgotten once its worker exited (a run fed by
+    // many short-lived workers keeps none of them).
+    let forget = (): void => undefined;
     const stop = linkWorker(
       {
         name: this.name,
@@ -363,9 +366,10 @@ export class Run extends RunLogging {
           if (!this.#core.closed && this.status === 'running') this.#core.runs.end(this.name, true);
         }
       },
-      worker
+      worker,
+      () => forget()
     );
-    this.#core.untilEnd(stop);
+    forget = this.#core.untilEnd(stop);
     return this;
   }
 

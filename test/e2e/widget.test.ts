@@ -71,6 +71,35 @@ const outputNamesModel = (page: Page) =>
     { timeout: 60000 }
   );
 
+/**
+ * Counts, from the page's start, the animation frames in which a plotter output that had shown
+ * drawn charts shows none (an empty output while one renderer hands over to the other).
+ */
+function countBlankFrames(): void {
+  const w = window as unknown as { mpBlankFrames: number };
+  w.mpBlankFrames = 0;
+  const seen = new WeakSet<Element>();
+  const tick = (): void => {
+    for (const output of document.querySelectorAll('.jp-MetricsPlotter-output')) {
+      const drawn = [...output.querySelectorAll('mp-metric-chart')].some(chart => {
+        const canvas = chart.querySelector('canvas');
+        return (
+          !!(chart as unknown as { uplot?: unknown }).uplot &&
+          !!canvas &&
+          canvas.checkVisibility({ visibilityProperty: true, opacityProperty: true }) &&
+          canvas.getBoundingClientRect().width > 0
+        );
+      });
+      if (drawn) seen.add(output);
+      else if (seen.has(output) && output.isConnected) w.mpBlankFrames++;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+const blankFrames = (page: Page) => page.evaluate(() => (window as unknown as { mpBlankFrames: number }).mpBlankFrames);
+
 const savedOutputs = (dir: string) =>
   (JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8')).cells as Array<{ outputs: Array<{ data?: object }> }>)
     .flatMap(c => c.outputs)
@@ -88,6 +117,7 @@ describe('JupyterLab with jupyterlab_widgets', () => {
   it("the live output is the plotter's widget, updated live and restored on reload; close() hands it back to the final payload", async () => {
     const nb = notebook('widget-live', [SHOW, TRAIN, 'plotter.close();']);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.addInitScript(countBlankFrames);
     const errors = collectErrors(page);
     await openNotebook(page, lab, nb.rel);
     expect(await hasPlugin(page, WIDGETS_PLUGIN)).toBe(true);
@@ -134,6 +164,8 @@ describe('JupyterLab with jupyterlab_widgets', () => {
     await page.waitForFunction(
       () => document.querySelector('.jp-MetricsPlotter-widget .mp-legend-step')?.textContent === 'latest: step 99'
     );
+    // The saved payload's panel drew first, then the widget took over: never an empty output between.
+    expect(await blankFrames(page)).toBe(0);
 
     // close(): the model closes; the output shows the final payload with the panel.
     await runCell(page, 2);

@@ -140,6 +140,25 @@ test('a worker that dies before closing its logger marks its run failed: an unca
   plotter.close();
 });
 
+test('a link is forgotten once its worker exited (a thread, a process): a run fed by many short-lived workers keeps none of them', async () => {
+  const target = {
+    name: 'short',
+    addMetric: () => undefined,
+    addImage: async () => undefined,
+    addVideoFromFrames: async () => undefined,
+    fail: () => undefined
+  };
+  const body = `log.addScalar('x', 1); await log.close();`;
+  const gone: string[] = [];
+  const worker = new Worker(script(body));
+  linkWorker(target, worker, () => gone.push('thread'));
+  const child = fork(script(body), { stdio: 'ignore' });
+  linkWorker(target, child, () => gone.push('process'));
+  await Promise.all([exited(worker), exited(child)]);
+  await until(() => gone.length === 2);
+  expect(gone.sort()).toEqual(['process', 'thread']);
+});
+
 test(`a fast worker never has more than ${MAX_IN_FLIGHT} requests held by the kernel: it waits for answers`, async () => {
   let held = 0;
   let mostHeld = 0;

@@ -9,7 +9,7 @@ import { LogdirReader } from './logdir-reader';
 import { toWire, type ReadDone, type ReadRequest, type ReaderStateReply, type WireBatch, type WireUpdate } from './read-messages';
 import { partOf } from './reading-parts';
 
-const { logdir, part, parts } = workerData as { logdir: string; part: number; parts: number };
+const { logdir, part, parts, inFlight } = workerData as { logdir: string; part: number; parts: number; inFlight: Int32Array };
 const reader = new LogdirReader(logdir, run => partOf(run, parts) === part);
 const port = parentPort!;
 
@@ -18,6 +18,12 @@ const port = parentPort!;
  * its chunks, a followed one's (a few scalars of each run every read) in one.
  */
 const BATCH_SCALARS = 1 << 16;
+/**
+ * Batches sent and not yet applied by the kernel, at most: reading waits (Atomics.wait, in this
+ * thread only) while the kernel applies, so that what is read ahead of it stays a few megabytes
+ * however large the log directory (`inFlight[part]`, which the kernel counts down).
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 port.on('message', (request: ReadRequest) => {
   if (request.kind === 'state') {
@@ -31,8 +37,11 @@ port.on('message', (request: ReadRequest) => {
   const send = (): void => {
     if (!batch.length) return;
     const message: WireBatch = { kind: 'updates', updates: batch };
+    Atomics.add(inFlight, part, 1);
     port.postMessage(message, transfer);
     [batch, transfer, scalars] = [[], [], 0];
+    for (let n = Atomics.load(inFlight, part); n >= BATCHES_IN_FLIGHT; n = Atomics.load(inFlight, part))
+      Atomics.wait(inFlight, part, n, 1000);
   };
   const problems = reader.poll(update => {
     const wire = toWire(update);

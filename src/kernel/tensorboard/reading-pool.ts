@@ -77,6 +77,8 @@ class WorkerReading implements LogdirReading {
   private readonly workers: Worker[];
   private readonly runsOf: string[][];
   private readonly corruptOf: number[];
+  /** Each worker's batches sent and not yet applied (the worker waits while there are a few). */
+  private readonly inFlight: Int32Array;
   /** The read in progress: where its updates go, and how it ends. */
   private current: {
     apply: (update: LogdirUpdate) => void;
@@ -96,8 +98,9 @@ class WorkerReading implements LogdirReading {
     this.logdir = path.resolve(logdir);
     this.runsOf = Array.from({ length: parts }, () => []);
     this.corruptOf = new Array<number>(parts).fill(0);
+    this.inFlight = new Int32Array(new SharedArrayBuffer(4 * parts));
     this.workers = Array.from({ length: parts }, (_, part) => {
-      const worker = new Worker(script, { workerData: { logdir: this.logdir, part, parts } });
+      const worker = new Worker(script, { workerData: { logdir: this.logdir, part, parts, inFlight: this.inFlight } });
       worker.unref();
       worker.on('message', (reply: ReadReply) => this.take(part, reply));
       worker.on('error', err => this.fail(err));
@@ -166,15 +169,19 @@ class WorkerReading implements LogdirReading {
       return;
     }
     const current = this.current;
-    if (!current) return;
     if (reply.kind === 'updates') {
       try {
-        for (const update of reply.updates) current.apply(fromWire(update));
+        if (current) for (const update of reply.updates) current.apply(fromWire(update));
       } catch (err) {
         this.end(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        // Applied (or dropped): the worker may read on.
+        Atomics.sub(this.inFlight, part, 1);
+        Atomics.notify(this.inFlight, part);
       }
       return;
     }
+    if (!current) return;
     this.runsOf[part] = reply.runs;
     this.corruptOf[part] = reply.corrupt;
     current.problems.push(...reply.problems);

@@ -58,8 +58,8 @@ async function apply(target: LinkTarget, request: WorkerRequest): Promise<void> 
   }
 }
 
-/** Links `source` to `target`; returns a function that stops listening. */
-export function linkWorker(target: LinkTarget, source: Worker | ChildProcess): () => void {
+/** Links `source` to `target`; returns a function that stops listening. `gone` runs once `source` exited. */
+export function linkWorker(target: LinkTarget, source: Worker | ChildProcess, gone: () => void = () => undefined): () => void {
   let closed = false;
   const died = (how: string): void => {
     if (closed) return;
@@ -84,6 +84,7 @@ export function linkWorker(target: LinkTarget, source: Worker | ChildProcess): (
     const onExit = (code: number): void => {
       if (code !== 0) died(`exit code ${code}`);
       port1.close();
+      gone();
     };
     const onError = (err: Error): void => died(`uncaught ${err.name}: ${err.message}`);
     source.on('exit', onExit);
@@ -108,6 +109,8 @@ export function linkWorker(target: LinkTarget, source: Worker | ChildProcess): (
   };
   const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
     if (code !== 0) died(signal ? `signal ${signal}` : `exit code ${code}`);
+    child.off('message', onMessage);
+    gone();
   };
   child.on('message', onMessage);
   child.on('exit', onExit);

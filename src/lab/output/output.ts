@@ -12,10 +12,19 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Panel, type Widget } from '@lumino/widgets';
 import { PLOTTER_MIME_TYPE, PLOTTER_MIME_TYPE_V1, readPayload, widgetModelId } from '../../protocol';
 import type { ViewSessions } from '../sessions/view-sessions';
+import { waitingDraws } from '../charts/draw-queue';
 import { PlotterPanel } from './panel';
 import type { DrawnView, LiveWidgetModels, PlotterWidgetViewOptions } from './widget-view';
 
 export const OUTPUT_CLASS = 'jp-MetricsPlotter-output';
+/**
+ * What the output will show next, laid out at the output's width but unseen until its charts have
+ * drawn (a chart measures its width once on the page): the output never shows an empty frame between
+ * the panel and the widget, either way.
+ */
+const STAGED_CLASS = 'jp-MetricsPlotter-staged';
+/** Frames a staged view is given to draw its charts, at most (about a second). */
+const STAGED_FRAMES = 60;
 
 export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
   private latest: IRenderMime.IMimeModel | null = null;
@@ -39,8 +48,12 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     this.latest = model;
     const widgetModel = this.modelFor(model.data);
     const id = widgetModel?.model_id;
-    // The widget draws from its model's state, sent with every display update: nothing to do here.
-    if (id && (this.hosted?.modelId === id || this.hosting === id)) return;
+    // The widget draws from its model's state, sent with every display update; a final display
+    // (the session ended) means its model closes next: the panel is staged behind it now.
+    if (id && (this.hosted?.modelId === id || this.hosting === id)) {
+      if (this.hosted && readPayload(model.data[PLOTTER_MIME_TYPE])?.state === 'closed') await this.showPanel();
+      return;
+    }
     if (widgetModel) return this.showWidget(widgetModel);
     await this.showPanel();
   }
@@ -75,17 +88,22 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
       if (this.hosting === modelId) this.hosting = null;
       return this.showPanel();
     }
-    // The panel the output shows now stays until the widget's has drawn: no blank output between.
+    // What the output shows now stays until the widget's view has drawn, charts and all.
     await (view as unknown as Partial<DrawnView>).drawn?.catch(() => undefined);
+    const widget = view.luminoWidget;
+    if (this.hosting === modelId && !this.isDisposed) {
+      widget.addClass(STAGED_CLASS);
+      this.addWidget(widget);
+      await chartsDrawn();
+    }
     if (this.hosting !== modelId || this.isDisposed) {
       view.remove(); // the output moved on meanwhile
       return;
     }
+    widget.removeClass(STAGED_CLASS);
     this.hosting = null;
     this.dropWidget();
-    const widget = view.luminoWidget;
     this.hosted = { modelId, widget };
-    this.addWidget(widget);
     // The model closed (the session ended, the kernel went): the display's payload takes over,
     // unless it is older than the model's last state: a display still live or naming the model
     // (a page reloaded since gets no display updates for outputs it loaded from the notebook).
@@ -115,14 +133,15 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     let panel = this.panel;
     if (!panel) {
       panel = this.panel = new PlotterPanel(this.options, this.sessions);
-      // Drawn out of sight while a widget still shows the output: no blank output between the two.
-      if (this.hosted) panel.hide();
+      // Staged while a widget still shows the output.
+      if (this.hosted) panel.addClass(STAGED_CLASS);
       this.addWidget(panel);
     }
     await panel.renderModel(this.latest);
+    if (panel.hasClass(STAGED_CLASS)) await chartsDrawn();
     if (this.panel !== panel || this.isDisposed) return;
     this.dropWidget();
-    panel.show();
+    panel.removeClass(STAGED_CLASS);
   }
 
   private dropWidget(): void {
@@ -138,6 +157,13 @@ export class PlotterOutput extends Panel implements IRenderMime.IRenderer {
     this.hosting = null;
     super.dispose();
   }
+}
+
+/** Resolves once the charts waiting to draw have drawn (two frames at least: a chart made now queues its draw in the next). */
+async function chartsDrawn(): Promise<void> {
+  if (typeof requestAnimationFrame === 'undefined') return; // jsdom: charts draw at once
+  for (let frames = 0; frames < STAGED_FRAMES && (frames < 2 || waitingDraws() > 0); frames++)
+    await new Promise(resolve => requestAnimationFrame(resolve));
 }
 
 /** The factory of our outputs; `withSessions` makes outputs over other sessions (the bench passes a stand-in). */
