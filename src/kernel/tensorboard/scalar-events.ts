@@ -2,7 +2,7 @@
  * The hot path of a scalar log, both ways. Reading: an Event whose values are all old-style scalars
  * (`simple_value`, what PyTorch's and tensorboardX's `add_scalar` write), decoded by hand from the
  * record's bytes in place, its tags decoded once per name; anything else in an event (images,
- * histograms, tensors, a varint past 2^53) sends the whole event to messages.ts, unread here.
+ * histograms, tensors, a negative step) sends the whole event to messages.ts, unread here.
  * Writing: an event of one scalar, encoded by hand. A scalar log is millions of these, and the
  * library (messages.ts) spent most of the time in a reader, a view and a string per event, or a
  * writer's fork and join (docs/tensorboard.md, "Reading speed").
@@ -67,10 +67,10 @@ const VALUE_SIMPLE = 0x15; // 2, fixed32 float
 const VALUE_NODE_NAME = 0x3a; // 7, string (skipped)
 const VALUE_METADATA = 0x4a; // 9, length-delimited (skipped: a simple value is a scalar whatever its plugin)
 
-/** Where the varint read last ended; -1 when it was not one this path reads (past 2^53, or cut short). */
+/** Where the varint read last ended; -1 when it was not one this path reads (over 8 bytes: negative; or cut short). */
 let at = 0;
 
-/** A varint at `pos` below 2^53 (a step, a length, a key); sets `at` past it. */
+/** A varint at `pos` of at most 8 bytes (a step, a length, a key); sets `at` past it. */
 function varint(buf: Buffer, pos: number, end: number): number {
   let value = 0;
   let scale = 1;
