@@ -53,7 +53,8 @@ function absolute(column: Uint32Array, base: number, capacity: number): Float64A
   return out;
 }
 
-function grown<T extends Uint32Array | Float64Array>(column: T, capacity: number): T {
+/** A column of `capacity`, of the same type, holding `column`'s values at its start. */
+export function grown<T extends Uint32Array | Float64Array>(column: T, capacity: number): T {
   const out = new (column.constructor as new (n: number) => T)(capacity);
   out.set(column);
   return out;

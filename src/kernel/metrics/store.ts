@@ -142,6 +142,7 @@ export class MetricsStore {
     // Each name's series, looked up once a batch: a log is millions of points over a few names.
     const seriesOfName = names.map(name => {
       try {
+        checkName('metric', name);
         return this.seriesOf(name, run);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
@@ -172,9 +173,8 @@ export class MetricsStore {
     this.latestOfRun.set(run, at);
   }
 
-  /** The series of a run's metric, begun if new. */
+  /** The series of a run's metric (its name checked), begun if new. */
   private seriesOf(name: string, run: string): Series {
-    checkName('metric', name);
     const key = seriesKey({ name, run });
     let s = this.series.get(key);
     if (!s) {

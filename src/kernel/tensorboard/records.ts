@@ -63,11 +63,6 @@ function maskedCrc32cOf(bytes: Buffer, start: number, end: number): number {
   return (((crc >>> 15) | (crc << 17)) + 0xa282ead8) >>> 0;
 }
 
-/** TensorFlow's masked CRC32C of `bytes`. */
-export function maskedCrc32c(bytes: Uint8Array): number {
-  return maskedCrc32cOf(asBuffer(bytes), 0, bytes.length);
-}
-
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -3,6 +3,7 @@
  * (or as numbers in plain arrays) cost more to make, collect and send between threads than to
  * read. Tags are indices into the few distinct tags of the read.
  */
+import { grown } from '../metrics/points';
 import type { TagNames } from './scalar-events';
 
 /** Scalars of one run, in file order. */
@@ -49,15 +50,11 @@ export class ScalarColumns {
   };
 
   private grow(): void {
-    const grown = <T extends Uint32Array | Float64Array>(column: T): T => {
-      const out = new (column.constructor as new (n: number) => T)(column.length * 2);
-      out.set(column);
-      return out;
-    };
-    this.tags = grown(this.tags);
-    this.steps = grown(this.steps);
-    this.values = grown(this.values);
-    this.times = grown(this.times);
+    const capacity = this.steps.length * 2;
+    this.tags = grown(this.tags, capacity);
+    this.steps = grown(this.steps, capacity);
+    this.values = grown(this.values, capacity);
+    this.times = grown(this.times, capacity);
   }
 
   /** The scalars collected since the last take, as `run`'s; the columns start again empty. */
