@@ -1,7 +1,9 @@
 /**
  * The sweep example in a real JupyterLab and Chromium: nine runs of one experiment in one output;
  * every chart overlays the runs in one colour per run; the runs table lists them with their config
- * and status; grouping by everything but the seed draws three means over bands; hiding a run
+ * and status; grouping by everything but the seed draws three means over bands; the
+ * hyperparameters view brushes the step size (the table and the charts keep its runs) and a run
+ * under the pointer in a chart is highlighted in the table and the view; hiding a run
  * redraws without it; each run's rollout plays; closing the notebook leaves the folder as it was.
  */
 import * as path from 'path';
@@ -47,6 +49,8 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   expect(rows[0]).toEqual(['step=0.1 seed=0', 'finished', '0.1', '0']);
   // A chart per metric, every run drawn in each (in the widget the output switches to, once drawn).
   await widgetOutputsDrawn(page);
+  // Charts off screen wait until they are scrolled to (metric-chart.ts): as a user would, look at them.
+  for (const chart of await page.locator('.jp-MetricsPlotter mp-metric-chart').all()) await chart.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => {
     const charts = [...document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart')];
     return (
@@ -95,8 +99,75 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
     .first()
     .screenshot({ path: path.join(REPO, 'test-results', 'sweep-grouped.png') });
 
-  // No grouping again, and hide one run: every chart redraws without it, and its rollout goes.
+  // Hyperparameters against results: an axis per swept key and one for the return.
   await page.selectOption('.jp-MetricsPlotter select[aria-label="Group runs"]', 'none');
+  const axes = await page.$$eval('.jp-MetricsPlotter mp-sweep-view .mp-axis', els =>
+    els.map(e => [e.getAttribute('data-axis'), e.getAttribute('aria-label')?.split(';')[0]])
+  );
+  expect(axes.map(([id]) => id)).toEqual(['config:stepSize', 'config:seed', 'metric:return (last)']);
+  expect(axes[0][1]).toBe('stepSize, log scale from 0.1 to 1');
+  expect(await page.$$eval('.jp-MetricsPlotter .mp-parcoords .mp-sweep-line', els => els.length)).toBe(9);
+  expect(
+    await page.$$eval('.jp-MetricsPlotter .mp-importance tbody tr', trs => trs.map(t => t.getAttribute('data-key')).sort())
+  ).toEqual(['seed', 'stepSize']);
+  // A drag along the top of the step size axis brushes 1.0: the table and every chart keep its three runs.
+  const strip = (await page.locator('.jp-MetricsPlotter .mp-axis[data-axis="config:stepSize"] .mp-axis-strip').boundingBox())!;
+  await page.mouse.move(strip.x + strip.width / 2, strip.y + 2);
+  await page.mouse.down();
+  await page.mouse.move(strip.x + strip.width / 2, strip.y + 30, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 6);
+  lines = await chartLines(page);
+  for (const chart of lines) expect(chart.sort()).toEqual(['step=1 seed=0', 'step=1 seed=1', 'step=1 seed=2']);
+  // The pointer on a chart's line highlights that run everywhere: its table row, its line across the axes.
+  const target = await page.$eval('.jp-MetricsPlotter mp-metric-chart', chart => {
+    type Plot = {
+      data: number[][];
+      series: Array<{ label: string; show: boolean }>;
+      valToPos(v: number, k: string): number;
+      over: HTMLElement;
+    };
+    const u = (chart as unknown as { uplot: Plot }).uplot;
+    const idx = Math.floor(u.data[0].length / 2);
+    const shown = u.series.map((s, i) => i).filter(i => i > 0 && u.series[i].show && u.data[i][idx] != null);
+    // The line furthest from the others at that step, so that the pointer is nearest to it alone.
+    const gap = (i: number) => Math.min(...shown.filter(j => j !== i).map(j => Math.abs(u.data[i][idx] - u.data[j][idx])));
+    const s = shown.sort((a, b) => gap(b) - gap(a))[0];
+    const box = u.over.getBoundingClientRect();
+    return {
+      x: box.left + u.valToPos(u.data[0][idx], 'x'),
+      y: box.top + u.valToPos(u.data[s][idx], 'y'),
+      label: u.series[s].label
+    };
+  });
+  await page.mouse.move(target.x, target.y, { steps: 3 });
+  await page.waitForFunction(
+    run => document.querySelector('.jp-MetricsPlotter .mp-runs-table tr.mp-run-highlight')?.getAttribute('data-run') === run,
+    target.label
+  );
+  expect(
+    await page.$eval('.jp-MetricsPlotter .mp-parcoords .mp-sweep-line-highlight', e =>
+      e.closest('g[data-run]')?.getAttribute('data-run')
+    )
+  ).toBe(target.label);
+  const alphas = await page.$$eval('.jp-MetricsPlotter mp-metric-chart', charts =>
+    charts.map(c =>
+      (c as unknown as { uplot: { series: Array<{ label: string; alpha: number; show: boolean }> } }).uplot.series
+        .slice(1)
+        .filter(s => s.show)
+        .map(s => [s.label, s.alpha])
+    )
+  );
+  for (const chart of alphas) expect(chart.filter(([, a]) => a === 1).map(([l]) => l)).toEqual([target.label]);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'sweep-hyperparameters.png') });
+  await page.mouse.move(0, 0);
+  await page.click('.jp-MetricsPlotter button[data-action="clear-brushes"]');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
+
+  // Hide one run: every chart redraws without it, and its rollout goes.
   await page.click('.jp-MetricsPlotter .mp-runs-table tbody tr:first-child input[type=checkbox]');
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-media-run').length === 8);
   lines = await chartLines(page);

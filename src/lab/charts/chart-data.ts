@@ -58,6 +58,11 @@ export function seriesIndexes(i: number, y: YShaping): number[] {
   return smoothingOn(y) ? [2 * i + 1, 2 * i + 2] : [i + 1];
 }
 
+/** The series (by index in the chart's series) a line of the plot (uPlot's index, from 1) draws. */
+export function seriesOfLine(line: number, y: YShaping): number {
+  return smoothingOn(y) ? (line - 1) >> 1 : line - 1;
+}
+
 /** What uPlot draws: the shown series, each preceded by its raw series when smoothing is on. */
 export function plotData(raw: uPlot.AlignedData, shown: uPlot.AlignedData, y: YShaping): uPlot.AlignedData {
   if (!smoothingOn(y)) return shown;

@@ -11,6 +11,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import { seriesKey, type RunInfo } from '../../protocol';
+import { highlightEvent, isHighlighted, type RunHighlight } from '../runs/run-highlight';
 import { searchSorted } from '../../protocol/downsample';
 import { formatCount, formatDuration, formatNumber } from '../../protocol/format';
 import { alignSeries } from './align';
@@ -20,6 +21,7 @@ import {
   labelOf,
   plotData,
   seriesIndexes,
+  seriesOfLine,
   shownData,
   smoothingOn,
   toggleKey,
@@ -88,7 +90,8 @@ export class MetricChart extends LitElement {
     startedAt: { attribute: false },
     runs: { attribute: false },
     rangeInDetail: { attribute: false },
-    rangeMerged: { attribute: false }
+    rangeMerged: { attribute: false },
+    highlight: { attribute: false }
   };
 
   chart: ChartContents = { title: '', metrics: [] };
@@ -119,6 +122,10 @@ export class MetricChart extends LitElement {
   rangeInDetail = false;
   /** Some of the zoomed range is min/max buckets the kernel merged at its memory bound. */
   rangeMerged = false;
+  /** The run highlighted in every view: the other lines are faded. */
+  highlight: RunHighlight | null = null;
+  /** The plot and the highlight last applied to it. */
+  private highlighted: { plot: uPlot | null; highlight: RunHighlight | null } = { plot: null, highlight: null };
   /** The runs drawn, for the CSV's run and config columns (empty: the plotter has no runs). */
   runs: RunInfo[] = [];
   /** When the plotter's first point was added (ms since the epoch), for the CSV's wall_time. */
@@ -254,7 +261,7 @@ export class MetricChart extends LitElement {
    */
   protected shouldUpdate(changed: PropertyValues): boolean {
     if (this.onScreen) return true;
-    this.missed ||= ['chart', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis'].some(k =>
+    this.missed ||= ['chart', 'smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xRange', 'xAxis', 'highlight'].some(k =>
       changed.has(k)
     );
     return !this.hasUpdated;
@@ -358,6 +365,7 @@ export class MetricChart extends LitElement {
       this.catchUp = this.missed = false;
       this.draw();
       this.applyRange();
+      this.applyHighlight();
       return;
     }
     const reshaped = RESHAPING.some(k => changed.has(k)) || !this.plot;
@@ -367,6 +375,28 @@ export class MetricChart extends LitElement {
       queueDraw(this, drawCost(this.series, this.shown, this.hidden_, this.yShaping), () => this.draw());
     else if (changed.has('mediaSteps') || changed.has('selectedStep')) this.plot?.redraw(false);
     if (changed.has('xRange') && this.plot) this.applyRange();
+    this.applyHighlight();
+  }
+
+  /** Fades every line but the highlighted run's (and its run group's), once per plot and highlight. */
+  private applyHighlight(): void {
+    const u = this.plot;
+    if (!u || (this.highlighted.plot === u && this.highlighted.highlight === this.highlight)) return;
+    this.highlighted = { plot: u, highlight: this.highlight };
+    const h = this.highlight;
+    this.series.forEach((m, i) => {
+      const alpha = !h || isHighlighted(m, h) ? 1 : 0.15;
+      for (const line of seriesIndexes(i, this.yShaping)) if (u.series[line]) u.series[line].alpha = alpha;
+    });
+    u.redraw(false);
+  }
+
+  /** The pointer came near a line (or left every line): its run is highlighted everywhere. */
+  private focusLine(line: number | null): void {
+    if (!this.runs.length) return;
+    const m = line === null ? undefined : this.series[seriesOfLine(line, this.yShaping)];
+    const run = m && (!m.role || m.role === 'member') ? (m.run ?? null) : null;
+    if (run !== (this.highlight?.run ?? null)) this.dispatchEvent(highlightEvent(run));
   }
 
   /**
@@ -481,6 +511,8 @@ export class MetricChart extends LitElement {
     this.plotKey = key;
     this.plot = new uPlot(this.options(container), data, container);
     this.listenForClicks(this.plot);
+    this.plot.over.addEventListener('mouseleave', () => this.focusLine(null));
+    this.applyHighlight();
     if (this.xRange) this.applyRange();
     if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver(() => this.fit());
@@ -535,6 +567,7 @@ export class MetricChart extends LitElement {
           const idx = u.cursor.idx ?? null;
           if (idx !== this.hoverIdx) this.hoverIdx = idx;
         },
+        focusLine: line => this.focusLine(line),
         // A drag-to-zoom here zooms every chart of the panel: tell the panel the range.
         setScale: (u, key) => {
           if (key !== 'x' || this.applyingRange || !this.plot) return;

@@ -34,6 +34,8 @@ export interface PlotCallbacks {
   draw: (u: uPlot) => void;
   setCursor: (u: uPlot) => void;
   setScale: (u: uPlot, key: string) => void;
+  /** The line nearest the cursor (uPlot's index), or null when none is near. */
+  focusLine: (line: number | null) => void;
 }
 
 export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options {
@@ -87,13 +89,22 @@ export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options 
         return smoothingOn(shape) ? [raw, line] : [line];
       })
     ],
+    // uPlot finds the line nearest the cursor (within 8 px); the element highlights its run in
+    // every view itself (alpha 1: uPlot fades nothing on its own).
+    focus: { alpha: 1 },
     cursor: {
+      focus: { prox: 8 },
       drag: { x: true, y: false, setScale: true },
       ...(shape.syncKey ? { sync: { key: shape.syncKey, setSeries: false } } : {})
     },
     // The chart's own legend replaces uPlot's, which showed "--" until hovered.
     legend: { show: false },
     bands: bands(shape.series, shape),
-    hooks: { draw: [on.draw], setCursor: [on.setCursor], setScale: [on.setScale] }
+    hooks: {
+      draw: [on.draw],
+      setCursor: [on.setCursor],
+      setScale: [on.setScale],
+      setSeries: [(_u, line, opts) => (opts as { focus?: boolean }).focus !== undefined && on.focusLine(line ?? null)]
+    }
   };
 }

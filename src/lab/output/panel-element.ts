@@ -32,10 +32,12 @@ import { withDetail } from '../live/live-series';
 import { MEDIA_STEP_EVENT, type StepSelection } from '../media/media-card';
 import type { MediaState } from '../media/media-states';
 import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import { RUN_HIGHLIGHT_EVENT, type RunHighlight } from '../runs/run-highlight';
 import { RUNS_VISIBILITY_EVENT } from '../runs/runs-table';
 import '../charts/metric-chart';
 import '../media/media-card';
 import '../runs/runs-table';
+import '../sweeps/sweep-view';
 
 /** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
 export interface RangeDetail {
@@ -65,6 +67,7 @@ export class PlotterPanelElement extends LitElement {
     grouping: { state: true },
     band: { state: true },
     memberLines: { state: true },
+    highlightedRun: { state: true },
     rangeDetail: { attribute: false }
   };
 
@@ -96,6 +99,8 @@ export class PlotterPanelElement extends LitElement {
   band: BandKind = 'min-max';
   /** A group's runs faint behind its mean, or hidden. */
   memberLines: MemberLines = 'faint';
+  /** The run under the pointer in any view (a chart's line, a table row, the sweep view): highlighted in all. */
+  highlightedRun: string | null = null;
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
   rangeDetail: RangeDetail | null = null;
   private seq = 0;
@@ -111,6 +116,7 @@ export class PlotterPanelElement extends LitElement {
     this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
     this.addEventListener(X_RANGE_EVENT, e => (this.xRange = (e as CustomEvent<XRange | null>).detail));
     this.addEventListener(RUNS_VISIBILITY_EVENT, e => (this.hiddenRuns = (e as CustomEvent<Set<string>>).detail));
+    this.addEventListener(RUN_HIGHLIGHT_EVENT, e => (this.highlightedRun = (e as CustomEvent<string | null>).detail));
     this.addEventListener(MEDIA_STEP_EVENT, e => {
       if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
     });
@@ -214,6 +220,11 @@ export class PlotterPanelElement extends LitElement {
     // that the runs table and the media tiles match the charts.
     const drawnColors = runColours(runs, grouped);
     const groupColors = (grouped ?? []).map(g => ({ ...g, color: drawnColors.get(g.runs[0])! }));
+    const run = this.highlightedRun;
+    const highlight: RunHighlight | null =
+      run === null || !runs.some(r => r.name === run)
+        ? null
+        : { run, group: grouped?.find(g => g.runs.includes(run))?.label ?? null };
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
     // Each chart's run groups are averaged when the chart reads them: a chart off screen does not
@@ -267,7 +278,14 @@ export class PlotterPanelElement extends LitElement {
         ${
           runs.length
             ? html`<mp-runs-table .runs=${runs} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
-                .groups=${groupColors}></mp-runs-table>${runs.length > 1 ? this.groupControls(runs) : nothing}`
+                .groups=${groupColors} .highlight=${highlight?.run ?? null}></mp-runs-table>
+                ${runs.length > 1 ? this.groupControls(runs) : nothing}
+                ${
+                  runs.length > 1
+                    ? html`<mp-sweep-view .runs=${runs} .metrics=${p.metrics} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns}
+                  .highlight=${highlight?.run ?? null}></mp-sweep-view>`
+                    : nothing
+                }`
             : nothing
         }
         ${
@@ -306,7 +324,7 @@ export class PlotterPanelElement extends LitElement {
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
                     .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
                     .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}
-                    .rangeMerged=${!!this.rangeDetail?.merged}></mp-metric-chart>`
+                    .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${highlight}></mp-metric-chart>`
                 )}
               </div>`
             : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`

@@ -169,7 +169,7 @@ export function groupedSeries(
       const own = metrics.filter(m => m.name === name && g.runs.includes(runOf(m)));
       if (!own.length) return [];
       const { mean, lower, upper } = aggregateRuns(own, band);
-      const runGroup = `group\u0001${g.label}\u0000${name}`;
+      const runGroup = runGroupKey(g.label, name);
       const several = shared(name);
       const label = `${g.label}${g.runs.length > 1 ? ` (${g.runs.length} runs)` : ''}${several ? ` · ${name}` : ''}`;
       const part = (s: MetricSeries, role: NonNullable<ChartSeries['role']>): ChartSeries => ({
@@ -185,4 +185,14 @@ export function groupedSeries(
       return [...faint, part(upper, 'upper'), part(lower, 'lower'), part(mean, 'mean')];
     });
   });
+}
+
+/** The key a run group's lines of one metric share (ChartSeries.runGroup). */
+function runGroupKey(label: string, metric: string): string {
+  return `group\u0001${label}\u0000${metric}`;
+}
+
+/** Whether a line's run group (ChartSeries.runGroup) is the run group with this label. */
+export function inRunGroup(runGroup: string | undefined, label: string): boolean {
+  return runGroup?.startsWith(`group\u0001${label}\u0000`) ?? false;
 }

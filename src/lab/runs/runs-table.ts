@@ -10,6 +10,7 @@ import { runLabel, runOf, type MetricSeries, type RunInfo } from '../../protocol
 import { formatConfigValue, formatMeanStd, formatNumber } from '../../protocol/format';
 import { nameFilter } from '../name-filter';
 import { allConfigKeys, differingConfigKeys } from './configs';
+import { highlightEvent } from './run-highlight';
 import { groupLastStats, type RunGroup } from './run-groups';
 
 /** Sent (bubbling) with the set of run names to hide. */
@@ -48,6 +49,7 @@ export class RunsTable extends LitElement {
     hiddenRuns: { attribute: false },
     metrics: { attribute: false },
     groups: { attribute: false },
+    highlight: { attribute: false },
     metric: { state: true },
     best: { state: true },
     sort: { state: true },
@@ -65,6 +67,8 @@ export class RunsTable extends LitElement {
   metrics: MetricSeries[] = [];
   /** The runs' groups while the panel groups them (each with its colour): their mean ± std is listed. */
   groups: Array<RunGroup & { color: string }> = [];
+  /** The run highlighted in every view (its row marked), or null. */
+  highlight: string | null = null;
   /** The metric of the last/best columns (default: the first). */
   metric: string | null = null;
   /** Whether the best value is the lowest or the highest; null: as the metric's name suggests (bestOf). */
@@ -164,9 +168,11 @@ export class RunsTable extends LitElement {
           ${metric ? html`${header(`${metric} (last)`, { column: 'last' })}${header(`${metric} (best)`, { column: 'best' })}` : nothing}
           <th></th>
         </tr></thead>
-        <tbody>
+        <tbody @mouseleave=${() => this.dispatchEvent(highlightEvent(null))}>
           ${rows.map(
-            ({ run, last, best }) => html`<tr data-run=${run.name} class=${this.hiddenRuns.has(run.name) ? 'mp-run-hidden' : ''}>
+            ({ run, last, best }) => html`<tr data-run=${run.name}
+              class="${this.hiddenRuns.has(run.name) ? 'mp-run-hidden' : ''}${run.name === this.highlight ? ' mp-run-highlight' : ''}"
+              @mouseenter=${() => this.dispatchEvent(highlightEvent(run.name))}>
               <td><input type="checkbox" aria-label="Show ${runLabel(run.name)}" .checked=${!this.hiddenRuns.has(run.name)}
                 @change=${(e: Event) => this.toggle(run.name, (e.target as HTMLInputElement).checked)} /></td>
               <td class="mp-run-name"><span class="mp-swatch" style="background:${this.colors.get(run.name) ?? 'currentColor'}"></span>${runLabel(run.name)}</td>
