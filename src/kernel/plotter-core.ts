@@ -17,6 +17,7 @@ import { InputError } from './input';
 import { EncodePool } from './media/encode-pool';
 import { keepEntry } from './media/keep';
 import { MediaLibrary } from './media/library';
+import { HistogramStore } from './metrics/histograms';
 import { MetricsStore } from './metrics/store';
 import type { PlotterSettings } from './options';
 import { LiveOutputs, type SessionEnd } from './outputs/live-outputs';
@@ -46,6 +47,7 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
   readonly title: string;
   readonly maxPoints: number;
   readonly metrics: MetricsStore;
+  readonly histograms: HistogramStore;
   readonly runs: Runs;
   readonly media: MediaLibrary;
   readonly outputs: LiveOutputs;
@@ -62,7 +64,14 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
     this.title = settings.title;
     this.maxPoints = settings.maxPoints;
     // Points and runs changes update the outputs within the throttle; media changes at once.
-    this.metrics = new MetricsStore(Date.now, settings.memoryBoundBytes, () => this.outputs.changed());
+    // Histograms hold at most an eighth of the memory bound; the points get the rest.
+    this.histograms = new HistogramStore(Date.now, settings.memoryBoundBytes / 8, () => this.outputs.changed());
+    this.metrics = new MetricsStore(
+      Date.now,
+      settings.memoryBoundBytes,
+      () => this.outputs.changed(),
+      () => this.histograms.bytes
+    );
     this.runs = new Runs(() => this.outputs.changed());
     this.assets = new AssetsOwner(settings.root);
     this.id = this.assets.id;

@@ -88,6 +88,19 @@ export abstract class RunLogging {
     return this;
   }
 
+  /**
+   * Records the distribution of `values` (an array of numbers or a typed array: weights, gradients,
+   * actions) at `step` (default: the one after this histogram's last), kept as bucket counts; NaN
+   * and ±Infinity are counted apart. Drawn as TensorBoard's distributions over steps and, at the
+   * step chosen, the histogram itself.
+   */
+  addHistogram(name: string, values: ArrayLike<number>, step?: number): this {
+    const { core, run, ensureLogging } = targetOf(this);
+    ensureLogging('add a histogram');
+    core.histograms.add(name, values, step, run);
+    return this;
+  }
+
   // ---- media ---------------------------------------------------------------------------------
 
   /** The step an entry is logged at: the one given, or the latest metric step, or 0. */

@@ -4,6 +4,7 @@
  * answers each with a `KernelReply` under that request's message and pushes `KernelEvent`s on its
  * own. docs/protocol.md, "The comm".
  */
+import type { HistogramSeries } from './histograms';
 import type { CleanupReport } from './payload';
 
 /** The comm target the kernel side registers for the extension (one comm per kernel connection). */
@@ -115,7 +116,12 @@ export type KernelRequest =
    * The user keeps the media entry at `path` (a card's Keep): the kernel moves its file into the
    * notebook's folder under a free name, as `plotter.keep(name, { step })` does.
    */
-  | { request: 'keep'; plotterId: string; path: string };
+  | { request: 'keep'; plotterId: string; path: string }
+  /**
+   * Every histogram series in detail (each at most HISTOGRAM_DETAIL_STEPS of its kept steps, spread
+   * evenly), for a live view: the payload carries only what the saved output's budget allows.
+   */
+  | { request: 'histograms'; plotterId: string };
 
 /** The most bytes of a media file one `media` reply carries: a video comes in several. */
 export const MEDIA_CHUNK_BYTES = 1 << 20;
@@ -140,7 +146,11 @@ export type KernelReply =
   | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] }
   | { reply: 'media'; plotterId: string; known: boolean; path: string; state: MediaFileState; size: number; offset: number }
   /** Where the entry went (`keptAs`, relative to the notebook's folder), or why it could not be kept. */
-  | { reply: 'keep'; plotterId: string; path: string; keptAs?: string; error?: string };
+  | { reply: 'keep'; plotterId: string; path: string; keptAs?: string; error?: string }
+  | { reply: 'histograms'; plotterId: string; known: boolean; histograms: HistogramSeries[] };
+
+/** Steps of each histogram series a `histograms` reply carries at most. */
+export const HISTOGRAM_DETAIL_STEPS = 500;
 
 /** What the kernel tells the extension on its own. */
 export type KernelEvent =
@@ -208,6 +218,8 @@ export function readKernelRequest(data: unknown): KernelRequest | null {
     }
     case 'keep':
       return typeof d.path === 'string' ? { request: 'keep', plotterId, path: d.path } : null;
+    case 'histograms':
+      return { request: 'histograms', plotterId };
     default:
       return null;
   }

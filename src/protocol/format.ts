@@ -51,6 +51,16 @@ export function formatCount(n: number): string {
   return WHOLE.format(n);
 }
 
+/** Round ticks (1, 2 or 5 × 10^k apart) from lo to hi, at most `count` + 1 of them. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  const magnitude = 10 ** Math.floor(Math.log10((hi - lo) / (count + 1)));
+  const step = [1, 2, 5, 10].map(f => f * magnitude).find(s => (hi - lo) / s <= count + 1) ?? 10 * magnitude;
+  const ticks: number[] = [];
+  // k × step, rounded to the step's digits: 0.6, not 0.6000000000000001.
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) ticks.push(Number((k * step).toPrecision(12)) || 0);
+  return ticks;
+}
+
 /**
  * Labels for a set of axis ticks: the fewest digits that still tell every tick apart, in the
  * notation the largest tick needs. Ticks never repeat a label.

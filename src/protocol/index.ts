@@ -19,3 +19,4 @@ export * from './stills';
 export * from './comm';
 export * from './widget';
 export * from './messages';
+export * from './histograms';

@@ -3,6 +3,7 @@
  * keeps, so it stays small (a byte budget in the kernel). One reader, `readPayload`, takes every
  * version this frontend knows. docs/protocol.md, "The payload".
  */
+import type { HistogramSeries } from './histograms';
 import type { RunInfo } from './runs';
 
 /** MIME type of the JSON part of a plotter output. Bump the `v` with PROTOCOL_VERSION. */
@@ -151,6 +152,11 @@ export interface PlotterPayload {
    * merged into min/max buckets (each bucket's smallest and largest value kept) instead of growing.
    */
   memoryBound?: MemoryBound;
+  /**
+   * Histograms over steps (`addHistogram`), each series thinned to what the saved output's budget
+   * allows; absent in outputs without any (and of versions before histograms).
+   */
+  histograms?: HistogramSeries[];
   /** Every media entry still on disk, by name, then step. */
   media: MediaEntry[];
   /** Per media name (seriesKey of run and name), how many older entries `keepLast` removed (the plotter's own files). */

@@ -166,6 +166,35 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   await page.mouse.move(0, 0);
   await page.click('.jp-MetricsPlotter button[data-action="clear-brushes"]');
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
+  // By keyboard, in JupyterLab (whose notebook takes arrows and Escape unless the axis keeps them):
+  // ↑ on the seed axis brushes its top (seed 2), Escape clears it.
+  await page.focus('.jp-MetricsPlotter .mp-axis[data-axis="config:seed"]');
+  await page.keyboard.press('ArrowUp');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 6);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
+
+  // The pole angle's histograms: its distribution over iterations, and every run's histogram at a chosen one.
+  const card = page.locator('.jp-MetricsPlotter mp-histogram-card').first();
+  await card.scrollIntoViewIfNeeded();
+  expect(await card.locator('.mp-chart-name').textContent()).toBe('pole angle');
+  expect(await card.locator('.mp-histogram-outline').count()).toBe(9);
+  expect(
+    await card.evaluate(c => (c as unknown as { plot: { bands: unknown[]; data: unknown[][] } }).plot.data[0].length)
+  ).toBeGreaterThan(40);
+  expect(await card.locator('.mp-histogram-bars').getAttribute('aria-label')).toMatch(/^Histogram of pole angle at step 79: /);
+  const slider = card.locator('input[type=range]');
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() =>
+    document
+      .querySelector('.jp-MetricsPlotter mp-histogram-card .mp-histogram-bars')
+      ?.getAttribute('aria-label')
+      ?.includes('at step 74:')
+  );
+  for (const n of await drawnPixels(page, '.jp-MetricsPlotter mp-histogram-card .mp-distribution canvas'))
+    expect(n).toBeGreaterThan(1000);
+  await card.screenshot({ path: path.join(REPO, 'test-results', 'sweep-histogram.png') });
 
   // Hide one run: every chart redraws without it, and its rollout goes.
   await page.click('.jp-MetricsPlotter .mp-runs-table tbody tr:first-child input[type=checkbox]');

@@ -157,7 +157,7 @@ test('a sweep of 20 runs × 10 metrics × 20,000 points: the saved output, every
   }
 });
 
-test('fuzzed over sizes (metrics, points, runs, videos and images), a saved output with its static charts and stills stays under 100 kB in all its parts', async () => {
+test('fuzzed over sizes (metrics, points, runs, histograms, videos and images), a saved output with its static charts, distributions and stills stays under 100 kB in all its parts', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-fuzz-budget-'));
   const solid = (v: number) => ({ width: 48, height: 32, data: new Uint8ClampedArray(48 * 32 * 4).fill(v) });
   try {
@@ -167,7 +167,9 @@ test('fuzzed over sizes (metrics, points, runs, videos and images), a saved outp
         fc.integer({ min: 1, max: 4_000 }),
         fc.integer({ min: 0, max: 20 }),
         fc.integer({ min: 0, max: 12 }),
-        async (names, points, runs, media) => {
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 600 }),
+        async (names, points, runs, media, histograms, histogramSteps) => {
           const plotter = new MetricsPlotter({ title: 'fuzz', root });
           try {
             const loggers = runs
@@ -179,6 +181,14 @@ test('fuzzed over sizes (metrics, points, runs, videos and images), a saved outp
                   `group${m % 4}/a metric name of some length ${m}`,
                   Float64Array.from({ length: points }, (_, i) => Math.sin(i / 50 + m))
                 );
+            for (const logger of loggers)
+              for (let h = 0; h < histograms; h++)
+                for (let step = 0; step < histogramSteps; step++)
+                  logger.addHistogram(
+                    `weights/a layer of some name length ${h}`,
+                    Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 7.1 + step / 9) * (1 + step / 100)),
+                    step
+                  );
             for (let v = 0; v < media; v++) {
               if (v % 3 === 2) await plotter.addImage(`image ${v}`, solid(v * 20));
               else await plotter.addVideoFromFrames(`rollout ${v}`, [solid(10), solid(200), solid(90)], { fps: 10 });

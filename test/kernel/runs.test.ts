@@ -151,3 +151,31 @@ console.log(plotter.id);`);
     ['b', 13]
   ]);
 });
+
+test("a live view asks for the histograms in detail: every kept step of each run's, where the saved payload has what its budget allows", async () => {
+  const { k } = await session('runs-histograms');
+  const shown = await k.run(`
+const plotter = new MetricsPlotter({ title: "histograms" });
+for (const name of ["a", "b"]) {
+  const run = plotter.run(name);
+  for (let s = 0; s < 300; s++) run.addHistogram("weights", Float32Array.from({ length: 100 }, (_, i) => Math.sin(i + s)), s);
+}
+plotter.show();
+console.log(plotter.id);`);
+  const plotterId = shown.stdout.trim();
+  const payload = plotterDisplays(shown.outputs)[0].content.data[PLOTTER_MIME_TYPE];
+  expect(payload.histograms.map((h: { run: string; totalSteps: number }) => [h.run, h.totalSteps])).toEqual([
+    ['a', 300],
+    ['b', 300]
+  ]);
+  expect(payload.histograms[0].steps.length).toBeLessThan(300);
+  const detail = await k.extensionRequest({ request: 'histograms', plotterId });
+  expect(detail.data.known).toBe(true);
+  expect(detail.data.histograms.map((h: { run: string; steps: number[] }) => [h.run, h.steps.length, h.steps[299]])).toEqual([
+    ['a', 300, 299],
+    ['b', 300, 299]
+  ]);
+  await k.run('plotter.close();');
+  const after = await k.extensionRequest({ request: 'histograms', plotterId });
+  expect(after.data).toEqual({ reply: 'histograms', plotterId, known: false, histograms: [] });
+});

@@ -12,7 +12,8 @@ describe('readKernelRequest', () => {
     { request: 'range', plotterId: 'p', axis: 'time', min: 0, max: 1500.5, points: 1200 },
     { request: 'range', plotterId: 'p', axis: 'step', min: -5, max: 10, points: 1200 },
     { request: 'media', plotterId: 'p', path: 'assets/metrics-plotter-1-ab/rollout.mp4', offset: 1048576 },
-    { request: 'keep', plotterId: 'p', path: 'assets/metrics-plotter-1-ab/rollout.mp4' }
+    { request: 'keep', plotterId: 'p', path: 'assets/metrics-plotter-1-ab/rollout.mp4' },
+    { request: 'histograms', plotterId: 'p' }
   ];
   it.each(good.map(r => [r.request, r]))('reads a well-formed %s request as it was sent', (_, request) => {
     expect(readKernelRequest(JSON.parse(JSON.stringify(request)))).toEqual(request);

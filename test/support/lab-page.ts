@@ -138,8 +138,8 @@ export async function playFirstVideo(page: Page): Promise<{ currentTime: number;
 }
 
 /** How many pixels of each chart canvas are drawn (not transparent). */
-export async function drawnPixels(page: Page): Promise<number[]> {
-  return page.$$eval('.jp-MetricsPlotter .mp-plot canvas', canvases =>
+export async function drawnPixels(page: Page, canvases = '.jp-MetricsPlotter .mp-plot canvas'): Promise<number[]> {
+  return page.$$eval(canvases, canvases =>
     (canvases as HTMLCanvasElement[]).map(c => {
       const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;

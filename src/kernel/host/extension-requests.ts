@@ -59,5 +59,7 @@ function unknownPlotter(request: PlotterRequest): KernelReply {
       return { reply: 'media', plotterId, known: false, path: request.path, state: 'removed', size: 0, offset: request.offset };
     case 'keep':
       return { reply: 'keep', plotterId, path: request.path, error: 'the plotter is closed: its files were removed' };
+    case 'histograms':
+      return { reply: 'histograms', plotterId, known: false, histograms: [] };
   }
 }

@@ -85,8 +85,15 @@ export class MetricsStore {
     /** Past this many bytes of points, older detail is merged into min/max buckets. */
     readonly boundBytes = defaultMemoryBoundBytes(),
     /** Called once per add (a batch is one): the plotter's outputs hear of it as of media changes. */
-    private readonly onChange: () => void = () => undefined
+    private readonly onChange: () => void = () => undefined,
+    /** Bytes of the bound others hold (the histograms): the points get the rest. */
+    private readonly heldElsewhere: () => number = () => 0
   ) {}
+
+  /** What the points may take: the bound, less what the histograms hold. */
+  private get pointsBound(): number {
+    return this.boundBytes - this.heldElsewhere();
+  }
 
   /** Logged points that are now merged into buckets, across all series. */
   get mergedLogged(): number {
@@ -199,7 +206,7 @@ export class MetricsStore {
     if (p.bytes !== before) {
       // The bytes change only when a segment comes, grows or widens, or a resumed run cut some.
       this.bytes += p.bytes - before;
-      if (this.bytes > this.boundBytes) this.mergeOlderDetail();
+      if (this.bytes > this.pointsBound) this.mergeOlderDetail();
     }
     return at;
   }
@@ -220,12 +227,12 @@ export class MetricsStore {
       for (const s of this.series.values()) this.bytes += s.points.bytes;
     };
     merge(p => p.mergeDetail(DETAIL_BUCKET, 0.5));
-    if (this.bytes > this.boundBytes) merge(p => p.mergeDetail(DETAIL_BUCKET, 1));
+    if (this.bytes > this.pointsBound) merge(p => p.mergeDetail(DETAIL_BUCKET, 1));
     // Merging the buckets again, while that frees something worth it: what is left over the bound
     // then is open segments, and merging the buckets over and over would leave the history no detail.
     for (
       let pass = 0, before = Infinity;
-      pass < 8 && this.bytes > this.boundBytes && before - this.bytes > this.boundBytes / 100;
+      pass < 8 && this.bytes > this.pointsBound && before - this.bytes > this.pointsBound / 100;
       pass++
     ) {
       before = this.bytes;
@@ -239,7 +246,7 @@ export class MetricsStore {
    * segments alone would be over a 64 MB bound.
    */
   private sealSmaller(): void {
-    const perSeries = this.boundBytes / 8 / Math.max(1, this.series.size) / 16;
+    const perSeries = this.pointsBound / 8 / Math.max(1, this.series.size) / 16;
     let points = SEGMENT_POINTS;
     while (points > MIN_SEGMENT_POINTS && points > perSeries) points /= 2;
     for (const s of this.series.values()) s.points.segmentPoints = points;

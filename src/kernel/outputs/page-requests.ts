@@ -1,13 +1,15 @@
 /**
  * A page's requests about one plotter's data, answered by that plotter: the live stream
- * (subscribe, unsubscribe, range) and its media (the bytes of a file, keep). The registry routes
+ * (subscribe, unsubscribe, range), its histograms in detail, and its media (the bytes of a file, keep). The registry routes
  * them here (host/extension-requests.ts), and answers the requests about which page holds a view
  * itself.
  */
-import { MEDIA_CHUNK_BYTES, runOf, type MediaEntry } from '../../protocol';
+import { HISTOGRAM_DETAIL_STEPS, MEDIA_CHUNK_BYTES, runOf, type MediaEntry } from '../../protocol';
 import type { Answer, PlotterRequest } from '../host/contracts';
 import type { PageComm } from '../host/page-comm';
 import type { MediaLibrary } from '../media/library';
+import { histogramsWithinBudget, type HistogramStore } from '../metrics/histograms';
+import { DETAIL_METRICS_BUDGET_BYTES } from '../metrics/saved-budget';
 import type { MetricsStore } from '../metrics/store';
 import type { LiveStream } from './live-stream';
 
@@ -15,6 +17,7 @@ import type { LiveStream } from './live-stream';
 export interface AnsweringPlotter {
   readonly id: string;
   readonly metrics: MetricsStore;
+  readonly histograms: HistogramStore;
   readonly media: MediaLibrary;
   readonly stream: LiveStream;
   /** Keeps `run`'s entry of `name` at `step` for good (as plotter.keep does); throws when it cannot. */
@@ -46,6 +49,10 @@ export function answerPlotterRequest(plotter: AnsweringPlotter, request: Plotter
       } catch (err) {
         return { data: { ...reply, error: (err as Error).message }, buffers: [] };
       }
+    }
+    case 'histograms': {
+      const { histograms } = histogramsWithinBudget(plotter.histograms, DETAIL_METRICS_BUDGET_BYTES, HISTOGRAM_DETAIL_STEPS);
+      return { data: { reply: 'histograms', plotterId, known: true, histograms }, buffers: [] };
     }
     case 'media': {
       const { path, offset } = request;

@@ -16,10 +16,12 @@ import {
 import { kernelId, oneWayKernel } from '../host/notebook';
 import type { MediaLibrary } from '../media/library';
 import { metricsWithinBudget, savedMetricsBudget, STATIC_CHARTS_BYTES, STILLS_BYTES } from '../metrics/saved-budget';
+import { histogramsWithinBudget, type HistogramStore } from '../metrics/histograms';
 import type { MetricsStore } from '../metrics/store';
 import type { ListedWatch } from '../runs/logdir-watch';
 import type { Runs } from '../runs/runs';
 import { staticCharts } from './static-charts';
+import { staticDistributions } from './static-distributions';
 import { staticStills } from './static-stills';
 import { installCommand, summaryHtml, summaryText, type SummaryInput } from './summary';
 
@@ -32,6 +34,7 @@ export interface PlotterParts {
   /** Points per series in the payload, at most. */
   readonly maxPoints: number;
   readonly metrics: MetricsStore;
+  readonly histograms: HistogramStore;
   readonly media: MediaLibrary;
   readonly runs: Runs;
   /** What cleanup did, once the session ended; null while it is live. */
@@ -69,7 +72,9 @@ export function plotterPayload(p: PlotterParts, viewId: string): PlotterPayload 
   const media = p.media.entries().map(e => ({ ...e }));
   // Media entries (about 250 bytes each) share the saved output's budget with the metrics.
   const budget = savedMetricsBudget(Buffer.byteLength(JSON.stringify(media)));
-  const { metrics, omittedMetrics } = metricsWithinBudget(p.metrics.series, p.maxPoints, budget, startedAt);
+  // Histograms take at most a third of it; the metrics get the rest.
+  const histograms = histogramsWithinBudget(p.histograms, budget / 3);
+  const { metrics, omittedMetrics } = metricsWithinBudget(p.metrics.series, p.maxPoints, budget - histograms.bytes, startedAt);
   const retired = p.media.retired();
   const runs = runList(p);
   return {
@@ -84,6 +89,7 @@ export function plotterPayload(p: PlotterParts, viewId: string): PlotterPayload 
     metrics,
     ...(omittedMetrics ? { omittedMetrics } : {}),
     ...memoryBound(p.metrics),
+    ...(histograms.histograms.length ? { histograms: histograms.histograms } : {}),
     media,
     ...(Object.keys(retired).length ? { retired } : {}),
     ...(runs ? { runs } : {}),
@@ -97,6 +103,7 @@ export function summaryOf(p: PlotterParts): SummaryInput {
   return {
     title: p.title,
     metrics: p.metrics.stats(),
+    histograms: p.histograms.stats(),
     media: p.media.entries(),
     runs: runList(p) ?? [],
     ...memoryBound(p.metrics),
@@ -109,8 +116,12 @@ export function summaryOf(p: PlotterParts): SummaryInput {
 export function displayBundle(p: PlotterParts, viewId: string): Record<string, unknown> {
   const summary = summaryOf(p);
   const payload = plotterPayload(p, viewId);
+  // Distributions take at most a third of the static charts' budget; the charts get the rest.
+  const distributions = staticDistributions(payload.histograms ?? [], payload.runs ?? [], STATIC_CHARTS_BYTES / 3);
   const charts =
-    staticCharts(payload.metrics, payload.runs ?? [], STATIC_CHARTS_BYTES) + staticStills(p.media.stills(), STILLS_BYTES);
+    staticCharts(payload.metrics, payload.runs ?? [], STATIC_CHARTS_BYTES - Buffer.byteLength(distributions)) +
+    distributions +
+    staticStills(p.media.stills(), STILLS_BYTES);
   return {
     [PLOTTER_MIME_TYPE]: payload,
     'text/html': summaryHtml(summary, installCommand(), charts),

@@ -9,7 +9,7 @@
  */
 import { chartsOf, colourByRun, runColours, seriesColor } from '../../protocol/charts';
 import { downsampleWith } from '../../protocol/downsample';
-import { formatCount, formatNumber, formatTicks } from '../../protocol/format';
+import { formatCount, formatNumber, formatTicks, niceTicks } from '../../protocol/format';
 import { escapeHtml, type MetricSeries, type RunInfo } from '../../protocol';
 
 /** Charts drawn at most; an output with more says how many more the panel has. */
@@ -17,8 +17,8 @@ export const STATIC_CHARTS = 8;
 /** Series named in one chart's legend at most (a sweep's chart may hold hundreds). */
 const LEGEND_ENTRIES = 10;
 
-const WIDTH = 360;
-const HEIGHT = 200;
+export const WIDTH = 360;
+export const HEIGHT = 200;
 const LEFT = 52;
 const RIGHT = 12;
 const TOP = 10;
@@ -52,18 +52,8 @@ function chartLines(metrics: readonly MetricSeries[], runs: readonly RunInfo[]):
   }));
 }
 
-/** Round ticks (1, 2 or 5 × 10^k apart) from lo to hi, at most `count` + 1 of them. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  const magnitude = 10 ** Math.floor(Math.log10((hi - lo) / (count + 1)));
-  const step = [1, 2, 5, 10].map(f => f * magnitude).find(s => (hi - lo) / s <= count + 1) ?? 10 * magnitude;
-  const ticks: number[] = [];
-  // k × step, rounded to the step's digits: 0.6, not 0.6000000000000001.
-  for (let k = Math.ceil(lo / step); k * step <= hi; k++) ticks.push(Number((k * step).toPrecision(12)) || 0);
-  return ticks;
-}
-
 /** The extent of the finite numbers, widened where it is a single value. */
-function extent(values: Iterable<number>): [number, number] | null {
+export function extent(values: Iterable<number>): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -107,18 +97,18 @@ function pathOf(s: MetricSeries, points: number, x: (v: number) => number, y: (v
   return d;
 }
 
-/** One chart as SVG: its frame, grid, ticks and lines. */
-function chartSvg(chart: Chart, points: number): string {
-  const xs = extent(stepsOf(chart.lines)) ?? [0, 1];
-  const [lo, hi] = extent(finiteValues(chart.lines)) ?? [0, 1];
-  const ys = [lo - (hi - lo) * 0.04, hi + (hi - lo) * 0.04]; // lines clear of the frame
+/** A chart's frame, grid and ticks for x and y ranges, and where a value is drawn; its content goes after `head`, then `</svg>`. */
+export function chartFrame(
+  xs: readonly [number, number],
+  ys: readonly [number, number]
+): { head: string; x: (v: number) => number; y: (v: number) => number } {
   const x = (v: number): number => LEFT + ((v - xs[0]) / (xs[1] - xs[0])) * PLOT_W;
   const y = (v: number): number => TOP + PLOT_H - ((v - ys[0]) / (ys[1] - ys[0])) * PLOT_H;
   const yTicks = niceTicks(ys[0], ys[1], 4);
   const xTicks = niceTicks(xs[0], xs[1], 5).filter(t => Number.isInteger(t) || xs[1] - xs[0] < 5);
   const yLabels = formatTicks(yTicks);
   const xLabels = formatTicks(xTicks);
-  const parts = [
+  const head = [
     `<svg xmlns='http://www.w3.org/2000/svg' width='${WIDTH}' height='${HEIGHT}' viewBox='0 0 ${WIDTH} ${HEIGHT}'>`,
     `<rect width='${WIDTH}' height='${HEIGHT}' fill='#fff'/>`,
     `<g stroke='#e4e4e4'>`,
@@ -128,7 +118,22 @@ function chartSvg(chart: Chart, points: number): string {
     ...yTicks.map((t, i) => `<text x='${LEFT - 4}' y='${Math.round(y(t)) + 3}'>${escapeHtml(yLabels[i])}</text>`),
     `</g><g text-anchor='middle'>`,
     ...xTicks.map((t, i) => `<text x='${Math.round(x(t))}' y='${TOP + PLOT_H + 13}'>${escapeHtml(xLabels[i])}</text>`),
-    `</g><text x='${LEFT + PLOT_W}' y='${HEIGHT - 2}' text-anchor='end'>step</text></g>`,
+    `</g><text x='${LEFT + PLOT_W}' y='${HEIGHT - 2}' text-anchor='end'>step</text></g>`
+  ].join('');
+  return { head, x, y };
+}
+
+/** A value range drawn clear of the frame: widened by 4% each way. */
+export function padded([lo, hi]: readonly [number, number]): [number, number] {
+  return [lo - (hi - lo) * 0.04, hi + (hi - lo) * 0.04];
+}
+
+/** One chart as SVG: its frame, grid, ticks and lines. */
+function chartSvg(chart: Chart, points: number): string {
+  const xs = extent(stepsOf(chart.lines)) ?? [0, 1];
+  const { head, x, y } = chartFrame(xs, padded(extent(finiteValues(chart.lines)) ?? [0, 1]));
+  const parts = [
+    head,
     `<g fill='none' stroke-width='1.5' stroke-linejoin='round'>`,
     ...chart.lines.map(l => `<path stroke='${l.color}' d='${pathOf(l.series, points, x, y)}'/>`),
     '</g></svg>'
@@ -137,7 +142,7 @@ function chartSvg(chart: Chart, points: number): string {
 }
 
 /** The SVG as an image source: percent-encoded where a URL or an HTML attribute needs it, not base64. */
-function dataUri(svg: string): string {
+export function dataUri(svg: string): string {
   return `data:image/svg+xml,${svg.replace(/[%#<>"\u0080-\uffff]/g, c => encodeURIComponent(c))}`;
 }
 

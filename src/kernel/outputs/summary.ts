@@ -18,6 +18,7 @@ import {
   type WatchedLogdir
 } from '../../protocol';
 import { formatConfigValue, formatNumber } from '../../protocol/format';
+import type { HistogramStats } from '../metrics/histograms';
 import type { MetricStats } from '../metrics/store';
 
 /** Metrics listed in the text; a run with more says how many more. */
@@ -28,6 +29,8 @@ const LISTED_MEDIA = 20;
 export interface SummaryInput {
   title: string;
   metrics: MetricStats[];
+  /** Histogram series, each by its latest step. */
+  histograms?: HistogramStats[];
   media: readonly MediaEntry[];
   /** The plotter's runs; empty while it has only its default run. */
   runs: readonly RunInfo[];
@@ -137,11 +140,28 @@ function headline(s: SummaryInput): string {
   const images = s.media.length - videos;
   return (
     `MetricsPlotter "${s.title}": ${s.runs.length ? `${count(s.runs.length, 'run')}, ` : ''}` +
-    `${count(s.metrics.length, 'metric')}, ${count(videos, 'video')}` +
+    `${count(s.metrics.length, 'metric')}, ${s.histograms?.length ? `${count(s.histograms.length, 'histogram')}, ` : ''}${count(videos, 'video')}` +
     (images ? `, ${count(images, 'image')}` : '') +
     (s.closed ? ' (session ended, files removed).' : '.')
   );
 }
+
+/** Histograms listed (each by its latest step); the rest are counted. */
+const LISTED_HISTOGRAMS = 20;
+
+/** A histogram series' name as the summary lists it, and its latest step's cells. */
+function histogramRow(s: SummaryInput, h: HistogramStats): string[] {
+  const { last } = h;
+  return [
+    s.runs.length ? `${runLabel(h.run)} · ${h.name}` : h.name,
+    last.step.toLocaleString('en'),
+    formatNumber(last.min),
+    formatNumber(last.median),
+    formatNumber(last.max),
+    last.values.toLocaleString('en') + (last.nonFinite ? ` (${last.nonFinite.toLocaleString('en')} not finite)` : '')
+  ];
+}
+const HISTOGRAM_COLUMNS = ['histogram', 'at step', 'min', 'median', 'max', 'values'];
 
 function mediaLine(e: MediaEntry): string {
   const detail = e.kind === 'video' ? `${e.width}x${e.height}, ${e.frames} frames at ${e.fps} fps` : `${e.width}x${e.height}`;
@@ -200,6 +220,20 @@ export function summaryText(s: SummaryInput, command: string | null = installCom
     if (s.metrics.length > listed.length)
       lines.push(`  … and ${(s.metrics.length - listed.length).toLocaleString('en')} more metrics`);
   }
+  const histograms = (s.histograms ?? []).slice(0, LISTED_HISTOGRAMS).map(h => histogramRow(s, h));
+  if (histograms.length) {
+    const width = Math.min(40, Math.max(9, ...histograms.map(r => r[0].length)));
+    const name = (x: string): string => (x.length > width ? `${x.slice(0, width - 1)}…` : x.padEnd(width));
+    for (const r of [HISTOGRAM_COLUMNS, ...histograms])
+      lines.push(
+        `  ${name(r[0])} ${r
+          .slice(1)
+          .map(c => c.padStart(11))
+          .join(' ')}`
+      );
+    if (s.histograms!.length > histograms.length)
+      lines.push(`  … and ${s.histograms!.length - histograms.length} more histograms`);
+  }
   if (s.memoryBound) lines.push(`  ${memoryBoundMessage(s.memoryBound)}`);
   for (const w of s.watched ?? []) lines.push(`  ${watchedLogdirMessage(w)}`);
   if (!s.closed) {
@@ -247,7 +281,13 @@ export function summaryHtml(s: SummaryInput, command = installCommand(), charts 
     .slice(0, LISTED_RUNS)
     .map(r => `<div>${escapeHtml(runLine(r))}</div>`)
     .join('');
+  const histogramRows = (s.histograms ?? []).slice(0, LISTED_HISTOGRAMS).map(h => histogramRow(s, h));
+  const histograms = histogramRows.length
+    ? `<table><tr>${HISTOGRAM_COLUMNS.map(c => `<th>${c}</th>`).join('')}</tr>${histogramRows
+        .map(r => `<tr>${r.map(c => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+        .join('')}</table>`
+    : '';
   const bound = s.memoryBound ? `<p>${escapeHtml(memoryBoundMessage(s.memoryBound))}</p>` : '';
   const watched = (s.watched ?? []).map(w => `<p>${escapeHtml(watchedLogdirMessage(w))}</p>`).join('');
-  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${charts}${table}${bound}${watched}${media}${note}</div>`;
+  return `<div><b>${escapeHtml(headline(s))}</b>${runs}${charts}${table}${histograms}${bound}${watched}${media}${note}</div>`;
 }

@@ -15,6 +15,7 @@ import { runLabel, runOf, seriesKey, type MediaEntry, type Still } from '../../p
 import { entryAtOrBefore, type MediaSeries } from './media-series';
 import type { MediaState } from './media-states';
 import { formatBytes, formatCount } from '../../protocol/format';
+import { sliderKeyTarget } from '../slider-keys';
 
 /** A step picked somewhere in the panel; `seq` makes picking the same step again a change. */
 export interface StepSelection {
@@ -143,24 +144,13 @@ export class MediaCard extends LitElement {
     this.moveTo(Number((ev.target as HTMLInputElement).value));
   }
 
-  /**
-   * ←/→ (and Home/End) step between logged entries. Handled here, not left to the range input:
-   * JupyterLab's notebook keyboard shortcuts would otherwise take the arrow keys first.
-   */
+  /** ←/→ (and Home/End) step between logged entries (slider-keys.ts). */
   private onKey(ev: KeyboardEvent): void {
-    const last = this.positions.length - 1;
-    const to = {
-      ArrowLeft: this.index - 1,
-      ArrowDown: this.index - 1,
-      ArrowRight: this.index + 1,
-      ArrowUp: this.index + 1,
-      Home: 0,
-      End: last
-    }[ev.key];
-    if (to === undefined) return;
+    const to = sliderKeyTarget(ev.key, this.index, this.positions.length - 1);
+    if (to === null) return;
     ev.preventDefault();
     ev.stopPropagation();
-    this.moveTo(Math.max(0, Math.min(last, to)));
+    this.moveTo(to);
   }
 
   private moveTo(index: number): void {

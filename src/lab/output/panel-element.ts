@@ -12,6 +12,7 @@ import {
   runOf,
   seriesKey,
   watchedLogdirMessage,
+  type HistogramSeries,
   type MetricSeries,
   type PlotterPayload,
   type Still
@@ -38,6 +39,8 @@ import '../charts/metric-chart';
 import '../media/media-card';
 import '../runs/runs-table';
 import '../sweeps/sweep-view';
+import { withHistogramDetail } from '../histograms/distributions';
+import '../histograms/histogram-card';
 
 /** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
 export interface RangeDetail {
@@ -68,7 +71,8 @@ export class PlotterPanelElement extends LitElement {
     band: { state: true },
     memberLines: { state: true },
     highlightedRun: { state: true },
-    rangeDetail: { attribute: false }
+    rangeDetail: { attribute: false },
+    histogramDetail: { attribute: false }
   };
 
   payload: PlotterPayload | null = null;
@@ -103,6 +107,8 @@ export class PlotterPanelElement extends LitElement {
   highlightedRun: string | null = null;
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
   rangeDetail: RangeDetail | null = null;
+  /** Every histogram in detail, from the kernel (a live panel asks when the payload's are thinned). */
+  histogramDetail: HistogramSeries[] | null = null;
   private seq = 0;
   /** The payload's series on the x axis in effect (willUpdate shapes them for render). */
   private drawn: MetricSeries[] = [];
@@ -262,6 +268,16 @@ export class PlotterPanelElement extends LitElement {
         ? s.runs.reduce((sum, run) => sum + (p.retired?.[seriesKey({ name: s.name, run })] ?? 0), 0)
         : (p.retired?.[seriesKey(s)] ?? 0);
     const mediaSteps = [...new Set(shownMedia.map(e => e.step))].sort((a, b) => a - b);
+    // A card per histogram name, each holding the visible runs' series of it.
+    const histograms = new Map<string, HistogramSeries[]>();
+    for (const h of withHistogramDetail(p.histograms ?? [], this.histogramDetail))
+      if (visible(h)) histograms.set(h.name, [...(histograms.get(h.name) ?? []), h]);
+    // "Move together" links the cards' sliders: shown while there are two cards or more of either kind.
+    const link =
+      media.length + histograms.size > 1
+        ? html`<label class="mp-link"><input type="checkbox" .checked=${this.linked}
+            @change=${(e: Event) => (this.linked = (e.target as HTMLInputElement).checked)} /> Move together</label>`
+        : nothing;
     const selectedStep = this.selection?.step ?? null;
     const failure = failureText(this.status);
     return html`
@@ -327,7 +343,9 @@ export class PlotterPanelElement extends LitElement {
                     .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${highlight}></mp-metric-chart>`
                 )}
               </div>`
-            : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
+            : histograms.size
+              ? nothing
+              : html`<div class="mp-empty">No metrics yet: call plotter.addScalar(name, value, step).</div>`
         }
         ${
           p.omittedMetrics
@@ -340,14 +358,22 @@ export class PlotterPanelElement extends LitElement {
         ${p.memoryBound ? html`<div class="mp-note" role="note">${memoryBoundMessage(p.memoryBound)}</div>` : nothing}
         ${(p.watched ?? []).map(w => html`<div class="mp-note mp-watched" role="note">${watchedLogdirMessage(w)}</div>`)}
         ${
+          histograms.size
+            ? html`<div class="mp-histogram-section">
+              ${media.length ? nothing : link}
+              <div class="mp-histogram-cards">
+                ${[...histograms].map(
+                  ([name, series]) => html`<mp-histogram-card .name=${name} .series=${series} .colors=${drawnColors}
+                    .selection=${this.selection}></mp-histogram-card>`
+                )}
+              </div>
+            </div>`
+            : nothing
+        }
+        ${
           media.length
             ? html`<div class="mp-media-section">
-              ${
-                media.length > 1
-                  ? html`<label class="mp-link"><input type="checkbox" .checked=${this.linked}
-                    @change=${(e: Event) => (this.linked = (e.target as HTMLInputElement).checked)} /> Move together</label>`
-                  : nothing
-              }
+              ${link}
               <div class="mp-media-cards">
                 ${media.map(
                   s => html`<mp-media-card .series=${s} .states=${this.mediaStates} .stills=${this.stills} .keepErrors=${this.keepErrors}

@@ -26,6 +26,8 @@ export const PANEL_CLASS = 'jp-MetricsPlotter';
 export const EARLIER_SESSION_GRACE_MS = 2000;
 /** How long after a kernel died its files may still be there while its watchdog removes them. */
 const WATCHDOG_GRACE_MS = 2000;
+/** A live view asks for its histograms in detail at most this often. */
+const HISTOGRAM_DETAIL_MS = 2000;
 
 export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private readonly element: PlotterPanelElement;
@@ -47,6 +49,13 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
   private readonly live: LiveSubscription;
   private refreshQueued = false;
   private rangeSeq = 0;
+  /** Histograms in detail: a request in flight, the last steps last asked for, and when. */
+  private histograms: { asking: boolean; asked: string; at: number; timer: ReturnType<typeof setTimeout> | null } = {
+    asking: false,
+    asked: '',
+    at: 0,
+    timer: null
+  };
 
   constructor(
     private readonly options: IRenderMime.IRendererOptions,
@@ -142,6 +151,41 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.element.rangeDetail = { axis, range, metrics: decodeChunks(series, answer.buffers), merged: series.some(c => c.merged) };
   }
 
+  /**
+   * The payload carries the histograms the saved output's budget allows (a few dozen steps each); a
+   * live view asks the kernel for every kept step, when a histogram has steps the payload left out
+   * and new ones came, at most every HISTOGRAM_DETAIL_MS (a reply can be large).
+   */
+  private askHistograms(): void {
+    const p = this.payload;
+    const thinned = p?.histograms?.some(h => h.totalSteps > h.steps.length);
+    if (!p || !thinned || this.status.kind !== 'live' || p.state !== 'live' || p.kernel.oneWay || !p.kernel.id) return;
+    const asked = p.histograms!.map(h => `${h.totalSteps}:${h.steps[h.steps.length - 1]}`).join(',');
+    const h = this.histograms;
+    if (h.asking || h.timer || asked === h.asked) return;
+    const wait = h.at + HISTOGRAM_DETAIL_MS - Date.now();
+    if (wait > 0) {
+      h.timer = setTimeout(() => {
+        h.timer = null;
+        if (!this.isDisposed) this.askHistograms();
+      }, wait);
+      return;
+    }
+    h.asking = true;
+    h.asked = asked;
+    h.at = Date.now();
+    void this.sessions
+      .ask(p, { request: 'histograms', plotterId: p.plotterId })
+      .then(answer => {
+        if (this.isDisposed || answer?.data.reply !== 'histograms' || !answer.data.known) return;
+        this.element.histogramDetail = answer.data.histograms;
+      })
+      .finally(() => {
+        h.asking = false;
+        if (!this.isDisposed) this.askHistograms();
+      });
+  }
+
   /** The user keeps an entry: the kernel moves its file; the next display update shows where to. */
   private async keep(path: string): Promise<void> {
     const p = this.payload;
@@ -195,6 +239,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     } else if (this.status.kind === 'live') {
       await this.resolveNewMedia(data, previous);
     }
+    this.askHistograms();
     this.refreshView();
   }
 
@@ -348,6 +393,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.blobUrls.clear();
     this.live.dispose();
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.histograms.timer) clearTimeout(this.histograms.timer);
     this.graceTimer = null;
     this.handle?.dispose();
     this.handle = null;

@@ -4,7 +4,7 @@
  * than in linear space over at least a decade: learning rates, step sizes) or categorical
  * (strings, booleans, mixed); a run's value has a position on it from 0 (bottom) to 1 (top).
  */
-import { formatConfigValue, formatTicks } from '../../protocol/format';
+import { formatConfigValue, formatTicks, niceTicks } from '../../protocol/format';
 
 export type AxisValue = number | string | boolean;
 export type AxisScale = 'linear' | 'log' | 'category';
@@ -110,14 +110,9 @@ export function ticksOf(axis: SweepAxis, most = 6): AxisTick[] {
     if (values.length < 3)
       values = powers.flatMap(p => [p, Number((2 * p).toPrecision(1)), Number((5 * p).toPrecision(1))]).filter(inRange(axis));
   } else {
-    const rough = (axis.max - axis.min) / (most - 1);
-    const power = 10 ** Math.floor(Math.log10(rough));
-    let step = [1, 2, 5, 10].map(k => k * power).find(s => s >= rough) ?? 10 * power;
+    values = niceTicks(axis.min, axis.max, most - 1);
     // Whole numbers (seeds, layer counts, batch sizes) are ticked at whole numbers.
-    if ([...axis.values.values()].every(v => Number.isInteger(v))) step = Math.max(1, step);
-    values = [];
-    for (let v = Math.ceil(axis.min / step) * step; v <= axis.max + step * 1e-9; v += step)
-      values.push(Number(v.toPrecision(12)));
+    if ([...axis.values.values()].every(v => Number.isInteger(v))) values = values.filter(v => Number.isInteger(v));
   }
   // The ends are ticks of their own unless a round tick is close to them.
   const ends = [axis.min, axis.max].filter(e => !values.some(v => Math.abs(positionOf(axis, v)! - positionOf(axis, e)!) < 0.08));

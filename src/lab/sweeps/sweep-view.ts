@@ -291,7 +291,9 @@ export class SweepView extends LitElement {
     const key = (e: KeyboardEvent): void => {
       const next = keyedBrush(a, brush, e.key, e.shiftKey);
       if (next === undefined) return;
+      // Handled here: JupyterLab's notebook would take the arrows and Escape first.
       e.preventDefault();
+      e.stopPropagation();
       this.setBrushes(axes, withBrush(this.brushes, a.id, next));
     };
     const name = a.label.length > 18 ? `${a.label.slice(0, 17)}…` : a.label;
