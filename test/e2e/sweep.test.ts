@@ -101,6 +101,7 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
 
   // Hyperparameters against results: an axis per swept key and one for the return.
   await page.selectOption('.jp-MetricsPlotter select[aria-label="Group runs"]', 'none');
+  await page.click('.jp-MetricsPlotter .mp-sweep .mp-chart-title');
   const axes = await page.$$eval('.jp-MetricsPlotter mp-sweep-view .mp-axis', els =>
     els.map(e => [e.getAttribute('data-axis'), e.getAttribute('aria-label')?.split(';')[0]])
   );

@@ -32,6 +32,14 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
+/** The sweep view starts folded (the charts come first): open it, as a click on its title does. */
+async function opened(view: HTMLElement): Promise<HTMLElement> {
+  await settle();
+  view.querySelector<HTMLButtonElement>('.mp-sweep .mp-chart-title')!.click();
+  await settle();
+  return view;
+}
+
 describe('sweep axes', () => {
   it('numbers spread evenly in log space over a decade or more are a log axis; others linear; text and booleans categories', () => {
     expect(logSpread([1e-4, 3e-4, 1e-3, 3e-3])).toBe(true);
@@ -259,9 +267,13 @@ describe('how much a key matters', () => {
 describe('the sweep view in the panel', () => {
   const sweep = () => payload({ runs: RUNS, metrics: METRICS, media: [] });
 
-  it('draws a line per run across an axis per differing key and the summary, and the measure of each key', async () => {
+  it('starts folded to its title; opened, draws a line per run across an axis per differing key and the summary, and the measure of each key', async () => {
     const view = mount(sweep());
     await settle();
+    expect(view.querySelector('.mp-sweep .mp-chart-title')!.getAttribute('aria-expanded')).toBe('false');
+    expect(view.querySelector('.mp-sweep .mp-hint')!.textContent).toBe('3 keys over 12 runs');
+    expect(view.querySelector('.mp-parcoords')).toBeNull();
+    await opened(view);
     const lines = view.querySelectorAll('mp-sweep-view .mp-sweep-line');
     expect(lines).toHaveLength(12);
     expect([...view.querySelectorAll('mp-sweep-view .mp-axis')].map(a => a.getAttribute('data-axis'))).toEqual([
@@ -280,7 +292,7 @@ describe('the sweep view in the panel', () => {
 
   it('a brush (here by keyboard on the optimizer axis) hides the other runs in the table and every chart; Escape shows them again', async () => {
     const view = mount(sweep());
-    await settle();
+    await opened(view);
     const axis = view.querySelector<SVGGElement>('.mp-axis[data-axis="config:optimizer"]')!;
     axis.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
     // The top quarter is sgd; down once more: adam.
@@ -311,7 +323,7 @@ describe('the sweep view in the panel', () => {
 
   it('the pointer on a run (its row, its line, its point) highlights it everywhere: the other chart lines fade', async () => {
     const view = mount(sweep());
-    await settle();
+    await opened(view);
     const run = RUNS[4].name;
     view.querySelector(`.mp-parcoords g[data-run="${run}"]`)!.dispatchEvent(new Event('pointerenter'));
     await settle();
@@ -334,7 +346,7 @@ describe('the sweep view in the panel', () => {
   it('while brushed, a run that comes outside the brush is hidden too; "Show all runs" in the table drops the brushes', async () => {
     const some = RUNS.filter(r => r.config.lr !== 3e-2);
     const view = mount(payload({ runs: some, metrics: METRICS.filter(m => some.some(r => r.name === m.run)), media: [] }));
-    await settle();
+    await opened(view);
     const key = (k: string): void => {
       view
         .querySelector('.mp-axis[data-axis="config:optimizer"]')!

@@ -26,15 +26,16 @@ import { groupMedia, groupMediaAcrossRuns, type MediaSeries } from '../media/med
 import { nameFilter } from '../name-filter';
 import { groupedSeries, type MemberLines } from '../runs/aggregate';
 import { allConfigKeys } from '../runs/configs';
-import { groupRuns, type BandKind, type RunGrouping } from '../runs/run-groups';
+import { groupRuns, type BandKind, type RunGroup, type RunGrouping } from '../runs/run-groups';
 import { downloadBlob, fileStem } from '../download';
 import { failureText, oneWayNote, statusLine, type ViewStatus } from './view-status';
 import { withDetail } from '../live/live-series';
 import { MEDIA_STEP_EVENT, type StepSelection } from '../media/media-card';
 import type { MediaState } from '../media/media-states';
-import { SELECT_STEP_EVENT, X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
+import { SELECT_STEP_EVENT, X_RANGE_EVENT, type MetricChart, type XRange } from '../charts/metric-chart';
 import { RUN_HIGHLIGHT_EVENT, type RunHighlight } from '../runs/run-highlight';
-import { RUNS_VISIBILITY_EVENT } from '../runs/runs-table';
+import { RUNS_VISIBILITY_EVENT, type RunsTable } from '../runs/runs-table';
+import type { SweepView } from '../sweeps/sweep-view';
 import '../charts/metric-chart';
 import '../media/media-card';
 import '../runs/runs-table';
@@ -70,7 +71,6 @@ export class PlotterPanelElement extends LitElement {
     grouping: { state: true },
     band: { state: true },
     memberLines: { state: true },
-    highlightedRun: { state: true },
     rangeDetail: { attribute: false },
     histogramDetail: { attribute: false }
   };
@@ -103,8 +103,14 @@ export class PlotterPanelElement extends LitElement {
   band: BandKind = 'min-max';
   /** A group's runs faint behind its mean, or hidden. */
   memberLines: MemberLines = 'faint';
-  /** The run under the pointer in any view (a chart's line, a table row, the sweep view): highlighted in all. */
-  highlightedRun: string | null = null;
+  /**
+   * The run under the pointer in any view (a chart's line, a table row, the sweep view):
+   * highlighted in all. Not a reactive property: a pointer move hands it to the views it changes
+   * (highlightRun), without the panel's whole render, which is a live update's cost.
+   */
+  private highlightedRun: string | null = null;
+  /** The run groups as last drawn, for the group of a highlighted run. */
+  private drawnGroups: RunGroup[] | null = null;
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
   rangeDetail: RangeDetail | null = null;
   /** Every histogram in detail, from the kernel (a live panel asks when the payload's are thinned). */
@@ -122,7 +128,7 @@ export class PlotterPanelElement extends LitElement {
     this.addEventListener(SELECT_STEP_EVENT, e => this.select((e as CustomEvent<{ step: number }>).detail.step));
     this.addEventListener(X_RANGE_EVENT, e => (this.xRange = (e as CustomEvent<XRange | null>).detail));
     this.addEventListener(RUNS_VISIBILITY_EVENT, e => (this.hiddenRuns = (e as CustomEvent<Set<string>>).detail));
-    this.addEventListener(RUN_HIGHLIGHT_EVENT, e => (this.highlightedRun = (e as CustomEvent<string | null>).detail));
+    this.addEventListener(RUN_HIGHLIGHT_EVENT, e => this.highlightRun((e as CustomEvent<string | null>).detail));
     this.addEventListener(MEDIA_STEP_EVENT, e => {
       if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
     });
@@ -207,6 +213,22 @@ export class PlotterPanelElement extends LitElement {
     </div>`;
   }
 
+  /** The highlight of a run: it and its run group; null for no run, or one the plotter does not have. */
+  private highlightOf(run: string | null): RunHighlight | null {
+    if (run === null || !this.payload?.runs?.some(r => r.name === run)) return null;
+    return { run, group: this.drawnGroups?.find(g => g.runs.includes(run))?.label ?? null };
+  }
+
+  /** Hands the highlighted run to the charts, the runs table and the sweep view. */
+  private highlightRun(run: string | null): void {
+    if (run === this.highlightedRun) return;
+    this.highlightedRun = run;
+    const highlight = this.highlightOf(run);
+    for (const chart of this.querySelectorAll<MetricChart>('mp-metric-chart')) chart.highlight = highlight;
+    for (const view of this.querySelectorAll<RunsTable | SweepView>('mp-runs-table, mp-sweep-view'))
+      view.highlight = highlight?.run ?? null;
+  }
+
   /** Selects a training step in every media card and marks it on every chart. */
   select(step: number): void {
     this.selection = { step, seq: ++this.seq };
@@ -226,11 +248,8 @@ export class PlotterPanelElement extends LitElement {
     // that the runs table and the media tiles match the charts.
     const drawnColors = runColours(runs, grouped);
     const groupColors = (grouped ?? []).map(g => ({ ...g, color: drawnColors.get(g.runs[0])! }));
-    const run = this.highlightedRun;
-    const highlight: RunHighlight | null =
-      run === null || !runs.some(r => r.name === run)
-        ? null
-        : { run, group: grouped?.find(g => g.runs.includes(run))?.label ?? null };
+    this.drawnGroups = grouped;
+    const highlight = this.highlightOf(this.highlightedRun);
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
     // Each chart's run groups are averaged when the chart reads them: a chart off screen does not

@@ -99,7 +99,8 @@ export class SweepView extends LitElement {
   draft: { axis: string; from: number; to: number } | null = null;
   /** The scatter's x: a config key (null: the one that matters most). */
   scatterKey: string | null = null;
-  collapsed = false;
+  /** Folded to its title (as it starts: the charts come first); a click opens it. */
+  collapsed = true;
   /** The runs the brushes hid, as last told to the panel (null: no brush). */
   private brushedOut: Set<string> | null = null;
 
@@ -157,10 +158,25 @@ export class SweepView extends LitElement {
 
   protected render(): unknown {
     const names = [...new Set(this.metrics.map(m => m.name))];
+    const keys = differingConfigKeys(this.runs);
+    if (!keys.length) return nothing;
+    const header = html`<div class="mp-sweep-header">
+      <button class="mp-chart-title" aria-expanded=${this.collapsed ? 'false' : 'true'} @click=${() => (this.collapsed = !this.collapsed)}
+        title=${this.collapsed ? 'Show the runs by their hyperparameters' : 'Fold this view'}>
+        <span class="mp-fold" aria-hidden="true">${this.collapsed ? '▸' : '▾'}</span> Hyperparameters against results</button>
+      <span class="mp-hint">${keys.length === 1 ? '1 key' : `${keys.length} keys`} over ${this.runs.length} runs</span>
+      ${
+        this.brushes.size
+          ? html`<button class="mp-button" data-action="clear-brushes" @click=${() => this.setBrushes([], new Map())}
+              title="Remove every brush: all runs shown again">Clear ${this.brushes.size === 1 ? 'brush' : `${this.brushes.size} brushes`}</button>`
+          : nothing
+      }
+    </div>`;
+    // Folded, nothing of it is computed: a sweep's charts come first.
+    if (this.collapsed) return html`<section class="mp-sweep" aria-label="Hyperparameters against results">${header}</section>`;
     const summaries = this.summaries(names);
     const axes = sweepAxes(this.runs, this.metrics, summaries);
     const configAxes = axes.filter(a => a.id.startsWith('config:'));
-    if (!configAxes.length) return nothing;
     const first = summaries[0];
     const firstAxis = first ? axes.find(a => a.id === `metric:${summaryLabel(first)}`) : undefined;
     const importance = firstAxis
@@ -169,28 +185,18 @@ export class SweepView extends LitElement {
           new Map([...firstAxis.values].map(([run, v]) => [run, v as number]))
         )
       : [];
-    const chosenNames = summaries.map(s => s.metric);
     return html`<section class="mp-sweep" aria-label="Hyperparameters against results">
-      <div class="mp-sweep-header">
-        <button class="mp-chart-title" aria-expanded=${this.collapsed ? 'false' : 'true'} @click=${() => (this.collapsed = !this.collapsed)}>
-          <span class="mp-fold" aria-hidden="true">${this.collapsed ? '▸' : '▾'}</span> Hyperparameters against results</button>
-        ${
-          this.brushes.size
-            ? html`<button class="mp-button" data-action="clear-brushes" @click=${() => this.setBrushes(axes, new Map())}
-                title="Remove every brush: all runs shown again">Clear ${this.brushes.size === 1 ? 'brush' : `${this.brushes.size} brushes`}</button>`
-            : nothing
-        }
+      ${header}
+      ${this.controls(
+        names,
+        summaries.map(s => s.metric),
+        first
+      )}
+      <div class="mp-sweep-body">
+        <div class="mp-parcoords-scroll">${this.parallelCoordinates(axes)}</div>
+        ${firstAxis ? this.scatter(configAxes, firstAxis, importance) : nothing}
+        ${first ? this.importanceTable(importance, first) : nothing}
       </div>
-      ${
-        this.collapsed
-          ? nothing
-          : html`${this.controls(names, chosenNames, first)}
-        <div class="mp-sweep-body">
-          <div class="mp-parcoords-scroll">${this.parallelCoordinates(axes)}</div>
-          ${firstAxis ? this.scatter(configAxes, firstAxis, importance) : nothing}
-          ${first ? this.importanceTable(importance, first) : nothing}
-        </div>`
-      }
     </section>`;
   }
 
