@@ -373,6 +373,10 @@ export class Run extends RunLogging {
       {
         name: this.name,
         addMetric: (name, values, steps) => this.addMetric(name, values, steps),
+        addCountedHistogram: (name, histogram, step) => {
+          this.ensureLogging('add a histogram');
+          this.#core.histograms.record(name, histogram, step, this.name);
+        },
         addImage: (name, image, options) => this.addImage(name, image, options),
         addVideoFromFrames: (name, frames, options) => this.addVideoFromFrames(name, frames, options),
         fail: () => {

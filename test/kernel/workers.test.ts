@@ -58,13 +58,15 @@ function seriesOf(plotter: MetricsPlotter, run: string, name: string): Array<[nu
   return Array.from({ length: s.points.length }, (_, i) => [s.points.step(i), s.points.value(i)]);
 }
 
-test('a worker thread logs scalars, an image and a video into a run with the same calls; its frames move to the kernel, not copied', async () => {
+test('a worker thread logs scalars, histograms, an image and a video into a run with the same calls; its frames move to the kernel, not copied', async () => {
   const plotter = new MetricsPlotter({ title: 'workers', root });
   const run: Run = plotter.run('env 0', { config: { env: 0 } });
   const worker = new Worker(
     script(`
 for (let i = 0; i < 1000; i++) log.addScalar('return', i / 10);
 log.addScalar('loss', 0.5, 7);
+await log.addHistogram('weights', Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)));
+await log.addHistogram('weights', [1, 2, NaN], 5);
 const image = ${frame(8, 6, 200)};
 await log.addImage('obs', image, { step: 7 });
 const frames = [${frame(32, 24, 10)}, ${frame(32, 24, 120)}, ${frame(32, 24, 250)}];
@@ -80,6 +82,12 @@ await log.close();
 
   expect(seriesOf(plotter, 'env 0', 'return')).toEqual(Array.from({ length: 1000 }, (_, i) => [i, i / 10]));
   expect(seriesOf(plotter, 'env 0', 'loss')).toEqual([[7, 0.5]]);
+  // Histograms are counted in the worker: their buckets arrive, steps as the plotter's call gives them.
+  const weights = plotterInternals(plotter).histograms.series.get('env 0\u0000weights')!;
+  expect(weights.kept.map(h => [h.step, h.num, h.nan, h.counts.reduce((a, b) => a + b, 0)])).toEqual([
+    [0, 1000, 0, 1000],
+    [5, 2, 1, 2]
+  ]);
   const media = plotterInternals(plotter).media.entries();
   expect(media.map(m => [m.run, m.name, m.kind, m.step, m.width, m.height, m.frames ?? 1])).toEqual([
     ['env 0', 'obs', 'image', 7, 8, 6, 1],
@@ -144,6 +152,7 @@ test('a link is forgotten once its worker exited (a thread, a process): a run fe
   const target = {
     name: 'short',
     addMetric: () => undefined,
+    addCountedHistogram: () => undefined,
     addImage: async () => undefined,
     addVideoFromFrames: async () => undefined,
     fail: () => undefined
@@ -166,6 +175,7 @@ test(`a fast worker never has more than ${MAX_IN_FLIGHT} requests held by the ke
   const target = {
     name: 'slow',
     addMetric: () => undefined,
+    addCountedHistogram: () => undefined,
     addImage: async () => undefined,
     // A kernel that encodes slowly: each video is held until the test lets it go.
     addVideoFromFrames: () => {

@@ -9,7 +9,7 @@
  */
 import { DEFAULT_RUN, percentilesOf, runField, seriesKey, type HistogramSeries } from '../../protocol';
 import { InputError, checkName, checkNumber, checkStep } from '../input';
-import { histogramOf } from './histogram';
+import { histogramOf, type Histogram } from './histogram';
 
 /** Steps a histogram series keeps at most (TensorBoard's default sample of histograms). */
 export const HISTOGRAM_STEPS = 500;
@@ -59,7 +59,7 @@ function bytesOf(h: StoredHistogram): number {
 }
 
 /** The values of one histogram: an array of numbers or a typed array, each a number. */
-function checkHistogramValues(name: string, values: unknown): ArrayLike<number> {
+export function checkHistogramValues(name: string, values: unknown): ArrayLike<number> {
   const v = values as ArrayLike<unknown> | null;
   if (!v || typeof v !== 'object' || typeof v.length !== 'number') {
     throw new InputError(
@@ -93,6 +93,16 @@ export class HistogramStore {
     checkName('metric', name);
     const checked = checkHistogramValues(name, values);
     if (step !== undefined) checkStep(`the step of histogram "${name}"`, step);
+    return this.record(name, histogramOf(checked, HISTOGRAM_BUCKETS), step, run);
+  }
+
+  /**
+   * Records a histogram already counted (a worker's: runLogger().addHistogram counts in the
+   * worker, so that only its buckets cross).
+   */
+  record(name: string, h: Histogram, step: number | undefined, run = DEFAULT_RUN): number {
+    checkName('metric', name);
+    if (step !== undefined) checkStep(`the step of histogram "${name}"`, step);
     const key = seriesKey({ name, run });
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { name, run, kept: [], logged: 0, stride: 1 }));
@@ -104,7 +114,6 @@ export class HistogramStore {
     // The latest was kept only as the latest: off the stride, it goes now that a newer one comes.
     const previous = s.kept[s.kept.length - 1];
     if (previous && previous.ordinal % s.stride !== 0) this.bytes -= bytesOf(s.kept.pop()!);
-    const h = histogramOf(checked, HISTOGRAM_BUCKETS);
     const entry: StoredHistogram = {
       step: at,
       ordinal: s.logged,

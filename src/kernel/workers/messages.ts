@@ -5,6 +5,7 @@
  * carries WORKER_KEY, so that the worker's and the kernel's own messages on the same channel are
  * told apart. docs/workers.md.
  */
+import type { Histogram } from '../metrics/histogram';
 import type { MediaOptions, VideoOptions } from '../options';
 
 export const WORKER_KEY = 'metrics-plotter/worker';
@@ -29,6 +30,8 @@ export type WireFrames = { shape: number[]; data: Pixels } | WireImage[];
 
 export type WorkerRequest =
   | { id: number; kind: 'metrics'; metrics: Array<{ name: string; values: number[]; steps?: number[] }> }
+  /** A histogram counted in the worker (metrics/histogram.ts): only its buckets cross. */
+  | { id: number; kind: 'histogram'; name: string; step: number; histogram: Histogram }
   | { id: number; kind: 'image'; name: string; image: WireImage; options: MediaOptions }
   | { id: number; kind: 'video'; name: string; frames: WireFrames; options: VideoOptions }
   /** The worker is done logging: its end is no failure. */

@@ -10,6 +10,8 @@
 import { isMainThread, parentPort, type MessagePort } from 'worker_threads';
 import { InputError, checkFps, checkMetricBatch, checkName, checkNumber, checkOptionsObject, nextStep } from '../input';
 import type { FrameImage, FramesInput, PackedFrames } from '../media/frames';
+import { histogramOf } from '../metrics/histogram';
+import { HISTOGRAM_BUCKETS, checkHistogramValues } from '../metrics/histograms';
 import type { MediaOptions, VideoOptions } from '../options';
 import {
   MAX_IN_FLIGHT,
@@ -102,6 +104,8 @@ export class RunLogger {
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** The step of each name's last scalar, for calls without one. */
   readonly #lastStep = new Map<string, number>();
+  /** The same for histograms. */
+  readonly #lastHistogramStep = new Map<string, number>();
   #closed = false;
   /** Batches of scalars sent and not yet answered. */
   readonly #pendingBatches = new Set<Promise<void>>();
@@ -160,6 +164,19 @@ export class RunLogger {
     checkMetricBatch(name, values, steps);
     for (let i = 0; i < values.length; i++) this.addScalar(name, values[i], steps?.[i]);
     return this;
+  }
+
+  /**
+   * The distribution of `values` at `step` (default: the one after this histogram's last), as the
+   * plotter's addHistogram records it; counted here, in the worker, so that only its 30 buckets go
+   * to the kernel. Resolves once the kernel recorded it.
+   */
+  async addHistogram(name: string, values: ArrayLike<number>, step?: number): Promise<void> {
+    this.#ensureOpen('add a histogram');
+    checkName('metric', name);
+    const histogram = histogramOf(checkHistogramValues(name, values), HISTOGRAM_BUCKETS);
+    const at = nextStep(this.#lastHistogramStep, name, step);
+    await this.#request(() => ({ request: { kind: 'histogram', name, step: at, histogram }, transfer: [] }));
   }
 
   /** Sends the scalars gathered so far (a failure is told at the next flush()). */

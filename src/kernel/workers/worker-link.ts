@@ -5,6 +5,7 @@
  * with an error, by a signal, or by an uncaught exception) before it closed its logger marks the
  * run failed, said in the server's log. docs/workers.md.
  */
+import type { Histogram } from '../metrics/histogram';
 import type { ChildProcess } from 'child_process';
 import { MessageChannel, Worker, type MessagePort } from 'worker_threads';
 import { writeToServerLog } from '../host/server-log';
@@ -24,6 +25,8 @@ import {
 export interface LinkTarget {
   readonly name: string;
   addMetric(name: string, values: ArrayLike<number>, steps?: ArrayLike<number>): unknown;
+  /** A histogram the worker counted. */
+  addCountedHistogram(name: string, histogram: Histogram, step: number): unknown;
   addImage(
     name: string,
     image: { width: number; height: number; data: Uint8Array | Uint8ClampedArray },
@@ -44,6 +47,9 @@ async function apply(target: LinkTarget, request: WorkerRequest): Promise<void> 
   switch (request.kind) {
     case 'metrics':
       for (const m of request.metrics) target.addMetric(m.name, Array.from(m.values), m.steps && Array.from(m.steps));
+      return;
+    case 'histogram':
+      target.addCountedHistogram(request.name, request.histogram, request.step);
       return;
     case 'image': {
       const { width, height, data } = request.image;
