@@ -151,6 +151,12 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
       e.closest('g[data-run]')?.getAttribute('data-run')
     )
   ).toBe(target.label);
+  // The charts fade the other runs once the pointer rests (HOVER_INTENT_MS).
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart')].every(c =>
+      (c as unknown as { uplot: { series: Array<{ alpha: number }> } }).uplot.series.some(s => s.alpha < 1)
+    )
+  );
   const alphas = await page.$$eval('.jp-MetricsPlotter mp-metric-chart', charts =>
     charts.map(c =>
       (c as unknown as { uplot: { series: Array<{ label: string; alpha: number; show: boolean }> } }).uplot.series

@@ -11,10 +11,12 @@ import { importanceOf, rankCorrelationRatio, ranks, spearman } from '../../src/l
 import { summarize, summariesByRun, summaryLabel, type MetricSummary } from '../../src/lab/sweeps/run-summaries';
 import { axisOf, logSpread, positionOf, ticksOf, type AxisValue } from '../../src/lab/sweeps/sweep-axes';
 import { sweepAxes } from '../../src/lab/sweeps/sweep-view';
+import { HOVER_INTENT_MS } from '../../src/lab/output/panel-element';
 import type { MetricSeries, RunInfo } from '../../src/protocol';
 import { mount, payload, series, settle } from './fixtures';
 
-const values = (entries: Array<[string, AxisValue]>): Map<string, AxisValue> => new Map(entries);
+/** The values of runs "r0", "r1"…, in order. */
+const ofRuns = (...vs: AxisValue[]): Map<string, AxisValue> => new Map(vs.map((v, i) => [`r${i}`, v]));
 
 /** Twelve runs: lr over two decades, an optimizer, a seed; the return rises with lr for adam. */
 const RUNS: RunInfo[] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2].flatMap((lr, i) =>
@@ -32,6 +34,18 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
+/** The pointer rests on a run: the charts fade the others once it has (HOVER_INTENT_MS). */
+async function rest(): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, HOVER_INTENT_MS + 20));
+  await settle();
+}
+
+/** A key pressed on an axis of the sweep view (by its id), then the view settled. */
+async function press(view: HTMLElement, axis: string, key: string): Promise<void> {
+  view.querySelector(`.mp-axis[data-axis="${axis}"]`)!.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+  await settle();
+}
+
 /** The sweep view starts folded (the charts come first): open it, as a click on its title does. */
 async function opened(view: HTMLElement): Promise<HTMLElement> {
   await settle();
@@ -48,121 +62,29 @@ describe('sweep axes', () => {
     expect(logSpread([1, 50, 100])).toBe(false);
     expect(logSpread([1, 2, 3])).toBe(false);
     expect(logSpread([0, 1e-3, 1])).toBe(false);
-    expect(
-      axisOf(
-        'a',
-        'lr',
-        values([
-          ['x', 1e-4],
-          ['y', 1e-3],
-          ['z', 1e-2]
-        ])
-      ).scale
-    ).toBe('log');
-    expect(
-      axisOf(
-        'a',
-        'seed',
-        values([
-          ['x', 0],
-          ['y', 1],
-          ['z', 2]
-        ])
-      ).scale
-    ).toBe('linear');
-    const opt = axisOf(
-      'a',
-      'optimizer',
-      values([
-        ['x', 'sgd'],
-        ['y', 'adam'],
-        ['z', 'sgd']
-      ])
-    );
+    expect(axisOf('a', 'lr', ofRuns(1e-4, 1e-3, 1e-2)).scale).toBe('log');
+    expect(axisOf('a', 'seed', ofRuns(0, 1, 2)).scale).toBe('linear');
+    const opt = axisOf('a', 'optimizer', ofRuns('sgd', 'adam', 'sgd'));
     expect(opt).toMatchObject({ scale: 'category', categories: ['adam', 'sgd'] });
-    expect(
-      axisOf(
-        'a',
-        'bn',
-        values([
-          ['x', true],
-          ['y', false]
-        ])
-      ).categories
-    ).toEqual(['false', 'true']);
+    expect(axisOf('a', 'bn', ofRuns(true, false)).categories).toEqual(['false', 'true']);
   });
 
   it('a value has a position from 0 (bottom) to 1 (top); a run without one has none', () => {
-    const lr = axisOf(
-      'a',
-      'lr',
-      values([
-        ['x', 1e-4],
-        ['y', 1e-3],
-        ['z', 1e-2]
-      ])
-    );
+    const lr = axisOf('a', 'lr', ofRuns(1e-4, 1e-3, 1e-2));
     expect(positionOf(lr, 1e-3)).toBeCloseTo(0.5);
     expect(positionOf(lr, undefined)).toBeNull();
-    const opt = axisOf(
-      'a',
-      'optimizer',
-      values([
-        ['x', 'adam'],
-        ['y', 'rmsprop'],
-        ['z', 'sgd']
-      ])
-    );
+    const opt = axisOf('a', 'optimizer', ofRuns('adam', 'rmsprop', 'sgd'));
     expect(['adam', 'rmsprop', 'sgd'].map(v => positionOf(opt, v))).toEqual([0, 0.5, 1]);
-    expect(
-      positionOf(
-        axisOf(
-          'a',
-          'k',
-          values([
-            ['x', 3],
-            ['y', 3]
-          ])
-        ),
-        3
-      )
-    ).toBe(0.5);
+    expect(positionOf(axisOf('a', 'k', ofRuns(3, 3)), 3)).toBe(0.5);
   });
 
   it('ticks are round numbers with the ends, whole numbers for whole values; a log axis ticks its powers of ten, each in its own format', () => {
-    const lin = axisOf(
-      'a',
-      'return',
-      values([
-        ['x', 3],
-        ['y', 97]
-      ])
-    );
+    const lin = axisOf('a', 'return', ofRuns(3, 97));
     expect(ticksOf(lin).map(t => t.label)).toEqual(['3', '20', '40', '60', '80', '97']);
-    const log = axisOf(
-      'a',
-      'lr',
-      values([
-        ['x', 1e-4],
-        ['y', 1e-3],
-        ['z', 1e-2]
-      ])
-    );
+    const log = axisOf('a', 'lr', ofRuns(1e-4, 1e-3, 1e-2));
     expect(ticksOf(log).map(t => t.label)).toEqual(['1e-4', '0.001', '0.01']);
     for (const t of [...ticksOf(lin), ...ticksOf(log)]) expect(t.position).toBeGreaterThanOrEqual(0);
-    expect(
-      ticksOf(
-        axisOf(
-          'a',
-          'seed',
-          values([
-            ['x', 0],
-            ['y', 1],
-            ['z', 2]
-          ])
-        )
-      ).map(t => t.label)
-    ).toEqual(['0', '1', '2']);
+    expect(ticksOf(axisOf('a', 'seed', ofRuns(0, 1, 2))).map(t => t.label)).toEqual(['0', '1', '2']);
   });
 });
 
@@ -293,14 +215,9 @@ describe('the sweep view in the panel', () => {
   it('a brush (here by keyboard on the optimizer axis) hides the other runs in the table and every chart; Escape shows them again', async () => {
     const view = mount(sweep());
     await opened(view);
-    const axis = view.querySelector<SVGGElement>('.mp-axis[data-axis="config:optimizer"]')!;
-    axis.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
     // The top quarter is sgd; down once more: adam.
-    await settle();
-    view
-      .querySelector('.mp-axis[data-axis="config:optimizer"]')!
-      .dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
-    await settle();
+    await press(view, 'config:optimizer', 'ArrowDown');
+    await press(view, 'config:optimizer', 'ArrowDown');
     const hiddenRows = [...view.querySelectorAll('.mp-runs-table tr.mp-run-hidden')].map(r => r.getAttribute('data-run'));
     expect(hiddenRows.sort()).toEqual(
       RUNS.filter(r => r.config.optimizer === 'sgd')
@@ -313,24 +230,24 @@ describe('the sweep view in the panel', () => {
     );
     expect(view.querySelectorAll('.mp-sweep-line.mp-sweep-line-hidden')).toHaveLength(6);
     expect(view.querySelector('.mp-axis[data-axis="config:optimizer"]')!.getAttribute('aria-label')).toContain('brushed to adam');
-    view
-      .querySelector('.mp-axis[data-axis="config:optimizer"]')!
-      .dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
-    await settle();
+    await press(view, 'config:optimizer', 'Escape');
     expect(view.querySelectorAll('.mp-runs-table tr.mp-run-hidden')).toHaveLength(0);
     expect(chart.uplot!.series.slice(1)).toHaveLength(12);
   });
 
-  it('the pointer on a run (its row, its line, its point) highlights it everywhere: the other chart lines fade', async () => {
+  it('the pointer on a run (its row, its line, its point) highlights it everywhere: the other chart lines fade once it rests', async () => {
     const view = mount(sweep());
     await opened(view);
     const run = RUNS[4].name;
     view.querySelector(`.mp-parcoords g[data-run="${run}"]`)!.dispatchEvent(new Event('pointerenter'));
     await settle();
     expect(view.querySelector('.mp-runs-table tr.mp-run-highlight')?.getAttribute('data-run')).toBe(run);
+    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
+    // The charts fade the other runs once the pointer rests on it.
+    expect(chart.uplot!.series.slice(1).every(s => s.alpha === 1)).toBe(true);
+    await rest();
     expect(view.querySelector('.mp-sweep-line-highlight')?.closest('g')?.getAttribute('data-run')).toBe(run);
     expect(view.querySelector('.mp-scatter-point.mp-sweep-line-highlight')?.getAttribute('data-run')).toBe(run);
-    const chart = view.querySelector<MetricChart>('mp-metric-chart')!;
     const alphas = chart.uplot!.series.slice(1).map(s => [s.label, s.alpha]);
     expect(alphas.filter(([, a]) => a === 1)).toEqual([[run, 1]]);
     // Leaving the table's rows ends it.
@@ -338,7 +255,7 @@ describe('the sweep view in the panel', () => {
     await settle();
     expect(view.querySelector('.mp-runs-table tr.mp-run-highlight')?.getAttribute('data-run')).toBe(RUNS[1].name);
     view.querySelector('.mp-runs-table tbody')!.dispatchEvent(new Event('mouseleave'));
-    await settle();
+    await rest();
     expect(view.querySelector('.mp-run-highlight')).toBeNull();
     expect(chart.uplot!.series.slice(1).every(s => s.alpha === 1)).toBe(true);
   });
@@ -347,13 +264,7 @@ describe('the sweep view in the panel', () => {
     const some = RUNS.filter(r => r.config.lr !== 3e-2);
     const view = mount(payload({ runs: some, metrics: METRICS.filter(m => some.some(r => r.name === m.run)), media: [] }));
     await opened(view);
-    const key = (k: string): void => {
-      view
-        .querySelector('.mp-axis[data-axis="config:optimizer"]')!
-        .dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
-    };
-    key('ArrowUp'); // the top category: sgd
-    await settle();
+    await press(view, 'config:optimizer', 'ArrowUp'); // the top category: sgd
     expect(view.hiddenRuns.size).toBe(5);
     view.payload = payload({ runs: RUNS, metrics: METRICS, media: [] });
     await settle();

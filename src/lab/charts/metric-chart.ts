@@ -31,7 +31,7 @@ import {
 import { downloadChartCsv, downloadChartPng } from './chart-export';
 import type { ChartContents, ChartSeries } from './chart-series';
 import { cancelDraw, queueDraw } from './draw-queue';
-import { CHART_HEIGHT, plotOptions } from './plot-options';
+import { CHART_HEIGHT, drawStepLine, plotOptions } from './plot-options';
 import type { TimedSeries, XAxisKind } from './x-axis';
 
 /** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
@@ -453,17 +453,9 @@ export class MetricChart extends LitElement {
       ctx.lineTo(at, top + height - tick);
       ctx.stroke();
     }
-    const at = this.selectedStep === null ? null : x(this.selectedStep);
-    if (at !== null) {
-      ctx.strokeStyle = css.getPropertyValue('--jp-brand-color1').trim() || '#1976d2';
-      ctx.lineWidth = 1.5 * devicePixelRatio;
-      ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-      ctx.beginPath();
-      ctx.moveTo(at, top);
-      ctx.lineTo(at, top + height);
-      ctx.stroke();
-    }
     ctx.restore();
+    const at = this.selectedStep === null ? null : x(this.selectedStep);
+    if (at !== null) drawStepLine(u, at, css.getPropertyValue('--jp-brand-color1').trim() || '#1976d2');
   }
 
   /** A click (not the end of a drag-to-zoom) selects the step of the nearest point. */

@@ -38,17 +38,37 @@ export interface PlotCallbacks {
   focusLine: (line: number | null) => void;
 }
 
-export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options {
-  const { text, grid, xAxis } = shape;
-  const lineWidth = plainWidth(shape.series);
-  const axis = (label: string): uPlot.Axis => ({
+/** An axis in the theme's text and grid colours (a chart's, a distribution's). */
+export function themedAxis(label: string, text: string, grid: string): uPlot.Axis {
+  return {
     label,
     stroke: text,
     grid: { stroke: grid, width: 1 },
     ticks: { stroke: grid, width: 1 },
     font: '11px system-ui, sans-serif',
     labelFont: '11px system-ui, sans-serif'
-  });
+  };
+}
+
+/** The selected step: a dashed line across the plot at canvas x `at`, in the theme's brand colour. */
+export function drawStepLine(u: uPlot, at: number, color: string): void {
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(at, top);
+  ctx.lineTo(at, top + height);
+  ctx.stroke();
+  ctx.restore();
+}
+
+export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options {
+  const { text, grid, xAxis } = shape;
+  const lineWidth = plainWidth(shape.series);
+  const axis = (label: string): uPlot.Axis => themedAxis(label, text, grid);
   return {
     width: shape.width,
     height: CHART_HEIGHT,

@@ -13,6 +13,7 @@ import { runLabel, runOf, type HistogramSeries } from '../../protocol';
 import { seriesColor } from '../../protocol/charts';
 import { formatCount, formatNumber, formatTicks, niceTicks } from '../../protocol/format';
 import { SELECT_STEP_EVENT } from '../charts/metric-chart';
+import { drawStepLine, themedAxis } from '../charts/plot-options';
 import { downloadBlob, fileStem } from '../download';
 import { MEDIA_STEP_EVENT, type StepSelection } from '../media/media-card';
 import { sliderKeyTarget } from '../slider-keys';
@@ -31,8 +32,7 @@ export class HistogramCard extends LitElement {
     colors: { attribute: false },
     selection: { attribute: false },
     run: { state: true },
-    index: { state: true },
-    follow: { state: true }
+    chosenStep: { state: true }
   };
 
   name = '';
@@ -44,10 +44,11 @@ export class HistogramCard extends LitElement {
   selection: StepSelection | null = null;
   /** The run whose distribution is drawn (null: the first). */
   run: string | null = null;
-  /** The step shown, as an index into the drawn run's steps. */
-  index = 0;
-  /** At the latest step: the card moves with new steps. */
-  follow = true;
+  /**
+   * The step chosen (the histogram shown is each run's at or before it); null: the latest, moving
+   * with new steps. A step, not an index: the kernel's detail brings more steps than the payload.
+   */
+  chosenStep: number | null = null;
   private plot: uPlot | null = null;
   private plotKey = '';
 
@@ -60,12 +61,12 @@ export class HistogramCard extends LitElement {
   }
 
   protected willUpdate(changed: PropertyValues): void {
-    const h = this.shown;
-    if (!h) return;
-    if (changed.has('selection') && this.selection) {
-      this.index = stepIndexAtOrBefore(h.steps, this.selection.step);
-      this.follow = false;
-    } else if (this.follow || this.index >= h.steps.length) this.index = h.steps.length - 1;
+    if (changed.has('selection') && this.selection) this.chosenStep = this.selection.step;
+  }
+
+  /** Where the chosen step is among the drawn run's steps. */
+  private get index(): number {
+    return stepIndexAtOrBefore(this.shown?.steps ?? [], this.chosenStep);
   }
 
   disconnectedCallback(): void {
@@ -82,8 +83,7 @@ export class HistogramCard extends LitElement {
   /** The card's slider moved: its step, and with "Move together" every card's. */
   private slide(index: number): void {
     const h = this.shown!;
-    this.index = index;
-    this.follow = index === h.steps.length - 1;
+    this.chosenStep = index === h.steps.length - 1 ? null : h.steps[index];
     this.dispatchEvent(new CustomEvent(MEDIA_STEP_EVENT, { detail: { step: h.steps[index] }, bubbles: true }));
   }
 
@@ -99,7 +99,8 @@ export class HistogramCard extends LitElement {
   protected render(): unknown {
     const h = this.shown;
     if (!h) return nothing;
-    const step = h.steps[this.index];
+    const index = this.index;
+    const step = h.steps[index];
     const bars = this.series.flatMap(s => {
       const i = stepIndexAtOrBefore(s.steps, step);
       return i < 0 || s.steps[i] > step ? [] : [{ series: s, bars: barsAt(s, i) }];
@@ -124,11 +125,11 @@ export class HistogramCard extends LitElement {
       ${h.totalSteps > h.steps.length ? html`<div class="mp-chart-note">${formatCount(h.steps.length)} of ${formatCount(h.totalSteps)} steps shown.</div>` : nothing}
       <div class="mp-histogram-step">
         <label>Step
-          <input type="range" min="0" max=${h.steps.length - 1} .value=${String(this.index)} aria-label="Step of the histogram ${this.name}"
+          <input type="range" min="0" max=${h.steps.length - 1} .value=${String(index)} aria-label="Step of the histogram ${this.name}"
             aria-valuetext="step ${formatCount(step)}" @input=${(e: Event) => this.slide(Number((e.target as HTMLInputElement).value))}
             @keydown=${(e: KeyboardEvent) => this.onKey(e, h.steps.length - 1)} />
           <output>${formatCount(step)}</output></label>
-        <button class="mp-button" ?disabled=${this.follow} @click=${() => this.slide(h.steps.length - 1)}>Latest</button>
+        <button class="mp-button" ?disabled=${this.chosenStep === null} @click=${() => this.slide(h.steps.length - 1)}>Latest</button>
       </div>
       ${this.barsSvg(bars, step)}
     </section>`;
@@ -206,15 +207,7 @@ export class HistogramCard extends LitElement {
     const css = getComputedStyle(this);
     const text = css.getPropertyValue('--jp-ui-font-color1').trim() || '#333';
     const grid = css.getPropertyValue('--jp-border-color2').trim() || '#e0e0e0';
-    const axis = (label: string): uPlot.Axis => ({
-      label,
-      stroke: text,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
-      font: '11px system-ui, sans-serif',
-      labelFont: '11px system-ui, sans-serif',
-      values: (_u, ticks) => formatTicks(ticks)
-    });
+    const axis = (label: string): uPlot.Axis => ({ ...themedAxis(label, text, grid), values: (_u, ticks) => formatTicks(ticks) });
     const percentile = (k: number): uPlot.Series => ({
       label: `p${k}`,
       stroke: k === 4 ? color : 'transparent',
@@ -251,18 +244,11 @@ export class HistogramCard extends LitElement {
   private markStep(u: uPlot): void {
     const step = this.shown?.steps[this.index];
     if (step === undefined) return;
-    const at = u.valToPos(step, 'x', true);
-    const { ctx } = u;
-    const { top, height } = u.bbox;
-    ctx.save();
-    ctx.strokeStyle = getComputedStyle(this).getPropertyValue('--jp-brand-color1').trim() || '#1976d2';
-    ctx.lineWidth = 1.5 * devicePixelRatio;
-    ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-    ctx.beginPath();
-    ctx.moveTo(at, top);
-    ctx.lineTo(at, top + height);
-    ctx.stroke();
-    ctx.restore();
+    drawStepLine(
+      u,
+      u.valToPos(step, 'x', true),
+      getComputedStyle(this).getPropertyValue('--jp-brand-color1').trim() || '#1976d2'
+    );
   }
 
   private exportCsv(): void {

@@ -44,6 +44,9 @@ import { withHistogramDetail } from '../histograms/distributions';
 import '../histograms/histogram-card';
 
 /** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
+/** How long the pointer rests on a run before the charts fade the other runs. */
+export const HOVER_INTENT_MS = 120;
+
 export interface RangeDetail {
   axis: XAxisKind;
   range: XRange;
@@ -109,6 +112,9 @@ export class PlotterPanelElement extends LitElement {
    * (highlightRun), without the panel's whole render, which is a live update's cost.
    */
   private highlightedRun: string | null = null;
+  /** The run the charts highlight: the highlighted run, once the pointer rested on it. */
+  private chartHighlightRun: string | null = null;
+  private chartHighlightTimer: ReturnType<typeof setTimeout> | null = null;
   /** The run groups as last drawn, for the group of a highlighted run. */
   private drawnGroups: RunGroup[] | null = null;
   /** The zoomed range in full detail, from the kernel (the panel asks when a chart zooms). */
@@ -136,6 +142,12 @@ export class PlotterPanelElement extends LitElement {
 
   protected createRenderRoot(): HTMLElement {
     return this;
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.chartHighlightTimer) clearTimeout(this.chartHighlightTimer);
+    this.chartHighlightTimer = null;
   }
 
   /**
@@ -219,14 +231,22 @@ export class PlotterPanelElement extends LitElement {
     return { run, group: this.drawnGroups?.find(g => g.runs.includes(run))?.label ?? null };
   }
 
-  /** Hands the highlighted run to the charts, the runs table and the sweep view. */
+  /**
+   * Hands the highlighted run to the runs table and the sweep view at once, and to the charts once
+   * the pointer rests (HOVER_INTENT_MS): fading a run's lines redraws every chart on screen, which
+   * a pointer crossing lines on its way should not set off at each one.
+   */
   private highlightRun(run: string | null): void {
     if (run === this.highlightedRun) return;
     this.highlightedRun = run;
-    const highlight = this.highlightOf(run);
-    for (const chart of this.querySelectorAll<MetricChart>('mp-metric-chart')) chart.highlight = highlight;
-    for (const view of this.querySelectorAll<RunsTable | SweepView>('mp-runs-table, mp-sweep-view'))
-      view.highlight = highlight?.run ?? null;
+    for (const view of this.querySelectorAll<RunsTable | SweepView>('mp-runs-table, mp-sweep-view')) view.highlight = run;
+    if (this.chartHighlightTimer) clearTimeout(this.chartHighlightTimer);
+    this.chartHighlightTimer = setTimeout(() => {
+      this.chartHighlightTimer = null;
+      this.chartHighlightRun = run;
+      const highlight = this.highlightOf(run);
+      for (const chart of this.querySelectorAll<MetricChart>('mp-metric-chart')) chart.highlight = highlight;
+    }, HOVER_INTENT_MS);
   }
 
   /** Selects a training step in every media card and marks it on every chart. */
@@ -249,7 +269,7 @@ export class PlotterPanelElement extends LitElement {
     const drawnColors = runColours(runs, grouped);
     const groupColors = (grouped ?? []).map(g => ({ ...g, color: drawnColors.get(g.runs[0])! }));
     this.drawnGroups = grouped;
-    const highlight = this.highlightOf(this.highlightedRun);
+    const chartHighlight = this.highlightOf(this.chartHighlightRun);
     // Runs are averaged at each training step (on a time axis too: a group's point is then at its
     // runs' mean time), so grouping works on the series by step and puts them on the axis after.
     // Each chart's run groups are averaged when the chart reads them: a chart off screen does not
@@ -313,12 +333,12 @@ export class PlotterPanelElement extends LitElement {
         ${
           runs.length
             ? html`<mp-runs-table .runs=${runs} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
-                .groups=${groupColors} .highlight=${highlight?.run ?? null}></mp-runs-table>
+                .groups=${groupColors} .highlight=${this.highlightedRun}></mp-runs-table>
                 ${runs.length > 1 ? this.groupControls(runs) : nothing}
                 ${
                   runs.length > 1
                     ? html`<mp-sweep-view .runs=${runs} .metrics=${p.metrics} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns}
-                  .highlight=${highlight?.run ?? null}></mp-sweep-view>`
+                  .highlight=${this.highlightedRun}></mp-sweep-view>`
                     : nothing
                 }`
             : nothing
@@ -359,7 +379,7 @@ export class PlotterPanelElement extends LitElement {
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
                     .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
                     .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}
-                    .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${highlight}></mp-metric-chart>`
+                    .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${chartHighlight}></mp-metric-chart>`
                 )}
               </div>`
             : histograms.size

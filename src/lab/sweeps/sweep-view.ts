@@ -108,6 +108,11 @@ export class SweepView extends LitElement {
     return this;
   }
 
+  /** The metrics' names, in the order they began. */
+  private metricNames(): string[] {
+    return [...new Set(this.metrics.map(m => m.name))];
+  }
+
   private summaries(names: readonly string[]): MetricSummary[] {
     const chosen = (this.chosen ?? names.slice(0, 1)).filter(n => names.includes(n));
     return chosen.map(metric => ({ metric, kind: this.kind, best: this.best ?? bestOf(metric), lastN: this.lastN }));
@@ -142,7 +147,7 @@ export class SweepView extends LitElement {
   /** While brushed, a run that comes, or whose summary moves into or out of a brush, is shown or hidden as the brushes say. */
   protected updated(changed: PropertyValues): void {
     if (!this.brushedOut || !['runs', 'metrics', 'chosen', 'kind', 'best', 'lastN'].some(k => changed.has(k))) return;
-    const names = [...new Set(this.metrics.map(m => m.name))];
+    const names = this.metricNames();
     const out = runsBrushedOut(this.runNames(), sweepAxes(this.runs, this.metrics, this.summaries(names)), this.brushes);
     if (out.size !== this.brushedOut.size || [...out].some(r => !this.brushedOut!.has(r))) this.tellHidden(out);
   }
@@ -157,7 +162,7 @@ export class SweepView extends LitElement {
   }
 
   protected render(): unknown {
-    const names = [...new Set(this.metrics.map(m => m.name))];
+    const names = this.metricNames();
     const keys = differingConfigKeys(this.runs);
     if (!keys.length) return nothing;
     const header = html`<div class="mp-sweep-header">
