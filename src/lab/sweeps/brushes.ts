@@ -13,6 +13,11 @@ export type Brushes = ReadonlyMap<string, Brush>;
 /** Positions (0 bottom, 1 top) a keyboard move or resize takes a brush by. */
 export const KEY_STEP = 0.05;
 
+/** Half the spacing of a category axis' categories: how far a category reaches either way. */
+function halfSpacing(axis: SweepAxis): number {
+  return axis.categories.length > 1 ? 0.5 / (axis.categories.length - 1) : 0.5;
+}
+
 /**
  * The brush a drag from one position to another makes on an axis (null: none). On a category axis
  * it takes each category within half a category's spacing of the dragged range.
@@ -21,7 +26,7 @@ export function brushBetween(axis: SweepAxis, from: number, to: number): Brush |
   const lo = Math.max(0, Math.min(from, to));
   const hi = Math.min(1, Math.max(from, to));
   if (axis.scale === 'category') {
-    const half = axis.categories.length > 1 ? 0.5 / (axis.categories.length - 1) : 0.5;
+    const half = halfSpacing(axis);
     const categories = axis.categories.filter(c => {
       const p = positionOf(axis, c)!;
       return p >= lo - half && p <= hi + half;
@@ -35,7 +40,7 @@ export function brushBetween(axis: SweepAxis, from: number, to: number): Brush |
 export function brushExtent(axis: SweepAxis, brush: Brush): { from: number; to: number } {
   if ('categories' in brush) {
     const positions = brush.categories.map(c => positionOf(axis, c)).filter((p): p is number => p !== null);
-    const half = axis.categories.length > 1 ? 0.5 / (axis.categories.length - 1) : 0.5;
+    const half = halfSpacing(axis);
     if (!positions.length) return { from: 0, to: 0 };
     return { from: Math.max(0, Math.min(...positions) - half), to: Math.min(1, Math.max(...positions) + half) };
   }
