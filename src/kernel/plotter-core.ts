@@ -65,7 +65,7 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
     this.maxPoints = settings.maxPoints;
     // Points and runs changes update the outputs within the throttle; media changes at once.
     // Histograms hold at most an eighth of the memory bound; the points get the rest.
-    this.histograms = new HistogramStore(Date.now, settings.memoryBoundBytes / 8, () => this.outputs.changed());
+    this.histograms = new HistogramStore(settings.memoryBoundBytes / 8, () => this.outputs.changed());
     this.metrics = new MetricsStore(
       Date.now,
       settings.memoryBoundBytes,

@@ -80,3 +80,10 @@ export function searchSortedWith(at: (i: number) => number, length: number, x: n
   }
   return lo;
 }
+
+/** `most` indices of `n` at most, spread evenly, the first and the last among them (all of them when `n` is no more). */
+export function spreadIndexes(n: number, most: number): number[] {
+  if (n <= most) return Array.from({ length: n }, (_, i) => i);
+  const m = Math.max(2, most);
+  return [...new Set(Array.from({ length: m }, (_, i) => Math.round((i * (n - 1)) / (m - 1))))];
+}

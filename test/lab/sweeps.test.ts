@@ -8,7 +8,7 @@ import type { MetricChart } from '../../src/lab/charts/metric-chart';
 import { isHighlighted } from '../../src/lab/runs/run-highlight';
 import { brushBetween, brushExtent, keyedBrush, passes, runsBrushedOut, withBrush } from '../../src/lab/sweeps/brushes';
 import { importanceOf, rankCorrelationRatio, ranks, spearman } from '../../src/lab/sweeps/importance';
-import { summarize, summariesByRun, summaryLabel, type MetricSummary } from '../../src/lab/sweeps/run-summaries';
+import { summarize, summariesByRun, summaryLabel, type MetricSummary } from '../../src/lab/runs/run-summaries';
 import { axisOf, logSpread, positionOf, ticksOf, type AxisValue } from '../../src/lab/sweeps/sweep-axes';
 import { sweepAxes } from '../../src/lab/sweeps/sweep-view';
 import { HOVER_INTENT_MS } from '../../src/lab/output/panel-element';

@@ -9,6 +9,7 @@
  */
 import { DEFAULT_RUN, percentilesOf, runField, seriesKey, type HistogramSeries } from '../../protocol';
 import { InputError, checkName, checkNumber, checkStep } from '../input';
+import { spreadIndexes } from '../../protocol/downsample';
 import { histogramOf, type Histogram } from './histogram';
 
 /** Steps a histogram series keeps at most (TensorBoard's default sample of histograms). */
@@ -22,8 +23,6 @@ export interface StoredHistogram {
   step: number;
   /** Its place among the series' histograms as added (0 for the first): whether the stride keeps it. */
   ordinal: number;
-  /** When it was added (ms since the epoch). */
-  time: number;
   min: number;
   max: number;
   /** Finite values. */
@@ -70,15 +69,16 @@ export function checkHistogramValues(name: string, values: unknown): ArrayLike<n
   return v as ArrayLike<number>;
 }
 
+function checkHistogramStep(name: string, step: number | undefined): void {
+  if (step !== undefined) checkStep(`the step of histogram "${name}"`, step);
+}
+
 export class HistogramStore {
   readonly series = new Map<string, HistogramSeriesState>();
   /** Bytes every kept step takes. */
   bytes = 0;
-  /** Whether some series dropped steps to stay within a bound. */
-  thinned = false;
 
   constructor(
-    private readonly clock: () => number = Date.now,
     /** All histograms together at most (an eighth of the plotter's memory bound). */
     readonly boundBytes = Infinity,
     private readonly onChange: () => void = () => undefined,
@@ -92,8 +92,8 @@ export class HistogramStore {
   add(name: string, values: unknown, step: number | undefined, run = DEFAULT_RUN): number {
     checkName('metric', name);
     const checked = checkHistogramValues(name, values);
-    if (step !== undefined) checkStep(`the step of histogram "${name}"`, step);
-    return this.record(name, histogramOf(checked, HISTOGRAM_BUCKETS), step, run);
+    checkHistogramStep(name, step);
+    return this.store(name, histogramOf(checked, HISTOGRAM_BUCKETS), step, run);
   }
 
   /**
@@ -102,7 +102,18 @@ export class HistogramStore {
    */
   record(name: string, h: Histogram, step: number | undefined, run = DEFAULT_RUN): number {
     checkName('metric', name);
-    if (step !== undefined) checkStep(`the step of histogram "${name}"`, step);
+    checkHistogramStep(name, step);
+    return this.store(name, h, step, run);
+  }
+
+  /** Whether some series dropped steps to stay within a bound (its stride grew). */
+  get thinned(): boolean {
+    for (const s of this.series.values()) if (s.stride > 1) return true;
+    return false;
+  }
+
+  /** Keeps a checked histogram at its step; returns the step. */
+  private store(name: string, h: Histogram, step: number | undefined, run: string): number {
     const key = seriesKey({ name, run });
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { name, run, kept: [], logged: 0, stride: 1 }));
@@ -117,7 +128,6 @@ export class HistogramStore {
     const entry: StoredHistogram = {
       step: at,
       ordinal: s.logged,
-      time: this.clock(),
       min: h.min,
       max: h.max,
       num: h.num,
@@ -144,7 +154,6 @@ export class HistogramStore {
     for (const h of s.kept) this.bytes -= bytesOf(h);
     for (const h of keep) this.bytes += bytesOf(h);
     s.kept = keep;
-    this.thinned = true;
   }
 
   /** Thins the series with the most steps; false when none has more than two. */
@@ -184,22 +193,17 @@ function compact(v: number): number {
 
 /** One series at `steps` of its kept steps at most, spread evenly (the first and the latest kept). */
 export function shapeHistograms(s: HistogramSeriesState, steps: number): HistogramSeries {
-  const n = s.kept.length;
-  const picked =
-    n <= steps
-      ? s.kept
-      : Array.from({ length: Math.max(2, steps) }, (_, i) => s.kept[Math.round((i * (n - 1)) / (Math.max(2, steps) - 1))]);
-  const unique = picked.filter((h, i) => i === 0 || h !== picked[i - 1]);
-  const anyNonFinite = unique.some(h => h.nan || h.posInf || h.negInf);
+  const picked = spreadIndexes(s.kept.length, steps).map(i => s.kept[i]);
+  const anyNonFinite = picked.some(h => h.nan || h.posInf || h.negInf);
   return {
     name: s.name,
     ...runField(s.run),
-    steps: unique.map(h => h.step),
-    mins: unique.map(h => compact(h.min)),
-    maxes: unique.map(h => compact(h.max)),
-    counts: unique.map(h => [...h.counts]),
-    ...(anyNonFinite ? { nonFinite: unique.map(h => [h.nan, h.posInf, h.negInf] as [number, number, number]) } : {}),
-    totalSteps: n
+    steps: picked.map(h => h.step),
+    mins: picked.map(h => compact(h.min)),
+    maxes: picked.map(h => compact(h.max)),
+    counts: picked.map(h => [...h.counts]),
+    ...(anyNonFinite ? { nonFinite: picked.map(h => [h.nan, h.posInf, h.negInf] as [number, number, number]) } : {}),
+    totalSteps: s.kept.length
   };
 }
 

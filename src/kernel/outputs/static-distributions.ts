@@ -5,6 +5,7 @@
  * run's colour, as the panel draws them. Within a byte budget at any number of steps.
  */
 import { runColours, seriesColor } from '../../protocol/charts';
+import { spreadIndexes } from '../../protocol/downsample';
 import { formatCount, formatNumber } from '../../protocol/format';
 import {
   DISTRIBUTION_PERCENTILES,
@@ -42,14 +43,8 @@ function distributionOf(h: HistogramSeries, color: string, withRun: boolean): Di
   return { title: withRun ? `${h.name} · ${runLabel(h.run)}` : h.name, color, steps, percentiles };
 }
 
-/** The steps' indices, `most` at most, spread evenly (the first and the last kept). */
-function spread(n: number, most: number): number[] {
-  if (n <= most) return Array.from({ length: n }, (_, i) => i);
-  return [...new Set(Array.from({ length: most }, (_, i) => Math.round((i * (n - 1)) / (most - 1))))];
-}
-
 function distributionSvg(d: Distribution, most: number): string {
-  const at = spread(d.steps.length, most);
+  const at = spreadIndexes(d.steps.length, most);
   const { head, x, y } = chartFrame(extent(d.steps) ?? [0, 1], padded(extent(d.percentiles.flat()) ?? [0, 1]));
   const xy = (i: number, k: number): string => `${Math.round(x(d.steps[i]))} ${Math.round(y(d.percentiles[i][k]))}`;
   const last = d.percentiles[0].length - 1;

@@ -58,7 +58,7 @@ export function toCsv(metrics: MetricSeries[], smoothing = 0, startedAt?: number
 }
 
 /** A CSV cell: quoted when it holds a quote, a comma or a line break. */
-function csvCell(text: string): string {
+export function csvCell(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

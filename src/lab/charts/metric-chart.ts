@@ -393,13 +393,16 @@ export class MetricChart extends LitElement {
       const alpha = !h || isHighlighted(m, h) ? 1 : 0.15;
       for (const line of seriesIndexes(i, this.yShaping)) if (u.series[line]) u.series[line].alpha = alpha;
     });
-    if (fresh) u.redraw(false);
-    // Only the alpha changed: the lines' paths are kept (redraw without rebuilding them), unless
-    // new points wait for this chart's turn too.
-    else
+    if (!fresh) {
+      // Only the alpha changed: the lines' paths are kept (redraw without rebuilding them), unless
+      // new points wait for this chart's turn too.
       queueDraw(this, drawCost(this.series, this.shown, this.hidden_, this.yShaping), () =>
         this.unshaped ? this.draw() : this.plot?.redraw(false)
       );
+    } else if (h) {
+      // A plot just made drew every line at full alpha.
+      u.redraw(false);
+    }
   }
 
   /** The pointer came near a line (or left every line): its run is highlighted everywhere. */

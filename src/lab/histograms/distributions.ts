@@ -13,6 +13,8 @@ import {
   seriesKey,
   type HistogramSeries
 } from '../../protocol';
+import { searchSorted } from '../../protocol/downsample';
+import { csvCell } from '../charts/csv';
 
 /**
  * The payload's histograms, each replaced by the kernel's detail of it (a live view's, every kept
@@ -41,10 +43,7 @@ export function distributionColumns(h: HistogramSeries): Array<Array<number | nu
 /** The index of the step at or before `step` (the first step when it is before all); -1 for no steps. */
 export function stepIndexAtOrBefore(steps: readonly number[], step: number | null): number {
   if (!steps.length) return -1;
-  if (step === null) return steps.length - 1;
-  let at = 0;
-  for (let i = 0; i < steps.length && steps[i] <= step; i++) at = i;
-  return at;
+  return step === null ? steps.length - 1 : Math.max(0, searchSorted(steps, step, 'right') - 1);
 }
 
 /** One step's histogram as bars: each bucket's left and right edge and its share of the step's finite values. */
@@ -75,19 +74,17 @@ export function barsAt(h: HistogramSeries, i: number): Bars {
 /** The CSV of every series' distribution: a row per step with its percentiles and its non-finite counts. */
 export function histogramsCsv(series: readonly HistogramSeries[]): string {
   const head = ['run', 'name', 'step', ...DISTRIBUTION_PERCENTILES.map(p => `p${p}`), 'values', 'nan', 'posinf', 'neginf'];
-  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = series.flatMap(h =>
     h.steps.map((step, i) => {
+      const { values, nonFinite } = barsAt(h, i);
       const p = percentilesOf(h.mins[i], h.maxes[i], h.counts[i]);
-      const nf = h.nonFinite?.[i] ?? [0, 0, 0];
-      const finite = h.counts[i].reduce((a, b) => a + b, 0);
       return [
-        quote(runLabel(runOf(h))),
-        quote(h.name),
+        csvCell(runLabel(runOf(h))),
+        csvCell(h.name),
         step,
         ...p.map(v => (v === null ? '' : v)),
-        finite + nf[0] + nf[1] + nf[2],
-        ...nf
+        values,
+        ...nonFinite
       ].join(',');
     })
   );

@@ -9,7 +9,7 @@
  */
 import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
-import { runLabel, runOf, type HistogramSeries } from '../../protocol';
+import { percentilesOf, runLabel, runOf, type HistogramSeries } from '../../protocol';
 import { seriesColor } from '../../protocol/charts';
 import { formatCount, formatNumber, formatTicks, niceTicks } from '../../protocol/format';
 import { SELECT_STEP_EVENT } from '../charts/metric-chart';
@@ -137,9 +137,10 @@ export class HistogramCard extends LitElement {
 
   /** The distribution in words: its steps, and at the last its median, middle 68% and range. */
   private describe(h: HistogramSeries): string {
-    const cols = distributionColumns(h);
-    const last = cols[0].length - 1;
-    const at = (k: number): string => formatNumber(cols[k + 1][last] as number | null);
+    // The last step's percentiles alone: the distribution's columns are made once, when it is drawn.
+    const last = h.steps.length - 1;
+    const p = percentilesOf(h.mins[last], h.maxes[last], h.counts[last]);
+    const at = (k: number): string => formatNumber(p[k]);
     return (
       `Distribution of ${this.name} of ${runLabel(runOf(h))} over steps ${formatCount(h.steps[0])} to ${formatCount(h.steps[last])}: ` +
       `at the last step the median is ${at(4)}, the middle 68% from ${at(2)} to ${at(6)}, all values from ${at(0)} to ${at(8)}.`

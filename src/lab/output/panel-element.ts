@@ -43,10 +43,10 @@ import '../sweeps/sweep-view';
 import { withHistogramDetail } from '../histograms/distributions';
 import '../histograms/histogram-card';
 
-/** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
 /** How long the pointer rests on a run before the charts fade the other runs. */
 export const HOVER_INTENT_MS = 120;
 
+/** Every series of a plotter within a zoomed x range, at the detail the kernel has. */
 export interface RangeDetail {
   axis: XAxisKind;
   range: XRange;

@@ -2,6 +2,7 @@
  * Runs grouped (by a config key, or by everything but the seed) into run groups, and what the
  * runs table lists of a group.
  */
+import { meanOfLast } from './run-summaries';
 import { formatConfigValue } from '../../protocol/format';
 import { runLabel, runOf, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
 
@@ -46,13 +47,8 @@ export function groupLastStats(
   const lasts: number[] = [];
   for (const m of metrics) {
     if (m.name !== metric || !group.runs.includes(runOf(m))) continue;
-    for (let i = m.values.length - 1; i >= 0; i--) {
-      const v = m.values[i];
-      if (v !== null && Number.isFinite(v)) {
-        lasts.push(v);
-        break;
-      }
-    }
+    const last = meanOfLast(m.values, 1);
+    if (last !== null) lasts.push(last);
   }
   if (!lasts.length) return null;
   const mean = lasts.reduce((a, b) => a + b, 0) / lasts.length;

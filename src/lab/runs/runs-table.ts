@@ -11,6 +11,7 @@ import { formatConfigValue, formatMeanStd, formatNumber } from '../../protocol/f
 import { nameFilter } from '../name-filter';
 import { allConfigKeys, differingConfigKeys } from './configs';
 import { highlightEvent } from './run-highlight';
+import { bestValue, meanOfLast } from './run-summaries';
 import { groupLastStats, type RunGroup } from './run-groups';
 
 /** Sent (bubbling) with the set of run names to hide. */
@@ -26,20 +27,21 @@ export function runStats(
   best: 'min' | 'max'
 ): { last: number | null; best: number | null } {
   const s = metrics.find(m => m.name === metric && runOf(m) === run);
-  if (!s) return { last: null, best: null };
-  let last: number | null = null;
-  let top: number | null = null;
-  for (const v of s.values) {
-    if (v === null) continue;
-    last = v;
-    if (top === null || (best === 'min' ? v < top : v > top)) top = v;
-  }
-  return { last, best: top };
+  return s ? { last: meanOfLast(s.values, 1), best: bestValue(s.values, best) } : { last: null, best: null };
 }
 
 /** A loss or an error is best at its lowest; a return, a reward or an accuracy at its highest. */
 export function bestOf(metric: string): 'min' | 'max' {
   return /loss|err|perplexity|regret|mse|mae|rmse|nll|cost|distance|time/i.test(metric) ? 'min' : 'max';
+}
+
+/** The "Best: lowest | highest" control of a metric's best value (the runs table's, the sweep view's). */
+export function bestSelect(best: 'min' | 'max', choose: (best: 'min' | 'max') => void): unknown {
+  return html`<label>Best
+    <select aria-label="Best is the lowest or the highest value" @change=${(e: Event) => choose((e.target as HTMLSelectElement).value as 'min' | 'max')}>
+      <option value="min" ?selected=${best === 'min'}>lowest</option>
+      <option value="max" ?selected=${best === 'max'}>highest</option>
+    </select></label>`;
 }
 
 export class RunsTable extends LitElement {
@@ -148,11 +150,7 @@ export class RunsTable extends LitElement {
                 <select aria-label="Metric of the last and best columns" @change=${(e: Event) => (this.metric = (e.target as HTMLSelectElement).value)}>
                   ${names.map(n => html`<option value=${n} ?selected=${n === metric}>${n}</option>`)}
                 </select></label>
-              <label>Best
-                <select aria-label="Best is the lowest or the highest value" @change=${(e: Event) => (this.best = (e.target as HTMLSelectElement).value as 'min' | 'max')}>
-                  <option value="min" ?selected=${best === 'min'}>lowest</option>
-                  <option value="max" ?selected=${best === 'max'}>highest</option>
-                </select></label>`
+              ${bestSelect(best, b => (this.best = b))}`
             : nothing
         }
         <label><input type="checkbox" .checked=${this.allConfig}

@@ -1,7 +1,7 @@
 /**
  * <mp-sweep-view>: hyperparameters against results, under the runs table. Parallel coordinates
  * with an axis per config key that differs between runs and one per chosen metric summary
- * (sweep-axes.ts, run-summaries.ts); a drag along an axis brushes a range (the keyboard on a
+ * (sweep-axes.ts, runs/run-summaries.ts); a drag along an axis brushes a range (the keyboard on a
  * focused axis too: brushes.ts), and the runs outside every brush are hidden everywhere; a
  * scatter of one key against the first summary; and how much each key matters to it
  * (importance.ts). It shares the panel's selection: the runs hidden (drawn faint here) and the
@@ -12,10 +12,10 @@ import { runLabel, type MetricSeries, type RunInfo } from '../../protocol';
 import { formatNumber } from '../../protocol/format';
 import { differingConfigKeys } from '../runs/configs';
 import { highlightEvent } from '../runs/run-highlight';
-import { RUNS_VISIBILITY_EVENT, bestOf } from '../runs/runs-table';
+import { RUNS_VISIBILITY_EVENT, bestOf, bestSelect } from '../runs/runs-table';
 import { brushBetween, brushExtent, keyedBrush, runsBrushedOut, withBrush, type Brush, type Brushes } from './brushes';
 import { importanceOf, MIN_RUNS, type KeyImportance } from './importance';
-import { summariesByRun, summaryLabel, type MetricSummary, type SummaryKind } from './run-summaries';
+import { summariesByRun, summaryLabel, type MetricSummary, type SummaryKind } from '../runs/run-summaries';
 import { axisOf, positionOf, ticksOf, type AxisValue, type SweepAxis } from './sweep-axes';
 
 /** The parallel coordinates' geometry, in CSS pixels. */
@@ -229,15 +229,7 @@ export class SweepView extends LitElement {
               @change=${(e: Event) => (this.lastN = Math.max(1, Math.round(Number((e.target as HTMLInputElement).value)) || 1))} /></label>`
           : nothing
       }
-      ${
-        this.kind === 'best' && first
-          ? html`<label>Best
-              <select aria-label="Best is the lowest or the highest value" @change=${(e: Event) => (this.best = (e.target as HTMLSelectElement).value as 'min' | 'max')}>
-                <option value="min" ?selected=${first.best === 'min'}>lowest</option>
-                <option value="max" ?selected=${first.best === 'max'}>highest</option>
-              </select></label>`
-          : nothing
-      }
+      ${this.kind === 'best' && first ? bestSelect(first.best, b => (this.best = b)) : nothing}
     </div>`;
   }
 
