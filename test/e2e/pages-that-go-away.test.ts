@@ -49,29 +49,46 @@ afterAll(async () => {
 async function trained(
   name: string,
   cells = [PLOTTER_CELL]
-): Promise<{ dir: string; notebook: string; before: string[]; page: Page; errors: string[] }> {
+): Promise<{ dir: string; notebook: string; before: string[]; page: Page; errors: string[]; holdsAnswered: () => number }> {
   const dir = makeNotebookDir(name);
   dirs.push(dir);
   writeNotebook(path.join(dir, 'nb.ipynb'), cells);
   const before = listTree(dir);
   const notebook = `${path.basename(dir)}/nb.ipynb`;
-  const { page, errors } = await newPage();
+  const { page, errors, holdsAnswered } = await newPage();
   await openNotebook(page, lab, notebook);
   await runCell(page, 0);
   await page.waitForSelector('.jp-MetricsPlotter video');
-  return { dir, notebook, before, page, errors };
+  // Until the kernel has the page's first hold, the page going away lets go of nothing: a plotter no
+  // page ever held is no page's to let go of (an output shown where no extension runs keeps its
+  // files until the session ends). A crash or an outage a moment after the output appeared is that.
+  await waitUntil(() => holdsAnswered() > 0, "the kernel should have answered the page's hold");
+  return { dir, notebook, before, page, errors, holdsAnswered };
 }
 
-/** A page of its own browser context (as another browser window or machine is). */
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
+/**
+ * A page of its own browser context (as another browser window or machine is). `holdsAnswered`
+ * counts the kernel's replies to the page's holds, read off the page's websockets.
+ */
+async function newPage(): Promise<{ page: Page; errors: string[]; holdsAnswered: () => number }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   contexts.push(context);
   const page = await context.newPage();
-  return { page, errors: collectErrors(page) };
+  let holdsAnswered = 0;
+  page.on('websocket', ws =>
+    ws.on('framereceived', ({ payload }) => {
+      if (/"reply":\s*"hold"/.test(typeof payload === 'string' ? payload : payload.toString('utf8'))) holdsAnswered++;
+    })
+  );
+  return { page, errors: collectErrors(page), holdsAnswered: () => holdsAnswered };
 }
 
 const mp4s = (dir: string): string[] => listTree(dir).filter(f => f.endsWith('.mp4'));
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !done(); await sleep(100)) if (Date.now() > end) throw new Error(what);
+}
 
 it('a crashed tab releases its views when its lease runs out: the folder is as it was, the kernel still runs', async () => {
   const s = await trained('crashed-tab');
@@ -89,6 +106,7 @@ it('two pages on one notebook: when one crashes the other keeps its media; when 
   const other = await newPage();
   await openNotebook(other.page, lab, s.notebook);
   await other.page.waitForSelector('.jp-MetricsPlotter video');
+  await waitUntil(() => other.holdsAnswered() > 0, "the kernel should have answered the second page's hold");
   await crashPage(s.page);
   // Two leases later, the first page's holds have long run out; the second page's have not.
   await sleep(2 * LEASE_SECONDS * 1000);

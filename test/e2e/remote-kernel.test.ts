@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { JupyterLab, collectErrors, launchChromium, writeNotebook } from '../support/jupyterlab';
 import { KernelGateway } from '../support/kernel-gateway';
 import { command, openNotebook, playFirstVideo, runCell, stateText, widgetOutputsDrawn } from '../support/lab-page';
@@ -58,12 +58,27 @@ afterAll(async () => {
  */
 const oursOnly = (errors: string[]): string[] => errors.filter(e => !/Sec-WebSocket-Protocol/.test(e));
 
+/**
+ * Opens a notebook through the gateway. Now and then the server's relay to the gateway's websocket
+ * never connects: the kernel stays "unknown", and the server's log ends at a websocket closed and
+ * reconnected to the gateway (seen once in a CI run; the same test passed on the same code before
+ * and after). A researcher reloads the page, and so does this, once.
+ */
+async function openThroughGateway(page: Page, relPath: string): Promise<void> {
+  try {
+    await openNotebook(page, lab, relPath, gateway.log, 60000);
+  } catch (e) {
+    console.warn(`reloading once: ${(e as Error).message.split('\n')[0]}`);
+    await openNotebook(page, lab, relPath, gateway.log);
+  }
+}
+
 const assetsOf = (): string[] => listTree(kernels).filter(p => p.startsWith('assets'));
 
 it('through a kernel gateway: charts drawn live, the next cell answers, the video plays from the kernel, closing the notebook removes the files', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, 'remote.ipynb', gateway.log);
+  await openThroughGateway(page, 'remote.ipynb');
   await runCell(page, 0);
   await widgetOutputsDrawn(page);
   await runCell(page, 1);
@@ -107,7 +122,7 @@ it('through a kernel gateway: charts drawn live, the next cell answers, the vide
 it('through a kernel gateway: shutting the kernel down removes its files', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
-  await openNotebook(page, lab, 'shutdown.ipynb', gateway.log);
+  await openThroughGateway(page, 'shutdown.ipynb');
   await runCell(page, 0);
   await widgetOutputsDrawn(page);
   expect(assetsOf().some(p => p.endsWith('.mp4'))).toBe(true);

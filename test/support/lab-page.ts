@@ -26,16 +26,17 @@ export async function openNotebook(
   page: Page,
   lab: JupyterLab,
   relPath: string,
-  moreLogs: () => string = () => ''
+  moreLogs: () => string = () => '',
+  timeoutMs = 120000
 ): Promise<string> {
   await page.goto(lab.notebookUrl(relPath));
   try {
-    await page.waitForFunction(`(${kernelStatus.toString()})() === 'idle'`, undefined, { timeout: 120000 });
+    await page.waitForFunction(`(${kernelStatus.toString()})() === 'idle'`, undefined, { timeout: timeoutMs });
   } catch (e) {
     const status = await page.evaluate(kernelStatus).catch(() => 'unreadable');
     const tail = (text: string): string => text.split('\n').slice(-40).join('\n');
     throw new Error(
-      `${relPath}: its kernel was not idle within 120 s (last status: ${status}): ${(e as Error).message}\n` +
+      `${relPath}: its kernel was not idle within ${timeoutMs / 1000} s (last status: ${status}): ${(e as Error).message}\n` +
         `--- jupyter lab log (end) ---\n${tail(lab.log())}\n${moreLogs() ? `--- more (end) ---\n${tail(moreLogs())}` : ''}`,
       { cause: e }
     );
