@@ -147,6 +147,16 @@ export function checkRunName(name: unknown): string {
   return name;
 }
 
+/** A baseline's label (`pin(run, { label })`): a short non-empty string, as a legend shows it. */
+export function checkBaselineLabel(label: unknown): string {
+  if (typeof label !== 'string' || label.trim() === '' || label.length > 100) {
+    throw new InputError(
+      `a baseline's label must be a non-empty string of at most 100 characters, like "before the reward fix"; got ${JSON.stringify(label)?.slice(0, 120)}.`
+    );
+  }
+  return label;
+}
+
 /** A run's config: flat, its values finite numbers, strings or booleans (what a table column and a group can hold). */
 export function checkRunConfig(run: string, config: unknown): Record<string, number | string | boolean> {
   const example = '{ config: { lr: 3e-4, seed: 1, optimizer: "adam" } }';

@@ -5,7 +5,16 @@
  * Every change of points, runs or media reaches the outputs through the owner's change callback.
  * The host reaches it as a ManagedPlotter (host/contracts.ts). docs/architecture.md.
  */
-import { cleanupFailureMessage, type CleanupReport, type MediaEntry, type PlotterPayload, type ReleaseReply } from '../protocol';
+import {
+  cleanupFailureMessage,
+  PIN_REQUESTS_SENT,
+  runLabel,
+  type CleanupReport,
+  type MediaEntry,
+  type PinRequest,
+  type PlotterPayload,
+  type ReleaseReply
+} from '../protocol';
 import { sweepOrphans } from './files/sweep';
 import { AssetsOwner } from './files/owner';
 import type { Answer, ManagedPlotter, PlotterRequest } from './host/contracts';
@@ -59,6 +68,9 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
   /** The log directories it watches or watched (each watch adds itself), as its outputs list them. */
   readonly watches = new Set<ListedWatch>();
   finalReport: CleanupReport | null = null;
+  /** `pin()` calls, oldest first: the latest PIN_REQUESTS_SENT, for the outputs to pin in their notebook. */
+  readonly pinRequests: PinRequest[] = [];
+  private pinCount = 0;
 
   constructor(settings: PlotterSettings) {
     this.title = settings.title;
@@ -182,6 +194,22 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
   keep(run: string, name: string, step: number | undefined, to: string | undefined): MediaEntry {
     this.ensureOpen('keep a media entry');
     return keepEntry(this.media, { root: this.root, assetsFolder: this.assetsFolder }, run, name, step, to);
+  }
+
+  /** Asks the outputs' notebook to keep a run as a baseline (see MetricsPlotter.pin). */
+  pin(run: string, label: string | undefined): void {
+    this.ensureOpen('pin a run');
+    if (!this.metrics.hasRun(run)) {
+      const withMetrics = this.metrics.runsWithMetrics().map(r => `"${runLabel(r)}"`);
+      throw new InputError(
+        `cannot pin the run "${runLabel(run)}": it has logged no metrics${
+          withMetrics.length ? `; the runs with metrics are ${withMetrics.join(', ')}` : ' (nothing has)'
+        }. Pin a run after it logged, by its name (pin() alone pins the plotter's own logging).`
+      );
+    }
+    this.pinRequests.push({ id: `${this.id}-pin-${++this.pinCount}`, run, ...(label ? { label } : {}) });
+    this.pinRequests.splice(0, Math.max(0, this.pinRequests.length - PIN_REQUESTS_SENT));
+    this.outputs.changed(true);
   }
 
   // ManagedPlotter: what the kernel registry calls.

@@ -15,6 +15,7 @@ import {
 } from '../protocol';
 import {
   InputError,
+  checkBaselineLabel,
   checkChannels,
   checkCrf,
   checkFps,
@@ -295,6 +296,22 @@ export class MetricsPlotter extends RunLogging {
     const core = coreOf(this);
     core.ensureOpen('watch a log directory');
     return startWatch(core, logdir, options);
+  }
+
+  /**
+   * Pins a run as a baseline in this notebook: its series (thinned to a few hundred points each)
+   * and config are kept in the notebook's metadata, and every later output of the notebook draws
+   * them dashed, across restarts, re-runs and reopening, until unpinned in the output's Baselines
+   * table. `run` defaults to the plotter's own logging; `label` names the baseline (default: the
+   * run's name); pinning the same label from an output of the same title replaces it. The output's
+   * page pins it (the kernel cannot write the notebook), once: the output must be shown. A run
+   * that has logged no metrics throws an InputError.
+   */
+  pin(run: string = DEFAULT_RUN, options: { label?: string } = {}): void {
+    checkOptionsObject(options, '{ label: "before the reward fix" }');
+    if (run !== DEFAULT_RUN) checkRunName(run);
+    const label = options.label === undefined ? undefined : checkBaselineLabel(options.label);
+    coreOf(this).pin(run, label);
   }
 
   // ---- output --------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
  * The JupyterLab extension: registers the renderer for metrics-plotter outputs with the app's
  * rendermime registry (notebooks clone it, so every notebook opened afterwards gets it), registers
  * the `metrics-plotter` widget module with JupyterLab's widget manager where jupyterlab_widgets is
- * installed, and owns the session tracker that releases plotters and watches kernels for the whole
- * page.
+ * installed, owns the session tracker that releases plotters and watches kernels for the whole
+ * page, and answers each output with the baselines of the notebook it is in.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
@@ -14,6 +14,7 @@ import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from '../protocol';
 import { createOutputFactory } from './output/output';
 import { SessionTracker } from './sessions/tracker';
 import { LiveWidgetModels, plotterWidgetModule } from './output/widget-view';
+import { serveNotebookBaselines } from './baselines/notebook-store';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'metrics-plotter:plugin',
@@ -45,6 +46,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     const factory = createOutputFactory(tracker, widgets);
     rendermime.addFactory(factory, factory.defaultRank);
+    // Outputs keep their baselines in the notebook they are in.
+    serveNotebookBaselines(app.shell);
   }
 };
 

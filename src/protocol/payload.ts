@@ -170,6 +170,25 @@ export interface PlotterPayload {
   cleanup?: CleanupReport;
   /** The log directories `watch()` followed; absent when none. */
   watched?: WatchedLogdir[];
+  /**
+   * `plotter.pin()` calls, oldest first (the latest PIN_REQUESTS_SENT): runs the output's notebook
+   * is to keep as baselines. The first output of the notebook to read one pins it and notes its id
+   * in the notebook, so that it is pinned once. Absent when none.
+   */
+  pins?: PinRequest[];
+}
+
+/** How many `plotter.pin()` requests a payload carries, at most. */
+export const PIN_REQUESTS_SENT = 16;
+
+/** One `plotter.pin(run, { label })` call. */
+export interface PinRequest {
+  /** Unique to the call (the plotter's id and a count). */
+  id: string;
+  /** The run to pin; '' (DEFAULT_RUN) for the plotter's own logging. */
+  run: string;
+  /** The baseline's name; absent: the run's label. */
+  label?: string;
 }
 
 /** What version 1 sent: the same, with `videos` instead of `media`. */

@@ -117,6 +117,11 @@ export class MetricsStore {
     return this.latestOfRun.has(run);
   }
 
+  /** The runs that have a metric, in the order of their first. */
+  runsWithMetrics(): string[] {
+    return [...this.latestOfRun.keys()];
+  }
+
   /**
    * Records one value of a run's metric; `step` defaults to the next index of that metric, `time`
    * (ms since the epoch) to now: a point read from a log has the time it was logged at.

@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   type CleanupReport,
   type MemoryBound,
+  type PinRequest,
   type PlotterPayload,
   type RunInfo,
   type WatchedLogdir
@@ -41,6 +42,8 @@ export interface PlotterParts {
   readonly finalReport: CleanupReport | null;
   /** The log directories it watches or watched. */
   readonly watches: ReadonlySet<ListedWatch>;
+  /** `pin()` calls, oldest first (the latest PIN_REQUESTS_SENT). */
+  readonly pinRequests: readonly PinRequest[];
 }
 
 /** The watched log directories, when there are any. */
@@ -94,7 +97,8 @@ export function plotterPayload(p: PlotterParts, viewId: string): PlotterPayload 
     ...(Object.keys(retired).length ? { retired } : {}),
     ...(runs ? { runs } : {}),
     ...(p.finalReport ? { cleanup: p.finalReport } : {}),
-    ...watched(p)
+    ...watched(p),
+    ...(p.pinRequests.length ? { pins: [...p.pinRequests] } : {})
   };
 }
 

@@ -24,6 +24,9 @@ export interface YShaping {
 export const labelOf = (m: ChartSeries): string => m.label ?? m.name;
 /** What a legend toggle shows and hides: a run group's mean, band and runs together, or one series. */
 export const toggleKey = (m: ChartSeries): string => m.runGroup ?? seriesKey(m);
+
+/** Whether a series has its own entry in the legend: a run group's band edges and runs are its mean's. */
+export const listed = (m: ChartSeries): boolean => !m.role || m.role === 'mean' || m.role === 'baseline';
 /** A series' colour: its run's, with runs; its place in the chart otherwise. */
 export const colorOf = (m: ChartSeries, i: number): string => m.color ?? seriesColor(i);
 

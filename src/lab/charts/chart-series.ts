@@ -13,9 +13,10 @@ export interface ChartSeries extends MetricSeries {
   color?: string;
   /**
    * With grouped runs: a run group's mean (drawn bold, in the legend), the edges of its band (the
-   * band between them filled), or one of its runs (drawn faint behind). Absent: a series of its own.
+   * band between them filled), or one of its runs (drawn faint behind). A baseline pinned in the
+   * notebook (drawn dashed, in the legend). Absent: a series of its own.
    */
-  role?: 'mean' | 'lower' | 'upper' | 'member';
+  role?: 'mean' | 'lower' | 'upper' | 'member' | 'baseline';
   /** The run group a mean, its band and its runs belong to: one legend toggle shows or hides them all. */
   runGroup?: string;
 }

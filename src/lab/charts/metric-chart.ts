@@ -19,6 +19,7 @@ import {
   colorOf,
   drawCost,
   labelOf,
+  listed,
   plotData,
   seriesIndexes,
   seriesOfLine,
@@ -306,10 +307,10 @@ export class MetricChart extends LitElement {
    */
   private legendOrder(at: (data: uPlot.AlignedData, s: number) => number | null): number[] {
     const metrics = this.series;
-    const listed = metrics.map((_, i) => i).filter(i => !metrics[i].role || metrics[i].role === 'mean');
-    if (this.hoverIdx === null || !metrics.some(m => m.color)) return listed;
+    const inLegend = metrics.map((_, i) => i).filter(i => listed(metrics[i]));
+    if (this.hoverIdx === null || !metrics.some(m => m.color)) return inLegend;
     const value = (i: number): number => at(this.raw, i + 1) ?? -Infinity;
-    return listed.sort((a, b) => (value(a) === value(b) ? a - b : value(b) > value(a) ? 1 : -1));
+    return inLegend.sort((a, b) => (value(a) === value(b) ? a - b : value(b) > value(a) ? 1 : -1));
   }
 
   /** The one legend: a toggle per series with its value at the hovered (or latest) step. */
@@ -595,7 +596,7 @@ export class MetricChart extends LitElement {
       if (toggleKey(m) !== key) return;
       const indexes = seriesIndexes(index, this.yShaping);
       // A raw line of a band edge or a member stays hidden (it is never drawn).
-      for (const s of m.role && m.role !== 'mean' ? indexes.slice(-1) : indexes) this.plot?.setSeries(s, { show });
+      for (const s of listed(m) ? indexes : indexes.slice(-1)) this.plot?.setSeries(s, { show });
     });
     const hidden = new Set(this.hidden_);
     if (show) hidden.delete(key);

@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import { formatDuration, formatTicks } from '../../protocol/format';
-import { bands, colorOf, labelOf, plainWidth, smoothingOn, toggleKey, type YShaping } from './chart-data';
+import { bands, colorOf, labelOf, listed, plainWidth, smoothingOn, toggleKey, type YShaping } from './chart-data';
 import type { ChartSeries } from './chart-series';
 import type { XAxisKind } from './x-axis';
 
@@ -91,9 +91,11 @@ export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options 
         const role = m.role;
         const line = {
           label: labelOf(m),
-          // A run group's mean bold, its runs faint behind it, its band's edges not stroked (the band is filled).
+          // A run group's mean bold, its runs faint behind it, its band's edges not stroked (the band
+          // is filled); a baseline dashed.
           stroke: role === 'member' ? `${color}59` : role === 'lower' || role === 'upper' ? 'transparent' : color,
-          width: role === 'mean' ? 2 : role === 'member' ? 1 : role ? 0 : lineWidth,
+          width: role === 'mean' ? 2 : role === 'member' ? 1 : role === 'baseline' ? 1.5 : role ? 0 : lineWidth,
+          ...(role === 'baseline' ? { dash: [6 * devicePixelRatio, 4 * devicePixelRatio] } : {}),
           show: !shape.hidden.has(toggleKey(m)),
           spanGaps: false,
           points: { show: false }
@@ -104,7 +106,7 @@ export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options 
           label: `${labelOf(m)} (raw)`,
           stroke: `${color}55`,
           width: 1,
-          show: line.show && (!role || role === 'mean')
+          show: line.show && listed(m)
         };
         return smoothingOn(shape) ? [raw, line] : [line];
       })

@@ -8,16 +8,19 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import {
+  DEFAULT_RUN,
   memoryBoundMessage,
+  runLabel,
   runOf,
   seriesKey,
   watchedLogdirMessage,
   type HistogramSeries,
   type MetricSeries,
+  type PinRequest,
   type PlotterPayload,
   type Still
 } from '../../protocol';
-import { chartsOf, colourByRun, runColours } from '../../protocol/charts';
+import { chartsOf, colourByRun, runColours, sharesItsChart } from '../../protocol/charts';
 import { formatCount } from '../../protocol/format';
 import type { ChartContents, ChartSeries } from '../charts/chart-series';
 import { toCsv } from '../charts/csv';
@@ -42,6 +45,19 @@ import '../runs/runs-table';
 import '../sweeps/sweep-view';
 import { withHistogramDetail } from '../histograms/distributions';
 import '../histograms/histogram-card';
+import {
+  baselineChartSeries,
+  baselineOf,
+  jsonBytes,
+  pinnedDay,
+  requestDone,
+  withPinned,
+  withoutBaseline,
+  type Baseline
+} from '../baselines/baselines';
+import { BASELINE_PIN_EVENT, BASELINE_UNPIN_EVENT, BASELINE_VISIBILITY_EVENT } from '../baselines/baselines-table';
+import '../baselines/baselines-table';
+import { baselinesRequest, type BaselineStore } from '../baselines/notebook-store';
 
 /** How long the pointer rests on a run before the charts fade the other runs. */
 export const HOVER_INTENT_MS = 120;
@@ -75,7 +91,10 @@ export class PlotterPanelElement extends LitElement {
     band: { state: true },
     memberLines: { state: true },
     rangeDetail: { attribute: false },
-    histogramDetail: { attribute: false }
+    histogramDetail: { attribute: false },
+    baselines: { state: true },
+    hiddenBaselines: { state: true },
+    baselineNote: { state: true }
   };
 
   payload: PlotterPayload | null = null;
@@ -121,6 +140,15 @@ export class PlotterPanelElement extends LitElement {
   rangeDetail: RangeDetail | null = null;
   /** Every histogram in detail, from the kernel (a live panel asks when the payload's are thinned). */
   histogramDetail: HistogramSeries[] | null = null;
+  /** The baselines of the notebook this output is in (read from its store; none outside a notebook). */
+  baselines: Baseline[] = [];
+  /** Baselines the user switched off in this output (by id). */
+  hiddenBaselines: Set<string> = new Set();
+  /** What the last pin or unpin did, or why it could not. */
+  baselineNote: { text: string; error: boolean } | null = null;
+  /** The store of the notebook this output is in: its metadata (baselines/notebook-store.ts). */
+  private baselineStore: BaselineStore | null = null;
+  private stopListening: (() => void) | null = null;
   private seq = 0;
   /** The payload's series on the x axis in effect (willUpdate shapes them for render). */
   private drawn: MetricSeries[] = [];
@@ -138,6 +166,72 @@ export class PlotterPanelElement extends LitElement {
     this.addEventListener(MEDIA_STEP_EVENT, e => {
       if (this.linked) this.select((e as CustomEvent<{ step: number }>).detail.step);
     });
+    this.addEventListener(BASELINE_PIN_EVENT, e => this.pin((e as CustomEvent<string>).detail));
+    this.addEventListener(BASELINE_UNPIN_EVENT, e => this.unpin((e as CustomEvent<string>).detail));
+    this.addEventListener(BASELINE_VISIBILITY_EVENT, e => (this.hiddenBaselines = (e as CustomEvent<Set<string>>).detail));
+  }
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    // The notebook this output is in answers with its store (the plugin's serveNotebookBaselines).
+    this.dispatchEvent(baselinesRequest(store => this.useStore(store)));
+  }
+
+  private useStore(store: BaselineStore): void {
+    if (store === this.baselineStore) return;
+    this.stopListening?.();
+    this.baselineStore = store;
+    this.stopListening = store.listen(() => this.readBaselines());
+    this.readBaselines();
+  }
+
+  private readBaselines(): void {
+    if (!this.baselineStore) return;
+    this.baselines = this.baselineStore.read().baselines;
+    this.honourPinRequests();
+  }
+
+  /** Pins what `plotter.pin()` asked for, once per request: the notebook notes the ids it pinned. */
+  private honourPinRequests(): void {
+    const requests = this.payload?.pins;
+    if (!requests?.length || !this.baselineStore) return;
+    const done = new Set(this.baselineStore.read().pinRequestsDone);
+    for (const request of requests) if (!done.has(request.id)) this.pin(request.run, request);
+  }
+
+  /** Pins a run of this output as a baseline in its notebook (the runs table's pin, `plotter.pin`). */
+  private pin(run: string, request?: PinRequest): void {
+    const store = this.baselineStore;
+    const p = this.payload;
+    if (!store || !p) return;
+    const current = store.read();
+    const baseline = baselineOf(
+      { run, config: p.runs?.find(r => r.name === run)?.config ?? {}, from: p.title, metrics: p.metrics },
+      { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, pinnedAt: new Date().toISOString(), label: request?.label }
+    );
+    if (!baseline) {
+      if (request) store.write({ ...current, pinRequestsDone: requestDone(current, request.id) });
+      this.baselineNote = { text: `Nothing to pin: the run "${runLabel(run)}" has no points in this output.`, error: true };
+      return;
+    }
+    const result = withPinned(current, baseline, request?.id);
+    store.write(result.next);
+    this.baselineNote = result.ok
+      ? {
+          text:
+            `Pinned "${baseline.label}" as a baseline of this notebook (${Math.ceil(jsonBytes(baseline) / 1000)} kB of its metadata` +
+            `${result.replaced ? `; it replaces the one pinned ${pinnedDay(result.replaced)}` : ''}). Save the notebook to keep it.`,
+          error: false
+        }
+      : { text: result.error, error: true };
+  }
+
+  private unpin(id: string): void {
+    const store = this.baselineStore;
+    const gone = this.baselines.find(b => b.id === id);
+    if (!store || !gone) return;
+    store.write(withoutBaseline(store.read(), id));
+    this.baselineNote = { text: `Unpinned "${gone.label}": it is no longer kept in this notebook.`, error: false };
   }
 
   protected createRenderRoot(): HTMLElement {
@@ -146,6 +240,9 @@ export class PlotterPanelElement extends LitElement {
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopListening?.();
+    this.stopListening = null;
+    this.baselineStore = null;
     if (this.chartHighlightTimer) clearTimeout(this.chartHighlightTimer);
     this.chartHighlightTimer = null;
   }
@@ -167,6 +264,7 @@ export class PlotterPanelElement extends LitElement {
       this.xRange = { min: this.xRange.min + shift, max: this.xRange.max + shift };
     }
     this.dataEnd = end;
+    if (changed.has('payload')) this.honourPinRequests();
   }
 
   /** The x axis in effect: a time axis only when every series recorded its times. */
@@ -183,9 +281,9 @@ export class PlotterPanelElement extends LitElement {
     return onXAxis(metrics, axis, p.startedAt);
   }
 
-  /** One CSV of every series shown: with runs, the visible runs' own series (not their groups' means). */
+  /** One CSV of every series shown: with runs, the visible runs' own series (not their groups' means); no baselines. */
   private exportAll(charts: ChartContents[]): void {
-    const shown = charts.flatMap(c => c.metrics);
+    const shown = charts.flatMap(c => c.metrics).filter(m => m.role !== 'baseline');
     const visible = new Set(shown.map(m => m.name));
     const metrics = (
       this.payload?.runs?.length ? this.drawn.filter(m => visible.has(m.name) && !this.hiddenRuns.has(runOf(m))) : shown
@@ -276,12 +374,29 @@ export class PlotterPanelElement extends LitElement {
     // (src/lab/charts/metric-chart.ts), and averaging every chart on every live update was most of
     // an update's time at 20 runs.
     const visibleSeries = this.drawn.filter(visible);
+    // The notebook's baselines, dashed, in the charts of the metrics this output has: on the step
+    // axis only (another session's times say nothing here).
+    const metricNames = new Set(this.drawn.map(m => m.name));
+    const baselineLines =
+      axis === 'step' ? baselineChartSeries(this.baselines, this.hiddenBaselines, metricNames, sharesItsChart(this.drawn)) : [];
     const chartsShown = (series: ChartSeries[]): ChartContents[] =>
       grouped
         ? chartsOf(series).map(g => {
             let metrics: ChartSeries[] | null = null;
-            const compute = (): ChartSeries[] =>
-              onXAxis(groupedSeries(g.metrics.map(byStep), grouped, this.band, this.memberLines, drawnColors), axis, p.startedAt);
+            const compute = (): ChartSeries[] => [
+              ...onXAxis(
+                groupedSeries(
+                  g.metrics.filter(m => m.role !== 'baseline').map(byStep),
+                  grouped,
+                  this.band,
+                  this.memberLines,
+                  drawnColors
+                ),
+                axis,
+                p.startedAt
+              ),
+              ...g.metrics.filter(m => m.role === 'baseline')
+            ];
             return {
               title: g.title,
               get metrics() {
@@ -290,7 +405,10 @@ export class PlotterPanelElement extends LitElement {
             };
           })
         : chartsOf(series);
-    const series = grouped ? visibleSeries : runs.length ? colourByRun(visibleSeries, drawnColors) : this.drawn;
+    const series = [
+      ...(grouped ? visibleSeries : runs.length ? colourByRun(visibleSeries, drawnColors) : this.drawn),
+      ...baselineLines
+    ];
     const allCharts = chartsShown(series);
     const matches = nameFilter(this.filter);
     const charts = this.filter ? chartsShown(series.filter(m => matches(m.name))) : allCharts;
@@ -333,7 +451,7 @@ export class PlotterPanelElement extends LitElement {
         ${
           runs.length
             ? html`<mp-runs-table .runs=${runs} .colors=${drawnColors} .hiddenRuns=${this.hiddenRuns} .metrics=${p.metrics}
-                .groups=${groupColors} .highlight=${this.highlightedRun}></mp-runs-table>
+                .groups=${groupColors} .highlight=${this.highlightedRun} .canPin=${!!this.baselineStore}></mp-runs-table>
                 ${runs.length > 1 ? this.groupControls(runs) : nothing}
                 ${
                   runs.length > 1
@@ -341,6 +459,18 @@ export class PlotterPanelElement extends LitElement {
                   .highlight=${this.highlightedRun}></mp-sweep-view>`
                     : nothing
                 }`
+            : nothing
+        }
+        ${
+          this.baselines.length && this.baselineStore
+            ? html`<mp-baselines-table .baselines=${this.baselines} .hiddenBaselines=${this.hiddenBaselines}
+                .metricNames=${[...metricNames]}></mp-baselines-table>
+                ${axis !== 'step' ? html`<span class="mp-hint">Baselines are drawn on the step axis.</span>` : nothing}`
+            : nothing
+        }
+        ${
+          this.baselineNote
+            ? html`<div class="mp-note mp-baseline-note" role=${this.baselineNote.error ? 'alert' : 'status'}>${this.baselineNote.text}</div>`
             : nothing
         }
         ${
@@ -371,6 +501,12 @@ export class PlotterPanelElement extends LitElement {
                 ${this.filter ? html`<span class="mp-hint" role="status">${charts.length} of ${allCharts.length} charts</span>` : nothing}
                 <button class="mp-button" data-action="csv-all" @click=${() => this.exportAll(charts)}
                   title="Download every chart shown as one CSV (raw and, with smoothing on, smoothed columns)">CSV of all charts</button>
+                ${
+                  this.baselineStore && !runs.length
+                    ? html`<button class="mp-button" data-action="pin" @click=${() => this.pin(DEFAULT_RUN)}
+                        title="Keep these curves in the notebook: every later output of it draws them dashed">Pin as baseline</button>`
+                    : nothing
+                }
                 ${media.length ? html`<span class="mp-hint">Click a chart to show the media of that step.</span>` : nothing}
               </div>
               <div class="mp-charts">

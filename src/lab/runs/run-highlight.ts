@@ -17,6 +17,8 @@ export interface RunHighlight {
 /** Whether a drawn line belongs to the highlighted run: its own, or its group's mean and band. */
 export function isHighlighted(line: { run?: string; runGroup?: string; role?: string }, h: RunHighlight): boolean {
   if (line.role === 'member' || !line.role) return (line.run ?? '') === h.run;
+  // A baseline is what the highlighted run is read against: it stays lit.
+  if (line.role === 'baseline') return true;
   return h.group !== null && inRunGroup(line.runGroup, h.group);
 }
 

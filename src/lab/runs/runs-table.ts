@@ -12,6 +12,7 @@ import { nameFilter } from '../name-filter';
 import { allConfigKeys, differingConfigKeys } from './configs';
 import { highlightEvent } from './run-highlight';
 import { bestValue, meanOfLast } from './run-summaries';
+import { BASELINE_PIN_EVENT } from '../baselines/baselines-table';
 import { groupLastStats, type RunGroup } from './run-groups';
 
 /** Sent (bubbling) with the set of run names to hide. */
@@ -52,6 +53,7 @@ export class RunsTable extends LitElement {
     metrics: { attribute: false },
     groups: { attribute: false },
     highlight: { attribute: false },
+    canPin: { attribute: false },
     metric: { state: true },
     best: { state: true },
     sort: { state: true },
@@ -71,6 +73,8 @@ export class RunsTable extends LitElement {
   groups: Array<RunGroup & { color: string }> = [];
   /** The run highlighted in every view (its row marked), or null. */
   highlight: string | null = null;
+  /** The output is in a notebook that can keep baselines: each run gets a pin. */
+  canPin = false;
   /** The metric of the last/best columns (default: the first). */
   metric: string | null = null;
   /** Whether the best value is the lowest or the highest; null: as the metric's name suggests (bestOf). */
@@ -177,7 +181,13 @@ export class RunsTable extends LitElement {
               <td class="mp-run-status mp-run-${run.status}" title=${run.status === 'watched' ? 'Read from a log directory: whether its job still runs is not known' : nothing}>${run.status}</td>
               ${keys.map(k => html`<td>${cell(run.config[k])}</td>`)}
               ${metric ? html`<td>${formatNumber(last)}</td><td>${formatNumber(best)}</td>` : nothing}
-              <td><button class="mp-button" data-action="only" title="Show only this run (again: all runs)" @click=${() => this.only(run.name)}>only</button></td>
+              <td class="mp-run-actions"><button class="mp-button" data-action="only" title="Show only this run (again: all runs)" @click=${() => this.only(run.name)}>only</button>${
+                this.canPin
+                  ? html`<button class="mp-button" data-action="pin" title="Pin this run as a baseline, kept in the notebook"
+                      aria-label="Pin ${runLabel(run.name)} as a baseline"
+                      @click=${() => this.dispatchEvent(new CustomEvent(BASELINE_PIN_EVENT, { detail: run.name, bubbles: true, composed: true }))}>pin</button>`
+                  : nothing
+              }</td>
             </tr>`
           )}
         </tbody>
