@@ -179,3 +179,42 @@ console.log(plotter.id);`);
   const after = await k.extensionRequest({ request: 'histograms', plotterId });
   expect(after.data).toEqual({ reply: 'histograms', plotterId, known: false, histograms: [] });
 });
+
+test('pin() asks the notebook to keep a run: each call one request in the payload, with its label, the latest 16; bad input asks nothing', async () => {
+  const { k } = await session('runs-pin');
+  await k.run(SWEEP);
+  await k.run(`function tryIt(f) { try { f(); return "no error"; } catch (e) { return e.name + ": " + e.message; } }`);
+  const from = k.allIopub.length;
+  await k.run(
+    'plotter.pin("lr=0.001 seed=1"); plotter.pin("lr=0.0003 seed=0", { label: "before the fix" }); await new Promise(r => setTimeout(r, 300));'
+  );
+  const pinsOf = (since: number): Array<{ id: string; run: string; label?: string }> =>
+    plotterDisplays(k.allIopub.slice(since) as never).at(-1)!.content.data[PLOTTER_MIME_TYPE].pins;
+  const pins = pinsOf(from);
+  expect(pins.map(p => [p.run, p.label])).toEqual([
+    ['lr=0.001 seed=1', undefined],
+    ['lr=0.0003 seed=0', 'before the fix']
+  ]);
+  expect(new Set(pins.map(p => p.id)).size).toBe(2);
+  const errors = await json<string[]>(
+    k,
+    `[
+  tryIt(() => plotter.pin("nope")),
+  tryIt(() => plotter.pin()),
+  tryIt(() => plotter.pin("lr=0.001 seed=1", { label: "" })),
+  tryIt(() => plotter.pin("lr=0.001 seed=1", 3 as any))
+]`
+  );
+  expect(errors.every(e => e.startsWith('InputError: metrics-plotter: '))).toBe(true);
+  expect(errors[0]).toMatch(
+    /cannot pin the run "nope": it has logged no metrics; the runs with metrics are "lr=0.001 seed=0", "lr=0.001 seed=1", "lr=0.0003 seed=0", "lr=0.0003 seed=1"\. Pin a run after it logged/
+  );
+  expect(errors[1]).toMatch(/cannot pin the run "default": it has logged no metrics.*pin\(\) alone pins the plotter's own logging/);
+  expect(errors[2]).toMatch(/a baseline's label must be a non-empty string of at most 100 characters/);
+  expect(errors[3]).toMatch(/pass options like \{ label: "before the reward fix" \}/);
+  const later = k.allIopub.length;
+  await k.run('for (let i = 0; i < 20; i++) plotter.pin("lr=0.001 seed=0"); await new Promise(r => setTimeout(r, 300));');
+  const bounded = pinsOf(later);
+  expect(bounded).toHaveLength(16);
+  expect(bounded.every(p => p.run === 'lr=0.001 seed=0')).toBe(true);
+});

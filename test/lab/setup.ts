@@ -77,3 +77,9 @@ if (typeof (globalThis as { DragEvent?: unknown }).DragEvent === 'undefined') {
   // @lumino/dragdrop subclasses DragEvent at import time; jsdom has none.
   (globalThis as { DragEvent?: unknown }).DragEvent = class DragEvent extends MouseEvent {};
 }
+
+// jsdom has no TextEncoder (every browser does): Node's is the same WHATWG encoder.
+if (typeof globalThis.TextEncoder === 'undefined') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  globalThis.TextEncoder = require('util').TextEncoder;
+}

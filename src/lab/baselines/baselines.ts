@@ -161,7 +161,8 @@ export function withPinned(store: NotebookBaselines, baseline: Baseline, request
   const replaced = store.baselines.find(b => b.label === baseline.label && b.from === baseline.from) ?? null;
   const baselines = [...store.baselines.filter(b => b !== replaced), baseline];
   const next = { ...store, baselines, pinRequestsDone: requestDone(store, requestId) };
-  const bytes = jsonBytes(baselines);
+  // Each baseline's own bytes: four at BASELINE_BYTES fit.
+  const bytes = baselines.reduce((sum, b) => sum + jsonBytes(b), 0);
   if (bytes > NOTEBOOK_BASELINES_BYTES) {
     return {
       ok: false,
