@@ -335,7 +335,11 @@ export class MetricChart extends LitElement {
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
           <input type="checkbox" .checked=${!this.hidden_.has(toggleKey(m))} @change=${(e: Event) => this.toggle(toggleKey(m), (e.target as HTMLInputElement).checked)} />
-          <span class="mp-swatch" style="background:${colorOf(m, i)}"></span><span class="mp-legend-name" title=${labelOf(m)}>${labelOf(m)}</span>
+          ${
+            m.role === 'baseline'
+              ? html`<span class="mp-swatch mp-swatch-dashed" style="border-color:${colorOf(m, i)}"></span>`
+              : html`<span class="mp-swatch" style="background:${colorOf(m, i)}"></span>`
+          }<span class="mp-legend-name" title=${labelOf(m)}>${labelOf(m)}</span>
           <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
         </label>`;
       })}
