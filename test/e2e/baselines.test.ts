@@ -55,8 +55,9 @@ function firstChartLines(page: Page): Promise<Array<{ label: string; dashed: boo
 /** The labels of the notebook's baselines, as its model has them. */
 function pinnedLabels(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const model = (window.jupyterapp.shell.currentWidget as unknown as { context: { model: { getMetadata(k: string): unknown } } }).context
-      .model;
+    const model = (
+      window.jupyterapp.shell.currentWidget as unknown as { context: { model: { getMetadata(k: string): unknown } } }
+    ).context.model;
     const kept = model.getMetadata('metrics-plotter') as { baselines?: Array<{ label: string }> } | undefined;
     return (kept?.baselines ?? []).map(b => b.label);
   });
@@ -65,7 +66,9 @@ function pinnedLabels(page: Page): Promise<string[]> {
 async function waitForLines(page: Page, labels: RegExp[]): Promise<void> {
   await page.waitForFunction(
     sources => {
-      const c = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as { uplot?: { series: Array<{ label: string }> } };
+      const c = document.querySelector('.jp-MetricsPlotter mp-metric-chart') as unknown as {
+        uplot?: { series: Array<{ label: string }> };
+      };
       const drawn = (c?.uplot?.series ?? []).slice(1).map(s => String(s.label));
       return sources.every(src => drawn.some(l => new RegExp(src).test(l)));
     },
@@ -90,7 +93,9 @@ it('pinned runs outlive the kernel: kept in the notebook, drawn dashed after a r
   await page.click('.jp-MetricsPlotter .mp-runs-table tr[data-run="lr=0.3"] button[data-action="pin"]');
   await waitForLines(page, [/^lr=0\.3 \(baseline, /]);
   expect(await pinnedLabels(page)).toEqual(['lr=0.3']);
-  expect(await page.textContent('.jp-MetricsPlotter .mp-baseline-note')).toMatch(/^Pinned "lr=0\.3" as a baseline of this notebook/);
+  expect(await page.textContent('.jp-MetricsPlotter .mp-baseline-note')).toMatch(
+    /^Pinned "lr=0\.3" as a baseline of this notebook/
+  );
   // Pinned by code: the page that shows the output does it.
   await runCell(page, 1);
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-baselines-table tbody tr').length === 2);
@@ -129,9 +134,9 @@ it('pinned runs outlive the kernel: kept in the notebook, drawn dashed after a r
   await command(page, 'docmanager:save');
   await command(page, 'application:close');
   const saved = JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8'));
-  expect(saved.metadata['metrics-plotter'].baselines.map((b: { label: string; config: unknown }) => [b.label, b.config])).toEqual([
-    ['lr=0.3', { lr: 0.3 }]
-  ]);
+  expect(saved.metadata['metrics-plotter'].baselines.map((b: { label: string; config: unknown }) => [b.label, b.config])).toEqual(
+    [['lr=0.3', { lr: 0.3 }]]
+  );
   expect(Buffer.byteLength(JSON.stringify(saved.metadata['metrics-plotter']))).toBeLessThan(24_000);
   expect(listTree(dir).filter(f => !f.startsWith('.ipynb_checkpoints'))).toEqual(before);
   expect(errors).toEqual([]);
@@ -148,9 +153,11 @@ it('pinned runs outlive the kernel: kept in the notebook, drawn dashed after a r
   await openNotebook(other, lab, `${path.basename(elsewhere)}/nb.ipynb`);
   await other.locator('.jp-MetricsPlotter mp-metric-chart').first().scrollIntoViewIfNeeded();
   await waitForLines(other, [/^lr=0\.1$/, /^lr=0\.3 \(baseline, /]);
-  expect(await other.$$eval('.jp-MetricsPlotter .mp-baselines-table tbody tr', rows => rows.map(r => r.getAttribute('data-baseline') !== null))).toEqual([
-    true
-  ]);
+  expect(
+    await other.$$eval('.jp-MetricsPlotter .mp-baselines-table tbody tr', rows =>
+      rows.map(r => r.getAttribute('data-baseline') !== null)
+    )
+  ).toEqual([true]);
   expect(otherErrors).toEqual([]);
   await context.close();
 });

@@ -209,7 +209,9 @@ test('pin() asks the notebook to keep a run: each call one request in the payloa
   expect(errors[0]).toMatch(
     /cannot pin the run "nope": it has logged no metrics; the runs with metrics are "lr=0.001 seed=0", "lr=0.001 seed=1", "lr=0.0003 seed=0", "lr=0.0003 seed=1"\. Pin a run after it logged/
   );
-  expect(errors[1]).toMatch(/cannot pin the run "default": it has logged no metrics.*pin\(\) alone pins the plotter's own logging/);
+  expect(errors[1]).toMatch(
+    /cannot pin the run "default": it has logged no metrics.*pin\(\) alone pins the plotter's own logging/
+  );
   expect(errors[2]).toMatch(/a baseline's label must be a non-empty string of at most 100 characters/);
   expect(errors[3]).toMatch(/pass options like \{ label: "before the reward fix" \}/);
   const later = k.allIopub.length;

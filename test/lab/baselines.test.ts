@@ -69,7 +69,10 @@ const sweep = (overrides: Partial<PlotterPayload> = {}): PlotterPayload =>
   payload({ title: 'sweep', runs: RUNS, metrics: METRICS, media: [], ...overrides });
 
 const chartLabels = (view: HTMLElement, i = 0): string[] =>
-  view.querySelectorAll<MetricChart>('mp-metric-chart')[i].uplot!.series.slice(1).map(s => String(s.label));
+  view
+    .querySelectorAll<MetricChart>('mp-metric-chart')
+    [i].uplot!.series.slice(1)
+    .map(s => String(s.label));
 
 describe('a baseline and its bounds', () => {
   it("keeps one run's series and config, thinned to fit its bound, the first and last points kept, six digits a value", () => {
@@ -94,7 +97,10 @@ describe('a baseline and its bounds', () => {
   });
 
   it('a run of more metrics than fit keeps those that do and says how many it left out; a run without points is none', () => {
-    const many: MetricSeries[] = Array.from({ length: 300 }, (_, k) => ({ ...series(`metric-${k}`, 1000, i => i / 7), run: 'a' }));
+    const many: MetricSeries[] = Array.from({ length: 300 }, (_, k) => ({
+      ...series(`metric-${k}`, 1000, i => i / 7),
+      run: 'a'
+    }));
     const b = baselineOf({ run: 'a', config: {}, from: 't', metrics: many }, { id: 'x', pinnedAt: 'now' })!;
     expect(jsonBytes(b)).toBeLessThanOrEqual(BASELINE_BYTES);
     expect(b.series.length).toBeGreaterThan(0);
@@ -109,7 +115,9 @@ describe('a baseline and its bounds', () => {
       from: 'sweep',
       pinnedAt: '2026-12-06T10:00:00.000Z',
       config: {},
-      series: [{ name: 'loss', steps: Array.from({ length: 1400 }, (_, i) => i), values: Array.from({ length: 1400 }, (_, i) => i / 3) }]
+      series: [
+        { name: 'loss', steps: Array.from({ length: 1400 }, (_, i) => i), values: Array.from({ length: 1400 }, (_, i) => i / 3) }
+      ]
     });
     expect(jsonBytes(big('a', 'a'))).toBeGreaterThan(NOTEBOOK_BASELINES_BYTES / 4);
     let store = NO_BASELINES;
@@ -123,7 +131,9 @@ describe('a baseline and its bounds', () => {
     expect(again.next.baselines.map(b => b.id)).toEqual(['b', 'c', 'a2']);
     const refused = withPinned(store, big('d', 'd'), 'request-1');
     expect(refused.ok).toBe(false);
-    expect(!refused.ok && refused.error).toMatch(/Could not pin "d": this notebook's baselines would take \d+ kB, over the 96 kB .* Unpin a baseline first/);
+    expect(!refused.ok && refused.error).toMatch(
+      /Could not pin "d": this notebook's baselines would take \d+ kB, over the 96 kB .* Unpin a baseline first/
+    );
     // Refused, the request is still done: it is not tried again at every render.
     expect(refused.next.baselines).toEqual(store.baselines);
     expect(refused.next.pinRequestsDone).toEqual(['request-1']);
@@ -135,7 +145,14 @@ describe('a baseline and its bounds', () => {
     const read = readNotebookBaselines({
       version: 2,
       baselines: [
-        { id: 'ok', label: 'a', from: 't', pinnedAt: 'x', config: { lr: 1, nested: { no: 1 } }, series: [{ name: 'loss', steps: [0, 1], values: [1, null] }] },
+        {
+          id: 'ok',
+          label: 'a',
+          from: 't',
+          pinnedAt: 'x',
+          config: { lr: 1, nested: { no: 1 } },
+          series: [{ name: 'loss', steps: [0, 1], values: [1, null] }]
+        },
         { id: 'bad', label: 'b' },
         { id: 'short', label: 'c', pinnedAt: 'x', series: [{ name: 'loss', steps: [0, 1], values: [1] }] }
       ],
@@ -150,7 +167,7 @@ describe('a baseline and its bounds', () => {
 });
 
 describe('baselines in the panel', () => {
-  it("a run pinned from the runs table is kept in the notebook and drawn dashed in the charts of its metrics; Unpin removes it", async () => {
+  it('a run pinned from the runs table is kept in the notebook and drawn dashed in the charts of its metrics; Unpin removes it', async () => {
     const notebook = new Notebook();
     leave = inNotebook(notebook);
     const view = mount(sweep());
@@ -158,7 +175,9 @@ describe('baselines in the panel', () => {
     view.querySelector<HTMLButtonElement>('.mp-runs-table tr[data-run="lr=0.3"] button[data-action="pin"]')!.click();
     await settle();
     expect(notebook.baselines.map(b => [b.label, b.from, b.config])).toEqual([['lr=0.3', 'sweep', { lr: 0.3 }]]);
-    expect(view.querySelector('.mp-baseline-note')!.textContent).toMatch(/^Pinned "lr=0\.3" as a baseline of this notebook \(\d+ kB/);
+    expect(view.querySelector('.mp-baseline-note')!.textContent).toMatch(
+      /^Pinned "lr=0\.3" as a baseline of this notebook \(\d+ kB/
+    );
     const labels = chartLabels(view);
     expect(labels.slice(0, 2)).toEqual(['lr=0.1', 'lr=0.3']);
     expect(labels[2]).toMatch(/^lr=0\.3 \(baseline, \w+ \d+\)$/);
@@ -176,18 +195,23 @@ describe('baselines in the panel', () => {
     expect(view.querySelector('mp-baselines-table')).toBeNull();
   });
 
-  it("another output of the notebook (a re-run, another plotter) draws the baseline in its charts of the same metric; the default run has a pin button", async () => {
+  it('another output of the notebook (a re-run, another plotter) draws the baseline in its charts of the same metric; the default run has a pin button', async () => {
     const notebook = new Notebook();
     leave = inNotebook(notebook);
     const first = mount(sweep());
     await settle();
     first.querySelector<HTMLButtonElement>('.mp-runs-table tr[data-run="lr=0.1"] button[data-action="pin"]')!.click();
     // A plotter without runs: its own logging of "loss" and "accuracy".
-    const second = mount(payload({ title: 'tomorrow', metrics: [series('loss', 50, i => 0.5 / (i + 1)), series('accuracy', 50)], media: [] }));
+    const second = mount(
+      payload({ title: 'tomorrow', metrics: [series('loss', 50, i => 0.5 / (i + 1)), series('accuracy', 50)], media: [] })
+    );
     await settle();
     expect(second.querySelectorAll('mp-metric-chart')).toHaveLength(2);
     const lossChart = [...second.querySelectorAll<MetricChart>('mp-metric-chart')].find(c => c.chart.title === 'loss')!;
-    expect(lossChart.uplot!.series.slice(1).map(s => String(s.label))).toEqual(['loss', expect.stringMatching(/^lr=0\.1 \(baseline/)]);
+    expect(lossChart.uplot!.series.slice(1).map(s => String(s.label))).toEqual([
+      'loss',
+      expect.stringMatching(/^lr=0\.1 \(baseline/)
+    ]);
     second.querySelector<HTMLButtonElement>('.mp-controls button[data-action="pin"]')!.click();
     await settle();
     expect(notebook.baselines.map(b => [b.label, b.from])).toEqual([

@@ -66,7 +66,9 @@ export class BaselinesTable extends LitElement {
             <td>${b.from}</td>
             <td class="mp-baseline-config">${Object.entries(b.config)
               .map(([k, v]) => `${k}=${formatConfigValue(v)}`)
-              .join(', ')}${b.omittedMetrics ? html` <span class="mp-hint">(${b.omittedMetrics} metrics left out to fit)</span>` : nothing}</td>
+              .join(
+                ', '
+              )}${b.omittedMetrics ? html` <span class="mp-hint">(${b.omittedMetrics} metrics left out to fit)</span>` : nothing}</td>
             ${shared.map(n => html`<td>${formatNumber(last(n))}</td>`)}
             <td><button class="mp-button" data-action="unpin" title="Remove this baseline from the notebook"
               @click=${() => this.send(BASELINE_UNPIN_EVENT, b.id)}>Unpin</button></td>

@@ -146,8 +146,7 @@ export function baselineOf(source: PinSource, options: { id: string; pinnedAt: s
 
 /** A pin's outcome; refused, `next` still marks the request done (it is not retried at every render). */
 export type PinResult =
-  | { ok: true; next: NotebookBaselines; replaced: Baseline | null }
-  | { ok: false; next: NotebookBaselines; error: string };
+  { ok: true; next: NotebookBaselines; replaced: Baseline | null } | { ok: false; next: NotebookBaselines; error: string };
 
 /** How many kB, for messages. */
 const kB = (bytes: number): string => `${Math.ceil(bytes / 1000)} kB`;

@@ -207,7 +207,11 @@ export class PlotterPanelElement extends LitElement {
     const current = store.read();
     const baseline = baselineOf(
       { run, config: p.runs?.find(r => r.name === run)?.config ?? {}, from: p.title, metrics: p.metrics },
-      { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, pinnedAt: new Date().toISOString(), label: request?.label }
+      {
+        id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+        pinnedAt: new Date().toISOString(),
+        label: request?.label
+      }
     );
     if (!baseline) {
       if (request) store.write({ ...current, pinRequestsDone: requestDone(current, request.id) });
