@@ -14,7 +14,7 @@
  * payload is rendered before the next is taken). Updates come over a websocket from this process,
  * which makes them as a kernel would.
  */
-/* global document, MouseEvent, requestAnimationFrame, window -- the measured code runs in the page */
+/* global document, KeyboardEvent, MouseEvent, requestAnimationFrame, window -- the measured code runs in the page */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -138,6 +138,40 @@ async function hover(page) {
   });
 }
 
+/** The page's JavaScript heap in use, in bytes, after a forced full collection (CDP). */
+async function heapAfterCollection(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/**
+ * The hyperparameters view opened (a click on its title, until a line per run is drawn), then a
+ * brush by keyboard on its first axis (until the runs table hides the runs outside it); left open
+ * while the runs train. Each from the input event until the next frame has been painted.
+ */
+async function openSweep(page, runs) {
+  return page.evaluate(async runs => {
+    const node = window.mpRenderer.node;
+    const frame = window.mpFrame;
+    const t0 = performance.now();
+    node.querySelector('mp-sweep-view .mp-chart-title').click();
+    while (node.querySelectorAll('mp-sweep-view .mp-sweep-line').length < runs) await frame();
+    await frame();
+    const openMs = performance.now() - t0;
+    const t1 = performance.now();
+    node.querySelector('mp-sweep-view .mp-axis').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    while (!node.querySelector('.mp-runs-table tr.mp-run-hidden')) await frame();
+    await frame();
+    return { sweepOpenMs: openMs, brushMs: performance.now() - t1 };
+  }, runs);
+}
+
 /**
  * One output measured: first paint, then (options) a hover, and updates 4 times a second for 30 s,
  * with the runs grouped by their learning rate (`groupBy`) while they train.
@@ -231,6 +265,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
       [MIME, mode, shape.metrics]
     );
     const hovered = options.hover ? await hover(page) : null;
+    const sweep = options.sweep ? await openSweep(page, shape.runs) : null;
     if (options.groupBy) {
       await page.evaluate(key => {
         window.mpRenderer.node.querySelector('mp-plotter-panel').grouping = { by: 'key', key };
@@ -295,8 +330,10 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
     const socket = await connected;
     // Long tasks while training: those of the first paint (and the grouping) are not counted.
     await page.evaluate(() => window.mpFrame().then(() => (window.mpLong = [])));
+    const heapAtStart = options.heap ? await heapAfterCollection(page) : null;
+    const seconds_ = options.seconds ?? SECONDS;
     const started = Date.now();
-    for (let i = 1; i <= UPDATES_PER_S * SECONDS; i++) {
+    for (let i = 1; i <= UPDATES_PER_S * seconds_; i++) {
       const event = s.train();
       if (mode === 'stream') {
         const { data, buffers } = event;
@@ -314,9 +351,13 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
       window.mpStopped = true;
       window.mpSocket.close();
       for (let frames = 0; frames < 10; frames++) await window.mpFrame();
+      return { long: window.mpLong, update: window.mpUpdate, updates };
+    });
+    // The heap with the output still on the page, after its last update was drawn.
+    const heapAtEnd = options.heap ? await heapAfterCollection(page) : null;
+    await page.evaluate(() => {
       window.mpRenderer.dispose();
       window.mpHost.remove();
-      return { long: window.mpLong, update: window.mpUpdate, updates };
     });
     server.close();
     update.sort((a, b) => a - b);
@@ -325,10 +366,19 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
       ...(hovered
         ? { hoverMs: hovered.medianMs, longestHoverMs: hovered.longestMs, hoverUntilFrameMs: hovered.untilFrameMs }
         : {}),
+      ...(sweep ?? {}),
       longestTaskMs: long.length ? Math.max(...long) : 0,
       longTasks: long.length,
       medianUpdateMs: update[Math.floor(update.length / 2)],
-      updatesPerS: updates / seconds
+      updatesPerS: updates / seconds,
+      ...(options.heap
+        ? {
+            heapAtStartMB: heapAtStart / 1e6,
+            heapAtEndMB: heapAtEnd / 1e6,
+            savedOutputBytes: Buffer.byteLength(JSON.stringify(s.savedPayload())),
+            minutes: seconds / 60
+          }
+        : {})
     };
   } finally {
     s.close();
@@ -348,7 +398,8 @@ async function livePanelBench() {
 
 /**
  * Runs side by side in the panel as users see it (the comm's stream, series at the chart's width):
- * 10 metrics × 100k points of 1 run against the same of 20 runs, each drawn in every chart.
+ * 10 metrics × 100k points of 1 run against the same of 20 and of 100 runs, each drawn in every
+ * chart; at 100, the hyperparameters view opened, brushed, and left open while they train.
  */
 async function runsPanelBench() {
   return withLabPage(async page => ({
@@ -358,10 +409,30 @@ async function runsPanelBench() {
     updatesPerS: UPDATES_PER_S,
     oneRun: await measure(page, 'stream', { runs: 1, metrics: 10 }, { hover: true }),
     twentyRuns: await measure(page, 'stream', { runs: 20, metrics: 10 }, { hover: true }),
-    twentyRunsGrouped: await measure(page, 'stream', { runs: 20, metrics: 10 }, { groupBy: 'lr' })
+    twentyRunsGrouped: await measure(page, 'stream', { runs: 20, metrics: 10 }, { groupBy: 'lr' }),
+    hundredRuns: await measure(page, 'stream', { runs: 100, metrics: 10 }, { hover: true, sweep: true })
   }));
 }
 
-module.exports = { livePanelBench, runsPanelBench };
-if (require.main === module)
-  (process.argv[2] === 'runs' ? runsPanelBench() : livePanelBench()).then(r => console.log(JSON.stringify(r, null, 1)));
+/** How long a long session is watched (MP_BENCH_LONG_MINUTES; the goal is stated for 30). */
+const LONG_MINUTES = Number(process.env.MP_BENCH_LONG_MINUTES) || 30;
+
+/**
+ * A page left open on a live 20-run sweep (10 metrics) for LONG_MINUTES at 4 updates a second: its
+ * JavaScript heap after a forced collection once the output is drawn and again at the end, and the
+ * saved output's size then.
+ */
+async function longSessionBench() {
+  return withLabPage(async page => ({
+    runs: 20,
+    metrics: 10,
+    updatesPerS: UPDATES_PER_S,
+    result: await measure(page, 'stream', { runs: 20, metrics: 10 }, { heap: true, seconds: LONG_MINUTES * 60 })
+  }));
+}
+
+module.exports = { livePanelBench, runsPanelBench, longSessionBench };
+if (require.main === module) {
+  const which = { runs: runsPanelBench, long: longSessionBench }[process.argv[2]] ?? livePanelBench;
+  which().then(r => console.log(JSON.stringify(r, null, 1)));
+}

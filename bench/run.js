@@ -13,7 +13,7 @@ const { MetricsPlotter } = require('../lib/kernel');
 const { plotterInternals, findFfmpeg, ffmpegArgs } = require('../internals');
 const { chartBench } = require('./chart');
 const { panelBench } = require('./panel');
-const { livePanelBench, runsPanelBench } = require('./live-panel');
+const { livePanelBench, longSessionBench, runsPanelBench } = require('./live-panel');
 const { pointsMemoryBench } = require('./points-memory');
 const { encodePoolBench } = require('./encode-pool');
 const { logdirBench } = require('./logdir');
@@ -432,9 +432,9 @@ async function main() {
     const rp = await runsPanelBench();
     lines.push(
       '',
-      `## Runs at scale: 20 runs × ${rp.metrics} metrics × ${rp.points.toLocaleString('en')} points against 1 run, updated ${rp.updatesPerS}× a second for ${rp.seconds} s (JupyterLab, headless Chromium)`,
+      `## Runs at scale: 20 and 100 runs × ${rp.metrics} metrics × ${rp.points.toLocaleString('en')} points against 1 run, updated ${rp.updatesPerS}× a second for ${rp.seconds} s (JupyterLab, headless Chromium)`,
       '',
-      "The comm stream as above (series held by the kernel, sent at the chart's width). First paint: until every chart on screen draws the kernel's snapshot. Hover: the first chart hovered at 20 places; the main thread's work for one (the mouse move, every legend re-rendered, the frame's style, layout and paint), and in brackets the median time until the next frame, which also waits for the frame's slot. Long tasks (over 50 ms) are counted while the runs train, not during the first paint. Grouped: the 20 runs grouped by learning rate (4 groups, mean line and min–max band) while they train.",
+      "The comm stream as above (series held by the kernel, sent at the chart's width). First paint: until every chart on screen draws the kernel's snapshot. Hover: the first chart hovered at 20 places; the main thread's work for one (the mouse move, every legend re-rendered, the frame's style, layout and paint), and in brackets the median time until the next frame, which also waits for the frame's slot. Long tasks (over 50 ms) are counted while the runs train, not during the first paint. Grouped: the 20 runs grouped by learning rate (4 groups, mean line and min–max band) while they train. At 100 runs, the hyperparameters view is opened (a click on its title, until a line per run is drawn, then a frame) and brushed by keyboard on its first axis (until the runs table hides the runs outside it, then a frame), and left open while they train; the runs table lists 25 rows and a media card 12 tiles until asked for all.",
       '',
       '| output | first paint (goal ≤ 2× 1 run) | hover work median / longest (goal ≤ 16 ms) | longest main-thread task (goal ≤ 50 ms) | long tasks | median update until drawn | updates / s reached |',
       '|---|---|---|---|---|---|---|'
@@ -442,7 +442,8 @@ async function main() {
     for (const [name, r] of [
       ['1 run', rp.oneRun],
       ['20 runs', rp.twentyRuns],
-      ['20 runs in 4 groups', rp.twentyRunsGrouped]
+      ['20 runs in 4 groups', rp.twentyRunsGrouped],
+      ['100 runs, hyperparameters view open', rp.hundredRuns]
     ]) {
       row([
         name,
@@ -456,11 +457,42 @@ async function main() {
         r.updatesPerS.toFixed(2)
       ]);
     }
+    const h = rp.hundredRuns;
+    lines.push(
+      '',
+      `At 100 runs, the hyperparameters view opened in ${fmt(h.sweepOpenMs, 'ms')} and a keyboard brush hid the runs outside it in ${fmt(h.brushMs, 'ms')} (each until the next frame was painted).`
+    );
   } catch (e) {
     lines.push(
       '',
       `Runs at scale: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`
     );
+  }
+
+  process.stderr.write('a long session (30 minutes)…\n');
+  try {
+    const ls = await longSessionBench();
+    const r = ls.result;
+    lines.push(
+      '',
+      `## A long session: a page left open on a live ${ls.runs}-run sweep × ${ls.metrics} metrics for ${r.minutes.toFixed(0)} minutes, ${ls.updatesPerS} updates a second (JupyterLab, headless Chromium)`,
+      '',
+      "The page's JavaScript heap in use after a forced full collection (CDP's HeapProfiler.collectGarbage, twice), once the output had drawn the kernel's snapshot and again after the last update was drawn, with the output still on the page; and the saved output's size at the end (what the notebook keeps).",
+      '',
+      '| heap at the start | heap at the end | growth (goal ≤ 10 MB) | saved output (goal < 100 kB) | longest main-thread task | long tasks | updates / s reached |',
+      '|---|---|---|---|---|---|---|'
+    );
+    row([
+      `${r.heapAtStartMB.toFixed(1)} MB`,
+      `${r.heapAtEndMB.toFixed(1)} MB`,
+      `${(r.heapAtEndMB - r.heapAtStartMB).toFixed(1)} MB`,
+      `${(r.savedOutputBytes / 1000).toFixed(1)} kB`,
+      fmt(r.longestTaskMs, 'ms'),
+      r.longTasks,
+      r.updatesPerS.toFixed(2)
+    ]);
+  } catch (e) {
+    lines.push('', `A long session: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`);
   }
 
   process.stderr.write('chart…\n');

@@ -185,6 +185,33 @@ describe('runs in the panel', () => {
     expect(names()).toHaveLength(2);
   });
 
+  it('a sweep of many runs lists the first 25 rows, as sorted, and the first 12 media tiles; each shows the rest on demand', async () => {
+    const many: RunInfo[] = Array.from({ length: 40 }, (_, i) => ({ name: `run ${i}`, config: { seed: i }, status: 'finished' }));
+    const view = mount(
+      payload({
+        runs: many,
+        metrics: many.map((r, k) => ofRun(r.name, series('reward', 10, i => i * k))),
+        media: many.map(r => ({ ...video('rollout'), run: r.name, path: `assets/x/${r.name}.mp4` }))
+      })
+    );
+    await settle();
+    const rows = (): string[] => [...view.querySelectorAll('.mp-runs-table tbody tr')].map(r => r.getAttribute('data-run')!);
+    expect(rows()).toEqual(many.slice(0, 25).map(r => r.name));
+    expect(view.querySelector('.mp-runs .mp-hint')!.textContent).toContain('25 of 40 runs listed');
+    // Sorted by the reward's last value, highest first: the best runs come up.
+    view.querySelector<HTMLButtonElement>('.mp-runs-table th:nth-last-child(3) button')!.click();
+    view.querySelector<HTMLButtonElement>('.mp-runs-table th:nth-last-child(3) button')!.click();
+    await settle();
+    expect(rows().slice(0, 2)).toEqual(['run 39', 'run 38']);
+    view.querySelector<HTMLButtonElement>('button[data-action="all-rows"]')!.click();
+    await settle();
+    expect(rows()).toHaveLength(40);
+    expect(view.querySelectorAll('.mp-media-tile')).toHaveLength(12);
+    view.querySelector<HTMLButtonElement>('button[data-action="all-tiles"]')!.click();
+    await settle();
+    expect(view.querySelectorAll('.mp-media-tile')).toHaveLength(40);
+  });
+
   it('a plotter without runs shows no runs table and its charts as before', async () => {
     const view = mount(payload());
     await settle();

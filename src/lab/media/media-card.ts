@@ -28,6 +28,9 @@ export const MEDIA_STEP_EVENT = 'mp-media-step';
 /** Sent (bubbling) with `{ path }` when the user keeps an entry: the panel asks the kernel. */
 export const MEDIA_KEEP_EVENT = 'mp-media-keep';
 
+/** Tiles a card across runs shows before "Show more". */
+export const TILES_SHOWN = 12;
+
 export class MediaCard extends LitElement {
   static properties = {
     series: { attribute: false },
@@ -40,7 +43,8 @@ export class MediaCard extends LitElement {
     selection: { attribute: false },
     index: { state: true },
     follow: { state: true },
-    loadErrors: { state: true }
+    loadErrors: { state: true },
+    allTiles: { state: true }
   };
 
   series: MediaSeries = { name: '', kind: 'video', entries: [] };
@@ -62,6 +66,8 @@ export class MediaCard extends LitElement {
   follow = true;
   /** Why a file shown could not be loaded, by its path. */
   loadErrors: Map<string, string> = new Map();
+  /** Across many runs: every run's tile, not the first TILES_SHOWN. */
+  allTiles = false;
 
   protected createRenderRoot(): HTMLElement {
     return this;
@@ -116,7 +122,7 @@ export class MediaCard extends LitElement {
             </div>`
             : nothing
         }
-        ${runs ? html`<div class="mp-media-tiles">${runs.map(run => this.tile(run, e.step))}</div>` : this.body(e)}
+        ${runs ? this.tiles(runs, e.step) : this.body(e)}
         ${
           this.retired
             ? html`<div class="mp-media-retired" role="note">${this.retired} older ${this.retired === 1 ? 'entry was' : 'entries were'}
@@ -125,6 +131,23 @@ export class MediaCard extends LitElement {
         }
       </figure>
     `;
+  }
+
+  /**
+   * A tile per run that logged this name: the first TILES_SHOWN (a sweep of a hundred runs would
+   * load a hundred videos at once), the rest on demand. The runs table hides runs for a closer look.
+   */
+  private tiles(runs: readonly string[], step: number): unknown {
+    const logged = runs.filter(run => this.series.entries.some(x => runOf(x) === run));
+    const shown = this.allTiles ? logged : logged.slice(0, TILES_SHOWN);
+    const more = logged.length - TILES_SHOWN;
+    return html`<div class="mp-media-tiles">${shown.map(run => this.tile(run, step))}</div>
+      ${
+        more > 0
+          ? html`<button class="mp-button mp-more-tiles" data-action="all-tiles" aria-expanded=${this.allTiles ? 'true' : 'false'}
+              @click=${() => (this.allTiles = !this.allTiles)}>${this.allTiles ? `Show the first ${TILES_SHOWN} runs` : `Show ${more} more runs`}</button>`
+          : nothing
+      }`;
   }
 
   /** One run's tile: its entry at the nearest logged step at or before `step`. */

@@ -18,6 +18,9 @@ import { groupLastStats, type RunGroup } from './run-groups';
 /** Sent (bubbling) with the set of run names to hide. */
 export const RUNS_VISIBILITY_EVENT = 'mp-runs-visibility';
 
+/** Rows the table shows before "Show all": a sweep of a hundred runs would push every chart off screen. */
+export const ROWS_SHOWN = 25;
+
 type SortKey = { column: 'name' | 'status' | 'last' | 'best' } | { column: 'config'; key: string };
 
 /** A run's last and best value of one metric (best: the lowest or the highest). */
@@ -59,7 +62,8 @@ export class RunsTable extends LitElement {
     sort: { state: true },
     descending: { state: true },
     filter: { state: true },
-    allConfig: { state: true }
+    allConfig: { state: true },
+    allRows: { state: true }
   };
 
   runs: RunInfo[] = [];
@@ -84,6 +88,8 @@ export class RunsTable extends LitElement {
   filter = '';
   /** Every config key as a column, not only those that differ between runs. */
   allConfig = false;
+  /** Every row, not the first ROWS_SHOWN (sorted and filtered as chosen). */
+  allRows = false;
 
   protected createRenderRoot(): HTMLElement {
     return this;
@@ -134,7 +140,9 @@ export class RunsTable extends LitElement {
       const y = value(b);
       // Runs without a value sort last, whichever the direction.
       if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-      const c = x < y ? -1 : x > y ? 1 : 0;
+      // Names in their natural order: "seed 2" before "seed 10".
+      const c =
+        typeof x === 'string' && typeof y === 'string' ? x.localeCompare(y, undefined, { numeric: true }) : x < y ? -1 : x > y ? 1 : 0;
       return this.descending ? -c : c;
     });
     const header = (label: string, key: SortKey) => {
@@ -171,7 +179,7 @@ export class RunsTable extends LitElement {
           <th></th>
         </tr></thead>
         <tbody @mouseleave=${() => this.dispatchEvent(highlightEvent(null))}>
-          ${rows.map(
+          ${(this.allRows ? rows : rows.slice(0, ROWS_SHOWN)).map(
             ({ run, last, best }) => html`<tr data-run=${run.name}
               class="${this.hiddenRuns.has(run.name) ? 'mp-run-hidden' : ''}${run.name === this.highlight ? ' mp-run-highlight' : ''}"
               @mouseenter=${() => this.dispatchEvent(highlightEvent(run.name))}>
@@ -192,6 +200,19 @@ export class RunsTable extends LitElement {
           )}
         </tbody>
       </table>
+      ${
+        rows.length > ROWS_SHOWN
+          ? html`<button class="mp-button mp-more-rows" data-action="all-rows" aria-expanded=${this.allRows ? 'true' : 'false'}
+              @click=${() => (this.allRows = !this.allRows)}>${
+                this.allRows ? `Show the first ${ROWS_SHOWN} rows` : `Show all ${rows.length} rows`
+              }</button>
+              ${
+                this.allRows
+                  ? nothing
+                  : html`<span class="mp-hint">${ROWS_SHOWN} of ${rows.length} runs listed, in the table's order: sort or filter to bring others up</span>`
+              }`
+          : nothing
+      }
       ${this.filter ? html`<span class="mp-hint" role="status">${rows.length} of ${this.runs.length} runs</span>` : nothing}
       ${
         this.groups.length && metric
