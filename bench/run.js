@@ -492,7 +492,10 @@ async function main() {
       r.updatesPerS.toFixed(2)
     ]);
   } catch (e) {
-    lines.push('', `A long session: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`);
+    lines.push(
+      '',
+      `A long session: not measured (${String(e.message).split('\n')[0]}); run ./scripts/test.sh first (JupyterLab, Chromium).`
+    );
   }
 
   process.stderr.write('chart…\n');

@@ -157,6 +157,8 @@ export interface PlotterPayload {
    * allows; absent in outputs without any (and of versions before histograms).
    */
   histograms?: HistogramSeries[];
+  /** Histogram series the kernel records but this payload leaves out (its budget); absent: 0. */
+  omittedHistograms?: number;
   /** Every media entry still on disk, by name, then step. */
   media: MediaEntry[];
   /** Per media name (seriesKey of run and name), how many older entries `keepLast` removed (the plotter's own files). */

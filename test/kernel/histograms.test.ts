@@ -121,6 +121,20 @@ test('all histograms stay within an eighth of the memory bound, and the points g
   }
 });
 
+test("the saved output thins each histogram's steps to its budget, then leaves out whole series and says how many", () => {
+  const plotter = new MetricsPlotter({ title: 'h', root });
+  try {
+    for (let name = 0; name < 400; name++)
+      for (let step = 0; step < 20; step++) plotter.addHistogram(`layer${name}/weights`, [step, name, 1, 2, 3], step);
+    const p = payloadOf(plotter);
+    expect(p.histograms!.length).toBeGreaterThan(0);
+    expect(p.histograms!.length + p.omittedHistograms!).toBe(400);
+    expect(Buffer.byteLength(JSON.stringify(p))).toBeLessThan(100_000);
+  } finally {
+    plotter.close();
+  }
+});
+
 test('a step that goes back (a resumed run) drops the steps from it on', () => {
   const store = new HistogramStore();
   for (let step = 0; step < 10; step++) store.add('w', [step], step);

@@ -163,4 +163,12 @@ describe('histogram cards in the panel', () => {
     expect(alone.querySelectorAll('mp-histogram-card')).toHaveLength(2);
     expect(alone.querySelector('.mp-link')).not.toBeNull();
   });
+
+  it('histograms the saved output left out are said to be recorded in the kernel', async () => {
+    const view = mount({ ...withHistograms(), omittedHistograms: 12 });
+    await settle();
+    expect([...view.querySelectorAll('.mp-note')].map(n => n.textContent!.replace(/\s+/g, ' ').trim())).toContain(
+      '12 more histograms are recorded in the kernel but not shown: one output has a size budget, and these did not fit. Log fewer histogram names per plotter, or fewer runs of them.'
+    );
+  });
 });

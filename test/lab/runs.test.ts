@@ -190,7 +190,12 @@ describe('runs in the panel', () => {
     const view = mount(
       payload({
         runs: many,
-        metrics: many.map((r, k) => ofRun(r.name, series('reward', 10, i => i * k))),
+        metrics: many.map((r, k) =>
+          ofRun(
+            r.name,
+            series('reward', 10, i => i * k)
+          )
+        ),
         media: many.map(r => ({ ...video('rollout'), run: r.name, path: `assets/x/${r.name}.mp4` }))
       })
     );

@@ -93,6 +93,7 @@ export function plotterPayload(p: PlotterParts, viewId: string): PlotterPayload 
     ...(omittedMetrics ? { omittedMetrics } : {}),
     ...memoryBound(p.metrics),
     ...(histograms.histograms.length ? { histograms: histograms.histograms } : {}),
+    ...(histograms.omitted ? { omittedHistograms: histograms.omitted } : {}),
     media,
     ...(Object.keys(retired).length ? { retired } : {}),
     ...(runs ? { runs } : {}),

@@ -534,6 +534,14 @@ export class PlotterPanelElement extends LitElement {
             </div>`
             : nothing
         }
+        ${
+          p.omittedHistograms
+            ? html`<div class="mp-note" role="note">
+              ${formatCount(p.omittedHistograms)} more histograms are recorded in the kernel but not shown: one output
+              has a size budget, and these did not fit. Log fewer histogram names per plotter, or fewer runs of them.
+            </div>`
+            : nothing
+        }
         ${p.memoryBound ? html`<div class="mp-note" role="note">${memoryBoundMessage(p.memoryBound)}</div>` : nothing}
         ${(p.watched ?? []).map(w => html`<div class="mp-note mp-watched" role="note">${watchedLogdirMessage(w)}</div>`)}
         ${

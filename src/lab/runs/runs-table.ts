@@ -142,7 +142,13 @@ export class RunsTable extends LitElement {
       if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
       // Names in their natural order: "seed 2" before "seed 10".
       const c =
-        typeof x === 'string' && typeof y === 'string' ? x.localeCompare(y, undefined, { numeric: true }) : x < y ? -1 : x > y ? 1 : 0;
+        typeof x === 'string' && typeof y === 'string'
+          ? x.localeCompare(y, undefined, { numeric: true })
+          : x < y
+            ? -1
+            : x > y
+              ? 1
+              : 0;
       return this.descending ? -c : c;
     });
     const header = (label: string, key: SortKey) => {
