@@ -58,7 +58,11 @@ test("one chart per metric group, in the panel's colours, with the panel's numbe
   expect(strokes(svgs[1])).toEqual([SERIES_COLORS[0]]);
   expect(yLabels(svgs[1])).toEqual(expect.arrayContaining(['1e-4', '2e-4', '3e-4'])); // never "0.0003" or "0"
   expect(html).toContain('<b>return</b>');
-  expect(html).toContain('alt="Chart of return: 2 series, steps 0 to 149"');
+  // The image says in words what it shows, as the panel's chart does.
+  expect(html).toMatch(
+    /alt="Chart of return, 2 lines\. return\/candidate: (rising|falling|flat) from 200 to [\d.]+ \(step 0 to step 149\), between [\d.]+ and [\d.]+\. /
+  );
+  expect(html).toContain('return/best: rising from 0 to 298 (step 0 to step 149), between 0 and 298."');
   // Each legend entry names its series in its colour, with its last value.
   expect(html).toContain(`<span style="color:${SERIES_COLORS[1]}">&#9632;</span> return/best <b>298</b></span>`);
   expect(html).not.toMatch(/<script|javascript:|on[a-z]+=/i);

@@ -327,6 +327,37 @@ describe('<mp-plotter-panel>', () => {
     expect(focusable.length).toBeGreaterThanOrEqual(2 + 3 * 2 + 2);
     for (const el of focusable) expect((el as HTMLElement).tabIndex).toBeGreaterThanOrEqual(0);
   });
+
+  it('a chart says what it shows in words, and a keyboard user steps along it and hears the values at each step', async () => {
+    const view = mount(v => (v.payload = payload()));
+    await settle();
+    const chart = view.querySelectorAll<MetricChart>('mp-metric-chart')[1];
+    const plot = chart.querySelector<HTMLElement>('.mp-plot')!;
+    expect(plot.tabIndex).toBe(0);
+    expect(plot.getAttribute('aria-label')).toBe(
+      'Chart of reward, 1 line. reward: rising from 0 to 49 (step 0 to step 49), between 0 and 49. ← and → read the values step by step.'
+    );
+    const press = async (key: string): Promise<KeyboardEvent> => {
+      const e = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+      plot.dispatchEvent(e);
+      await settle();
+      return e;
+    };
+    const live = (): string => chart.querySelector('[aria-live]')!.textContent!;
+    // From the latest step back one; the keys stay the chart's (JupyterLab's command mode would take them).
+    expect((await press('ArrowLeft')).defaultPrevented).toBe(true);
+    expect(live()).toBe('step 48: reward 48');
+    expect(chart.querySelector('.mp-legend-step')!.textContent).toBe('step 48');
+    await press('Home');
+    expect(live()).toBe('step 0: reward 0');
+    await press('PageUp');
+    expect(live()).toBe('step 5: reward 5');
+    await press('Escape');
+    expect(live()).toBe('');
+    expect(chart.querySelector('.mp-legend-step')!.textContent).toBe('latest: step 49');
+    // Other keys go on to the notebook.
+    expect((await press('a')).defaultPrevented).toBe(false);
+  });
 });
 
 describe('media over training steps', () => {

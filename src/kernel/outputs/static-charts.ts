@@ -8,6 +8,7 @@
  * Design: docs/design-decisions.md, "Outputs that read anywhere".
  */
 import { chartsOf, colourByRun, runColours, seriesColor } from '../../protocol/charts';
+import { describeChart, lastFinite } from '../../protocol/chart-summary';
 import { downsampleWith } from '../../protocol/downsample';
 import { formatCount, formatNumber, formatTicks, niceTicks } from '../../protocol/format';
 import { escapeHtml, type MetricSeries, type RunInfo } from '../../protocol';
@@ -146,26 +147,19 @@ export function dataUri(svg: string): string {
   return `data:image/svg+xml,${svg.replace(/[%#<>"\u0080-\uffff]/g, c => encodeURIComponent(c))}`;
 }
 
-/** The last finite value of a series (what the panel's legend shows at the latest step). */
-function lastValue(s: MetricSeries): number | null {
-  for (let i = s.values.length - 1; i >= 0; i--) {
-    const v = s.values[i];
-    if (v !== null && Number.isFinite(v)) return v;
-  }
-  return null;
-}
-
 function chartHtml(chart: Chart, points: number): string {
-  const steps = extent(stepsOf(chart.lines));
-  const alt =
-    `Chart of ${chart.title}: ${chart.lines.length} series` +
-    (steps ? `, steps ${formatCount(Math.round(steps[0]))} to ${formatCount(Math.round(steps[1]))}` : '');
+  // The panel's charts say the same (src/protocol/chart-summary.ts).
+  const alt = describeChart(
+    chart.title,
+    chart.lines.map(l => ({ label: l.label, steps: l.series.steps, values: l.series.values })),
+    x => `step ${formatCount(Math.round(x))}`
+  );
   const legend = chart.lines
     .slice(0, LEGEND_ENTRIES)
     .map(
       l =>
         `<span style="white-space:nowrap"><span style="color:${l.color}">&#9632;</span> ${escapeHtml(l.label)} ` +
-        `<b>${formatNumber(lastValue(l.series))}</b></span>`
+        `<b>${formatNumber(lastFinite(l.series.values)?.value ?? null)}</b></span>`
     )
     .join(' &nbsp; ');
   const more = chart.lines.length > LEGEND_ENTRIES ? ` &nbsp; … and ${chart.lines.length - LEGEND_ENTRIES} more` : '';

@@ -12,6 +12,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import { seriesKey, type RunInfo } from '../../protocol';
 import { highlightEvent, isHighlighted, type RunHighlight } from '../runs/run-highlight';
+import { describeChart } from '../../protocol/chart-summary';
 import { searchSorted } from '../../protocol/downsample';
 import { formatCount, formatDuration, formatNumber } from '../../protocol/format';
 import { alignSeries } from './align';
@@ -34,6 +35,7 @@ import type { ChartContents, ChartSeries } from './chart-series';
 import { cancelDraw, queueDraw } from './draw-queue';
 import { CHART_HEIGHT, drawStepLine, plotOptions } from './plot-options';
 import type { TimedSeries, XAxisKind } from './x-axis';
+import { sliderKeyTarget } from '../slider-keys';
 
 /** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
 const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
@@ -92,7 +94,8 @@ export class MetricChart extends LitElement {
     runs: { attribute: false },
     rangeInDetail: { attribute: false },
     rangeMerged: { attribute: false },
-    highlight: { attribute: false }
+    highlight: { attribute: false },
+    announcement: { state: true }
   };
 
   chart: ChartContents = { title: '', metrics: [] };
@@ -125,6 +128,10 @@ export class MetricChart extends LitElement {
   rangeMerged = false;
   /** The run highlighted in every view: the other lines are faded. */
   highlight: RunHighlight | null = null;
+  /** The values at the step a keyboard user moved to, for the live region (empty: nothing to say). */
+  announcement = '';
+  /** The chart in words (src/protocol/chart-summary.ts), as of its last shaping: its text alternative. */
+  private description = '';
   /** The plot and the highlight last applied to it. */
   private highlighted: { plot: uPlot | null; highlight: RunHighlight | null } = { plot: null, highlight: null };
   /** The runs drawn, for the CSV's run and config columns (empty: the plotter has no runs). */
@@ -235,7 +242,9 @@ export class MetricChart extends LitElement {
       </div>
       <div class="mp-chart-body" ?hidden=${this.collapsed}>
       ${this.legend()}
-      <div class="mp-plot" style="min-height:${CHART_HEIGHT}px" aria-label="Chart of ${title}" role="img"></div>
+      <div class="mp-plot" style="min-height:${CHART_HEIGHT}px" role="img" tabindex="0" @keydown=${this.onPlotKey}
+        aria-label="${this.description || `Chart of ${title}`} ← and → read the values step by step."></div>
+      <span class="mp-visually-hidden" aria-live="polite">${this.announcement}</span>
       ${
         downsampled.length || (this.log && this.droppedForLog) || (this.rangeInDetail && this.rangeMerged)
           ? html`<div class="mp-chart-note">
@@ -298,6 +307,57 @@ export class MetricChart extends LitElement {
       m.trainingSteps?.forEach((step, i) => this.stepOfX.set(m.steps[i], step));
     }
     this.shown = this.chartData();
+    const listedSeries = this.series.filter(listed);
+    this.description = describeChart(
+      this.chart.title,
+      listedSeries.map(m => ({ label: labelOf(m), steps: m.steps, values: m.values })),
+      x => this.describeX(x)
+    );
+  }
+
+  /**
+   * The keyboard's way along the chart: ←/→ (and ↓/↑) move the cursor a point, PageUp/PageDown a
+   * tenth of the range shown, Home/End to its ends, Escape leaves; the legend shows the values
+   * there, and the live region says them. The keys are the chart's: JupyterLab's command mode
+   * would take them otherwise.
+   */
+  private onPlotKey = (e: KeyboardEvent): void => {
+    const u = this.plot;
+    const xs = u?.data[0];
+    if (!u || !xs?.length) return;
+    const { min, max } = u.scales.x;
+    const first = min === undefined || min === null ? 0 : searchSorted(xs, min);
+    const last = max === undefined || max === null ? xs.length - 1 : Math.max(first, searchSorted(xs, max, 'right') - 1);
+    const at = this.hoverIdx === null ? last : Math.max(first, Math.min(last, this.hoverIdx));
+    const tenth = Math.max(1, Math.round((last - first) / 10));
+    let to: number | null;
+    if (e.key === 'Escape') {
+      u.setCursor({ left: -10, top: -10 });
+      this.hoverIdx = null;
+      this.announcement = '';
+      to = null;
+    } else if (e.key === 'PageUp' || e.key === 'PageDown') {
+      to = Math.max(first, Math.min(last, at + (e.key === 'PageDown' ? -tenth : tenth)));
+    } else {
+      const i = sliderKeyTarget(e.key, at - first, last - first);
+      to = i === null ? null : first + i;
+    }
+    if (to === null && e.key !== 'Escape') return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (to === null) return;
+    u.setCursor({ left: u.valToPos(xs[to], 'x'), top: u.bbox.height / (2 * devicePixelRatio) });
+    this.hoverIdx = to;
+    this.announcement = this.valuesAt(to);
+  };
+
+  /** "step 120: lr=0.1 0.53, lr=0.3 0.21": the legend's content at a point, for the live region. */
+  private valuesAt(idx: number): string {
+    const values = this.series
+      .map((m, i) => ({ m, v: (this.raw[i + 1] as ArrayLike<number | null | undefined>)?.[idx] }))
+      .filter(({ m, v }) => listed(m) && !this.hidden_.has(toggleKey(m)) && v !== undefined && v !== null)
+      .map(({ m, v }) => `${labelOf(m)} ${formatNumber(v as number)}`);
+    return `${this.describeX((this.raw[0] as ArrayLike<number>)[idx])}: ${values.length ? values.join(', ') : 'no values'}`;
   }
 
   /**
