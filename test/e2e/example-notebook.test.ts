@@ -6,11 +6,13 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { collectErrors } from '../support/jupyterlab';
 import {
+  accessibilityViolations,
   drawnPixels,
   openNotebook,
   playFirstVideo,
   runAll,
   stateText,
+  useTheme,
   videoStates,
   widgetOutputsDrawn
 } from '../support/lab-page';
@@ -53,6 +55,22 @@ it('runs the example notebook: charts drawn, rollouts over training in one card,
     .locator('.jp-MetricsPlotter')
     .first()
     .screenshot({ path: path.join(REPO, 'test-results', 'example-light.png') });
+  // By keyboard, in JupyterLab (whose command mode takes arrows unless the chart keeps them): a
+  // focused chart steps back from the latest iteration, and its live region says the values there.
+  await page.focus('.jp-MetricsPlotter .mp-plot');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() =>
+    /^step 148: return\/\S+ \S+/.test(document.querySelector('.jp-MetricsPlotter mp-metric-chart [aria-live]')?.textContent ?? '')
+  );
+  // Every reader: axe-core finds nothing in the output, in either theme.
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await useTheme(page, 'JupyterLab Dark');
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'example-dark.png') });
+  await useTheme(page, 'JupyterLab Light');
   expect(errors).toEqual([]);
   await page.close();
 });

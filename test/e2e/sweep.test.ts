@@ -9,7 +9,16 @@
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { collectErrors } from '../support/jupyterlab';
-import { command, drawnPixels, openNotebook, runAll, videoStates, widgetOutputsDrawn } from '../support/lab-page';
+import {
+  accessibilityViolations,
+  command,
+  drawnPixels,
+  openNotebook,
+  runAll,
+  useTheme,
+  videoStates,
+  widgetOutputsDrawn
+} from '../support/lab-page';
 import { REPO, listTree } from '../support/kernel-process';
 import { serveExample } from '../support/example-e2e';
 
@@ -180,6 +189,15 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 6);
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
+  // Every reader: axe-core finds nothing in the output (the view open), in either theme.
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await useTheme(page, 'JupyterLab Dark');
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await page
+    .locator('.jp-MetricsPlotter')
+    .first()
+    .screenshot({ path: path.join(REPO, 'test-results', 'sweep-dark.png') });
+  await useTheme(page, 'JupyterLab Light');
 
   // The pole angle's histograms: its distribution over iterations, and every run's histogram at a chosen one.
   const card = page.locator('.jp-MetricsPlotter mp-histogram-card').first();

@@ -85,7 +85,7 @@ describe('runs in the panel', () => {
     const view = mount(sweep());
     await settle();
     const headers = [...view.querySelectorAll('.mp-runs-table th')].map(th => th.textContent?.trim());
-    expect(headers).toEqual(['Shown', 'Run ▴', 'Status', 'lr', 'seed', 'loss (last)', 'loss (best)', '']);
+    expect(headers).toEqual(['Shown', 'Run ▴', 'Status', 'lr', 'seed', 'loss (last)', 'loss (best)', 'Actions']);
     const rows = [...view.querySelectorAll<HTMLTableRowElement>('.mp-runs-table tbody tr')];
     expect(rows.map(r => [...r.cells].slice(1, 7).map(c => c.textContent?.trim()))).toEqual([
       ['lr=1e-3 seed=0', 'finished', '0.001', '0', '0.025', '0.025'],

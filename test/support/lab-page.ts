@@ -205,3 +205,37 @@ export async function runExampleDrawnAndPlaying(page: Page, screenshot: string):
   expect((await playFirstVideo(page)).width).toBe(240);
   await page.locator('.jp-MetricsPlotter').first().screenshot({ path: screenshot });
 }
+
+/**
+ * What axe-core (from npm) finds wrong in the page's plotter outputs, every rule and every impact:
+ * one "rule (impact): element — what to fix" line per element; empty when nothing.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    type Result = {
+      violations: Array<{
+        id: string;
+        impact: string;
+        help: string;
+        nodes: Array<{ target: string[]; failureSummary?: string }>;
+      }>;
+    };
+    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<Result> } }).axe;
+    const { violations } = await axe.run({ include: [['.jp-MetricsPlotter']] }, { resultTypes: ['violations'] });
+    return violations.flatMap(v =>
+      v.nodes.map(n => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}; ${n.failureSummary ?? ''}`)
+    );
+  });
+}
+
+/** Switches JupyterLab's theme and waits until its stylesheet applies. */
+export async function useTheme(page: Page, theme: 'JupyterLab Light' | 'JupyterLab Dark'): Promise<void> {
+  await command(page, 'apputils:change-theme', { theme });
+  const light = theme === 'JupyterLab Light' ? 'true' : 'false';
+  await page.waitForFunction(l => document.body.dataset.jpThemeLight === l, light, { timeout: 30000 });
+  // The theme's variables reach the computed styles a frame or two after the attribute.
+  await page.waitForFunction(
+    () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true))))
+  );
+}

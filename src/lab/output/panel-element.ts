@@ -146,6 +146,8 @@ export class PlotterPanelElement extends LitElement {
   hiddenBaselines: Set<string> = new Set();
   /** What the last pin or unpin did, or why it could not. */
   baselineNote: { text: string; error: boolean } | null = null;
+  /** The title's heading level: one below the section it is in (headingLevelAfter). */
+  private titleLevel = 2;
   /** The store of the notebook this output is in: its metadata (baselines/notebook-store.ts). */
   private baselineStore: BaselineStore | null = null;
   private stopListening: (() => void) | null = null;
@@ -173,6 +175,7 @@ export class PlotterPanelElement extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    this.titleLevel = headingLevelAfter(this);
     // The notebook this output is in answers with its store (the plugin's serveNotebookBaselines).
     this.dispatchEvent(baselinesRequest(store => this.useStore(store)));
   }
@@ -444,7 +447,7 @@ export class PlotterPanelElement extends LitElement {
     return html`
       <section class="mp-panel" data-state=${this.status.kind} aria-label="Metrics plotter ${p.title}">
         <header class="mp-header">
-          <h3 class="mp-title">${p.title}</h3>
+          <div class="mp-title" role="heading" aria-level=${this.titleLevel}>${p.title}</div>
           <span class="mp-state mp-state-${this.status.kind}" role="status">${statusLine(
             this.status,
             p.media.filter(e => !e.kept) // kept files are the user's: the session's end leaves them
@@ -574,6 +577,20 @@ export class PlotterPanelElement extends LitElement {
       </section>
     `;
   }
+}
+
+/**
+ * One level below the last heading before `el` in the page (a notebook's markdown section), at most
+ * 6; 2 when none is: a title that skips levels breaks a screen reader's outline of the page (and
+ * axe's heading-order). A heading rendered later than the output only lowers what it follows.
+ */
+function headingLevelAfter(el: Element): number {
+  let level = 1;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"][aria-level]')) {
+    if (el.contains(h) || !(h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
+    level = Number(/^H(\d)$/.exec(h.tagName)?.[1] ?? h.getAttribute('aria-level')) || level;
+  }
+  return Math.min(6, level + 1);
 }
 
 /** The largest x of any series: where "follow latest" slides a zoomed window to. */

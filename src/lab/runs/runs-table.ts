@@ -182,7 +182,7 @@ export class RunsTable extends LitElement {
           ${header('Status', { column: 'status' })}
           ${keys.map(k => header(k, { column: 'config', key: k }))}
           ${metric ? html`${header(`${metric} (last)`, { column: 'last' })}${header(`${metric} (best)`, { column: 'best' })}` : nothing}
-          <th></th>
+          <th><span class="mp-visually-hidden">Actions</span></th>
         </tr></thead>
         <tbody @mouseleave=${() => this.dispatchEvent(highlightEvent(null))}>
           ${(this.allRows ? rows : rows.slice(0, ROWS_SHOWN)).map(
