@@ -5,19 +5,38 @@
  */
 import { runLabel, runOf } from './runs';
 
-/** Tableau 10: distinct in light and dark themes. */
+/**
+ * Tableau 10, with its five lightest (orange, teal, yellow, pink, grey) darkened to the same hues:
+ * every colour has a contrast of at least 3:1 (WCAG 2.2's non-text contrast) against white, the
+ * light theme's and the static charts' background, and against #111111, the dark theme's.
+ */
 export const SERIES_COLORS = [
   '#4e79a7',
-  '#f28e2b',
+  '#df760e',
   '#e15759',
-  '#76b7b2',
+  '#539d97',
   '#59a14f',
-  '#edc948',
+  '#b18e11',
   '#b07aa1',
-  '#ff9da7',
+  '#e0609f',
   '#9c755f',
-  '#bab0ac'
+  '#9d8f89'
 ];
+
+/** Relative luminance of a #rrggbb colour (WCAG 2.2). */
+export function luminance(hex: string): number {
+  const channel = (i: number): number => {
+    const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+}
+
+/** The contrast ratio of two #rrggbb colours (WCAG 2.2), from 1 to 21. */
+export function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
 
 /** The colour of the `index`-th series of a chart, or of the `index`-th run of a plotter. */
 export function seriesColor(index: number): string {

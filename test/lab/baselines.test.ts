@@ -9,8 +9,10 @@
  */
 import { Signal } from '@lumino/signaling';
 import type { MetricChart } from '../../src/lab/charts/metric-chart';
+import { contrast } from '../../src/protocol/charts';
 import {
   BASELINE_BYTES,
+  BASELINE_COLOURS,
   NOTEBOOK_BASELINES_BYTES,
   NOTEBOOK_METADATA_KEY,
   NO_BASELINES,
@@ -164,6 +166,11 @@ describe('a baseline and its bounds', () => {
     ]);
     expect(read.pinRequestsDone).toEqual(['r1']);
   });
+});
+
+it("every baseline colour has 3:1 contrast against both themes' backgrounds, as the series colours", () => {
+  for (const colour of BASELINE_COLOURS)
+    expect([colour, contrast(colour, '#ffffff') >= 3, contrast(colour, '#111111') >= 3]).toEqual([colour, true, true]);
 });
 
 describe('baselines in the panel', () => {

@@ -217,6 +217,24 @@ describe('runs in the panel', () => {
     expect(view.querySelectorAll('.mp-media-tile')).toHaveLength(40);
   });
 
+  it('"Dashes" draws each run in its own dash pattern in every chart, its legend sample too; off, every line is solid', async () => {
+    const view = mount(sweep());
+    await settle();
+    const dashesOf = (chart: MetricChart): Array<string | undefined> =>
+      chart.uplot!.series.slice(1).map(s => (s as { dash?: number[] }).dash?.join(','));
+    const charts = [...view.querySelectorAll<MetricChart>('mp-metric-chart')];
+    expect(dashesOf(charts[0])).toEqual([undefined, undefined, undefined]);
+    view.querySelector<HTMLInputElement>('label[title^="Draw each line in its own dash pattern"] input')!.click();
+    await settle();
+    for (const chart of charts) {
+      const dashes = dashesOf(chart);
+      expect(dashes[0]).toBeUndefined(); // the first run stays solid
+      expect(new Set(dashes).size).toBe(3);
+      expect(dashes).toEqual(dashesOf(charts[0])); // one pattern per run, in every chart
+    }
+    expect(charts[0].querySelectorAll('.mp-legend svg.mp-swatch-line line[stroke-dasharray]')).toHaveLength(2);
+  });
+
   it('a plotter without runs shows no runs table and its charts as before', async () => {
     const view = mount(payload());
     await settle();

@@ -191,8 +191,11 @@ export function pinnedDay(b: Baseline): string {
   return Number.isNaN(d.getTime()) ? b.pinnedAt : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
-/** The colours of baselines, in pin order: apart from the runs' palette, each line dashed. */
-const BASELINE_COLOURS = ['#7f7f7f', '#8c564b', '#bcbd22', '#17becf', '#e377c2'];
+/**
+ * The colours of baselines, in pin order: apart from the runs' palette, each line dashed, each at
+ * least 3:1 against both themes' backgrounds (as SERIES_COLORS).
+ */
+export const BASELINE_COLOURS = ['#7f7f7f', '#9a6b5e', '#8f8f00', '#0f96a3', '#c0579e'];
 
 export const baselineColour = (i: number): string => BASELINE_COLOURS[i % BASELINE_COLOURS.length];
 

@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import { seriesKey } from '../../protocol';
-import { seriesColor } from '../../protocol/charts';
+import { SERIES_COLORS, seriesColor } from '../../protocol/charts';
 import type { ChartSeries } from './chart-series';
 import { lineCost } from './draw-queue';
 import { debiasedEma, forLogScale } from './smoothing';
@@ -24,6 +24,23 @@ export interface YShaping {
 export const labelOf = (m: ChartSeries): string => m.label ?? m.name;
 /** What a legend toggle shows and hides: a run group's mean, band and runs together, or one series. */
 export const toggleKey = (m: ChartSeries): string => m.runGroup ?? seriesKey(m);
+
+/**
+ * Dash patterns (in CSS pixels) that tell lines apart without colour, by the colour's place in the
+ * palette, so that a run has one pattern in every chart; the first is solid. A baseline is always
+ * dashed (BASELINE_DASH), whatever the choice.
+ */
+export const DASH_PATTERNS: number[][] = [[], [10, 4], [2, 3], [10, 3, 2, 3], [5, 5]];
+export const BASELINE_DASH = [6, 4];
+
+/** A line's dash pattern: a baseline's always, the others' with "Dashes" on; undefined: solid. */
+export function dashOf(m: ChartSeries, i: number, dashes: boolean): number[] | undefined {
+  if (m.role === 'baseline') return BASELINE_DASH;
+  if (!dashes || m.role === 'lower' || m.role === 'upper') return undefined;
+  const place = SERIES_COLORS.indexOf(colorOf(m, i));
+  const pattern = DASH_PATTERNS[Math.max(0, place) % DASH_PATTERNS.length];
+  return pattern.length ? pattern : undefined;
+}
 
 /** Whether a series has its own entry in the legend: a run group's band edges and runs are its mean's. */
 export const listed = (m: ChartSeries): boolean => !m.role || m.role === 'mean' || m.role === 'baseline';

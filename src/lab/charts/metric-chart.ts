@@ -18,6 +18,7 @@ import { formatCount, formatDuration, formatNumber } from '../../protocol/format
 import { alignSeries } from './align';
 import {
   colorOf,
+  dashOf,
   drawCost,
   labelOf,
   listed,
@@ -38,7 +39,7 @@ import type { TimedSeries, XAxisKind } from './x-axis';
 import { sliderKeyTarget } from '../slider-keys';
 
 /** What the user changes that reshapes a chart: it draws at once, never in a later turn. */
-const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis'];
+const RESHAPING = ['smoothing', 'logScale', 'logOverride', 'ignoreOutliers', 'xAxis', 'dashes'];
 /** Sent (bubbling) when the user clicks a point of a chart: the panel selects that step in its media. */
 export const SELECT_STEP_EVENT = 'mp-select-step';
 /** Legend entries from which the legend is a grid of columns. */
@@ -95,6 +96,7 @@ export class MetricChart extends LitElement {
     rangeInDetail: { attribute: false },
     rangeMerged: { attribute: false },
     highlight: { attribute: false },
+    dashes: { attribute: false },
     announcement: { state: true }
   };
 
@@ -128,6 +130,8 @@ export class MetricChart extends LitElement {
   rangeMerged = false;
   /** The run highlighted in every view: the other lines are faded. */
   highlight: RunHighlight | null = null;
+  /** Each line with its run's dash pattern (the panel's "Dashes"). */
+  dashes = false;
   /** The values at the step a keyboard user moved to, for the live region (empty: nothing to say). */
   announcement = '';
   /** The chart in words (src/protocol/chart-summary.ts), as of its last shaping: its text alternative. */
@@ -395,11 +399,7 @@ export class MetricChart extends LitElement {
         const smooth = smoothed ? at(smoothed, i + 1) : null;
         return html`<label class="mp-toggle">
           <input type="checkbox" .checked=${!this.hidden_.has(toggleKey(m))} @change=${(e: Event) => this.toggle(toggleKey(m), (e.target as HTMLInputElement).checked)} />
-          ${
-            m.role === 'baseline'
-              ? html`<span class="mp-swatch mp-swatch-dashed" style="border-color:${colorOf(m, i)}"></span>`
-              : html`<span class="mp-swatch" style="background:${colorOf(m, i)}"></span>`
-          }<span class="mp-legend-name" title=${labelOf(m)}>${labelOf(m)}</span>
+          ${swatch(colorOf(m, i), dashOf(m, i, this.dashes))}<span class="mp-legend-name" title=${labelOf(m)}>${labelOf(m)}</span>
           <span class="mp-legend-value">${raw === null ? '' : formatNumber(raw)}${smoothed && smooth !== null ? html` <span class="mp-legend-smoothed">(smoothed ${formatNumber(smooth)})</span>` : nothing}</span>
         </label>`;
       })}
@@ -569,7 +569,8 @@ export class MetricChart extends LitElement {
       this.log,
       smoothingOn(this.yShaping),
       this.ignoreOutliers,
-      this.xAxis
+      this.xAxis,
+      this.dashes
     ]);
     const data = plotData(this.raw, this.shown, this.yShaping);
     if (this.plot && key === this.plotKey) {
@@ -621,7 +622,8 @@ export class MetricChart extends LitElement {
         xAxis: this.xAxis,
         syncKey: this.syncKey,
         text: color('--jp-ui-font-color1', '#333'),
-        grid: color('--jp-border-color2', '#e0e0e0')
+        grid: color('--jp-border-color2', '#e0e0e0'),
+        dashes: this.dashes
       },
       {
         yRange: (u, min, max) =>
@@ -688,3 +690,10 @@ export class MetricChart extends LitElement {
 }
 
 if (!customElements.get('mp-metric-chart')) customElements.define('mp-metric-chart', MetricChart);
+
+/** A legend entry's sample of its line: a square of its colour, or a short line in its dash pattern. */
+function swatch(color: string, dash: number[] | undefined): unknown {
+  if (!dash) return html`<span class="mp-swatch" style="background:${color}"></span>`;
+  return html`<svg class="mp-swatch-line" width="18" height="6" aria-hidden="true"
+    ><line x1="0" y1="3" x2="18" y2="3" stroke=${color} stroke-width="2" stroke-dasharray=${dash.join(' ')}></line></svg>`;
+}

@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import { formatDuration, formatTicks } from '../../protocol/format';
-import { bands, colorOf, labelOf, listed, plainWidth, smoothingOn, toggleKey, type YShaping } from './chart-data';
+import { bands, colorOf, dashOf, labelOf, listed, plainWidth, smoothingOn, toggleKey, type YShaping } from './chart-data';
 import type { ChartSeries } from './chart-series';
 import type { XAxisKind } from './x-axis';
 
@@ -26,6 +26,8 @@ export interface PlotShape extends YShaping {
   /** The theme's text and grid colours. */
   text: string;
   grid: string;
+  /** Each line with its run's dash pattern ("Dashes"), to tell them apart without colour. */
+  dashes: boolean;
 }
 
 /** What the element does when uPlot asks: the y range, and its hooks. */
@@ -65,6 +67,11 @@ export function drawStepLine(u: uPlot, at: number, color: string): void {
   ctx.restore();
 }
 
+/** uPlot's dash option (in canvas pixels) for a pattern in CSS pixels; none for a solid line. */
+function dashed(pattern: number[] | undefined): { dash?: number[] } {
+  return pattern ? { dash: pattern.map(d => d * devicePixelRatio) } : {};
+}
+
 export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options {
   const { text, grid, xAxis } = shape;
   const lineWidth = plainWidth(shape.series);
@@ -95,7 +102,7 @@ export function plotOptions(shape: PlotShape, on: PlotCallbacks): uPlot.Options 
           // is filled); a baseline dashed.
           stroke: role === 'member' ? `${color}59` : role === 'lower' || role === 'upper' ? 'transparent' : color,
           width: role === 'mean' ? 2 : role === 'member' ? 1 : role === 'baseline' ? 1.5 : role ? 0 : lineWidth,
-          ...(role === 'baseline' ? { dash: [6 * devicePixelRatio, 4 * devicePixelRatio] } : {}),
+          ...dashed(dashOf(m, i, shape.dashes)),
           show: !shape.hidden.has(toggleKey(m)),
           spanGaps: false,
           points: { show: false }

@@ -85,6 +85,7 @@ export class PlotterPanelElement extends LitElement {
     xRange: { state: true },
     filter: { state: true },
     ignoreOutliers: { state: true },
+    dashes: { state: true },
     xAxis: { state: true },
     hiddenRuns: { state: true },
     grouping: { state: true },
@@ -116,6 +117,8 @@ export class PlotterPanelElement extends LitElement {
   filter = '';
   /** Fit every chart's y axis to its 5th–95th percentile, as TensorBoard's "ignore outliers". */
   ignoreOutliers = false;
+  /** Each line with its run's dash pattern, to tell lines apart without colour. */
+  dashes = false;
   /** The x axis of every chart: step, time since the first point, or wall time. */
   xAxis: XAxisKind = 'step';
   /** Runs the user switched off in the runs table (by name): their series and media are not drawn. */
@@ -503,6 +506,8 @@ export class PlotterPanelElement extends LitElement {
                 }
                 <label><input type="checkbox" .checked=${this.ignoreOutliers}
                   @change=${(e: Event) => (this.ignoreOutliers = (e.target as HTMLInputElement).checked)} /> Ignore outliers</label>
+                <label title="Draw each line in its own dash pattern, to tell lines apart without colour"><input type="checkbox"
+                  .checked=${this.dashes} @change=${(e: Event) => (this.dashes = (e.target as HTMLInputElement).checked)} /> Dashes</label>
                 <input class="mp-filter" type="search" placeholder="Filter metrics (text or regex)" aria-label="Filter metrics"
                   .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
                 ${this.filter ? html`<span class="mp-hint" role="status">${charts.length} of ${allCharts.length} charts</span>` : nothing}
@@ -522,7 +527,7 @@ export class PlotterPanelElement extends LitElement {
                     .mediaSteps=${mediaSteps} .selectedStep=${selectedStep} .syncKey=${this.syncKey} .xRange=${this.xRange}
                     .ignoreOutliers=${this.ignoreOutliers} .xAxis=${axis} .startedAt=${p.startedAt} .runs=${shownRuns}
                     .rangeInDetail=${!!(this.xRange && this.rangeDetail?.axis === axis)}
-                    .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${chartHighlight}></mp-metric-chart>`
+                    .rangeMerged=${!!this.rangeDetail?.merged} .highlight=${chartHighlight} .dashes=${this.dashes}></mp-metric-chart>`
                 )}
               </div>`
             : histograms.size

@@ -1,5 +1,10 @@
-/** A chart said in words: the text alternative of the panel's charts and of the static images. */
+/**
+ * What every drawing of an output shares, for every reader: colours that stand out from both
+ * themes' backgrounds, and a chart said in words (the text alternative of the panel's charts and of
+ * the static images).
+ */
 import { describeChart, lastFinite, trendOf } from '../../src/protocol/chart-summary';
+import { SERIES_COLORS, contrast } from '../../src/protocol/charts';
 
 const stepWords = (x: number): string => `step ${x}`;
 const line = (label: string, values: Array<number | null>) => ({ label, steps: values.map((_, i) => i * 10), values });
@@ -30,4 +35,12 @@ test('each line: its trend, first and last value and where, and its range; the f
   );
   expect(many.match(/seed \d+:/g)).toHaveLength(8);
   expect(many.endsWith('and 3 more lines.')).toBe(true);
+});
+
+test("every series colour has 3:1 contrast against both themes' backgrounds (WCAG 2.2 non-text contrast)", () => {
+  for (const colour of SERIES_COLORS) {
+    expect([colour, contrast(colour, '#ffffff') >= 3]).toEqual([colour, true]);
+    expect([colour, contrast(colour, '#111111') >= 3]).toEqual([colour, true]);
+  }
+  expect(contrast('#000000', '#ffffff')).toBeCloseTo(21);
 });
