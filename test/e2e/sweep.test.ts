@@ -10,12 +10,11 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { collectErrors } from '../support/jupyterlab';
 import {
-  accessibilityViolations,
   command,
   drawnPixels,
   openNotebook,
   runAll,
-  useTheme,
+  violationsInBothThemes,
   videoStates,
   widgetOutputsDrawn
 } from '../support/lab-page';
@@ -190,14 +189,7 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
   // Every reader: axe-core finds nothing in the output (the view open), in either theme.
-  expect(await accessibilityViolations(page)).toEqual([]);
-  await useTheme(page, 'JupyterLab Dark');
-  expect(await accessibilityViolations(page)).toEqual([]);
-  await page
-    .locator('.jp-MetricsPlotter')
-    .first()
-    .screenshot({ path: path.join(REPO, 'test-results', 'sweep-dark.png') });
-  await useTheme(page, 'JupyterLab Light');
+  expect(await violationsInBothThemes(page, path.join(REPO, 'test-results', 'sweep-dark.png'))).toEqual({ light: [], dark: [] });
 
   // The pole angle's histograms: its distribution over iterations, and every run's histogram at a chosen one.
   const card = page.locator('.jp-MetricsPlotter mp-histogram-card').first();

@@ -229,6 +229,19 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * axe-core's violations in the page's outputs in the light theme, then in the dark one (with a
+ * screenshot of the first output, to look at), then back in the light one.
+ */
+export async function violationsInBothThemes(page: Page, darkScreenshot: string): Promise<{ light: string[]; dark: string[] }> {
+  const light = await accessibilityViolations(page);
+  await useTheme(page, 'JupyterLab Dark');
+  const dark = await accessibilityViolations(page);
+  await page.locator('.jp-MetricsPlotter').first().screenshot({ path: darkScreenshot });
+  await useTheme(page, 'JupyterLab Light');
+  return { light, dark };
+}
+
 /** Switches JupyterLab's theme and waits until its stylesheet applies. */
 export async function useTheme(page: Page, theme: 'JupyterLab Light' | 'JupyterLab Dark'): Promise<void> {
   await command(page, 'apputils:change-theme', { theme });
