@@ -232,11 +232,18 @@ describe('baselines in the panel', () => {
   it('`plotter.pin()` requests are pinned once: a saved output shown again pins nothing, even after an unpin', async () => {
     const notebook = new Notebook();
     leave = inNotebook(notebook);
-    const asked = sweep({ pins: [{ id: 'p-1', run: 'lr=0.3', label: 'before the fix' }] });
+    const asked = sweep({
+      pins: [
+        { id: 'p-1', run: 'lr=0.3', label: 'before the fix' },
+        { id: 'p-2', run: 'lr=0.1' }
+      ]
+    });
     const view = mount(asked);
     await settle();
-    expect(notebook.baselines.map(b => b.label)).toEqual(['before the fix']);
-    view.querySelector<HTMLButtonElement>('.mp-baselines-table button[data-action="unpin"]')!.click();
+    expect(notebook.baselines.map(b => b.label)).toEqual(['before the fix', 'lr=0.1']);
+    expect(view.querySelector('.mp-baseline-note')!.textContent).not.toContain('replaces');
+    for (const unpin of view.querySelectorAll<HTMLButtonElement>('.mp-baselines-table button[data-action="unpin"]'))
+      unpin.click();
     await settle();
     view.remove();
     mount(asked);

@@ -199,10 +199,10 @@ export class PlotterPanelElement extends LitElement {
 
   /** Pins what `plotter.pin()` asked for, once per request: the notebook notes the ids it pinned. */
   private honourPinRequests(): void {
-    const requests = this.payload?.pins;
-    if (!requests?.length || !this.baselineStore) return;
-    const done = new Set(this.baselineStore.read().pinRequestsDone);
-    for (const request of requests) if (!done.has(request.id)) this.pin(request.run, request);
+    const store = this.baselineStore;
+    // Read again for each: a pin writes the notebook, whose change comes back here before the next.
+    for (const request of this.payload?.pins ?? [])
+      if (store && !store.read().pinRequestsDone.includes(request.id)) this.pin(request.run, request);
   }
 
   /** Pins a run of this output as a baseline in its notebook (the runs table's pin, `plotter.pin`). */
