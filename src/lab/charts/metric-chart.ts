@@ -334,22 +334,20 @@ export class MetricChart extends LitElement {
     const last = max === undefined || max === null ? xs.length - 1 : Math.max(first, searchSorted(xs, max, 'right') - 1);
     const at = this.hoverIdx === null ? last : Math.max(first, Math.min(last, this.hoverIdx));
     const tenth = Math.max(1, Math.round((last - first) / 10));
-    let to: number | null;
     if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
       u.setCursor({ left: -10, top: -10 });
       this.hoverIdx = null;
       this.announcement = '';
-      to = null;
-    } else if (e.key === 'PageUp' || e.key === 'PageDown') {
-      to = Math.max(first, Math.min(last, at + (e.key === 'PageDown' ? -tenth : tenth)));
-    } else {
-      const i = sliderKeyTarget(e.key, at - first, last - first);
-      to = i === null ? null : first + i;
+      return;
     }
-    if (to === null && e.key !== 'Escape') return;
+    const paged = e.key === 'PageUp' ? at + tenth : e.key === 'PageDown' ? at - tenth : null;
+    const stepped = sliderKeyTarget(e.key, at - first, last - first);
+    const to = paged !== null ? Math.max(first, Math.min(last, paged)) : stepped === null ? null : first + stepped;
+    if (to === null) return;
     e.preventDefault();
     e.stopPropagation();
-    if (to === null) return;
     u.setCursor({ left: u.valToPos(xs[to], 'x'), top: u.bbox.height / (2 * devicePixelRatio) });
     this.hoverIdx = to;
     this.announcement = this.valuesAt(to);
