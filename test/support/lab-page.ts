@@ -247,8 +247,19 @@ export async function useTheme(page: Page, theme: 'JupyterLab Light' | 'JupyterL
   await command(page, 'apputils:change-theme', { theme });
   const light = theme === 'JupyterLab Light' ? 'true' : 'false';
   await page.waitForFunction(l => document.body.dataset.jpThemeLight === l, light, { timeout: 30000 });
-  // The theme's variables reach the computed styles a frame or two after the attribute.
+  // The theme's variables reach the computed styles a frame or two after the attribute, and the
+  // charts redraw in the theme's colours: until each chart fits its box again.
   await page.waitForFunction(
     () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true))))
+  );
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('.jp-MetricsPlotter mp-metric-chart')].every(c => {
+        const u = (c as unknown as { uplot?: { width: number } }).uplot;
+        const box = c.querySelector<HTMLElement>('.mp-plot');
+        return !u || !box || Math.abs(u.width - Math.max(240, box.clientWidth)) <= 1;
+      }),
+    undefined,
+    { timeout: 10000 }
   );
 }

@@ -34,7 +34,7 @@ import {
 import { downloadChartCsv, downloadChartPng } from './chart-export';
 import type { ChartContents, ChartSeries } from './chart-series';
 import { cancelDraw, queueDraw } from './draw-queue';
-import { CHART_HEIGHT, drawStepLine, plotOptions } from './plot-options';
+import { CHART_HEIGHT, drawStepLine, onThemeChange, plotOptions } from './plot-options';
 import type { TimedSeries, XAxisKind } from './x-axis';
 import { sliderKeyTarget } from '../slider-keys';
 
@@ -161,6 +161,8 @@ export class MetricChart extends LitElement {
   private plotKey = '';
   private droppedForLog = 0;
   private resizeObserver: ResizeObserver | null = null;
+  /** Waiting for the plot's box to be laid out before drawing (drawOnceLaidOut). */
+  private layoutWait: ResizeObserver | null = null;
   private themeObserver: MutationObserver | null = null;
   private visibility: IntersectionObserver | null = null;
   /** Whether the chart is on screen (or near it); without an IntersectionObserver (jsdom), always. */
@@ -206,12 +208,7 @@ export class MetricChart extends LitElement {
       );
       this.visibility.observe(this);
     }
-    // A theme switch changes the --jp-* colors the canvas was drawn with: redraw.
-    this.themeObserver = new MutationObserver(() => this.rebuild());
-    this.themeObserver.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
+    this.themeObserver = onThemeChange(() => this.rebuild());
   }
 
   disconnectedCallback(): void {
@@ -221,6 +218,8 @@ export class MetricChart extends LitElement {
     this.themeObserver?.disconnect();
     this.resizeObserver?.disconnect();
     this.resizeObserver = null;
+    this.layoutWait?.disconnect();
+    this.layoutWait = null;
     cancelDraw(this);
     this.plot?.destroy();
     this.plot = null;
@@ -558,6 +557,7 @@ export class MetricChart extends LitElement {
     const container = this.querySelector<HTMLElement>('.mp-plot');
     if (!container || !this.isConnected) return;
     cancelDraw(this);
+    if (notLaidOut(container)) return this.drawOnceLaidOut(container);
     if (this.unshaped) {
       this.shape();
       this.requestUpdate(); // the legend, for the series just shaped
@@ -601,8 +601,25 @@ export class MetricChart extends LitElement {
     return Math.max(240, container.clientWidth || 600);
   }
 
+  /**
+   * Draws once the plot's box has a width again. A box without one (JupyterLab swapping its theme's
+   * stylesheet, a folded chart, a hidden tab) would get a guessed width that stuck: a chart wider
+   * than its column, over its neighbour, until the page was resized.
+   */
+  private drawOnceLaidOut(container: HTMLElement): void {
+    if (this.layoutWait) return;
+    this.layoutWait = new ResizeObserver(() => {
+      if (notLaidOut(container)) return;
+      this.layoutWait?.disconnect();
+      this.layoutWait = null;
+      this.draw();
+    });
+    this.layoutWait.observe(container);
+  }
+
   private fit(): void {
     const container = this.querySelector<HTMLElement>('.mp-plot');
+    if (container && notLaidOut(container)) return;
     if (this.plot && container && this.plot.width !== this.width(container)) {
       this.plot.setSize({ width: this.width(container), height: CHART_HEIGHT });
     }
@@ -694,4 +711,9 @@ function swatch(color: string, dash: number[] | undefined): unknown {
   if (!dash) return html`<span class="mp-swatch" style="background:${color}"></span>`;
   return html`<svg class="mp-swatch-line" width="18" height="6" aria-hidden="true"
     ><line x1="0" y1="3" x2="18" y2="3" stroke=${color} stroke-width="2" stroke-dasharray=${dash.join(' ')}></line></svg>`;
+}
+
+/** A box the browser has not laid out (no width). jsdom lays out nothing and has no ResizeObserver: there, charts draw at a default width. */
+function notLaidOut(box: HTMLElement): boolean {
+  return typeof ResizeObserver !== 'undefined' && box.clientWidth === 0;
 }

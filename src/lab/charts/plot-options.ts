@@ -40,6 +40,16 @@ export interface PlotCallbacks {
   focusLine: (line: number | null) => void;
 }
 
+/**
+ * Calls `redraw` when JupyterLab switches its theme: a canvas keeps the --jp-* colours it was drawn
+ * with. Disconnect the observer returned when the element goes.
+ */
+export function onThemeChange(redraw: () => void): MutationObserver {
+  const observer = new MutationObserver(redraw);
+  observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+  return observer;
+}
+
 /** An axis in the theme's text and grid colours (a chart's, a distribution's). */
 export function themedAxis(label: string, text: string, grid: string): uPlot.Axis {
   return {

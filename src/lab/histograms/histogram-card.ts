@@ -13,7 +13,7 @@ import { percentilesOf, runLabel, runOf, type HistogramSeries } from '../../prot
 import { seriesColor } from '../../protocol/charts';
 import { formatCount, formatNumber, formatTicks, niceTicks } from '../../protocol/format';
 import { SELECT_STEP_EVENT } from '../charts/metric-chart';
-import { drawStepLine, themedAxis } from '../charts/plot-options';
+import { drawStepLine, onThemeChange, themedAxis } from '../charts/plot-options';
 import { downloadBlob, fileStem } from '../download';
 import { MEDIA_STEP_EVENT, type StepSelection } from '../media/media-card';
 import { sliderKeyTarget } from '../slider-keys';
@@ -51,6 +51,7 @@ export class HistogramCard extends LitElement {
   chosenStep: number | null = null;
   private plot: uPlot | null = null;
   private plotKey = '';
+  private themeObserver: MutationObserver | null = null;
 
   protected createRenderRoot(): HTMLElement {
     return this;
@@ -69,8 +70,20 @@ export class HistogramCard extends LitElement {
     return stepIndexAtOrBefore(this.shown?.steps ?? [], this.chosenStep);
   }
 
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.themeObserver = onThemeChange(() => {
+      this.plot?.destroy();
+      this.plot = null;
+      this.plotKey = '';
+      this.drawDistribution();
+    });
+  }
+
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.themeObserver?.disconnect();
+    this.themeObserver = null;
     this.plot?.destroy();
     this.plot = null;
     this.plotKey = '';

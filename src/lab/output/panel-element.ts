@@ -59,6 +59,9 @@ import { BASELINE_PIN_EVENT, BASELINE_UNPIN_EVENT, BASELINE_VISIBILITY_EVENT } f
 import '../baselines/baselines-table';
 import { baselinesRequest, type BaselineStore } from '../baselines/notebook-store';
 
+/** How often at most the title's heading level is found again (headingLevelAfter). */
+const TITLE_LEVEL_MS = 1000;
+
 /** How long the pointer rests on a run before the charts fade the other runs. */
 export const HOVER_INTENT_MS = 120;
 
@@ -95,7 +98,8 @@ export class PlotterPanelElement extends LitElement {
     histogramDetail: { attribute: false },
     baselines: { state: true },
     hiddenBaselines: { state: true },
-    baselineNote: { state: true }
+    baselineNote: { state: true },
+    titleLevel: { state: true }
   };
 
   payload: PlotterPayload | null = null;
@@ -149,8 +153,9 @@ export class PlotterPanelElement extends LitElement {
   hiddenBaselines: Set<string> = new Set();
   /** What the last pin or unpin did, or why it could not. */
   baselineNote: { text: string; error: boolean } | null = null;
-  /** The title's heading level: one below the section it is in (headingLevelAfter). */
+  /** The title's heading level: one below the section it is in (headingLevelAfter), and when it was last found. */
   private titleLevel = 2;
+  private titleLevelAt = 0;
   /** The store of the notebook this output is in: its metadata (baselines/notebook-store.ts). */
   private baselineStore: BaselineStore | null = null;
   private stopListening: (() => void) | null = null;
@@ -178,7 +183,12 @@ export class PlotterPanelElement extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
-    this.titleLevel = headingLevelAfter(this);
+    this.titleLevelAt = 0;
+    // Once more when the notebook's markdown around it has rendered, for an output that does not update.
+    setTimeout(() => {
+      const level = headingLevelAfter(this);
+      if (this.isConnected && level !== this.titleLevel) this.titleLevel = level;
+    }, TITLE_LEVEL_MS);
     // The notebook this output is in answers with its store (the plugin's serveNotebookBaselines).
     this.dispatchEvent(baselinesRequest(store => this.useStore(store)));
   }
@@ -275,6 +285,11 @@ export class PlotterPanelElement extends LitElement {
     }
     this.dataEnd = end;
     if (changed.has('payload')) this.honourPinRequests();
+    // The notebook's sections render around the output, and cells move: found again now and then.
+    if (performance.now() - this.titleLevelAt > TITLE_LEVEL_MS) {
+      this.titleLevelAt = performance.now();
+      this.titleLevel = headingLevelAfter(this);
+    }
   }
 
   /** The x axis in effect: a time axis only when every series recorded its times. */
@@ -585,14 +600,18 @@ export class PlotterPanelElement extends LitElement {
 }
 
 /**
- * One level below the last heading before `el` in the page (a notebook's markdown section), at most
- * 6; 2 when none is: a title that skips levels breaks a screen reader's outline of the page (and
+ * One level below the last visible heading before `el` in its notebook (a markdown section), or in
+ * the page outside one, at most 6; 2 when none is: a title that skips levels breaks a screen reader's outline of the page (and
  * axe's heading-order). A heading rendered later than the output only lowers what it follows.
  */
 function headingLevelAfter(el: Element): number {
   let level = 1;
-  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"][aria-level]')) {
+  // In a notebook, its own sections: JupyterLab's panels have headings of their own that come and go.
+  const scope = el.closest('.jp-Notebook') ?? document;
+  for (const h of scope.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"][aria-level]')) {
     if (el.contains(h) || !(h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
+    // A hidden heading (a closed panel's, a tab's) is in no one's outline.
+    if (typeof h.checkVisibility === 'function' && !h.checkVisibility()) continue;
     level = Number(/^H(\d)$/.exec(h.tagName)?.[1] ?? h.getAttribute('aria-level')) || level;
   }
   return Math.min(6, level + 1);
