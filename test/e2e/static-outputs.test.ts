@@ -80,7 +80,7 @@ it('a headless run (nbconvert --execute) leaves the folder as it was, and its HT
   const charts = await chartImages(page, 'body');
   expect(charts.map(c => c.alt.replace(/,.*/, ''))).toEqual(['Chart of return', 'Chart of policy norm']);
   expect(charts[0].alt).toMatch(
-    /^Chart of return, 1 line\. return: (rising|falling|flat) from \S+ to \S+ \(step 0 to step 149\), between /
+    /^Chart of return, 2 lines\. return\/candidate: (rising|falling|flat) from \S+ to \S+ \(step 0 to step 149\), between /
   );
   for (const c of charts) expect(c.width).toBe(360); // decoded: a broken image has no natural size
   // A still of each media name's latest entry, in place of videos that are gone.
