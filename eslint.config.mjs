@@ -14,6 +14,7 @@ export default tseslint.config(
       '.venv/',
       '.venv-jupyterlab-4.0/',
       '.venv-kernel-only/',
+      '.venv-voila/',
       '.venv-tensorboard/',
       '.test-notebooks/',
       '.test-notebooks-deno/',

@@ -210,7 +210,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
             return { data: first.snapshot.data, buffers: snapshotBuffers };
           },
           unsubscribe: () => undefined,
-          livePoints: {
+          liveEvents: {
             connect(listener, thisArg) {
               window.mpPoints = points => listener.call(thisArg, null, points);
             },

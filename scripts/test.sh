@@ -36,6 +36,13 @@ if [ ! -x .venv-kernel-only/bin/jupyter-kernelspec ]; then
   python3 -m venv .venv-kernel-only
   .venv-kernel-only/bin/pip install --quiet --disable-pip-version-check "jupyter_client>=8,<9"
 fi
+# Voilà without JupyterLab (how a dashboard server is set up), for test/e2e/voila.test.ts: Voilà 0.5
+# loads JupyterLab extensions from its Python's share/jupyter/labextensions.
+if [ ! -x .venv-voila/bin/voila ]; then
+  printf '\n== voila into .venv-voila (a dashboard server without JupyterLab)\n'
+  python3 -m venv .venv-voila
+  .venv-voila/bin/pip install --quiet --disable-pip-version-check "voila>=0.5.13,<0.6"
+fi
 # TensorBoard's real writer and reader (tensorboardX, tensorboard with its EventAccumulator), for the
 # event-file tests both ways (test/kernel/tensorboard.test.ts, logdir-watch.test.ts); moviepy is what
 # tensorboardX's add_video makes its GIF with.

@@ -10,8 +10,11 @@
  *                                              absolute path with the node that ran install (a bare
  *                                              `tslab` is rarely on the PATH Jupyter starts kernels with)
  *
- * A Python with Jupyter but no JupyterLab (the classic notebook's, VS Code's, nbconvert's) gets the
- * kernelspecs only, with the receipt in kernels/tslab/: its frontends show the static output.
+ * The extension goes in wherever a frontend loads JupyterLab extensions: JupyterLab (and Notebook 7,
+ * built on it) or Voilà 0.5, which loads them from the same folder without JupyterLab installed (a
+ * dashboard server's Python). A Python with Jupyter but neither (the classic notebook's, VS Code's,
+ * nbconvert's) gets the kernelspecs only, with the receipt in kernels/tslab/: its frontends show the
+ * static output.
  *
  * Every path written is printed. A kernelspec that was there before is kept in the receipt and put
  * back by uninstall; an extension installed by pip is never overwritten or removed (pip owns it).
@@ -68,6 +71,13 @@ interface PythonInfo {
   prefix: string;
   userDataDir: string;
   hasJupyterLab: boolean;
+  hasVoila: boolean;
+}
+
+/** The frontends of this Python that load JupyterLab extensions, as the messages name them. */
+function extensionFrontends(info: PythonInfo): string | null {
+  const names = [...(info.hasJupyterLab ? ['JupyterLab'] : []), ...(info.hasVoila ? ['Voilà'] : [])];
+  return names.length ? names.join(' and ') : null;
 }
 
 const PYTHON_QUERY = `
@@ -76,7 +86,7 @@ try:
     from jupyter_core.paths import jupyter_data_dir
 except ImportError:
     print(json.dumps({"error": "no jupyter_core", "prefix": sys.prefix})); sys.exit(0)
-print(json.dumps({"prefix": sys.prefix, "userDataDir": jupyter_data_dir(), "hasJupyterLab": importlib.util.find_spec("jupyterlab") is not None}))
+print(json.dumps({"prefix": sys.prefix, "userDataDir": jupyter_data_dir(), "hasJupyterLab": importlib.util.find_spec("jupyterlab") is not None, "hasVoila": importlib.util.find_spec("voila") is not None}))
 `;
 
 function askPython(python: string): PythonInfo {
@@ -198,16 +208,17 @@ function pythonCommand(python: string): string {
 export function install(opts: JupyterInstallOptions): void {
   opts = { ...opts, python: pythonCommand(opts.python) };
   const info = askPython(opts.python);
-  if (!info.hasJupyterLab && !opts.kernel) {
+  const frontends = extensionFrontends(info);
+  if (!frontends && !opts.kernel) {
     throw new InstallError(
-      `the Python "${opts.python}" (${info.prefix}) has no JupyterLab, and --no-kernel leaves nothing to install. ` +
-        'Pass --python the Python your JupyterLab runs with, or install JupyterLab into this one first: python -m pip install jupyterlab'
+      `the Python "${opts.python}" (${info.prefix}) has neither JupyterLab nor Voilà, and --no-kernel leaves nothing to install. ` +
+        'Pass --python the Python your JupyterLab or Voilà runs with, or install JupyterLab into this one first: python -m pip install jupyterlab'
     );
   }
   const data = dataDir(info, opts.scope);
   const extDir = path.join(data, 'labextensions', EXTENSION_NAME);
-  if (info.hasJupyterLab) assertNotPipInstalled(extDir, opts);
-  const source = info.hasJupyterLab ? shippedExtension() : null;
+  if (frontends) assertNotPipInstalled(extDir, opts);
+  const source = frontends ? shippedExtension() : null;
   const tslab = opts.kernel ? findTslab(opts.cwd) : null;
   const kernelReceipt = kernelReceiptPath(data);
   const oldReceipt = readJson<Receipt>(path.join(extDir, RECEIPT_NAME)) ?? readJson<Receipt>(kernelReceipt);
@@ -242,9 +253,9 @@ export function install(opts: JupyterInstallOptions): void {
   if (!source) {
     fs.writeFileSync(kernelReceipt, JSON.stringify(receipt, null, 2) + '\n');
     opts.log(
-      `metrics-plotter: the Python ${opts.python} (${info.prefix}) has no JupyterLab, so only the tslab kernel was registered. ` +
+      `metrics-plotter: the Python ${opts.python} (${info.prefix}) has neither JupyterLab nor Voilà, so only the tslab kernel was registered. ` +
         'Its frontends (the classic notebook, VS Code, nbconvert) show the static output: charts and stills, no live panel. ' +
-        'For the live panel, install JupyterLab into it (python -m pip install jupyterlab) and run this again.'
+        'For the live panel, install JupyterLab (or Voilà, for dashboards) into it (python -m pip install jupyterlab) and run this again.'
     );
     opts.log(`Undo with: npx metrics-plotter uninstall --python ${opts.python} ${scopeFlag}`);
     return;
@@ -271,9 +282,9 @@ export function install(opts: JupyterInstallOptions): void {
   fs.writeFileSync(path.join(staging, RECEIPT_NAME), JSON.stringify(receipt, null, 2) + '\n');
   fs.rmSync(extDir, { recursive: true, force: true });
   fs.renameSync(staging, extDir);
-  opts.log(`${oldReceipt ? 'updated ' : 'wrote   '} ${extDir}  (the JupyterLab extension)`);
+  opts.log(`${oldReceipt ? 'updated ' : 'wrote   '} ${extDir}  (the extension, for ${frontends})`);
   opts.log(
-    `metrics-plotter: installed for the JupyterLab of ${opts.python} (${info.prefix}). Reload JupyterLab's page to load the extension.`
+    `metrics-plotter: installed for the ${frontends} of ${opts.python} (${info.prefix}). Reload the page to load the extension.`
   );
   opts.log(`Undo with: npx metrics-plotter uninstall --python ${opts.python} ${scopeFlag}`);
 }

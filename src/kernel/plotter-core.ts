@@ -106,7 +106,8 @@ export class PlotterCore implements ManagedPlotter, PlotterParts {
         streams: viewId => this.stream.streams(viewId),
         push: () => this.stream.push(this.id),
         settle: () => this.stream.settle(this.id),
-        unsettled: () => this.stream.unsettled()
+        unsettled: () => this.stream.unsettled(),
+        displayed: (viewId, bundle) => this.stream.displayed(this.id, viewId, bundle)
       },
       () => kernelRegistry().rendersWidgets
     );

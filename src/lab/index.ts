@@ -10,9 +10,10 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
+import { KernelAPI } from '@jupyterlab/services';
 import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from '../protocol';
 import { createOutputFactory } from './output/output';
-import { SessionTracker } from './sessions/tracker';
+import { SessionTracker, type PlotterServices } from './sessions/tracker';
 import { LiveWidgetModels, plotterWidgetModule } from './output/widget-view';
 import { serveNotebookBaselines } from './baselines/notebook-store';
 
@@ -29,14 +30,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
         actions: [{ label: 'Show paths', caption: 'Show the paths left on disk', callback: () => void showDetails(details) }]
       });
     };
+    const voila = app.name === 'Voila';
     // Kernels open widget models only for pages that say they render them. Without jupyterlab_widgets
-    // the outputs draw from their own payload.
-    const tracker = new SessionTracker(app.serviceManager, notify, undefined, { widgets: widgetRegistry !== null, binary: true });
+    // the outputs draw from their own payload. Voilà renders each output once, as its cell finished,
+    // and never updates it in place: its outputs get their bundles over the extension's comm instead
+    // (and its widget manager is not offered the models).
+    const tracker = new SessionTracker(
+      pageServices(app),
+      notify,
+      undefined,
+      { widgets: widgetRegistry !== null && !voila, binary: true },
+      !voila
+    );
     // A page that goes away holds its views no longer (a lease the tracker renews while it lives).
-    window.addEventListener('pagehide', () => tracker.leaving());
+    // Voilà's page is the only one of its kernel, which it never comes back to (a reload starts
+    // another), and Voilà's own kernel shutdown on unload is refused for want of an _xsrf cookie
+    // (voila-dashboards/voila#1458): it releases its views outright.
+    window.addEventListener('pagehide', event => tracker.leaving(voila && !event.persisted));
     window.addEventListener('pageshow', event => event.persisted && tracker.renewHolds());
     let widgets: LiveWidgetModels | null = null;
-    if (widgetRegistry) {
+    if (widgetRegistry && !voila) {
       widgets = new LiveWidgetModels();
       widgetRegistry.registerWidget({
         name: WIDGET_MODULE,
@@ -59,6 +72,20 @@ function showDetails(details: string): Promise<unknown> {
   pre.textContent = details;
   body.node.appendChild(pre);
   return showDialog({ title: 'metrics-plotter: cleanup failed', body, buttons: [Dialog.okButton({ label: 'Close' })] });
+}
+
+/**
+ * The server's services as the session tracking uses them. Voilà's page (app.name "Voila") never
+ * polls the list of running kernels, so its kernels are found by id.
+ */
+function pageServices(app: JupyterFrontEnd): PlotterServices {
+  const services = app.serviceManager;
+  if (app.name !== 'Voila') return services;
+  return {
+    kernels: services.kernels,
+    contents: services.contents,
+    kernelById: async id => (await KernelAPI.getKernelModel(id, services.serverSettings)) ?? null
+  };
 }
 
 export default plugin;

@@ -99,9 +99,12 @@ export type KernelRequest =
   | { request: 'leave'; plotterId: string; viewId: string }
   /**
    * A live view wants the series in detail: a snapshot (each series at most `points` points, min
-   * and max kept), then, as training runs, only the new points (`points` events).
+   * and max kept), then, as training runs, only the new points (`points` events). `bundles`: the
+   * page never sees the view's display updated in place (Voilà's renders each output once, as its
+   * cell finished), so the reply carries the view's MIME bundle as it is now, and a `bundle` event
+   * each time its display is updated.
    */
-  | { request: 'subscribe'; plotterId: string; viewId: string; points: number }
+  | { request: 'subscribe'; plotterId: string; viewId: string; points: number; bundles?: true }
   /** The view is gone from this page (no more `points` events for it here). */
   | { request: 'unsubscribe'; plotterId: string; viewId: string }
   /** Every series between `min` and `max` (inclusive) on `axis`, at most `points` points each, min and max kept. */
@@ -141,7 +144,15 @@ export type KernelReply =
   /** `known`: the plotter is open in this process; `renewMs`: how often the page renews its lease. */
   | { reply: 'hold'; plotterId: string; known: boolean; renewMs: number }
   | { reply: 'leave'; plotterId: string }
-  | { reply: 'subscribe'; plotterId: string; known: boolean; startedAt: number | null; series: SeriesChunk[] }
+  | {
+      reply: 'subscribe';
+      plotterId: string;
+      known: boolean;
+      startedAt: number | null;
+      series: SeriesChunk[];
+      /** The view's MIME bundle, when the request asked for `bundles`. */
+      bundle?: Record<string, unknown>;
+    }
   | { reply: 'unsubscribe'; plotterId: string }
   | { reply: 'range'; plotterId: string; known: boolean; axis: RangeAxis; min: number; max: number; series: SeriesChunk[] }
   | { reply: 'media'; plotterId: string; known: boolean; path: string; state: MediaFileState; size: number; offset: number }
@@ -170,7 +181,9 @@ export type KernelEvent =
       startedAt: number | null;
       series: SeriesChunk[];
       snapshot?: boolean;
-    };
+    }
+  /** The view's display was updated: its MIME bundle, for a page that subscribed with `bundles`. */
+  | { event: 'bundle'; plotterId: string; viewId: string; bundle: Record<string, unknown> };
 
 /** How often a one-way kernel pushes every series anew (see the `points` event). */
 export const PUSHED_SNAPSHOT_EVERY_MS = 15_000;
@@ -204,7 +217,8 @@ export function readKernelRequest(data: unknown): KernelRequest | null {
     case 'leave':
       return viewId === null ? null : { request: d.request, plotterId, viewId };
     case 'subscribe':
-      return viewId === null || points === null ? null : { request: 'subscribe', plotterId, viewId, points };
+      if (viewId === null || points === null) return null;
+      return { request: 'subscribe', plotterId, viewId, points, ...(d.bundles === true ? { bundles: true } : {}) };
     case 'range': {
       const { min, max } = d;
       if (points === null || typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))

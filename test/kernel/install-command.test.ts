@@ -29,7 +29,7 @@ test("install writes the extension and kernelspecs that start this folder's tsla
   const first = cli('install', '--python', PYTHON, '--user');
   expect(first.status).toBe(0);
   expect(first.stdout).toMatch(/wrote +.*kernels\/tslab\/kernel\.json {2}\(starts .*node_modules\/tslab\/bin\/tslab with /);
-  expect(first.stdout).toMatch(/wrote +.*labextensions\/metrics-plotter {2}\(the JupyterLab extension\)/);
+  expect(first.stdout).toMatch(/wrote +.*labextensions\/metrics-plotter {2}\(the extension, for JupyterLab\)/);
   const kernel = JSON.parse(fs.readFileSync(path.join(data, 'kernels', 'tslab', 'kernel.json'), 'utf8'));
   expect(kernel.argv).toEqual([
     process.execPath,
@@ -82,7 +82,7 @@ test('a Python with Jupyter but no JupyterLab gets the tslab kernel alone, its f
   const out = cli('install', '--python', python, '--user');
   expect(out.status).toBe(0);
   expect(out.stdout).toMatch(/wrote +.*kernels\/tslab\/kernel\.json/);
-  expect(out.stdout).toContain('has no JupyterLab, so only the tslab kernel was registered');
+  expect(out.stdout).toContain('has neither JupyterLab nor Voilà, so only the tslab kernel was registered');
   expect(out.stdout).toContain('show the static output: charts and stills, no live panel');
   expect(fs.existsSync(path.join(data, 'labextensions'))).toBe(false);
   // That Python's Jupyter finds the kernel.
@@ -95,7 +95,7 @@ test('a Python with Jupyter but no JupyterLab gets the tslab kernel alone, its f
   const tree = listTree(data);
   const nothing = cli('install', '--python', python, '--user', '--no-kernel');
   expect(nothing.status).toBe(1);
-  expect(nothing.stderr).toContain('has no JupyterLab, and --no-kernel leaves nothing to install');
+  expect(nothing.stderr).toContain('has neither JupyterLab nor Voilà, and --no-kernel leaves nothing to install');
   expect(listTree(data)).toEqual(tree);
   const gone = cli('uninstall', '--python', python, '--user');
   expect(gone.status).toBe(0);

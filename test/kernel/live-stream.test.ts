@@ -2,7 +2,8 @@
  * Live detail over the extension's comm, against a real tslab kernel: a live view subscribes and
  * gets a snapshot of every series at its width, then only the new points as binary buffers, while
  * the display (what the notebook saves) is refreshed far less often; a resumed run sends a series
- * anew; a zoomed range comes back in full detail, also while a training cell runs.
+ * anew; a zoomed range comes back in full detail, also while a training cell runs; a page that sees
+ * no display updates gets the view's bundle on the comm.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -88,6 +89,21 @@ await plotter.addImage("frame", red, { step: 5099 });`);
   // Within the cell that logged it, not at the next refresh of a streamed view's display.
   const updates = r.outputs.filter(o => o.msg_type === 'update_display_data');
   expect(updates.some(o => o.content.data[PLOTTER_MIME_TYPE].media.some((m: { name: string }) => m.name === 'frame'))).toBe(true);
+});
+
+test("a page that sees no display updates (Voilà's) subscribes with bundles: the reply carries the view's bundle, and every display update sends it on the comm", async () => {
+  const { data } = await k.extensionRequest({ request: 'subscribe', plotterId, viewId: 'v0', points: 200, bundles: true });
+  expect(data.bundle[PLOTTER_MIME_TYPE].media.map((m: { name: string }) => m.name)).toEqual(['frame']);
+  expect(data.bundle['text/html']).toContain('<img');
+  const from = k.allIopub.length;
+  const r = await k.run(`await plotter.addImage("frame", red, { step: 5100 });`);
+  const displayed = r.outputs.filter(o => o.msg_type === 'update_display_data').at(-1)!.content.data;
+  const event = await k.waitForIopub(
+    o => k.allIopub.indexOf(o) >= from && o.msg_type === 'comm_msg' && o.content.data?.event === 'bundle'
+  );
+  expect(event.content.data).toMatchObject({ event: 'bundle', plotterId, viewId: 'v0' });
+  expect(event.content.data.bundle[PLOTTER_MIME_TYPE].media).toEqual(displayed[PLOTTER_MIME_TYPE].media);
+  expect(event.content.data.bundle[PLOTTER_MIME_TYPE].media.map((m: { step: number }) => m.step)).toEqual([5099, 5100]);
 });
 
 test('a resumed run (a step that goes back) sends the series anew', async () => {

@@ -175,7 +175,7 @@ test('a server that cannot load the extension (the classic notebook, a Python wi
   expect(text).not.toContain('npx metrics-plotter install');
 });
 
-test("the kernel's Jupyter parent: nbclassic, or a Python without JupyterLab, means static output only; the venv's JupyterLab does not", () => {
+test("the kernel's Jupyter parent: nbclassic, or a Python without JupyterLab, means static output only; the venv's JupyterLab and Voilà do not", () => {
   const scripts = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-parents-'));
   /** What a kernel started by `<python> <script named tool>` learns of its parent. */
   const parentOf = (python: string, tool: string) => {
@@ -201,6 +201,8 @@ test("the kernel's Jupyter parent: nbclassic, or a Python without JupyterLab, me
     expect(parentOf(python, 'jupyter-notebook')).toMatchObject({
       staticOnly: `a Jupyter whose Python (${python}) has no JupyterLab`
     });
+    // Voilà loads JupyterLab extensions without JupyterLab: advice to install the extension holds there.
+    expect(parentOf(python, 'voila')).toEqual({ python, headless: null, staticOnly: null });
   } finally {
     fs.rmSync(scripts, { recursive: true, force: true });
   }

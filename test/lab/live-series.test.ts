@@ -7,7 +7,7 @@ import { CHUNK_STRIDE, type SeriesChunk } from '../../src/protocol';
 import { Signal } from '@lumino/signaling';
 import { LiveSeries, decodeChunks, float64s, withDetail } from '../../src/lab/live/live-series';
 import { LiveSubscription } from '../../src/lab/live/live-subscription';
-import type { LivePoints, ViewSessions } from '../../src/lab/sessions/view-sessions';
+import type { LiveEvent, ViewSessions } from '../../src/lab/sessions/view-sessions';
 import { payload } from './fixtures';
 
 /** A chunk as the kernel sends it: [step, value, time] triples in one Float64 buffer. */
@@ -170,15 +170,15 @@ describe("a one-way kernel's pushed stream (Deno's)", () => {
   /** The sessions a panel sees: only the signal of points matters here; asking is recorded. */
   function sessionsStandIn() {
     const sender = {};
-    const livePoints = new Signal<object, LivePoints>(sender);
+    const liveEvents = new Signal<object, LiveEvent>(sender);
     const asked: string[] = [];
     const sessions = {
-      livePoints,
+      liveEvents,
       subscribe: async () => (asked.push('subscribe'), null),
       unsubscribe: () => void asked.push('unsubscribe')
     } as unknown as ViewSessions;
     const push = (snapshot: boolean, ...chunks: Array<ReturnType<typeof chunk>>): void =>
-      livePoints.emit({
+      liveEvents.emit({
         event: {
           event: 'points',
           plotterId: 'p1',

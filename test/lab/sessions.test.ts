@@ -23,6 +23,7 @@ import { mimeModel, payload, settle } from './fixtures';
 /** A kernel connection whose kernel answers the extension's comm as the kernel side does. */
 class FakeKernelConnection {
   readonly statusChanged = new Signal<this, string>(this);
+  readonly connectionStatusChanged = new Signal<this, string>(this);
   readonly iopubMessage = new Signal<this, unknown>(this);
   readonly clientId = 'client-1';
   readonly username = 'me';
@@ -165,6 +166,45 @@ describe('SessionTracker', () => {
     expect(fake.connections.flatMap(c => c.requests.filter(r => r.request === 'release'))).toEqual([
       { request: 'release', plotterId: '100-abcd0123', viewId: 'v0' }
     ]);
+    tracker.dispose();
+  });
+
+  it("on a page whose server lists no kernels (Voilà's): finds its kernel by id, subscribes for bundles, releases its views outright when the page goes for good, and hears of the kernel's end when its websocket drops and the server no longer knows it", async () => {
+    const fake = new FakeServices();
+    fake.running = []; // Voilà's page never polls the list
+    let serverKnows = true;
+    const services: PlotterServices = {
+      ...fake.services,
+      kernelById: async id => (serverKnows && id === 'k-1' ? ({ id, name: 'tslab' } as never) : null)
+    };
+    const tracker = new SessionTracker(services, () => undefined, 0, undefined, false);
+    const ends: string[] = [];
+    const p = payload();
+    tracker.attach(p, why => ends.push(why));
+    void tracker.subscribe(p, 100);
+    await settle();
+    expect(ends).toEqual([]);
+    const requests = (): KernelRequest[] => fake.connections.flatMap(c => c.requests);
+    expect(requests().find(r => r.request === 'subscribe')).toEqual({
+      request: 'subscribe',
+      plotterId: p.plotterId,
+      viewId: 'v0',
+      points: 100,
+      bundles: true
+    });
+    tracker.leaving(true);
+    await settle();
+    expect(requests().filter(r => r.request === 'release' || r.request === 'leave')).toEqual([
+      { request: 'release', plotterId: p.plotterId, viewId: 'v0' }
+    ]);
+    // A reconnect the server still knows the kernel for is no end; one it does not know it for is.
+    fake.connections[0].connectionStatusChanged.emit('connecting');
+    await settle();
+    expect(ends).toEqual([]);
+    serverKnows = false;
+    fake.connections[0].connectionStatusChanged.emit('connecting');
+    await settle();
+    expect(ends).toEqual(['shut down']);
     tracker.dispose();
   });
 

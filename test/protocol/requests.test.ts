@@ -8,6 +8,7 @@ describe('readKernelRequest', () => {
   const good: KernelRequest[] = [
     { request: 'release', plotterId: 'p', viewId: 'v0' },
     { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: 2400 },
+    { request: 'subscribe', plotterId: 'p', viewId: 'v0', points: 2400, bundles: true },
     { request: 'unsubscribe', plotterId: 'p', viewId: 'v0' },
     { request: 'range', plotterId: 'p', axis: 'time', min: 0, max: 1500.5, points: 1200 },
     { request: 'range', plotterId: 'p', axis: 'step', min: -5, max: 10, points: 1200 },
@@ -36,6 +37,15 @@ describe('readKernelRequest', () => {
     ["a newer extension's request", { request: 'download', plotterId: 'p', viewId: 'v0' }]
   ])('refuses %s', (_, data) => {
     expect(readKernelRequest(data)).toBeNull();
+  });
+
+  it('reads bundles only as asked for in so many words: anything but true is no', () => {
+    expect(readKernelRequest({ request: 'subscribe', plotterId: 'p', viewId: 'v0', points: 4, bundles: 'yes' })).toEqual({
+      request: 'subscribe',
+      plotterId: 'p',
+      viewId: 'v0',
+      points: 4
+    });
   });
 
   it('reads an unknown axis as steps, the axis every chart has', () => {

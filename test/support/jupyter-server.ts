@@ -37,12 +37,14 @@ export class JupyterServerProcess {
   ) {}
 
   /**
-   * Runs `jupyter <args>` of `venv` with an environment of its own (`env` adds to it; `prepare`
+   * Runs `jupyter <args>` (or `command`) of `venv` with an environment of its own (`env` adds to it; `prepare`
    * writes into the home folder before it starts), and waits until `ready` says it serves.
    */
   static async start(options: {
     name: string;
     venv: string;
+    /** The venv's command to run; `jupyter` unless given (Voilà's is `voila`). */
+    command?: string;
     args: string[];
     cwd?: string;
     env?: (home: string) => Record<string, string>;
@@ -58,7 +60,7 @@ export class JupyterServerProcess {
       PATH: `${path.join(options.venv, 'bin')}${path.delimiter}${process.env.PATH}`,
       ...options.env?.(home)
     };
-    const child = spawn(path.join(options.venv, 'bin', 'jupyter'), options.args, {
+    const child = spawn(path.join(options.venv, 'bin', options.command ?? 'jupyter'), options.args, {
       cwd: options.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe']

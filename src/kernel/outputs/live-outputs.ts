@@ -29,6 +29,8 @@ export interface StreamHooks {
   settle(): void;
   /** Whether a pushed stream waits for its settling snapshot. */
   unsettled(): boolean;
+  /** A view's display is being updated with `bundle` (pages that see no display updates get it). */
+  displayed(viewId: string, bundle: Record<string, unknown>): void;
 }
 
 /** Live updates wait 9× as long as the last one took to build and send: at most 10% of the loop's time. */
@@ -134,7 +136,8 @@ export class LiveOutputs {
       streams: () => false,
       push: () => undefined,
       settle: () => undefined,
-      unsettled: () => false
+      unsettled: () => false,
+      displayed: () => undefined
     },
     /** Whether a page that renders the views' widget models is attached to this kernel. */
     private readonly widgets: () => boolean = () => false
@@ -202,7 +205,7 @@ export class LiveOutputs {
         waitMs = Math.min(waitMs, due);
         continue;
       }
-      view.update(this.bundle(viewId));
+      this.update(viewId, view);
       this.displayedAt.set(viewId, Date.now());
     }
     if (waitMs < Infinity && !this.trailing) {
@@ -216,13 +219,20 @@ export class LiveOutputs {
     this.gapMs = Math.max(this.liveUpdateMs, UPDATE_COST_SHARE_INVERSE * (this.lastUpdate - started));
   }
 
+  /** Sends a view's display as it is now (and its bundle to the pages that see no display updates). */
+  private update(viewId: string, view: ShownView): void {
+    const bundle = this.bundle(viewId);
+    this.stream.displayed(viewId, bundle);
+    view.update(bundle);
+  }
+
   /** The trailing refresh: every display that changed since it was last sent. */
   private refreshDisplays(): void {
     const now = Date.now();
     for (const [viewId, view] of this.views) {
       if (this.released.has(viewId) || (this.displayedAt.get(viewId) ?? 0) >= this.lastUpdate) continue;
       try {
-        view.update(this.bundle(viewId));
+        this.update(viewId, view);
         this.displayedAt.set(viewId, now);
       } catch {
         /* no cell has run since the kernel started ("Not ready"): nothing to refresh */
@@ -252,7 +262,11 @@ export class LiveOutputs {
     this.stop();
     for (const [viewId, view] of this.views) {
       try {
-        view.end(this.released.has(viewId) && how === 'shown' ? 'released' : how, () => this.bundle(viewId));
+        view.end(this.released.has(viewId) && how === 'shown' ? 'released' : how, () => {
+          const bundle = this.bundle(viewId);
+          this.stream.displayed(viewId, bundle);
+          return bundle;
+        });
       } catch {
         /* no cell is running ("Not ready"): the frontend learns of the end from the kernel's status */
       }

@@ -47,6 +47,8 @@ interface Subscriber {
   comm: PageComm;
   /** The view subscribed; absent for the pushed stream, which is every view's. */
   viewId?: string;
+  /** The page gets the view's bundle each time its display is updated (it sees no display updates). */
+  bundles?: boolean;
   points: number;
   cursors: Map<string, Cursor>;
   /** Pushed: when it last got every series anew. */
@@ -111,9 +113,9 @@ export class LiveStream {
   }
 
   /** A view subscribes (again: a re-rendered output starts over): its snapshot. */
-  subscribe(comm: PageComm, viewId: string, points: number): Chunks {
+  subscribe(comm: PageComm, viewId: string, points: number, bundles = false): Chunks {
     this.unsubscribe(comm, viewId);
-    const sub: Subscriber = { comm, viewId, points: Math.max(2, Math.floor(points) || 2), cursors: new Map() };
+    const sub: Subscriber = { comm, viewId, bundles, points: Math.max(2, Math.floor(points) || 2), cursors: new Map() };
     this.subscribers.add(sub);
     return this.catchUp(sub);
   }
@@ -133,6 +135,15 @@ export class LiveStream {
 
   unsubscribe(comm: PageComm, viewId: string): void {
     for (const sub of this.subscribers) if (sub.comm === comm && sub.viewId === viewId) this.subscribers.delete(sub);
+  }
+
+  /** A view's display was updated: the pages that see no display updates get its bundle. */
+  displayed(plotterId: string, viewId: string, bundle: Record<string, unknown>): void {
+    for (const sub of this.subscribers) {
+      if (sub.viewId !== viewId || !sub.bundles || sub.comm.closed) continue;
+      const event: KernelEvent = { event: 'bundle', plotterId, viewId, bundle };
+      sub.comm.send(event);
+    }
   }
 
   /** The frontend closed its comm (the page went away). */

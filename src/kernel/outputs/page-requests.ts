@@ -20,6 +20,8 @@ export interface AnsweringPlotter {
   readonly histograms: HistogramStore;
   readonly media: MediaLibrary;
   readonly stream: LiveStream;
+  /** The MIME bundle of one of its views, as it is now. */
+  bundle(viewId: string): Record<string, unknown>;
   /** Keeps `run`'s entry of `name` at `step` for good (as plotter.keep does); throws when it cannot. */
   keep(run: string, name: string, step: number | undefined, to: string | undefined): MediaEntry;
 }
@@ -31,8 +33,10 @@ export function answerPlotterRequest(plotter: AnsweringPlotter, request: Plotter
       plotter.stream.unsubscribe(comm, request.viewId);
       return { data: { reply: 'unsubscribe', plotterId }, buffers: [] };
     case 'subscribe': {
-      const { series, buffers } = plotter.stream.subscribe(comm, request.viewId, request.points);
-      return { data: { reply: 'subscribe', plotterId, known: true, startedAt: plotter.metrics.startedAt, series }, buffers };
+      const { viewId, points, bundles } = request;
+      const { series, buffers } = plotter.stream.subscribe(comm, viewId, points, bundles);
+      const reply = { reply: 'subscribe' as const, plotterId, known: true, startedAt: plotter.metrics.startedAt, series };
+      return { data: bundles ? { ...reply, bundle: plotter.bundle(viewId) } : reply, buffers };
     }
     case 'range': {
       const { axis, min, max } = request;

@@ -75,7 +75,7 @@ export interface JupyterParent {
   headless: 'jupyter nbconvert' | 'papermill' | null;
   /**
    * Why the server cannot load a JupyterLab extension at all, when it cannot (the classic notebook,
-   * or a Python with no JupyterLab): advice to install one would fail there.
+   * or a Python with neither JupyterLab nor Voilà): advice to install one would fail there.
    */
   staticOnly: string | null;
 }
@@ -107,12 +107,14 @@ export function jupyterParent(env: NodeJS.ProcessEnv = process.env): JupyterPare
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const tool = argv.slice(0, 3).join(' ');
     const python = path.isAbsolute(argv[0]) && /python/i.test(path.basename(argv[0])) ? argv[0] : null;
+    // Voilà loads JupyterLab extensions from the same folders without JupyterLab installed.
+    const voila = /voila/.test(tool);
     return {
       python,
       headless: /nbconvert/.test(tool) ? 'jupyter nbconvert' : /papermill/.test(tool) ? 'papermill' : null,
       staticOnly: /nbclassic/.test(tool)
         ? 'the classic notebook (nbclassic)'
-        : python && !hasJupyterLab(python, env)
+        : python && !voila && !hasJupyterLab(python, env)
           ? `a Jupyter whose Python (${python}) has no JupyterLab`
           : null
     };

@@ -8,7 +8,7 @@
  * then they draw the payload.
  */
 import type { PlotterPayload } from '../../protocol';
-import type { LivePoints, ViewSessions } from '../sessions/view-sessions';
+import type { LiveEvent, ViewSessions } from '../sessions/view-sessions';
 import { LiveSeries } from './live-series';
 
 type PointsEvent = Parameters<LiveSeries['apply']>;
@@ -26,9 +26,11 @@ export class LiveSubscription {
   constructor(
     private readonly sessions: ViewSessions,
     /** New points were applied (several may come within one frame). */
-    private readonly onPoints: () => void
+    private readonly onPoints: () => void,
+    /** The view's bundle came (a page that sees no display updates asks for them). */
+    private readonly onBundle: (bundle: Record<string, unknown>) => void = () => undefined
   ) {
-    sessions.livePoints.connect(this.received, this);
+    sessions.liveEvents.connect(this.received, this);
   }
 
   /** Whether streamed series stand in for the payload's. */
@@ -62,6 +64,7 @@ export class LiveSubscription {
     for (const event of pending) series.apply(...event);
     this.series = series;
     this.kernelStartedAt = answer.data.startedAt;
+    if (answer.data.bundle) this.onBundle(answer.data.bundle);
     return true;
   }
 
@@ -86,12 +89,16 @@ export class LiveSubscription {
 
   dispose(): void {
     this.stop();
-    this.sessions.livePoints.disconnect(this.received, this);
+    this.sessions.liveEvents.disconnect(this.received, this);
   }
 
-  private received(_: unknown, { event, buffers }: LivePoints): void {
+  private received(_: unknown, { event, buffers }: LiveEvent): void {
     const view = this.view;
     if (!view || event.plotterId !== view.plotterId || (event.viewId ?? view.viewId) !== view.viewId) return;
+    if (event.event === 'bundle') {
+      if (this.series) this.onBundle(event.bundle);
+      return;
+    }
     if (event.snapshot && view.kernel.oneWay) this.series = new LiveSeries(this.points);
     if (this.pending) {
       this.pending.push([event.series, buffers]);

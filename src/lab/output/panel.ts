@@ -9,7 +9,15 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { PLOTTER_MIME_TYPE, readPayload, readStills, viewKey, type CleanupFailure, type PlotterPayload } from '../../protocol';
+import {
+  PLOTTER_MIME_TYPE,
+  readPayload,
+  readStills,
+  viewKey,
+  type CleanupFailure,
+  type MediaEntry,
+  type PlotterPayload
+} from '../../protocol';
 import { X_RANGE_EVENT, type XRange } from '../charts/metric-chart';
 import { decodeChunks } from '../live/live-series';
 import { LiveSubscription } from '../live/live-subscription';
@@ -67,7 +75,12 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.node.appendChild(this.element);
     this.element.addEventListener(X_RANGE_EVENT, e => void this.zoomed((e as CustomEvent<XRange | null>).detail));
     this.element.addEventListener(MEDIA_KEEP_EVENT, e => void this.keep((e as CustomEvent<{ path: string }>).detail.path));
-    this.live = new LiveSubscription(sessions, () => this.queueRefresh());
+    // A page that sees no display updates (Voilà's) gets the view's bundle with its points instead.
+    this.live = new LiveSubscription(
+      sessions,
+      () => this.queueRefresh(),
+      bundle => void this.renderModel({ data: bundle } as unknown as IRenderMime.IMimeModel)
+    );
   }
 
   /** Points per series a view asks for: twice its width (min and max per pixel), within reason. */
@@ -273,30 +286,30 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     const fresh = data.media.filter(v => !v.gone && (!known.has(v.path) || !this.mediaStates.has(v.path)));
     const resolver = this.options.resolver;
     const listings: FolderListings = new Map();
+    // The server cannot show it (a remote kernel's folder is not the server's; a page with no
+    // notebook folder, as Voilà's, serves no files). While the session is live, the kernel has the
+    // last word: it sends the bytes, or says it is gone.
+    const fromKernel = async (v: MediaEntry): Promise<void> => {
+      const blob = data.state === 'live' ? await mediaFromKernel(this.sessions, data, v) : null;
+      if (blob instanceof Blob && !this.isDisposed) {
+        const url = URL.createObjectURL(blob);
+        this.blobUrls.set(v.path, url);
+        this.feedMedia(v.path, { event: 'looked up', state: { kind: 'playable', url } });
+      } else if (blob === 'removed' || resolver) {
+        this.feedMedia(v.path, { event: 'looked up', state: { kind: 'removed' } });
+      } else {
+        const reason = `This output has no notebook folder to find ${v.path} in, and its kernel no longer sends it.`;
+        this.feedMedia(v.path, { event: 'looked up', state: { kind: 'unreachable', reason } });
+      }
+    };
     await Promise.all(
       fresh.map(async v => {
-        if (!resolver) {
-          const reason = `This output has no notebook folder to find ${v.path} in.`;
-          this.feedMedia(v.path, { event: 'looked up', state: { kind: 'unreachable', reason } });
-          return;
-        }
+        if (!resolver) return fromKernel(v);
         try {
           const urlPath = await resolver.resolveUrl(v.path);
           if (!this.checkedFiles.has(v.path)) {
             this.checkedFiles.add(v.path);
-            if (!(await mediaOnServer(this.sessions, v, urlPath, listings))) {
-              // The server cannot see it. While the session is live, the kernel has the last word
-              // (a remote kernel's folder is not the server's): it sends the bytes, or says it is gone.
-              const fromKernel = data.state === 'live' ? await mediaFromKernel(this.sessions, data, v) : null;
-              if (fromKernel instanceof Blob && !this.isDisposed) {
-                const url = URL.createObjectURL(fromKernel);
-                this.blobUrls.set(v.path, url);
-                this.feedMedia(v.path, { event: 'looked up', state: { kind: 'playable', url } });
-              } else {
-                this.feedMedia(v.path, { event: 'looked up', state: { kind: 'removed' } });
-              }
-              return;
-            }
+            if (!(await mediaOnServer(this.sessions, v, urlPath, listings))) return fromKernel(v);
           }
           const url = await resolver.getDownloadUrl(urlPath);
           this.feedMedia(v.path, { event: 'looked up', state: { kind: 'playable', url } });

@@ -18,6 +18,13 @@ export interface PlotterServices {
   };
   contents: Pick<Contents.IManager, 'get'>;
   events?: { stream: ISignal<unknown, Event.Emission> };
+  /**
+   * The server's model of one kernel, asked by id (null: not running), for a page whose kernel
+   * manager never lists the running kernels: Voilà's keeps its polls in standby and serves
+   * GET /api/kernels/<id> only. Where the list is kept (JupyterLab), it is the answer, and a kernel
+   * it lacks is never asked for (a 404 in the browser's console).
+   */
+  kernelById?: (id: string) => Promise<Kernel.IModel | null>;
 }
 
 export type EndListener = (why: EndReason) => void;
@@ -67,13 +74,17 @@ export class KernelWatch {
   }
 
   private async checkRunning(): Promise<Kernel.IModel | null> {
+    let model: Kernel.IModel | null | undefined;
     try {
-      await this.services.kernels.ready;
-      await this.services.kernels.refreshRunning();
+      if (this.services.kernelById) model = await this.services.kernelById(this.kernelId);
+      else {
+        await this.services.kernels.ready;
+        await this.services.kernels.refreshRunning();
+      }
     } catch {
       /* the server is unreachable: trust the last list */
     }
-    const model = [...this.services.kernels.running()].find(k => k.id === this.kernelId);
+    model ??= [...this.services.kernels.running()].find(k => k.id === this.kernelId);
     if (!model) {
       this.endAll('earlier session');
       this.onGone(this);
@@ -95,6 +106,17 @@ export class KernelWatch {
       if (status === 'autorestarting' || status === 'restarting') this.endAll('died');
       else if (status === 'dead') this.gone('died');
     });
+    // A page the server tells nothing of its kernels (kernelById: Voilà's) learns of their end here:
+    // the server closes the websocket of a kernel it shut down (culled, Voilà stopping), or is gone.
+    const byId = this.services.kernelById;
+    if (byId) {
+      connection.connectionStatusChanged.connect((_, status) => {
+        if (status !== 'connecting' || this.connection !== connection) return;
+        void byId(this.kernelId)
+          .catch(() => null)
+          .then(model => !model && this.connection === connection && this.gone('shut down'));
+      });
+    }
     connection.iopubMessage.connect(this.onPushed, this);
     this.connection = connection;
     return connection;

@@ -34,7 +34,7 @@ import {
 import type { WithBuffers } from './kernel-channel';
 import { KernelWatch, type EndListener, type PlotterServices } from './kernel-watch';
 import { existsOnServer } from './server-files';
-import type { EndReason, FolderListings, LivePoints, ViewHandle, ViewSessions } from './view-sessions';
+import type { EndReason, FolderListings, LiveEvent, ViewHandle, ViewSessions } from './view-sessions';
 
 export type { PlotterServices };
 
@@ -60,13 +60,13 @@ export class SessionTracker implements ViewSessions {
   private readonly subscribers = new Map<string, number>();
   /** What the kernel said each ended plotter's cleanup did, by plotter id. */
   private readonly reports = new Map<string, CleanupReport>();
-  private readonly points = new Signal<this, LivePoints>(this);
+  private readonly live = new Signal<this, LiveEvent>(this);
   /** Renews this page's holds while it shows views, as often as the kernels ask (the shortest). */
   private renewal: { timer: ReturnType<typeof setInterval>; everyMs: number } | null = null;
 
-  /** New points of subscribed views, from every kernel. */
-  get livePoints(): ISignal<this, LivePoints> {
-    return this.points;
+  /** New points and bundles of subscribed views, from every kernel. */
+  get liveEvents(): ISignal<this, LiveEvent> {
+    return this.live;
   }
 
   constructor(
@@ -79,7 +79,12 @@ export class SessionTracker implements ViewSessions {
     private readonly notify: (summary: string, details: string) => void,
     private readonly releaseDelayMs = RELEASE_DELAY_MS,
     /** What this page tells each kernel (whether it renders the plotter's widget models). */
-    private readonly hello: ExtensionHello = PLAIN_PAGE
+    private readonly hello: ExtensionHello = PLAIN_PAGE,
+    /**
+     * Whether the page's outputs are updated in place by their displays. Voilà's are not (each is
+     * rendered once, as its cell finished): their subscriptions ask the kernel for the bundles.
+     */
+    private readonly displayUpdates = true
   ) {
     services.events?.stream.connect((_, event) => this.onServerEvent(event));
     services.kernels.runningChanged.connect((_, models) => {
@@ -110,7 +115,7 @@ export class SessionTracker implements ViewSessions {
         },
         (event, buffers) => {
           if (event.event === 'ended') this.reports.set(event.plotterId, event.report);
-          else this.points.emit({ event, buffers });
+          else this.live.emit({ event, buffers });
         },
         this.hello,
         this.endedBefore.get(kernelId)
@@ -194,11 +199,17 @@ export class SessionTracker implements ViewSessions {
     for (const record of shown) void this.hold(record.payload);
   }
 
-  /** The page is being hidden for unload (pagehide): its kernels shorten its holds, best effort. */
-  leaving(): void {
+  /**
+   * The page is being hidden for unload (pagehide): its kernels shorten its holds, best effort. A
+   * page that can never come back to its kernels (`forGood`: Voilà's, whose every visit starts a
+   * kernel of its own) releases its views outright, so their files go now.
+   */
+  leaving(forGood = false): void {
     for (const record of this.views.values()) {
       const { plotterId, viewId } = record.payload;
-      if (record.shown > 0) void this.ask(record.payload, { request: 'leave', plotterId, viewId });
+      if (record.shown <= 0) continue;
+      if (forGood) void this.release(record.payload);
+      else void this.ask(record.payload, { request: 'leave', plotterId, viewId });
     }
   }
 
@@ -239,7 +250,14 @@ export class SessionTracker implements ViewSessions {
   subscribe(payload: PlotterPayload, points: number): Promise<WithBuffers<KernelReply> | null> {
     const key = viewKey(payload);
     this.subscribers.set(key, (this.subscribers.get(key) ?? 0) + 1);
-    return this.ask(payload, { request: 'subscribe', plotterId: payload.plotterId, viewId: payload.viewId, points });
+    const { plotterId, viewId } = payload;
+    return this.ask(payload, {
+      request: 'subscribe',
+      plotterId,
+      viewId,
+      points,
+      ...(this.displayUpdates ? {} : { bundles: true })
+    });
   }
 
   /** An output stops drawing its view's live series; the kernel stops sending once none does. */

@@ -28,9 +28,12 @@ export interface ViewHandle {
   forget(): void;
 }
 
-/** New points of a subscribed view, with the message's buffers. */
-export interface LivePoints {
-  event: Extract<KernelEvent, { event: 'points' }>;
+/**
+ * What the kernel streams to subscribed views, with the message's buffers: new points, and (for a
+ * page that sees no display updates) a view's bundle.
+ */
+export interface LiveEvent {
+  event: Extract<KernelEvent, { event: 'points' | 'bundle' }>;
   buffers: WithBuffers<unknown>['buffers'];
 }
 
@@ -41,14 +44,17 @@ export interface ViewSessions {
    * comes back in time.
    */
   attach(payload: PlotterPayload, onEnd: (why: EndReason) => void): ViewHandle;
-  /** Subscribes an output to its view's live series; the kernel's snapshot (null: no live kernel answered). */
+  /**
+   * Subscribes an output to its view's live series; the kernel's snapshot (null: no live kernel
+   * answered), with the view's bundle where the page sees no display updates (Voilà's).
+   */
   subscribe(payload: PlotterPayload, points: number): Promise<WithBuffers<KernelReply> | null>;
   /** An output stops drawing its view's live series. */
   unsubscribe(payload: PlotterPayload): void;
   /** A request about a view's plotter to the kernel process behind it; null when that process has ended. */
   ask(payload: PlotterPayload, request: KernelRequest): Promise<WithBuffers<KernelReply> | null>;
-  /** New points of subscribed views, from every kernel. */
-  readonly livePoints: ISignal<unknown, LivePoints>;
+  /** New points and bundles of subscribed views, from every kernel. */
+  readonly liveEvents: ISignal<unknown, LiveEvent>;
   /** What the kernel reported of a plotter's cleanup when its session ended there. */
   reportOf(plotterId: string): CleanupReport | undefined;
   /** Whether `relPath` (POSIX, below the server folder `dir`) exists on the Jupyter server. */
