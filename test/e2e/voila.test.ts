@@ -112,7 +112,8 @@ async function openDashboard(): Promise<{ page: Page; errors: () => string[] }> 
   const output = page.locator('.jp-MetricsPlotter').first();
   await output.getByText('Live', { exact: true }).waitFor({ timeout: 120_000 });
   await page.getByText('latest: step 599').waitFor({ timeout: 60_000 });
-  const voilas = (e: string): boolean => /ERR_NAME_NOT_RESOLVED/.test(e) || /^Comm not found for comm id (?!metrics-plotter)/.test(e);
+  const voilas = (e: string): boolean =>
+    /ERR_NAME_NOT_RESOLVED/.test(e) || /^Comm not found for comm id (?!metrics-plotter)/.test(e);
   return { page, errors: () => errors.filter(e => !voilas(e)) };
 }
 
