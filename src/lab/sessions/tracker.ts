@@ -16,7 +16,9 @@
  * - The end of the kernel process is learnt from the Jupyter server: its kernel_actions events
  *   (restart and shutdown from any client), the kernel's status on our connection (autorestart
  *   after a crash, dead) and the list of running kernels. A restart keeps the kernel id but not the
- *   process, so sessions are keyed by kernel id and process id together.
+ *   process, so sessions are keyed by kernel id and process id together. A page whose server tells
+ *   nothing of its kernels (Voilà's: no list, no events) finds each by id and learns of its end when
+ *   the kernel's websocket drops and the server no longer knows it (kernel-watch.ts).
  */
 import type { Event } from '@jupyterlab/services';
 import { Signal, type ISignal } from '@lumino/signaling';
