@@ -12,6 +12,7 @@ import {
   runAll,
   stateText,
   violationsInBothThemes,
+  controlsWithoutVisibleFocus,
   videoStates,
   widgetOutputsDrawn
 } from '../support/lab-page';
@@ -66,6 +67,8 @@ it('runs the example notebook: charts drawn, rollouts over training in one card,
     light: [],
     dark: []
   });
+  // Every control of the output is reached by Tab and shows where the focus is.
+  expect(await controlsWithoutVisibleFocus(page)).toEqual([]);
   expect(errors).toEqual([]);
   await page.close();
 });

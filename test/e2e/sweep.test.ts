@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { collectErrors } from '../support/jupyterlab';
 import {
   command,
+  controlsWithoutVisibleFocus,
   drawnPixels,
   openNotebook,
   runAll,
@@ -190,6 +191,8 @@ it('nine runs overlaid in one output, grouped into three means with bands, a run
   await page.waitForFunction(() => document.querySelectorAll('.jp-MetricsPlotter .mp-runs-table tr.mp-run-hidden').length === 0);
   // Every reader: axe-core finds nothing in the output (the view open), in either theme.
   expect(await violationsInBothThemes(page, path.join(REPO, 'test-results', 'sweep-dark.png'))).toEqual({ light: [], dark: [] });
+  // Every control of the output is reached by Tab and shows where the focus is.
+  expect(await controlsWithoutVisibleFocus(page)).toEqual([]);
 
   // The pole angle's histograms: its distribution over iterations, and every run's histogram at a chosen one.
   const card = page.locator('.jp-MetricsPlotter mp-histogram-card').first();

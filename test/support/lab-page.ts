@@ -230,6 +230,70 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 /**
+ * Walks the page's first plotter output with Tab, as a keyboard user does, from its first control
+ * to its last: one line for each control Tab does not reach, and for each it reaches whose focus
+ * is not visible (no outline and no box shadow once focused from the keyboard). Empty when every
+ * control is reached and shows its focus.
+ */
+export async function controlsWithoutVisibleFocus(page: Page): Promise<string[]> {
+  const output = page.locator('.jp-MetricsPlotter').first();
+  // Every control a keyboard user should reach (shown, not disabled, not out of the tab order),
+  // numbered so that the walk knows each one again.
+  const controls: string[] = await output.evaluate(root =>
+    [...root.querySelectorAll<HTMLElement>('button, input, select, summary, a[href], video[controls], [tabindex]')]
+      .filter(e => e.tabIndex >= 0 && !(e as HTMLInputElement).disabled && e.getClientRects().length > 0)
+      .map((e, i) => {
+        e.dataset.focusAudit = String(i);
+        const label = (e.getAttribute('aria-label') ?? e.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40);
+        return `${e.tagName.toLowerCase()}${e.getAttribute('type') ? `[type=${e.getAttribute('type')}]` : ''} "${label}"`;
+      })
+  );
+  if (!controls.length) throw new Error('the output has no controls to walk: is it drawn?');
+  // Into the output from the keyboard: focus the first control, then Shift+Tab and Tab again, so
+  // that the browser treats the focus as the keyboard's (:focus-visible).
+  await output.evaluate(root => root.querySelector<HTMLElement>('[data-focus-audit="0"]')?.focus());
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const reached = new Map<string, string | null>();
+  let last = '';
+  let walkEnd = '';
+  const name = (id: string): string => controls[Number(id)] ?? id;
+  let lastId = '';
+  for (let i = 0; i < 3 * controls.length + 20; i++) {
+    const focused = await page.evaluate(() => {
+      const e = document.activeElement as HTMLElement | null;
+      if (!e?.closest('.jp-MetricsPlotter')) return null;
+      const style = getComputedStyle(e);
+      const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+      // An SVG control (a sweep axis) rings its focus with a shape of its own: one with a stroke.
+      const ring = [...e.querySelectorAll('[class$="-focus"]')].some(r => getComputedStyle(r).stroke !== 'none');
+      return {
+        id: e.dataset.focusAudit ?? `${e.tagName.toLowerCase()}.${e.className}`,
+        visible: outline || ring || style.boxShadow !== 'none',
+        style: `outline: ${style.outlineStyle} ${style.outlineWidth}; box-shadow: ${style.boxShadow}`
+      };
+    });
+    // A video's own controls (play, the timeline, …) take Tab in turn while the video stays focused.
+    if (focused?.id === lastId) {
+      await page.keyboard.press('Tab');
+      continue;
+    }
+    if (!focused || reached.has(focused.id)) {
+      walkEnd = focused ? `back at ${name(focused.id)}` : `left the output after ${last}`;
+      break;
+    }
+    last = name(focused.id);
+    lastId = focused.id;
+    reached.set(focused.id, focused.visible ? null : focused.style);
+    await page.keyboard.press('Tab');
+  }
+  return [
+    ...controls.filter((_, i) => !reached.has(String(i))).map(c => `not reached by Tab (the walk ${walkEnd}): ${c}`),
+    ...[...reached].filter(([, style]) => style !== null).map(([id, style]) => `no visible focus: ${name(id)} (${style})`)
+  ];
+}
+
+/**
  * axe-core's violations in the page's outputs in the light theme, then in the dark one (with a
  * screenshot of the first output, to look at), then back in the light one.
  */
