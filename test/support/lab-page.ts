@@ -150,8 +150,15 @@ export async function drawnPixels(page: Page, canvases = '.jp-MetricsPlotter .mp
   );
 }
 
+/**
+ * The state line of each plotter output the page shows. A view staged behind one (drawn unseen
+ * while the output switches between the panel and the widget: src/lab/output/output.ts) is not
+ * shown yet, and not counted.
+ */
 export async function stateText(page: Page): Promise<string[]> {
-  return page.$$eval('.jp-MetricsPlotter .mp-state', els => els.map(e => e.textContent ?? ''));
+  return page.$$eval('.jp-MetricsPlotter .mp-state', els =>
+    els.filter(e => !e.closest('.jp-MetricsPlotter-staged')).map(e => e.textContent ?? '')
+  );
 }
 
 /**
