@@ -6,7 +6,7 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { formatConfigValue, formatNumber } from '../../protocol/format';
-import { meanOfLast } from '../runs/run-summaries';
+import { lastFinite } from '../../protocol/chart-summary';
 import { baselineColour, pinnedDay, type Baseline } from './baselines';
 
 /** Sent (bubbling) with the set of baseline ids to hide. */
@@ -57,7 +57,8 @@ export class BaselinesTable extends LitElement {
       </tr></thead>
       <tbody>
         ${this.baselines.map((b, i) => {
-          const last = (name: string): number | null => meanOfLast(b.series.find(s => s.name === name)?.values ?? [], 1);
+          const last = (name: string): number | null =>
+            lastFinite(b.series.find(s => s.name === name)?.values ?? [])?.value ?? null;
           return html`<tr data-baseline=${b.id} class=${this.hiddenBaselines.has(b.id) ? 'mp-run-hidden' : ''}>
             <td><input type="checkbox" aria-label="Show baseline ${b.label}" .checked=${!this.hiddenBaselines.has(b.id)}
               @change=${(e: Event) => this.toggle(b.id, (e.target as HTMLInputElement).checked)} /></td>

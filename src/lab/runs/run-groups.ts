@@ -2,7 +2,7 @@
  * Runs grouped (by a config key, or by everything but the seed) into run groups, and what the
  * runs table lists of a group.
  */
-import { meanOfLast } from './run-summaries';
+import { lastFinite } from '../../protocol/chart-summary';
 import { formatConfigValue } from '../../protocol/format';
 import { runLabel, runOf, type MetricSeries, type RunConfig, type RunInfo } from '../../protocol';
 
@@ -47,7 +47,7 @@ export function groupLastStats(
   const lasts: number[] = [];
   for (const m of metrics) {
     if (m.name !== metric || !group.runs.includes(runOf(m))) continue;
-    const last = meanOfLast(m.values, 1);
+    const last = lastFinite(m.values)?.value ?? null;
     if (last !== null) lasts.push(last);
   }
   if (!lasts.length) return null;
