@@ -151,6 +151,29 @@ async function heapAfterCollection(page) {
 }
 
 /**
+ * With MP_BENCH_PROFILE=<runs> (and a development build of the extension, for its names), the
+ * page's CPU profile of the output of that many runs, from its first paint to its last update, is
+ * written to the system's temporary folder for DevTools (or a script) to read. Not for numbers:
+ * profiling slows the page.
+ */
+async function startProfile(page, runs) {
+  if (process.env.MP_BENCH_PROFILE !== String(runs)) return null;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await cdp.send('Profiler.stop');
+      const file = path.join(os.tmpdir(), `mp-bench-${runs}-runs.cpuprofile`);
+      fs.writeFileSync(file, JSON.stringify(profile));
+      console.error(`profile of ${runs} runs: ${file}`);
+      await cdp.detach();
+    }
+  };
+}
+
+/**
  * The hyperparameters view opened (a click on its title, until a line per run is drawn), then a
  * brush by keyboard on its first axis (until the runs table hides the runs outside it); left open
  * while the runs train. Each from the input event until the next frame has been painted.
@@ -178,6 +201,7 @@ async function openSweep(page, runs) {
  */
 async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, options = {}) {
   const s = scenario(shape);
+  const profiler = await startProfile(page, shape.runs);
   try {
     // The first messages reach the page before anything is measured: handing a snapshot to the
     // page through the test driver is no part of what JupyterLab does (a websocket hands it buffers).
@@ -353,6 +377,7 @@ async function measure(page, mode, shape = { runs: 1, metrics: METRICS }, option
       for (let frames = 0; frames < 10; frames++) await window.mpFrame();
       return { long: window.mpLong, update: window.mpUpdate, updates };
     });
+    await profiler?.stop();
     // The heap with the output still on the page, after its last update was drawn.
     const heapAtEnd = options.heap ? await heapAfterCollection(page) : null;
     await page.evaluate(() => {
