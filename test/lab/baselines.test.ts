@@ -251,11 +251,15 @@ describe('baselines in the panel', () => {
     expect(notebook.baselines).toEqual([]);
   });
 
-  it('an output in no notebook (Voilà, a view of its own) has no pin and draws no baselines', async () => {
+  it('an output in no notebook (Voilà, a view of its own) has no pin, draws no baselines, and says a plotter.pin() is not carried out', async () => {
     const view = mount(sweep({ pins: [{ id: 'p-1', run: 'lr=0.3' }] }));
     await settle();
     expect(view.querySelector('button[data-action="pin"]')).toBeNull();
     expect(view.querySelector('mp-baselines-table')).toBeNull();
     expect(chartLabels(view)).toEqual(['lr=0.1', 'lr=0.3']);
+    // What `plotter.pin()` asked for is said to be not carried out here, rather than dropped unsaid.
+    expect(view.querySelector('.mp-baseline-note')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'plotter.pin() keeps a baseline in its notebook, and this output is in none (a Voilà dashboard, an output in a view of its own): its pin is not carried out here. Pin from the notebook in JupyterLab.'
+    );
   });
 });

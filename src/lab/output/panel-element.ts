@@ -499,6 +499,15 @@ export class PlotterPanelElement extends LitElement {
             : nothing
         }
         ${
+          p.pins?.length && !this.baselineStore
+            ? html`<div class="mp-note mp-baseline-note" role="note">
+                plotter.pin() keeps a baseline in its notebook, and this output is in none (a Voilà dashboard, an
+                output in a view of its own): ${p.pins.length === 1 ? 'its pin is' : `its ${p.pins.length} pins are`} not
+                carried out here. Pin from the notebook in JupyterLab.
+              </div>`
+            : nothing
+        }
+        ${
           allCharts.length
             ? html`<div class="mp-controls">
                 <label>Smoothing
