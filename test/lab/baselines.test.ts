@@ -258,7 +258,7 @@ describe('baselines in the panel', () => {
     expect(view.querySelector('mp-baselines-table')).toBeNull();
     expect(chartLabels(view)).toEqual(['lr=0.1', 'lr=0.3']);
     // What `plotter.pin()` asked for is said to be not carried out here, rather than dropped unsaid.
-    expect(view.querySelector('.mp-baseline-note')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+    expect(view.querySelector('.mp-pin-note')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
       'plotter.pin() keeps a baseline in its notebook, and this output is in none (a Voilà dashboard, an output in a view of its own): its pin is not carried out here. Pin from the notebook in JupyterLab.'
     );
   });

@@ -500,7 +500,7 @@ export class PlotterPanelElement extends LitElement {
         }
         ${
           p.pins?.length && !this.baselineStore
-            ? html`<div class="mp-note mp-baseline-note" role="note">
+            ? html`<div class="mp-note mp-pin-note" role="note">
                 plotter.pin() keeps a baseline in its notebook, and this output is in none (a Voilà dashboard, an
                 output in a view of its own): ${p.pins.length === 1 ? 'its pin is' : `its ${p.pins.length} pins are`} not
                 carried out here. Pin from the notebook in JupyterLab.
