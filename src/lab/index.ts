@@ -36,7 +36,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // and never updates it in place: its outputs get their bundles over the extension's comm instead
     // (and its widget manager is not offered the models).
     const tracker = new SessionTracker(
-      pageServices(app),
+      pageServices(app, voila),
       notify,
       undefined,
       { widgets: widgetRegistry !== null && !voila, binary: true },
@@ -75,12 +75,12 @@ function showDetails(details: string): Promise<unknown> {
 }
 
 /**
- * The server's services as the session tracking uses them. Voilà's page (app.name "Voila") never
- * polls the list of running kernels, so its kernels are found by id.
+ * The server's services as the session tracking uses them. Voilà's page never polls the list of
+ * running kernels, so its kernels are found by id.
  */
-function pageServices(app: JupyterFrontEnd): PlotterServices {
+function pageServices(app: JupyterFrontEnd, voila: boolean): PlotterServices {
   const services = app.serviceManager;
-  if (app.name !== 'Voila') return services;
+  if (!voila) return services;
   return {
     kernels: services.kernels,
     contents: services.contents,

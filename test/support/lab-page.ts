@@ -262,7 +262,6 @@ export async function controlsWithoutVisibleFocus(page: Page): Promise<string[]>
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Tab');
   const reached = new Map<string, string | null>();
-  let last = '';
   let walkEnd = '';
   const name = (id: string): string => controls[Number(id)] ?? id;
   let lastId = '';
@@ -286,10 +285,9 @@ export async function controlsWithoutVisibleFocus(page: Page): Promise<string[]>
       continue;
     }
     if (!focused || reached.has(focused.id)) {
-      walkEnd = focused ? `back at ${name(focused.id)}` : `left the output after ${last}`;
+      walkEnd = focused ? `back at ${name(focused.id)}` : `left the output after ${name(lastId)}`;
       break;
     }
-    last = name(focused.id);
     lastId = focused.id;
     reached.set(focused.id, focused.visible ? null : focused.style);
     await page.keyboard.press('Tab');

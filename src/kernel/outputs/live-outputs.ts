@@ -219,11 +219,16 @@ export class LiveOutputs {
     this.gapMs = Math.max(this.liveUpdateMs, UPDATE_COST_SHARE_INVERSE * (this.lastUpdate - started));
   }
 
-  /** Sends a view's display as it is now (and its bundle to the pages that see no display updates). */
+  /** Sends a view's display as it is now. */
   private update(viewId: string, view: ShownView): void {
+    view.update(this.displayedBundle(viewId));
+  }
+
+  /** A view's bundle as it is now, for its display: the pages that see no display updates get it too. */
+  private displayedBundle(viewId: string): Record<string, unknown> {
     const bundle = this.bundle(viewId);
     this.stream.displayed(viewId, bundle);
-    view.update(bundle);
+    return bundle;
   }
 
   /** The trailing refresh: every display that changed since it was last sent. */
@@ -262,11 +267,7 @@ export class LiveOutputs {
     this.stop();
     for (const [viewId, view] of this.views) {
       try {
-        view.end(this.released.has(viewId) && how === 'shown' ? 'released' : how, () => {
-          const bundle = this.bundle(viewId);
-          this.stream.displayed(viewId, bundle);
-          return bundle;
-        });
+        view.end(this.released.has(viewId) && how === 'shown' ? 'released' : how, () => this.displayedBundle(viewId));
       } catch {
         /* no cell is running ("Not ready"): the frontend learns of the end from the kernel's status */
       }

@@ -79,7 +79,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.live = new LiveSubscription(
       sessions,
       () => this.queueRefresh(),
-      bundle => void this.renderModel({ data: bundle } as unknown as IRenderMime.IMimeModel)
+      bundle => void this.renderBundle(bundle)
     );
   }
 
@@ -212,9 +212,14 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     this.element.keepErrors = errors;
   }
 
-  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    return this.renderBundle(model.data);
+  }
+
+  /** Shows a display's MIME bundle: JupyterLab's display updates, or the kernel's (see LiveSubscription). */
+  private async renderBundle(bundle: Readonly<Record<string, unknown>>): Promise<void> {
     // Version 1 outputs (saved by an older metrics-plotter) are read as the current version.
-    const data = readPayload(model.data[this.options.mimeType] ?? model.data[PLOTTER_MIME_TYPE]);
+    const data = readPayload(bundle[this.options.mimeType] ?? bundle[PLOTTER_MIME_TYPE]);
     if (!data) {
       this.node.textContent =
         'metrics-plotter: this output was written by a different version of metrics-plotter and cannot be shown. ' +
@@ -224,7 +229,7 @@ export class PlotterPanel extends Widget implements IRenderMime.IRenderer {
     const previous = this.payload;
     this.payload = data;
     // Read again only when the HTML part changed (a live update often carries the same one).
-    const html = model.data['text/html'];
+    const html = bundle['text/html'];
     if (html !== this.stillsHtml) {
       this.stillsHtml = html;
       this.element.stills = readStills(html);
